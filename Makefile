@@ -1,0 +1,140 @@
+# raquet — top-level build. See README.md; `make help` lists the targets.
+include config.mk
+
+ifeq ($(SANITIZE),1)
+O := $(O)-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+ifneq ($(V),1)
+Q = @
+E = @printf '  %-6s %s\n'
+else
+Q =
+E = @true
+endif
+
+ALL_CPPFLAGS = $(CPPFLAGS_RQ) $(CPPFLAGS)
+ALL_CFLAGS   = $(CFLAGS_RQ) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS  = $(SANFLAGS) $(LDFLAGS)
+ALL_LDLIBS   = $(LDLIBS_RQ) $(LDLIBS)
+
+LIB_SRC  = $(wildcard lib/*.c)
+SCAN_SRC = $(filter-out scanner/main.c,$(wildcard scanner/*.c scanner/live/*.c scanner/windows/*.c))
+SYNC_SRC = $(filter-out sync/main.c,$(wildcard sync/*.c))
+REP_SRC  = $(filter-out reports/main.c,$(wildcard reports/*.c))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+HELP_SRC = $(wildcard tests/helpers/*.c)
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(O)/obj/%.o)
+SCAN_OBJ = $(SCAN_SRC:%.c=$(O)/obj/%.o)
+SYNC_OBJ = $(SYNC_SRC:%.c=$(O)/obj/%.o)
+REP_OBJ  = $(REP_SRC:%.c=$(O)/obj/%.o)
+
+PROGS = $(O)/bin/raquet-scan
+PROGS += $(if $(wildcard sync/main.c),$(O)/bin/raquet-sync)
+PROGS += $(if $(wildcard reports/main.c),$(O)/bin/raquet-report)
+UNITS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%.t)
+HELPERS = $(HELP_SRC:tests/helpers/%.c=$(O)/bin/%)
+
+.PHONY: all deps test check check-san check-fuzz bench demo install clean help
+all: $(PROGS) $(UNITS) $(HELPERS)
+
+help:
+	@echo 'make [all]      build programs and tests into $(O)/'
+	@echo 'make deps       install the Debian packages needed to build and test'
+	@echo 'make test       fast test suite (unit + shell tests)'
+	@echo 'make check      deps, then everything: tests, sanitizer run, short fuzz'
+	@echo 'make bench      performance figures against clamscan (not part of check)'
+	@echo 'make demo       deps, build, and scan a small infected sample tree'
+	@echo 'make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
+	@echo 'V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into $(O)-san/'
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(E) CC $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libraquet.a: $(LIB_OBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/libscan.a: $(SCAN_OBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/libsync.a: $(SYNC_OBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/libreport.a: $(REP_OBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/bin/raquet-scan: $(O)/obj/scanner/main.o $(O)/libscan.a $(O)/libraquet.a
+	@mkdir -p $(@D)
+	$(E) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(O)/bin/raquet-sync: $(O)/obj/sync/main.o $(O)/libsync.a $(O)/libraquet.a
+	@mkdir -p $(@D)
+	$(E) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(O)/bin/raquet-report: $(O)/obj/reports/main.o $(O)/libreport.a $(O)/libraquet.a
+	@mkdir -p $(@D)
+	$(E) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+# Test helpers (tests/helpers/*.c) are small programs built on lib/.
+$(O)/bin/%: $(O)/obj/tests/helpers/%.o $(O)/libraquet.a
+	@mkdir -p $(@D)
+	$(E) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+# Unit tests link against every module library; each prints TAP.
+$(O)/tests/%.t: $(O)/obj/tests/unit/%.o $(O)/libscan.a $(O)/libsync.a $(O)/libreport.a $(O)/libraquet.a
+	@mkdir -p $(@D)
+	$(E) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+
+# --- dependencies --------------------------------------------------------
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo 'deps: all Debian packages present'; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	else echo "deps: run as root: apt-get install -y $$missing"; exit 1; fi
+
+# --- tests ----------------------------------------------------------------
+test: all
+	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/run.sh
+
+check-san:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory check-san
+	$(Q)if [ -f tests/fuzz/Makefile.inc ]; then $(MAKE) --no-print-directory check-fuzz; fi
+
+-include tests/fuzz/Makefile.inc
+
+bench: deps all
+	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/bench/run.sh
+
+demo: deps all
+	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/demo.sh
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	if [ -d docs/man ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
+	    install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
+
+clean:
+	rm -rf $(O) $(O)-san build-fuzz

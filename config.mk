@@ -1,0 +1,28 @@
+# raquet build configuration: edit here or override on the command line.
+VERSION = 0.1.0
+
+PREFIX  = /usr/local
+BINDIR  = $(PREFIX)/bin
+MANDIR  = $(PREFIX)/share/man
+DESTDIR =
+
+PKG_CONFIG = pkg-config
+PKGS = libclamav libarchive libsodium json-c sqlite3
+
+CC      = cc
+CLANG   = clang
+# Build directory; SANITIZE=1 builds into its own tree so both can coexist.
+O       = build
+
+CPPFLAGS_RQ = -D_GNU_SOURCE -DRAQUET_VERSION=\"$(VERSION)\" -Ilib \
+              $(shell $(PKG_CONFIG) --cflags $(PKGS))
+CFLAGS_RQ   = -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+              -Wshadow -Wstrict-prototypes -Wmissing-prototypes -pthread
+LDLIBS_RQ   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
+
+# Debian packages needed to build and to run every test (make deps).
+DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
+  libclamav-dev clamav clamav-testfiles libarchive-dev libsodium-dev \
+  libjson-c-dev libsqlite3-dev sqlite3 libblkid-dev libhivex-dev \
+  libtest-harness-perl p7zip-full zip time \
+  dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux

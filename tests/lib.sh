@@ -1,0 +1,64 @@
+# Shell test library: sourced by tests/t/tNNNN-*.sh. Prints TAP.
+# Each test: `plan N` (or done_testing at the end), then `ok "what" cmd...`.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+: "${RAQUET_BUILD:=$TOP/build}"
+BIN=$RAQUET_BUILD/bin
+PATH=$BIN:$PATH
+export PATH
+TESTFILES=/usr/share/clamav-testfiles
+T=$(mktemp -d "${TMPDIR:-/tmp}/raquet-test.XXXXXX")
+_n=0
+_failed=0
+_cleanups=""
+cleanup() { eval "$_cleanups"; rm -rf "$T"; }
+trap cleanup EXIT
+at_exit() { _cleanups="$1; $_cleanups"; }
+
+plan() { echo "1..$1"; }
+done_testing() { echo "1..$_n"; [ "$_failed" = 0 ]; }
+
+# ok DESCRIPTION COMMAND...: passes when the command succeeds.
+ok() {
+	_d=$1; shift
+	_n=$((_n + 1))
+	if ( "$@" ) >"$T/.out" 2>&1; then
+		echo "ok $_n - $_d"
+	else
+		echo "not ok $_n - $_d"; _failed=$((_failed + 1))
+		sed 's/^/# /' "$T/.out" | head -40
+	fi
+}
+# not_ok-style negative: passes when the command fails.
+fails() {
+	_d=$1; shift
+	ok "$_d" sh -c '! "$@"' sh "$@"
+}
+# is DESCRIPTION GOT WANT
+is() {
+	_n=$((_n + 1))
+	if [ "$2" = "$3" ]; then echo "ok $_n - $1"
+	else
+		echo "not ok $_n - $1"; _failed=$((_failed + 1))
+		echo "#   got: '$2'"; echo "#  want: '$3'"
+	fi
+}
+# exit_is DESCRIPTION WANT COMMAND...: exit status of COMMAND equals WANT.
+exit_is() {
+	_d=$1; _want=$2; shift 2
+	"$@" >"$T/.out" 2>"$T/.err"; _got=$?
+	is "$_d (exit $_want)" "$_got" "$_want"
+	[ "$_got" = "$_want" ] || sed 's/^/# /' "$T/.err" | head -20
+}
+
+# Test signatures: clam.exe by md5 (.hdb) and EICAR by body (.ndb).
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+make_sigs() {
+	_d=$1; mkdir -p "$_d"
+	_md5=$(md5sum "$TESTFILES/clam.exe" | cut -d' ' -f1)
+	_sz=$(stat -c %s "$TESTFILES/clam.exe")
+	echo "$_md5:$_sz:Raquet.Test.ClamExe" > "$_d/test.hdb"
+	_hex=$(printf '%s' 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE' | od -An -tx1 | tr -d ' \n')
+	echo "Raquet.Test.Eicar:0:*:$_hex" > "$_d/test.ndb"
+}
+write_eicar() { printf '%s' "$EICAR" > "$1"; }
