@@ -37,6 +37,7 @@ PROGS += $(if $(wildcard reports/main.c),$(O)/bin/raquet-report)
 UNITS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%.t)
 HELPERS = $(HELP_SRC:tests/helpers/%.c=$(O)/bin/%)
 
+.SECONDARY:
 .PHONY: all deps test check check-san check-fuzz bench demo install clean help
 all: $(PROGS) $(UNITS) $(HELPERS)
 

@@ -14,7 +14,7 @@ CLANG   = clang
 # Build directory; SANITIZE=1 builds into its own tree so both can coexist.
 O       = build
 
-CPPFLAGS_RQ = -D_GNU_SOURCE -DRAQUET_VERSION=\"$(VERSION)\" -Ilib \
+CPPFLAGS_RQ = -D_GNU_SOURCE -DRAQUET_VERSION=\"$(VERSION)\" -Ilib -Iscanner \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
 CFLAGS_RQ   = -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
               -Wshadow -Wstrict-prototypes -Wmissing-prototypes -pthread

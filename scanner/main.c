@@ -1,0 +1,265 @@
+/* raquet-scan: scans files and trees with libclamav like `clamscan -r`, with
+ * N workers sharing one engine, and acts on what it finds (report,
+ * quarantine, delete). Exit status as clamscan: 0 clean, 1 found, 2 error. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "quarantine.h"
+#include "result.h"
+#include "scan.h"
+
+#define DEFAULT_DB         "/var/lib/clamav"
+#define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
+#define MAX_JOBS           256
+#define MAX_LIST           1024 /* databases or excludes on one command line */
+
+struct options {
+	struct scan_config scan;
+	const char *dbs[MAX_LIST], *excludes[MAX_LIST];
+	const char *json_path;
+	const char *list_quarantine, *restore_id;
+	bool summary;
+};
+
+static void usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "raquet-scan: %s\n", why);
+	fprintf(stderr,
+		"usage: raquet-scan [options] PATH...\n"
+		"       raquet-scan --list-quarantine DIR\n"
+		"       raquet-scan --restore ID [--quarantine-dir DIR]\n"
+		"options:\n"
+		"  -d, --database PATH      signature file or directory (repeatable; default %s)\n"
+		"  -j, --jobs N             worker threads (default: online CPUs)\n"
+		"      --action A           report (default), quarantine or delete\n"
+		"      --quarantine-dir DIR where --action quarantine keeps files (default %s)\n"
+		"      --json FILE          write the result document (raquet.result/1)\n"
+		"      --quick              only high-risk places (temp, AppData, Startup, ...)\n"
+		"      --max-filesize SIZE  as clamscan (e.g. 100M)\n"
+		"      --max-scansize SIZE  as clamscan (e.g. 400M)\n"
+		"      --alert-exceeds-max  report files over the limits as detections\n"
+		"      --exclude GLOB       skip paths or names matching GLOB (repeatable)\n"
+		"      --one-file-system    do not cross into other mounted file systems\n"
+		"      --no-progress        no progress line on stderr\n"
+		"      --no-summary         no summary block on stdout\n"
+		"  -V, --version            print the version\n",
+		DEFAULT_DB, DEFAULT_QUARANTINE);
+	exit(2);
+}
+
+/* Parses a size like clamscan: a number with an optional K, M or G suffix. */
+static uint64_t parse_size(const char *s, const char *what)
+{
+	char *end, msg[128];
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == 0 && end != s && s[0] != '-') {
+		unsigned long long mul = 1;
+		switch (*end) {
+		case 'k': case 'K': mul = 1ULL << 10; end++; break;
+		case 'm': case 'M': mul = 1ULL << 20; end++; break;
+		case 'g': case 'G': mul = 1ULL << 30; end++; break;
+		}
+		if (*end == '\0' && v > 0 && v <= (1ULL << 42) / mul)
+			return v * mul;
+	}
+	snprintf(msg, sizeof(msg), "%s: invalid size '%s' (use e.g. 100M)", what, s);
+	usage(msg);
+	return 0;
+}
+
+static unsigned int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (unsigned int)n;
+}
+
+static void add_to(const char **list, size_t *n, const char *v, const char *what)
+{
+	if (*n == MAX_LIST) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "too many %s options (at most %d)", what, MAX_LIST);
+		usage(msg);
+	}
+	list[(*n)++] = v;
+}
+
+enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
+       OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE };
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"database", required_argument, NULL, 'd'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"recursive", no_argument, NULL, 'r'},
+	    {"action", required_argument, NULL, OPT_ACTION},
+	    {"quarantine-dir", required_argument, NULL, OPT_QDIR},
+	    {"json", required_argument, NULL, OPT_JSON},
+	    {"quick", no_argument, NULL, OPT_QUICK},
+	    {"max-filesize", required_argument, NULL, OPT_MAXFILE},
+	    {"max-scansize", required_argument, NULL, OPT_MAXSCAN},
+	    {"alert-exceeds-max", no_argument, NULL, OPT_EXCEEDS},
+	    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+	    {"one-file-system", no_argument, NULL, OPT_ONEFS},
+	    {"no-progress", no_argument, NULL, OPT_NOPROGRESS},
+	    {"no-summary", no_argument, NULL, OPT_NOSUMMARY},
+	    {"list-quarantine", required_argument, NULL, OPT_LISTQ},
+	    {"restore", required_argument, NULL, OPT_RESTORE},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct scan_config *sc = &o->scan;
+	size_t ndbs = 0, nex = 0;
+	char *end;
+	long n;
+	int c;
+
+	sc->jobs = default_jobs();
+	sc->progress = true;
+	sc->quarantine_dir = DEFAULT_QUARANTINE;
+	o->summary = true;
+	while ((c = getopt_long(argc, argv, "d:j:rhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': add_to(o->dbs, &ndbs, optarg, "--database"); break;
+		case 'j':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || n < 1 || n > MAX_JOBS)
+				usage("--jobs wants a number from 1 to 256");
+			sc->jobs = (unsigned int)n;
+			break;
+		case 'r': break; /* always recursive; accepted as clamscan does */
+		case OPT_ACTION:
+			if (strcmp(optarg, "report") == 0)
+				sc->action = SCAN_REPORT;
+			else if (strcmp(optarg, "quarantine") == 0)
+				sc->action = SCAN_QUARANTINE;
+			else if (strcmp(optarg, "delete") == 0)
+				sc->action = SCAN_DELETE;
+			else
+				usage("--action wants report, quarantine or delete");
+			break;
+		case OPT_QDIR: sc->quarantine_dir = optarg; break;
+		case OPT_JSON: o->json_path = optarg; break;
+		case OPT_QUICK: sc->quick = true; break;
+		case OPT_MAXFILE: sc->limits.max_filesize = parse_size(optarg, "--max-filesize"); break;
+		case OPT_MAXSCAN: sc->limits.max_scansize = parse_size(optarg, "--max-scansize"); break;
+		case OPT_EXCEEDS: sc->limits.alert_exceeds_max = true; break;
+		case OPT_EXCLUDE: add_to(o->excludes, &nex, optarg, "--exclude"); break;
+		case OPT_ONEFS: sc->one_file_system = true; break;
+		case OPT_NOPROGRESS: sc->progress = false; break;
+		case OPT_NOSUMMARY: o->summary = false; break;
+		case OPT_LISTQ: o->list_quarantine = optarg; break;
+		case OPT_RESTORE: o->restore_id = optarg; break;
+		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
+		case 'h': usage(NULL); break;
+		default: usage(NULL);
+		}
+	}
+	if (ndbs == 0)
+		o->dbs[ndbs++] = DEFAULT_DB;
+	sc->dbs = o->dbs;
+	sc->ndbs = ndbs;
+	sc->excludes = o->excludes;
+	sc->nexcludes = nex;
+	sc->paths = (const char *const *)argv + optind;
+	sc->npaths = (size_t)(argc - optind);
+	if (!o->list_quarantine && !o->restore_id && sc->npaths == 0)
+		usage("no PATH to scan");
+}
+
+static void print_summary(const struct scan_report *rep)
+{
+	double mb = (double)rep->bytes / 1e6;
+	double s = rep->seconds > 0 ? rep->seconds : 1e-9;
+
+	printf("\n----------- SCAN SUMMARY -----------\n");
+	printf("Known viruses: %u\n", rep->engine.signatures);
+	printf("Engine version: %s\n", rep->engine.version);
+	printf("Scanned files: %llu\n", (unsigned long long)rep->files);
+	printf("Infected files: %zu\n", rep->ndets);
+	printf("Errors: %llu\n", (unsigned long long)rep->errors);
+	printf("Data scanned: %.2f MB\n", mb);
+	printf("Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
+	       (int)rep->seconds % 60);
+	printf("Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
+	printf("Status: %s\n", result_status(rep));
+}
+
+/* stdout may be a full stick or a closed pipe: that must not look like
+ * success. */
+static int finish_stdout(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "raquet-scan: cannot write to standard output: %s\n", strerror(errno));
+		return 2;
+	}
+	return status;
+}
+
+static int cmd_scan(struct options *o)
+{
+	struct result_context ctx = {0};
+	struct scan_report rep;
+	rq_error err;
+	int status;
+
+	if (scan_run(&o->scan, &rep, &err) != 0) {
+		fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		return 2;
+	}
+	status = rep.ndets > 0 ? 1 : 0;
+	if (rep.errors > 0 || rep.interrupted || strcmp(result_status(&rep), "incomplete") == 0)
+		status = 2;
+	if (rep.interrupted)
+		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
+	if (o->json_path) {
+		json_object *doc = result_build(&o->scan, &rep, &ctx);
+		if (result_write_file(doc, o->json_path, &err) != 0) {
+			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+			status = 2;
+		}
+		json_object_put(doc);
+	}
+	if (o->summary)
+		print_summary(&rep);
+	scan_report_free(&rep);
+	return finish_stdout(status);
+}
+
+int main(int argc, char **argv)
+{
+	static struct options o;
+	struct rlimit core = {0, 0};
+	rq_error err;
+
+	setrlimit(RLIMIT_CORE, &core); /* quarantine keys and samples stay off disk */
+	parse_args(argc, argv, &o);
+	if (o.list_quarantine) {
+		if (quarantine_list(o.list_quarantine, stdout, &err) < 0) {
+			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+			return 2;
+		}
+		return finish_stdout(0);
+	}
+	if (o.restore_id) {
+		if (quarantine_restore(o.scan.quarantine_dir, o.restore_id, &err) != 0) {
+			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+			return 2;
+		}
+		printf("restored %s\n", o.restore_id);
+		return finish_stdout(0);
+	}
+	return cmd_scan(&o);
+}

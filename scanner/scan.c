@@ -1,0 +1,404 @@
+/* scan: one walker thread feeds a bounded queue; N workers scan with the one
+ * shared engine and act on detections; a pre-count walks the same roots by
+ * metadata only, concurrently, so the ETA never delays the first scan. A
+ * signal thread turns SIGINT/SIGTERM into a prompt, orderly stop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "hashfd.h"
+#include "progress.h"
+#include "quarantine.h"
+#include "queue.h"
+#include "scan.h"
+
+struct run {
+	const struct scan_config *cfg;
+	struct scan_report *rep;
+	struct cl_engine *engine;
+	struct cl_scan_options opts;
+	struct queue queue;
+	atomic_int stop;        /* interrupted: stop scanning */
+	atomic_int count_stop;  /* stop the pre-count (also when the scan is done) */
+	pthread_mutex_t out_lock; /* stdout and stderr lines */
+	pthread_mutex_t det_lock; /* rep->dets and per-root error counts */
+	size_t detcap;
+	struct progress_counters counters;
+	struct progress progress;
+	struct walk_stats precount;
+};
+
+const char *scan_outcome_name(enum scan_outcome o)
+{
+	static const char *const names[] = {"reported", "quarantined", "deleted", "failed"};
+	return names[o];
+}
+
+const char *scan_action_name(enum scan_action a)
+{
+	static const char *const names[] = {"report", "quarantine", "delete"};
+	return names[a];
+}
+
+/* Prints a line about path on stream, the path escaped, under out_lock. */
+static void say(struct run *r, FILE *stream, const char *path, const char *fmt, const char *a,
+		const char *b)
+{
+	char *esc = escape_name(path);
+
+	pthread_mutex_lock(&r->out_lock);
+	progress_clear(&r->progress);
+	fprintf(stream, "%s: ", esc ? esc : "(out of memory)");
+	fprintf(stream, fmt, a, b);
+	fputc('\n', stream);
+	if (stream == stdout && r->progress.running)
+		fflush(stdout);
+	pthread_mutex_unlock(&r->out_lock);
+	free(esc);
+}
+
+static void on_walk_error(const char *path, int errnum, const char *reason, void *ctx)
+{
+	say(ctx, stderr, path, "%s%s", reason ? reason : strerror(errnum),
+	    reason || errnum == 0 ? "" : "; skipped");
+}
+
+/* Removes dirfd/name after checking it is still the file that was scanned. */
+static int delete_scanned(const struct walk_entry *e, char **why)
+{
+	struct stat st;
+
+	if (fstatat(e->dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		*why = strdup(strerror(errno));
+		return -1;
+	}
+	if (st.st_dev != e->st.st_dev || st.st_ino != e->st.st_ino) {
+		*why = strdup("the file was replaced after it was scanned");
+		return -1;
+	}
+	if (unlinkat(e->dirfd, e->name, 0) != 0) {
+		*why = strdup(strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void act(struct run *r, const struct walk_entry *e, struct detection *d)
+{
+	rq_error err;
+	char id[QUARANTINE_ID_LEN + 1];
+
+	switch (r->cfg->action) {
+	case SCAN_REPORT:
+		d->outcome = OUTCOME_REPORTED;
+		break;
+	case SCAN_DELETE:
+		if (delete_scanned(e, &d->detail) == 0) {
+			d->outcome = OUTCOME_DELETED;
+			say(r, stdout, e->path, "Removed.%s%s", "", "");
+		} else {
+			d->outcome = OUTCOME_FAILED;
+			say(r, stdout, e->path, "not removed: %s%s",
+			    d->detail ? d->detail : "out of memory", "; file left in place");
+		}
+		break;
+	case SCAN_QUARANTINE:
+		if (quarantine_store(r->cfg->quarantine_dir, e->fd, e->dirfd, e->name, e->path,
+				     d->signature, id, d->sha256, &err) == 0) {
+			d->outcome = OUTCOME_QUARANTINED;
+			d->detail = strdup(id);
+			say(r, stdout, e->path, "moved to quarantine as %s%s", id, "");
+		} else {
+			d->outcome = OUTCOME_FAILED;
+			d->detail = strdup(err.msg);
+			say(r, stdout, e->path, "not quarantined: %s%s", err.msg, "");
+		}
+		break;
+	}
+}
+
+static int add_detection(struct run *r, const struct detection *d)
+{
+	struct scan_report *rep = r->rep;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->det_lock);
+	if (rep->ndets == r->detcap) {
+		size_t cap = r->detcap ? r->detcap * 2 : 16;
+		struct detection *p = realloc(rep->dets, cap * sizeof(*p));
+		if (p == NULL)
+			rc = -1;
+		else {
+			rep->dets = p;
+			r->detcap = cap;
+		}
+	}
+	if (rc == 0)
+		rep->dets[rep->ndets++] = *d;
+	pthread_mutex_unlock(&r->det_lock);
+	return rc;
+}
+
+static void found(struct run *r, const struct walk_entry *e, const char *virname)
+{
+	struct detection d = {.size = (uint64_t)e->st.st_size};
+
+	atomic_fetch_add(&r->counters.detections, 1);
+	say(r, stdout, e->path, "%s FOUND%s", virname, "");
+	d.path = strdup(e->path);
+	d.signature = strdup(virname);
+	if (r->cfg->action != SCAN_QUARANTINE && hashfd_sha256(e->fd, d.sha256) != 0)
+		d.sha256[0] = '\0';
+	act(r, e, &d);
+	if (d.sha256[0] == '\0' && hashfd_sha256(e->fd, d.sha256) != 0)
+		d.sha256[0] = '\0';
+	if (d.path == NULL || d.signature == NULL || add_detection(r, &d) != 0) {
+		say(r, stderr, e->path, "out of memory recording this detection%s%s", "", "");
+		free(d.path);
+		free(d.signature);
+		free(d.detail);
+	}
+}
+
+static void scan_entry(struct run *r, struct walk_entry *e, struct cl_scan_options *opts)
+{
+	const char *virname = NULL;
+	unsigned long scanned = 0;
+	cl_error_t rc;
+
+	rc = cl_scandesc_callback(e->fd, e->path, &virname, &scanned, r->engine, opts, r);
+	if (rc == CL_VIRUS) {
+		found(r, e, virname);
+	} else if (rc != CL_CLEAN && rc != CL_BREAK) {
+		say(r, stderr, e->path, "%s ERROR%s", cl_strerror(rc), "");
+		pthread_mutex_lock(&r->det_lock);
+		r->rep->roots[e->tag].scan_errors++;
+		pthread_mutex_unlock(&r->det_lock);
+	}
+	atomic_fetch_add(&r->counters.files_done, 1);
+	atomic_fetch_add(&r->counters.bytes_done, (uint_fast64_t)e->st.st_size);
+}
+
+static void *worker_main(void *arg)
+{
+	struct run *r = arg;
+	struct cl_scan_options opts = r->opts;
+	struct walk_entry *e;
+
+	while ((e = queue_pop(&r->queue)) != NULL) {
+		if (!atomic_load(&r->stop))
+			scan_entry(r, e, &opts);
+		walk_entry_free(e);
+	}
+	return NULL;
+}
+
+/* Lets libclamav give up inside a big archive once a stop was asked for. */
+static cl_error_t pre_scan_cb(int fd, const char *type, void *ctx)
+{
+	struct run *r = ctx;
+	return atomic_load(&r->stop) ? CL_BREAK : CL_CLEAN;
+}
+
+static int enqueue(struct walk_entry *e, void *ctx)
+{
+	struct run *r = ctx;
+
+	if (queue_push(&r->queue, e) != 0) {
+		walk_entry_free(e);
+		return 1;
+	}
+	return 0;
+}
+
+static int count_only(struct walk_entry *e, void *ctx)
+{
+	walk_entry_free(e);
+	return 0;
+}
+
+static void *precount_main(void *arg)
+{
+	struct run *r = arg;
+	struct walk_config wc = {
+	    .one_file_system = r->cfg->one_file_system,
+	    .quick = r->cfg->quick,
+	    .excludes = r->cfg->excludes,
+	    .nexcludes = r->cfg->nexcludes,
+	    .stop = &r->count_stop,
+	    .on_file = count_only,
+	};
+
+	for (size_t i = 0; i < r->cfg->npaths && !atomic_load(&r->count_stop); i++)
+		walk_root(r->cfg->paths[i], &wc, &r->precount);
+	atomic_store(&r->counters.files_total, atomic_load(&r->precount.files));
+	atomic_store(&r->counters.bytes_total, atomic_load(&r->precount.bytes));
+	atomic_store(&r->counters.total_known, true);
+	return NULL;
+}
+
+/* The signal thread: the only place SIGINT/SIGTERM are received. The first
+ * asks for an orderly stop (the result is still written, as incomplete); a
+ * second one quits at once. SIGUSR1 from the main thread means the run is
+ * over. */
+static void *signal_main(void *arg)
+{
+	static const char again[] = "raquet-scan: interrupted again; quitting now\n";
+	struct run *r = arg;
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1)
+			return NULL;
+		if (r->rep->interrupted) {
+			if (write(STDERR_FILENO, again, sizeof(again) - 1) < 0)
+				_exit(2);
+			_exit(2);
+		}
+		r->rep->interrupted = true;
+		atomic_store(&r->stop, 1);
+		atomic_store(&r->count_stop, 1);
+		queue_close(&r->queue);
+	}
+}
+
+static void walk_all(struct run *r)
+{
+	const struct scan_config *cfg = r->cfg;
+
+	for (size_t i = 0; i < cfg->npaths && !atomic_load(&r->stop); i++) {
+		struct walk_config wc = {
+		    .open_files = true,
+		    .need_dirfd = cfg->action != SCAN_REPORT,
+		    .one_file_system = cfg->one_file_system,
+		    .quick = cfg->quick,
+		    .excludes = cfg->excludes,
+		    .nexcludes = cfg->nexcludes,
+		    .stop = &r->stop,
+		    .on_file = enqueue,
+		    .on_error = on_walk_error,
+		    .ctx = r,
+		    .tag = i,
+		};
+		struct scan_root *root = &r->rep->roots[i];
+		root->path = cfg->paths[i];
+		if (walk_root(cfg->paths[i], &wc, &root->stats) != 0 &&
+		    atomic_load(&root->stats.files) == 0 && atomic_load(&root->stats.dirs) == 0)
+			root->missing = true;
+	}
+}
+
+static void totals(struct scan_report *rep)
+{
+	for (size_t i = 0; i < rep->nroots; i++) {
+		struct scan_root *root = &rep->roots[i];
+		rep->files += atomic_load(&root->stats.files);
+		rep->bytes += atomic_load(&root->stats.bytes);
+		rep->errors += atomic_load(&root->stats.errors) + root->scan_errors;
+	}
+}
+
+static int start_threads(struct run *r, pthread_t *workers, unsigned int *started,
+			 pthread_t *pre, pthread_t *sig, rq_error *err)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(sig, NULL, signal_main, r) != 0)
+		return rq_fail(err, "cannot start the signal thread");
+	for (*started = 0; *started < r->cfg->jobs; (*started)++)
+		if (pthread_create(&workers[*started], NULL, worker_main, r) != 0)
+			return rq_fail(err, "cannot start worker thread %u", *started + 1);
+	if (pthread_create(pre, NULL, precount_main, r) != 0)
+		return rq_fail(err, "cannot start the pre-count thread");
+	return 0;
+}
+
+int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *err)
+{
+	struct run r = {.cfg = cfg, .rep = rep};
+	pthread_t *workers, pre, sig;
+	unsigned int started = 0;
+	struct timespec t0, t1;
+	int rc = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	clock_gettime(CLOCK_REALTIME, &rep->started);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rep->roots = calloc(cfg->npaths, sizeof(*rep->roots));
+	workers = calloc(cfg->jobs, sizeof(*workers));
+	if (rep->roots == NULL || workers == NULL || queue_init(&r.queue, 4 * cfg->jobs + 8)) {
+		free(workers);
+		return rq_fail(err, "out of memory");
+	}
+	rep->nroots = cfg->npaths;
+	r.engine = engine_load(cfg->dbs, cfg->ndbs, &cfg->limits, &rep->engine, err);
+	if (r.engine == NULL) {
+		queue_destroy(&r.queue);
+		free(workers);
+		return -1;
+	}
+	cl_engine_set_clcb_pre_scan(r.engine, pre_scan_cb);
+	engine_scan_options(&cfg->limits, &r.opts);
+	pthread_mutex_init(&r.out_lock, NULL);
+	pthread_mutex_init(&r.det_lock, NULL);
+	if (cfg->progress)
+		progress_start(&r.progress, &r.counters, &r.out_lock);
+
+	if (start_threads(&r, workers, &started, &pre, &sig, err) != 0) {
+		rc = -1;
+		atomic_store(&r.stop, 1);
+		atomic_store(&r.count_stop, 1);
+	} else {
+		walk_all(&r);
+	}
+	queue_close(&r.queue);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(workers[i], NULL);
+	atomic_store(&r.count_stop, 1); /* the pre-count is only for the ETA */
+	if (rc == 0) {
+		pthread_join(pre, NULL);
+		pthread_kill(sig, SIGUSR1);
+		pthread_join(sig, NULL);
+	}
+	progress_stop(&r.progress);
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	totals(rep);
+	cl_engine_free(r.engine);
+	queue_destroy(&r.queue);
+	pthread_mutex_destroy(&r.out_lock);
+	pthread_mutex_destroy(&r.det_lock);
+	free(workers);
+	return rc;
+}
+
+void scan_report_free(struct scan_report *rep)
+{
+	for (size_t i = 0; i < rep->ndets; i++) {
+		free(rep->dets[i].path);
+		free(rep->dets[i].signature);
+		free(rep->dets[i].detail);
+	}
+	free(rep->dets);
+	free(rep->roots);
+	memset(rep, 0, sizeof(*rep));
+}

@@ -1,0 +1,77 @@
+/* scan: one scan run: the walker feeding N workers that share one engine,
+ * a concurrent pre-count for the ETA, actions on detections, and what the
+ * result document is built from. */
+#ifndef RAQUET_SCAN_H
+#define RAQUET_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "engine.h"
+#include "rqerror.h"
+#include "walk.h"
+
+enum scan_action { SCAN_REPORT, SCAN_QUARANTINE, SCAN_DELETE };
+
+enum scan_outcome {
+	OUTCOME_REPORTED,    /* report mode: left in place by choice */
+	OUTCOME_QUARANTINED, /* moved to quarantine */
+	OUTCOME_DELETED,     /* removed */
+	OUTCOME_FAILED,      /* the action failed: left in place, detail says why */
+};
+
+struct scan_config {
+	const char *const *paths;
+	size_t npaths;
+	const char *const *dbs;
+	size_t ndbs;
+	unsigned int jobs;
+	enum scan_action action;
+	const char *quarantine_dir;
+	bool quick, one_file_system, progress;
+	struct engine_limits limits;
+	const char *const *excludes;
+	size_t nexcludes;
+};
+
+struct detection {
+	char *path;      /* raw bytes as found */
+	char *signature;
+	char sha256[65];
+	uint64_t size;
+	enum scan_outcome outcome;
+	char *detail;    /* quarantine id, or why the action failed */
+};
+
+struct scan_root {
+	const char *path;
+	bool missing;             /* could not be opened at all */
+	struct walk_stats stats;  /* what the scanning walker saw */
+	uint64_t scan_errors;     /* libclamav errors on its files */
+};
+
+struct scan_report {
+	struct engine_info engine;
+	struct scan_root *roots;
+	size_t nroots;
+	struct detection *dets;
+	size_t ndets;
+	uint64_t files, bytes, errors;
+	struct timespec started;  /* wall clock */
+	double seconds;           /* monotonic duration */
+	bool interrupted;
+};
+
+/* Loads the engine and scans every path. Returns 0 when the run could
+ * happen (detections and per-file errors are in rep), -1 on a setup error
+ * (bad database, no memory) with err set. */
+int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *err);
+
+void scan_report_free(struct scan_report *rep);
+
+const char *scan_outcome_name(enum scan_outcome o);
+const char *scan_action_name(enum scan_action a);
+
+#endif
