@@ -1,0 +1,587 @@
+/* Unit tests for scanner/quarantine: a detected file goes into the
+ * quarantine encrypted and comes back byte for byte with its metadata, and
+ * every failure (full or read-only quarantine, replaced file, tampered data,
+ * unknown id, existing target) leaves the user's files as they were.
+ * The full and read-only cases mount small tmpfs file systems, so they need
+ * root (the test suite runs as root); without it they are skipped. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "quarantine.h"
+#include "tap.h"
+
+#define EICAR                                                                                      \
+	"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+static char top[64], qdir[128], src[128];
+
+/* tap.h's check() evaluates its condition twice (once more to report a
+ * failure); the calls under test have side effects, so evaluate once. */
+#define check(cond, ...)                                                                           \
+	do {                                                                                       \
+		bool c_ = (cond);                                                                  \
+		ok(c_, __VA_ARGS__);                                                               \
+	} while (0)
+
+static void skip(const char *why)
+{
+	printf("ok %d # skip %s\n", ++tap_n, why);
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, buf, len);
+	return close(fd) == 0 && n == (ssize_t)len ? 0 : -1;
+}
+
+static char *read_whole(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY);
+
+	*len = 0;
+	if (fd < 0 || fstat(fd, &st) != 0 || (buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (read(fd, buf, (size_t)st.st_size) != st.st_size) {
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static bool same_content(const char *path, const void *want, size_t wlen)
+{
+	size_t len;
+	char *got = read_whole(path, &len);
+	bool same = got != NULL && len == wlen && memcmp(got, want, len) == 0;
+
+	free(got);
+	return same;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Number of names in dir other than . .. and .key. */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, ".key"))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Quarantines dir/name the way the scanner does: the fd it scanned plus the
+ * directory fd it walked with. */
+static int store(const char *q, const char *dir, const char *name, char id[33], char sha[65],
+		 rq_error *err)
+{
+	char path[512];
+	int dfd, fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW);
+	if (dfd < 0 || fd < 0) {
+		strcpy(err->msg, "test: cannot open the file");
+		rc = -1;
+	} else {
+		rc = quarantine_store(q, fd, dfd, name, path, "Raquet.Test.Eicar", id, sha, err);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+static char *list_to_string(const char *q, int *n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	rq_error err = {""};
+
+	*n = f ? quarantine_list(q, f, &err) : -1;
+	if (f)
+		fclose(f);
+	if (*n < 0)
+		printf("# list failed: %s\n", err.msg);
+	return buf;
+}
+
+static bool has(const char *hay, const char *needle)
+{
+	return hay != NULL && strstr(hay, needle) != NULL;
+}
+
+static bool mem_has(const char *hay, size_t len, const char *needle)
+{
+	return memmem(hay, len, needle, strlen(needle)) != NULL;
+}
+
+static bool msg_has(const rq_error *err, const char *needle)
+{
+	if (strstr(err->msg, needle) != NULL)
+		return true;
+	printf("#   message: %s\n", err->msg);
+	return false;
+}
+
+static void test_round_trip(void)
+{
+	const size_t len = 3 * 1024 * 1024 / 2 + 123; /* several chunks, odd tail */
+	unsigned char seed[randombytes_SEEDBYTES] = {42}, want_sha[32];
+	char path[256], dpath[256], id[33], sha[65], want_hex[65], *content = malloc(len), *data;
+	struct timespec ts[2] = {{1000000000, 123456789}, {1600000000, 987654321}};
+	rq_error err = {""};
+	struct stat st, qst;
+	size_t dlen;
+
+	randombytes_buf_deterministic(content, len, seed);
+	for (int i = 0; i < 256; i++)
+		content[i] = (char)i;
+	memcpy(content + 1000, EICAR, strlen(EICAR));
+	crypto_hash_sha256(want_sha, (unsigned char *)content, len);
+	sodium_bin2hex(want_hex, sizeof(want_hex), want_sha, sizeof(want_sha));
+
+	snprintf(path, sizeof(path), "%s/big.exe", src);
+	check(write_file(path, content, len) == 0 && chown(path, 1234, 5678) == 0 &&
+	       chmod(path, 04751) == 0 && utimensat(AT_FDCWD, path, ts, 0) == 0,
+	   "round trip: made a %zu byte binary file", len);
+	check(store(qdir, src, "big.exe", id, sha, &err) == 0, "store succeeds (%s)", err.msg);
+	check(strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32, "id is 32 hex digits");
+	is_str(sha, want_hex, "sha256 reported");
+	check(!exists(path), "original removed");
+	check(stat(qdir, &qst) == 0 && (qst.st_mode & 07777) == 0700, "quarantine dir made 0700");
+	snprintf(dpath, sizeof(dpath), "%s/.key", qdir);
+	check(stat(dpath, &qst) == 0 && (qst.st_mode & 07777) == 0600 && qst.st_size == 32,
+	   "key is 32 bytes, mode 0600");
+	snprintf(dpath, sizeof(dpath), "%s/%s.data", qdir, id);
+	data = read_whole(dpath, &dlen);
+	check(data != NULL && dlen > len && !mem_has(data, dlen, "EICAR-STANDARD") &&
+	       !mem_has(data, dlen, content + 4096 + 7),
+	   "data is encrypted: no EICAR string, no plaintext");
+	free(data);
+	check(count_entries(qdir) == 2, "one .data and one .meta");
+
+	check(quarantine_restore(qdir, id, &err) == 0, "restore succeeds (%s)", err.msg);
+	is_str(err.msg, "", "no note as root");
+	check(lstat(path, &st) == 0, "file is back");
+	check((st.st_mode & 07777) == 04751 && S_ISREG(st.st_mode), "mode restored, set-uid too");
+	check(st.st_uid == 1234 && st.st_gid == 5678, "owner restored");
+	check(st.st_mtim.tv_sec == ts[1].tv_sec && st.st_mtim.tv_nsec == ts[1].tv_nsec,
+	   "mtime restored to the nanosecond");
+	check(st.st_atim.tv_sec == ts[0].tv_sec && st.st_atim.tv_nsec == ts[0].tv_nsec,
+	   "atime restored to the nanosecond");
+	check(same_content(path, content, len), "content restored byte for byte");
+	check(count_entries(qdir) == 0, "entry removed from the quarantine");
+	check(count_entries(src) == 1, "no temporary file left next to it");
+	unlink(path);
+	free(content);
+}
+
+static void test_empty_and_relative(void)
+{
+	char id[33], sha[65], path[256], cwd[256];
+	rq_error err = {""};
+
+	snprintf(path, sizeof(path), "%s/empty", src);
+	check(write_file(path, "", 0) == 0 && store(qdir, src, "empty", id, sha, &err) == 0,
+	   "empty file stored (%s)", err.msg);
+	is_str(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	       "sha256 of nothing");
+	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "", 0),
+	   "empty file restored (%s)", err.msg);
+	unlink(path);
+
+	/* The scanner may be given relative paths: the entry must still know
+	 * where the file lived. */
+	snprintf(path, sizeof(path), "%s/rel.bin", src);
+	write_file(path, "relative", 8);
+	if (getcwd(cwd, sizeof(cwd)) == NULL || chdir(src) != 0) {
+		skip("cannot chdir");
+		return;
+	}
+	int dfd = open(".", O_RDONLY | O_DIRECTORY), fd = open("rel.bin", O_RDONLY);
+	int rc = quarantine_store(qdir, fd, dfd, "rel.bin", "rel.bin", "X", id, sha, &err);
+	close(fd);
+	close(dfd);
+	check(chdir(cwd) == 0 && rc == 0, "relative path stored (%s)", err.msg);
+	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "relative", 8),
+	   "restored to the absolute place (%s)", err.msg);
+	unlink(path);
+}
+
+static void test_bad_arguments(void)
+{
+	char id[33] = "x", sha[65] = "x", path[256];
+	rq_error err = {""};
+	int dfd = open(src, O_RDONLY | O_DIRECTORY), fd;
+
+	snprintf(path, sizeof(path), "%s/named", src);
+	write_file(path, "abc", 3);
+	fd = open(path, O_RDONLY);
+	check(quarantine_store(qdir, fd, dfd, "named", "/elsewhere/other", "X", id, sha, &err) ==
+		   -1 &&
+	       msg_has(&err, "does not end in") && exists(path) && id[0] == '\0',
+	   "path not naming the file is refused");
+	check(quarantine_store(qdir, dfd, dfd, "named", path, "X", id, sha, &err) == -1 &&
+	       msg_has(&err, "not a regular file"),
+	   "a directory fd is refused");
+	close(fd);
+	close(dfd);
+	unlink(path);
+}
+
+static void test_list(void)
+{
+	char id1[33], id2[33], sha[65], path[256], line[128], *out;
+	rq_error err = {""};
+	int n;
+
+	snprintf(path, sizeof(path), "%s/a\nb.exe", src);
+	write_file(path, "hello", 5);
+	snprintf(path, sizeof(path), "%s/Sở Y tế.doc", src);
+	write_file(path, "xin chao", 8);
+	check(store(qdir, src, "a\nb.exe", id1, sha, &err) == 0 &&
+	       store(qdir, src, "Sở Y tế.doc", id2, sha, &err) == 0,
+	   "two files stored (%s)", err.msg);
+	out = list_to_string(qdir, &n);
+	check(n == 2, "list counts 2 entries (got %d)", n);
+	snprintf(line, sizeof(line), "%s  20", id1);
+	check(has(out, line), "line starts with id and ISO time");
+	check(has(out, "  5  Raquet.Test.Eicar  ") && has(out, "  8  Raquet.Test.Eicar  "),
+	   "size and signature listed");
+	check(has(out, "/a\\x0ab.exe\n"), "newline in the name escaped");
+	check(has(out, "/Sở Y tế.doc\n"), "Vietnamese name as is");
+	check(has(out, id1) && has(out, id2) && strstr(out, id1) < strstr(out, id2),
+	   "sorted by time quarantined");
+	for (char *l = out, *e; l != NULL && *l != '\0'; l = e + 1) {
+		e = strchr(l, '\n');
+		if (e == NULL)
+			break;
+		printf("# %.*s\n", (int)(e - l), l);
+	}
+	free(out);
+
+	snprintf(path, sizeof(path), "%s/0123456789abcdef0123456789abcdef.meta", qdir);
+	write_file(path, "{ not json", 10);
+	snprintf(path, sizeof(path), "%s/fedcba9876543210fedcba9876543210.data", qdir);
+	write_file(path, "junk", 4);
+	out = list_to_string(qdir, &n);
+	check(n == 4, "damaged entries listed, not fatal (got %d)", n);
+	check(has(out, "0123456789abcdef0123456789abcdef  corrupt metadata"), "corrupt .meta named");
+	check(has(out, "fedcba9876543210fedcba9876543210  incomplete entry"), "orphan .data named");
+	check(quarantine_restore(qdir, "0123456789abcdef0123456789abcdef", &err) == -1 &&
+	       msg_has(&err, "corrupt metadata"),
+	   "restoring a corrupt entry fails clearly");
+	free(out);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/0123456789abcdef0123456789abcdef.meta", qdir);
+	unlink(path);
+
+	check(quarantine_restore(qdir, id1, &err) == 0 && quarantine_restore(qdir, id2, &err) == 0,
+	   "both restored (%s)", err.msg);
+	out = list_to_string(qdir, &n);
+	check(n == 0 && out != NULL && out[0] == '\0', "empty quarantine lists nothing");
+	free(out);
+	out = list_to_string("/nonexistent/raquet-q", &n);
+	check(n == -1, "listing a missing directory fails");
+	free(out);
+	snprintf(path, sizeof(path), "%s/a\nb.exe", src);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/Sở Y tế.doc", src);
+	unlink(path);
+}
+
+static void test_no_overwrite(void)
+{
+	char id[33], sha[65], path[256];
+	rq_error err = {""};
+
+	snprintf(path, sizeof(path), "%s/dup.exe", src);
+	write_file(path, "quarantined", 11);
+	check(store(qdir, src, "dup.exe", id, sha, &err) == 0, "stored (%s)", err.msg);
+	write_file(path, "new file", 8);
+	check(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "already exists"),
+	   "restore refuses to overwrite");
+	check(same_content(path, "new file", 8), "existing file untouched");
+	check(count_entries(qdir) == 2, "entry kept");
+	check(count_entries(src) == 1, "no temporary file left");
+	unlink(path);
+	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "quarantined", 11),
+	   "restores once the name is free (%s)", err.msg);
+	unlink(path);
+}
+
+static void test_unknown_id(void)
+{
+	rq_error err = {""};
+
+	check(quarantine_restore(qdir, "00000000000000000000000000000000", &err) == -1 &&
+	       msg_has(&err, "no quarantine entry 00000000000000000000000000000000"),
+	   "unknown id: clear error");
+	check(quarantine_restore(qdir, "../../etc/passwd", &err) == -1 &&
+	       msg_has(&err, "not a quarantine id"),
+	   "malformed id refused");
+	check(quarantine_restore("/nonexistent/raquet-q", "00000000000000000000000000000000",
+			      &err) == -1 &&
+	       msg_has(&err, "no quarantine directory"),
+	   "missing quarantine directory: clear error");
+}
+
+/* Stores content as dir/name and returns the entry's .data path in dpath. */
+static void store_one(const char *name, const char *content, char id[33], char *dpath,
+		      size_t dsize)
+{
+	char path[256], sha[65];
+	rq_error err = {""};
+
+	snprintf(path, sizeof(path), "%s/%s", src, name);
+	write_file(path, content, strlen(content));
+	if (store(qdir, src, name, id, sha, &err) != 0)
+		printf("# store %s failed: %s\n", name, err.msg);
+	snprintf(dpath, dsize, "%s/%s.data", qdir, id);
+}
+
+static void test_tampered(void)
+{
+	char ida[33], idb[33], dpa[256], dpb[256], path[256], *buf;
+	rq_error err = {""};
+	size_t len;
+	int fd;
+
+	store_one("t.exe", EICAR EICAR EICAR, ida, dpa, sizeof(dpa));
+	buf = read_whole(dpa, &len);
+	check(buf != NULL, "entry stored");
+	if (buf == NULL)
+		return;
+	buf[len / 2] ^= 1;
+	write_file(dpa, buf, len);
+	snprintf(path, sizeof(path), "%s/t.exe", src);
+	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "tampered"),
+	   "flipped bit: authentication fails");
+	check(!exists(path) && count_entries(src) == 0, "nothing written next to the original");
+	buf[len / 2] ^= 1;
+
+	write_file(dpa, buf, len - 21); /* the final chunk gone */
+	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "truncated"),
+	   "truncated data refused");
+	check(!exists(path) && count_entries(src) == 0, "nothing written");
+
+	/* Another entry's data under this id: chunks are bound to the id. */
+	store_one("u.exe", EICAR EICAR EICAR, idb, dpb, sizeof(dpb));
+	write_file(dpa, buf, len);
+	rename(dpa, dpb);
+	check(quarantine_restore(qdir, idb, &err) == -1 && msg_has(&err, "authentication failed"),
+	   "data swapped between entries refused");
+	check(count_entries(src) == 0, "nothing written");
+	snprintf(path, sizeof(path), "%s/%s.meta", qdir, ida);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.meta", qdir, idb);
+	unlink(path);
+	unlink(dpb);
+	free(buf);
+
+	/* A .meta whose sha256 was changed (valid format) no longer matches. */
+	store_one("v.exe", "content", ida, dpa, sizeof(dpa));
+	snprintf(path, sizeof(path), "%s/%s.meta", qdir, ida);
+	buf = read_whole(path, &len);
+	char *s = buf ? strstr(buf, "\"sha256\":\"") : NULL;
+	if (s == NULL)
+		s = buf ? strstr(buf, "\"sha256\": \"") : NULL;
+	check(s != NULL, "meta has a sha256 field");
+	if (s == NULL) {
+		free(buf);
+		return;
+	}
+	s = strchr(s + 9, '"') + 1;
+	*s = *s == 'a' ? 'b' : 'a';
+	fd = open(path, O_WRONLY | O_TRUNC);
+	check(fd >= 0 && write(fd, buf, len) == (ssize_t)len && close(fd) == 0, "meta altered");
+	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "sha256"),
+	   "sha256 mismatch refused");
+	check(count_entries(src) == 0, "nothing written");
+	free(buf);
+	unlink(path);
+	unlink(dpa);
+}
+
+static void test_missing_dir(void)
+{
+	char id[33], sha[65], dir[128], path[256];
+	rq_error err = {""};
+
+	snprintf(dir, sizeof(dir), "%s/gone", top);
+	snprintf(path, sizeof(path), "%s/x.exe", dir);
+	mkdir(dir, 0755);
+	write_file(path, "x", 1);
+	check(store(qdir, dir, "x.exe", id, sha, &err) == 0 && rmdir(dir) == 0,
+	   "stored, then its directory removed (%s)", err.msg);
+	check(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "no longer exists"),
+	   "missing original directory: clear error");
+	check(!exists(dir), "directory not recreated");
+	check(count_entries(qdir) == 2, "entry kept");
+	mkdir(dir, 0755);
+	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "x", 1),
+	   "restores once the directory is back (%s)", err.msg);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_replaced(void)
+{
+	char id[33], sha[65], path[256], orig[256];
+	rq_error err = {""};
+	int dfd, fd, rc;
+
+	snprintf(path, sizeof(path), "%s/swap.exe", src);
+	snprintf(orig, sizeof(orig), "%s/swap.orig", src);
+	write_file(path, "scanned", 7);
+	dfd = open(src, O_RDONLY | O_DIRECTORY);
+	fd = open(path, O_RDONLY);
+	/* Between the scan and the action the name now means another file. */
+	check(rename(path, orig) == 0 && write_file(path, "innocent", 8) == 0, "file replaced");
+	rc = quarantine_store(qdir, fd, dfd, "swap.exe", path, "X", id, sha, &err);
+	check(rc == -1 && msg_has(&err, "replaced"), "store refuses a replaced file");
+	check(same_content(path, "innocent", 8) && same_content(orig, "scanned", 7),
+	   "both files intact");
+	check(count_entries(qdir) == 0, "no partial entry left");
+	close(fd);
+	close(dfd);
+	unlink(path);
+	unlink(orig);
+}
+
+static int mount_tmpfs(const char *dir, const char *opts)
+{
+	return mkdir(dir, 0755) == 0 || errno == EEXIST ? mount("tmpfs", dir, "tmpfs", 0, opts)
+							: -1;
+}
+
+static void test_full(void)
+{
+	const size_t len = 1024 * 1024;
+	char mnt[128], q[256], path[256], id[33], sha[65], *content = calloc(1, len);
+	rq_error err = {""};
+
+	snprintf(mnt, sizeof(mnt), "%s/full", top);
+	snprintf(q, sizeof(q), "%s/q", mnt);
+	if (content == NULL || mount_tmpfs(mnt, "size=64k") != 0) {
+		skip("cannot mount a tmpfs (not root?)");
+		free(content);
+		return;
+	}
+	memcpy(content, EICAR, strlen(EICAR));
+	snprintf(path, sizeof(path), "%s/large.exe", src);
+	write_file(path, content, len);
+	check(store(q, src, "large.exe", id, sha, &err) == -1 && msg_has(&err, "is full") &&
+	       msg_has(&err, "file left in place"),
+	   "full quarantine: store fails saying so");
+	check(same_content(path, content, len), "original left in place");
+	check(count_entries(q) == 0, "partial entry cleaned up");
+	check(id[0] == '\0', "no id returned");
+	umount2(mnt, MNT_DETACH);
+	rmdir(mnt);
+	unlink(path);
+	free(content);
+}
+
+static void test_read_only(void)
+{
+	char mnt[128], q[256], q2[256], path[256], id[33], sha[65];
+	rq_error err = {""};
+
+	snprintf(mnt, sizeof(mnt), "%s/ro", top);
+	snprintf(q, sizeof(q), "%s/q", mnt);
+	snprintf(q2, sizeof(q2), "%s/q-new", mnt);
+	if (mount_tmpfs(mnt, "size=1m") != 0) {
+		skip("cannot mount a tmpfs (not root?)");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/ro.exe", src);
+	write_file(path, "first", 5);
+	check(store(q, src, "ro.exe", id, sha, &err) == 0, "store works before (%s)", err.msg);
+	write_file(path, "second", 6);
+	check(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0, "remounted read-only");
+	check(store(q, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only") &&
+	       msg_has(&err, "file left in place"),
+	   "read-only quarantine: store fails saying so");
+	check(same_content(path, "second", 6), "original left in place");
+	check(store(q2, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only"),
+	   "quarantine dir cannot be created: read-only");
+	check(same_content(path, "second", 6), "original still in place");
+	umount2(mnt, MNT_DETACH);
+	rmdir(mnt);
+	unlink(path);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(p);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0) {
+		printf("Bail out! sodium_init\n");
+		return 1;
+	}
+	snprintf(top, sizeof(top), "/tmp/raquet-quar.XXXXXX");
+	if (mkdtemp(top) == NULL) {
+		printf("Bail out! mkdtemp\n");
+		return 1;
+	}
+	snprintf(qdir, sizeof(qdir), "%s/quarantine", top);
+	snprintf(src, sizeof(src), "%s/src", top);
+	mkdir(src, 0755);
+
+	test_round_trip();
+	test_empty_and_relative();
+	test_bad_arguments();
+	test_list();
+	test_no_overwrite();
+	test_unknown_id();
+	test_tampered();
+	test_missing_dir();
+	test_replaced();
+	test_full();
+	test_read_only();
+
+	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	return done_testing();
+}
