@@ -24,5 +24,5 @@ LDLIBS_RQ   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
   libclamav-dev clamav clamav-testfiles libarchive-dev libsodium-dev \
   libjson-c-dev libsqlite3-dev sqlite3 libblkid-dev libhivex-dev \
-  libtest-harness-perl p7zip-full zip time \
+  libtest-harness-perl p7zip-full zip jq time \
   dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux

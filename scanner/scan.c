@@ -166,14 +166,32 @@ static void found(struct run *r, const struct walk_entry *e, const char *virname
 	}
 }
 
-static void scan_entry(struct run *r, struct walk_entry *e, struct cl_scan_options *opts)
+/* Per-worker state handed to libclamav's callbacks. */
+struct worker {
+	struct run *r;
+	char virname[256]; /* last name from the virus-found callback */
+};
+
+/* Some alerts (the limits heuristics) come back as CL_VIRUS without a name;
+ * libclamav still passes the name to this callback, as clamscan relies on. */
+static void virus_found_cb(int fd, const char *virname, void *ctx)
 {
+	struct worker *w = ctx;
+	snprintf(w->virname, sizeof(w->virname), "%s", virname ? virname : "");
+}
+
+static void scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_options *opts)
+{
+	struct run *r = w->r;
 	const char *virname = NULL;
 	unsigned long scanned = 0;
 	cl_error_t rc;
 
-	rc = cl_scandesc_callback(e->fd, e->path, &virname, &scanned, r->engine, opts, r);
+	w->virname[0] = '\0';
+	rc = cl_scandesc_callback(e->fd, e->path, &virname, &scanned, r->engine, opts, w);
 	if (rc == CL_VIRUS) {
+		if (virname == NULL)
+			virname = w->virname[0] ? w->virname : "Heuristics.Unnamed";
 		found(r, e, virname);
 	} else if (rc != CL_CLEAN && rc != CL_BREAK) {
 		say(r, stderr, e->path, "%s ERROR%s", cl_strerror(rc), "");
@@ -187,13 +205,14 @@ static void scan_entry(struct run *r, struct walk_entry *e, struct cl_scan_optio
 
 static void *worker_main(void *arg)
 {
-	struct run *r = arg;
+	struct worker w = {.r = arg};
+	struct run *r = w.r;
 	struct cl_scan_options opts = r->opts;
 	struct walk_entry *e;
 
 	while ((e = queue_pop(&r->queue)) != NULL) {
 		if (!atomic_load(&r->stop))
-			scan_entry(r, e, &opts);
+			scan_entry(&w, e, &opts);
 		walk_entry_free(e);
 	}
 	return NULL;
@@ -202,8 +221,8 @@ static void *worker_main(void *arg)
 /* Lets libclamav give up inside a big archive once a stop was asked for. */
 static cl_error_t pre_scan_cb(int fd, const char *type, void *ctx)
 {
-	struct run *r = ctx;
-	return atomic_load(&r->stop) ? CL_BREAK : CL_CLEAN;
+	struct worker *w = ctx;
+	return atomic_load(&w->r->stop) ? CL_BREAK : CL_CLEAN;
 }
 
 static int enqueue(struct walk_entry *e, void *ctx)
@@ -356,6 +375,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		return -1;
 	}
 	cl_engine_set_clcb_pre_scan(r.engine, pre_scan_cb);
+	cl_engine_set_clcb_virus_found(r.engine, virus_found_cb);
 	engine_scan_options(&cfg->limits, &r.opts);
 	pthread_mutex_init(&r.out_lock, NULL);
 	pthread_mutex_init(&r.det_lock, NULL);

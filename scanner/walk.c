@@ -296,6 +296,18 @@ static void entry_error(struct walker *w, int errnum)
 	}
 }
 
+/* Scanning must not even change access times (a report-mode scan leaves the
+ * disk as it found it). O_NOATIME needs ownership or CAP_FOWNER: without
+ * either, open normally. */
+static int open_noatime(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, flags);
+	return fd;
+}
+
 static int hand_file(struct walker *w, int fd, int dirfd, const struct stat *st, size_t namepos)
 {
 	struct walk_entry *e = calloc(1, sizeof(*e));
@@ -324,7 +336,7 @@ static int visit_file(struct walker *w, struct frame *f, const char *name)
 	int fd = -1, dirfd = -1;
 
 	if (w->cfg->open_files) {
-		fd = openat(f->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		fd = open_noatime(f->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0) {
 			entry_error(w, errno);
 			return 0;
@@ -375,7 +387,7 @@ static void visit_dir(struct walker *w, struct frame *f, const char *name)
 			return;
 		}
 	}
-	fd = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_noatime(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		entry_error(w, errno);
 		return;
@@ -482,7 +494,7 @@ int walk_root(const char *root, const struct walk_config *cfg, struct walk_stats
 	if (strcmp(w.path, "/") == 0)
 		w.path[len = 0] = '\0';
 
-	fd = open(root, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = open_noatime(AT_FDCWD, root, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		report(&w, root, errno, NULL);
 		atomic_fetch_add(&stats->errors, 1);

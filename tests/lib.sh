@@ -46,9 +46,9 @@ is() {
 # exit_is DESCRIPTION WANT COMMAND...: exit status of COMMAND equals WANT.
 exit_is() {
 	_d=$1; _want=$2; shift 2
-	"$@" >"$T/.out" 2>"$T/.err"; _got=$?
+	"$@" >"$T/last.out" 2>"$T/last.err"; _got=$?
 	is "$_d (exit $_want)" "$_got" "$_want"
-	[ "$_got" = "$_want" ] || sed 's/^/# /' "$T/.err" | head -20
+	[ "$_got" = "$_want" ] || sed "s/^/# /" "$T/last.err" | head -20
 }
 
 # Test signatures: clam.exe by md5 (.hdb) and EICAR by body (.ndb).
