@@ -391,8 +391,8 @@ static char *meta_build(const char *id, const char *path, const char *signature,
 		goto out;
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						     JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (text != NULL)
-		res = strdup(text);
+	if (text != NULL && (res = malloc(strlen(text) + 2)) != NULL)
+		sprintf(res, "%s\n", text);
 out:
 	json_object_put(o);
 	free(b64);
@@ -455,8 +455,8 @@ static void store_cleanup(int qfd, const char *id)
 /* Writes <id>.data and <id>.meta, both synced. Leaves nothing behind on
  * failure. */
 static int store_entry(int qfd, const char *qdir, int fd, const struct stat *st,
-		       const unsigned char *key, const char *id, const char *path,
-		       const char *disp, const char *signature, char sha_hex[65], rq_error *err)
+		       const unsigned char *key, const char *id, const char *path, const char *disp,
+		       const char *signature, char sha_hex[65], rq_error *err)
 {
 	char dname[QUARANTINE_ID_LEN + 6], mname[QUARANTINE_ID_LEN + 6], when[40];
 	unsigned char sha[32];
@@ -671,8 +671,8 @@ static int meta_parse(const char *text, const char *id, struct qmeta *m, rq_erro
 	strcpy(m->id, id);
 	b64 = jstr(o, "path_base64");
 	if (b64 == NULL || (m->path = malloc(strlen(b64) + 1)) == NULL ||
-	    sodium_base642bin((unsigned char *)m->path, strlen(b64), b64, strlen(b64), NULL,
-			      &plen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    sodium_base642bin((unsigned char *)m->path, strlen(b64), b64, strlen(b64), NULL, &plen,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    plen == 0 || plen > Q_PATH_MAX || memchr(m->path, '\0', plen) != NULL ||
 	    m->path[0] != '/') {
 		rq_fail(err, "bad or missing path_base64");
@@ -815,8 +815,7 @@ static void rows_free(struct qrow *rows, size_t n)
 
 /* Collects one row per entry: every <id>.meta, and every <id>.data that
  * has no .meta (left by an interrupted store). */
-static int rows_collect(int qfd, const char *qdir, struct qrow **out, size_t *count,
-			rq_error *err)
+static int rows_collect(int qfd, const char *qdir, struct qrow **out, size_t *count, rq_error *err)
 {
 	struct qrow *rows = NULL, *nr;
 	size_t n = 0, cap = 0;
@@ -929,6 +928,7 @@ static int decrypt_stream(int in, int out, const unsigned char *key, const struc
 	unsigned char head[Q_MAGIC_LEN + Q_HDR_LEN], tag = 0, extra;
 	unsigned char *pbuf = malloc(Q_CHUNK), *cbuf = malloc(Q_CHUNK + Q_ABYTES);
 	unsigned long long plen;
+	ssize_t n;
 	int rc = -1;
 
 	*total = 0;
@@ -950,14 +950,15 @@ static int decrypt_stream(int in, int out, const unsigned char *key, const struc
 
 		if (r != 0 || clen < Q_ABYTES || clen > Q_CHUNK + Q_ABYTES ||
 		    read_full(in, cbuf, clen) != (ssize_t)clen) {
-			rq_fail(err, "quarantine entry %s is damaged (data truncated); "
-				     "nothing restored",
+			rq_fail(err,
+				"quarantine entry %s is damaged (data truncated); "
+				"nothing restored",
 				m->id);
 			goto out;
 		}
-		if (crypto_secretstream_xchacha20poly1305_pull(
-			&st, pbuf, &plen, &tag, cbuf, clen, (const unsigned char *)m->id,
-			QUARANTINE_ID_LEN) != 0) {
+		if (crypto_secretstream_xchacha20poly1305_pull(&st, pbuf, &plen, &tag, cbuf, clen,
+							       (const unsigned char *)m->id,
+							       QUARANTINE_ID_LEN) != 0) {
 			rq_fail(err,
 				"quarantine entry %s is damaged or was tampered with "
 				"(authentication failed); nothing restored",
@@ -971,8 +972,13 @@ static int decrypt_stream(int in, int out, const unsigned char *key, const struc
 			goto out;
 		}
 	}
-	if (read_full(in, &extra, 1) != 0) {
-		rq_fail(err, "quarantine entry %s is damaged (data after the end); nothing restored",
+	if ((n = read_full(in, &extra, 1)) < 0) {
+		rq_fail_errno(err, errno, "cannot read quarantine entry %s", m->id);
+		goto out;
+	}
+	if (n != 0) {
+		rq_fail(err,
+			"quarantine entry %s is damaged (data after the end); nothing restored",
 			m->id);
 		goto out;
 	}
@@ -1072,8 +1078,8 @@ static int restore_into(int pfd, const char *base, int qfd, const unsigned char 
 		return rq_fail_errno(err, errno, "cannot open the data of quarantine entry %s",
 				     m->id);
 	randombytes_buf(rnd, sizeof(rnd));
-	snprintf(tmp, sizeof(tmp), ".raquet-restore-%s-%02x%02x%02x%02x.tmp", m->id, rnd[0],
-		 rnd[1], rnd[2], rnd[3]);
+	snprintf(tmp, sizeof(tmp), ".raquet-restore-%s-%02x%02x%02x%02x.tmp", m->id, rnd[0], rnd[1],
+		 rnd[2], rnd[3]);
 	tfd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (tfd < 0) {
 		e = errno;
@@ -1085,8 +1091,9 @@ static int restore_into(int pfd, const char *base, int qfd, const unsigned char 
 		goto fail;
 	sodium_bin2hex(got_hex, sizeof(got_hex), sha, sizeof(sha));
 	if (total != (unsigned long long)m->size || strcmp(got_hex, m->sha256) != 0) {
-		rq_fail(err, "quarantine entry %s does not match its recorded sha256 or size; "
-			     "nothing restored",
+		rq_fail(err,
+			"quarantine entry %s does not match its recorded sha256 or size; "
+			"nothing restored",
 			m->id);
 		goto fail;
 	}

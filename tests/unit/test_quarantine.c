@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -19,8 +20,7 @@
 #include "quarantine.h"
 #include "tap.h"
 
-#define EICAR                                                                                      \
-	"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+#define EICAR "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 static char top[64], qdir[128], src[128];
 
@@ -180,8 +180,8 @@ static void test_round_trip(void)
 
 	snprintf(path, sizeof(path), "%s/big.exe", src);
 	check(write_file(path, content, len) == 0 && chown(path, 1234, 5678) == 0 &&
-	       chmod(path, 04751) == 0 && utimensat(AT_FDCWD, path, ts, 0) == 0,
-	   "round trip: made a %zu byte binary file", len);
+		  chmod(path, 04751) == 0 && utimensat(AT_FDCWD, path, ts, 0) == 0,
+	      "round trip: made a %zu byte binary file", len);
 	check(store(qdir, src, "big.exe", id, sha, &err) == 0, "store succeeds (%s)", err.msg);
 	check(strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32, "id is 32 hex digits");
 	is_str(sha, want_hex, "sha256 reported");
@@ -189,12 +189,12 @@ static void test_round_trip(void)
 	check(stat(qdir, &qst) == 0 && (qst.st_mode & 07777) == 0700, "quarantine dir made 0700");
 	snprintf(dpath, sizeof(dpath), "%s/.key", qdir);
 	check(stat(dpath, &qst) == 0 && (qst.st_mode & 07777) == 0600 && qst.st_size == 32,
-	   "key is 32 bytes, mode 0600");
+	      "key is 32 bytes, mode 0600");
 	snprintf(dpath, sizeof(dpath), "%s/%s.data", qdir, id);
 	data = read_whole(dpath, &dlen);
 	check(data != NULL && dlen > len && !mem_has(data, dlen, "EICAR-STANDARD") &&
-	       !mem_has(data, dlen, content + 4096 + 7),
-	   "data is encrypted: no EICAR string, no plaintext");
+		  !mem_has(data, dlen, content + 4096 + 7),
+	      "data is encrypted: no EICAR string, no plaintext");
 	free(data);
 	check(count_entries(qdir) == 2, "one .data and one .meta");
 
@@ -204,9 +204,9 @@ static void test_round_trip(void)
 	check((st.st_mode & 07777) == 04751 && S_ISREG(st.st_mode), "mode restored, set-uid too");
 	check(st.st_uid == 1234 && st.st_gid == 5678, "owner restored");
 	check(st.st_mtim.tv_sec == ts[1].tv_sec && st.st_mtim.tv_nsec == ts[1].tv_nsec,
-	   "mtime restored to the nanosecond");
+	      "mtime restored to the nanosecond");
 	check(st.st_atim.tv_sec == ts[0].tv_sec && st.st_atim.tv_nsec == ts[0].tv_nsec,
-	   "atime restored to the nanosecond");
+	      "atime restored to the nanosecond");
 	check(same_content(path, content, len), "content restored byte for byte");
 	check(count_entries(qdir) == 0, "entry removed from the quarantine");
 	check(count_entries(src) == 1, "no temporary file left next to it");
@@ -221,11 +221,11 @@ static void test_empty_and_relative(void)
 
 	snprintf(path, sizeof(path), "%s/empty", src);
 	check(write_file(path, "", 0) == 0 && store(qdir, src, "empty", id, sha, &err) == 0,
-	   "empty file stored (%s)", err.msg);
+	      "empty file stored (%s)", err.msg);
 	is_str(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	       "sha256 of nothing");
 	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "", 0),
-	   "empty file restored (%s)", err.msg);
+	      "empty file restored (%s)", err.msg);
 	unlink(path);
 
 	/* The scanner may be given relative paths: the entry must still know
@@ -242,7 +242,7 @@ static void test_empty_and_relative(void)
 	close(dfd);
 	check(chdir(cwd) == 0 && rc == 0, "relative path stored (%s)", err.msg);
 	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "relative", 8),
-	   "restored to the absolute place (%s)", err.msg);
+	      "restored to the absolute place (%s)", err.msg);
 	unlink(path);
 }
 
@@ -256,12 +256,12 @@ static void test_bad_arguments(void)
 	write_file(path, "abc", 3);
 	fd = open(path, O_RDONLY);
 	check(quarantine_store(qdir, fd, dfd, "named", "/elsewhere/other", "X", id, sha, &err) ==
-		   -1 &&
-	       msg_has(&err, "does not end in") && exists(path) && id[0] == '\0',
-	   "path not naming the file is refused");
+		      -1 &&
+		  msg_has(&err, "does not end in") && exists(path) && id[0] == '\0',
+	      "path not naming the file is refused");
 	check(quarantine_store(qdir, dfd, dfd, "named", path, "X", id, sha, &err) == -1 &&
-	       msg_has(&err, "not a regular file"),
-	   "a directory fd is refused");
+		  msg_has(&err, "not a regular file"),
+	      "a directory fd is refused");
 	close(fd);
 	close(dfd);
 	unlink(path);
@@ -278,18 +278,18 @@ static void test_list(void)
 	snprintf(path, sizeof(path), "%s/Sở Y tế.doc", src);
 	write_file(path, "xin chao", 8);
 	check(store(qdir, src, "a\nb.exe", id1, sha, &err) == 0 &&
-	       store(qdir, src, "Sở Y tế.doc", id2, sha, &err) == 0,
-	   "two files stored (%s)", err.msg);
+		  store(qdir, src, "Sở Y tế.doc", id2, sha, &err) == 0,
+	      "two files stored (%s)", err.msg);
 	out = list_to_string(qdir, &n);
 	check(n == 2, "list counts 2 entries (got %d)", n);
 	snprintf(line, sizeof(line), "%s  20", id1);
 	check(has(out, line), "line starts with id and ISO time");
 	check(has(out, "  5  Raquet.Test.Eicar  ") && has(out, "  8  Raquet.Test.Eicar  "),
-	   "size and signature listed");
+	      "size and signature listed");
 	check(has(out, "/a\\x0ab.exe\n"), "newline in the name escaped");
 	check(has(out, "/Sở Y tế.doc\n"), "Vietnamese name as is");
 	check(has(out, id1) && has(out, id2) && strstr(out, id1) < strstr(out, id2),
-	   "sorted by time quarantined");
+	      "sorted by time quarantined");
 	for (char *l = out, *e; l != NULL && *l != '\0'; l = e + 1) {
 		e = strchr(l, '\n');
 		if (e == NULL)
@@ -304,18 +304,19 @@ static void test_list(void)
 	write_file(path, "junk", 4);
 	out = list_to_string(qdir, &n);
 	check(n == 4, "damaged entries listed, not fatal (got %d)", n);
-	check(has(out, "0123456789abcdef0123456789abcdef  corrupt metadata"), "corrupt .meta named");
+	check(has(out, "0123456789abcdef0123456789abcdef  corrupt metadata"),
+	      "corrupt .meta named");
 	check(has(out, "fedcba9876543210fedcba9876543210  incomplete entry"), "orphan .data named");
 	check(quarantine_restore(qdir, "0123456789abcdef0123456789abcdef", &err) == -1 &&
-	       msg_has(&err, "corrupt metadata"),
-	   "restoring a corrupt entry fails clearly");
+		  msg_has(&err, "corrupt metadata"),
+	      "restoring a corrupt entry fails clearly");
 	free(out);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/0123456789abcdef0123456789abcdef.meta", qdir);
 	unlink(path);
 
 	check(quarantine_restore(qdir, id1, &err) == 0 && quarantine_restore(qdir, id2, &err) == 0,
-	   "both restored (%s)", err.msg);
+	      "both restored (%s)", err.msg);
 	out = list_to_string(qdir, &n);
 	check(n == 0 && out != NULL && out[0] == '\0', "empty quarantine lists nothing");
 	free(out);
@@ -338,13 +339,13 @@ static void test_no_overwrite(void)
 	check(store(qdir, src, "dup.exe", id, sha, &err) == 0, "stored (%s)", err.msg);
 	write_file(path, "new file", 8);
 	check(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "already exists"),
-	   "restore refuses to overwrite");
+	      "restore refuses to overwrite");
 	check(same_content(path, "new file", 8), "existing file untouched");
 	check(count_entries(qdir) == 2, "entry kept");
 	check(count_entries(src) == 1, "no temporary file left");
 	unlink(path);
 	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "quarantined", 11),
-	   "restores once the name is free (%s)", err.msg);
+	      "restores once the name is free (%s)", err.msg);
 	unlink(path);
 }
 
@@ -353,20 +354,19 @@ static void test_unknown_id(void)
 	rq_error err = {""};
 
 	check(quarantine_restore(qdir, "00000000000000000000000000000000", &err) == -1 &&
-	       msg_has(&err, "no quarantine entry 00000000000000000000000000000000"),
-	   "unknown id: clear error");
+		  msg_has(&err, "no quarantine entry 00000000000000000000000000000000"),
+	      "unknown id: clear error");
 	check(quarantine_restore(qdir, "../../etc/passwd", &err) == -1 &&
-	       msg_has(&err, "not a quarantine id"),
-	   "malformed id refused");
+		  msg_has(&err, "not a quarantine id"),
+	      "malformed id refused");
 	check(quarantine_restore("/nonexistent/raquet-q", "00000000000000000000000000000000",
-			      &err) == -1 &&
-	       msg_has(&err, "no quarantine directory"),
-	   "missing quarantine directory: clear error");
+				 &err) == -1 &&
+		  msg_has(&err, "no quarantine directory"),
+	      "missing quarantine directory: clear error");
 }
 
 /* Stores content as dir/name and returns the entry's .data path in dpath. */
-static void store_one(const char *name, const char *content, char id[33], char *dpath,
-		      size_t dsize)
+static void store_one(const char *name, const char *content, char id[33], char *dpath, size_t dsize)
 {
 	char path[256], sha[65];
 	rq_error err = {""};
@@ -394,13 +394,13 @@ static void test_tampered(void)
 	write_file(dpa, buf, len);
 	snprintf(path, sizeof(path), "%s/t.exe", src);
 	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "tampered"),
-	   "flipped bit: authentication fails");
+	      "flipped bit: authentication fails");
 	check(!exists(path) && count_entries(src) == 0, "nothing written next to the original");
 	buf[len / 2] ^= 1;
 
 	write_file(dpa, buf, len - 21); /* the final chunk gone */
 	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "truncated"),
-	   "truncated data refused");
+	      "truncated data refused");
 	check(!exists(path) && count_entries(src) == 0, "nothing written");
 
 	/* Another entry's data under this id: chunks are bound to the id. */
@@ -408,7 +408,7 @@ static void test_tampered(void)
 	write_file(dpa, buf, len);
 	rename(dpa, dpb);
 	check(quarantine_restore(qdir, idb, &err) == -1 && msg_has(&err, "authentication failed"),
-	   "data swapped between entries refused");
+	      "data swapped between entries refused");
 	check(count_entries(src) == 0, "nothing written");
 	snprintf(path, sizeof(path), "%s/%s.meta", qdir, ida);
 	unlink(path);
@@ -434,7 +434,7 @@ static void test_tampered(void)
 	fd = open(path, O_WRONLY | O_TRUNC);
 	check(fd >= 0 && write(fd, buf, len) == (ssize_t)len && close(fd) == 0, "meta altered");
 	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "sha256"),
-	   "sha256 mismatch refused");
+	      "sha256 mismatch refused");
 	check(count_entries(src) == 0, "nothing written");
 	free(buf);
 	unlink(path);
@@ -451,14 +451,14 @@ static void test_missing_dir(void)
 	mkdir(dir, 0755);
 	write_file(path, "x", 1);
 	check(store(qdir, dir, "x.exe", id, sha, &err) == 0 && rmdir(dir) == 0,
-	   "stored, then its directory removed (%s)", err.msg);
+	      "stored, then its directory removed (%s)", err.msg);
 	check(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "no longer exists"),
-	   "missing original directory: clear error");
+	      "missing original directory: clear error");
 	check(!exists(dir), "directory not recreated");
 	check(count_entries(qdir) == 2, "entry kept");
 	mkdir(dir, 0755);
 	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "x", 1),
-	   "restores once the directory is back (%s)", err.msg);
+	      "restores once the directory is back (%s)", err.msg);
 	unlink(path);
 	rmdir(dir);
 }
@@ -479,12 +479,64 @@ static void test_replaced(void)
 	rc = quarantine_store(qdir, fd, dfd, "swap.exe", path, "X", id, sha, &err);
 	check(rc == -1 && msg_has(&err, "replaced"), "store refuses a replaced file");
 	check(same_content(path, "innocent", 8) && same_content(orig, "scanned", 7),
-	   "both files intact");
+	      "both files intact");
 	check(count_entries(qdir) == 0, "no partial entry left");
 	close(fd);
 	close(dfd);
 	unlink(path);
 	unlink(orig);
+}
+
+/* The scanner's workers quarantine at the same time; the first ones race to
+ * create the key and must all end up using the one on disk. */
+#define NTHREADS 8
+struct worker {
+	char q[256], name[32], id[33];
+	int rc;
+	rq_error err;
+};
+
+static void *worker_store(void *arg)
+{
+	struct worker *w = arg;
+	char sha[65];
+
+	w->rc = store(w->q, src, w->name, w->id, sha, &w->err);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct worker w[NTHREADS];
+	pthread_t th[NTHREADS];
+	char path[256];
+	int stored = 0, restored = 0;
+
+	for (int i = 0; i < NTHREADS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		snprintf(w[i].q, sizeof(w[i].q), "%s/q-threads", top);
+		snprintf(w[i].name, sizeof(w[i].name), "t%d.exe", i);
+		snprintf(path, sizeof(path), "%s/%s", src, w[i].name);
+		write_file(path, w[i].name, strlen(w[i].name));
+	}
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_create(&th[i], NULL, worker_store, &w[i]);
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], NULL);
+		stored += w[i].rc == 0;
+	}
+	check(stored == NTHREADS, "%d threads stored at once (%d ok)", NTHREADS, stored);
+	for (int i = 0; i < NTHREADS; i++) {
+		rq_error err = {""};
+		snprintf(path, sizeof(path), "%s/%s", src, w[i].name);
+		if (quarantine_restore(w[i].q, w[i].id, &err) == 0 &&
+		    same_content(path, w[i].name, strlen(w[i].name)))
+			restored++;
+		else
+			printf("# restore %s: %s\n", w[i].name, err.msg);
+		unlink(path);
+	}
+	check(restored == NTHREADS, "all restored with the one key on disk (%d)", restored);
 }
 
 static int mount_tmpfs(const char *dir, const char *opts)
@@ -510,8 +562,8 @@ static void test_full(void)
 	snprintf(path, sizeof(path), "%s/large.exe", src);
 	write_file(path, content, len);
 	check(store(q, src, "large.exe", id, sha, &err) == -1 && msg_has(&err, "is full") &&
-	       msg_has(&err, "file left in place"),
-	   "full quarantine: store fails saying so");
+		  msg_has(&err, "file left in place"),
+	      "full quarantine: store fails saying so");
 	check(same_content(path, content, len), "original left in place");
 	check(count_entries(q) == 0, "partial entry cleaned up");
 	check(id[0] == '\0', "no id returned");
@@ -539,11 +591,11 @@ static void test_read_only(void)
 	write_file(path, "second", 6);
 	check(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0, "remounted read-only");
 	check(store(q, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only") &&
-	       msg_has(&err, "file left in place"),
-	   "read-only quarantine: store fails saying so");
+		  msg_has(&err, "file left in place"),
+	      "read-only quarantine: store fails saying so");
 	check(same_content(path, "second", 6), "original left in place");
 	check(store(q2, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only"),
-	   "quarantine dir cannot be created: read-only");
+	      "quarantine dir cannot be created: read-only");
 	check(same_content(path, "second", 6), "original still in place");
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);
@@ -579,6 +631,7 @@ int main(void)
 	test_tampered();
 	test_missing_dir();
 	test_replaced();
+	test_threads();
 	test_full();
 	test_read_only();
 
