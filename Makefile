@@ -2,7 +2,7 @@
 include config.mk
 
 ifeq ($(SANITIZE),1)
-O := $(O)-san
+override O := $(O)-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
