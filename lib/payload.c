@@ -67,7 +67,7 @@ static int fail_archive(struct archive *a, rq_error *err, const char *what)
 {
 	const char *s = archive_error_string(a);
 
-	return rq_fail(err, "%s: %s", what, s ? s : "unknown libarchive error");
+	return rq_fail(err, "%s: %s", what, s ? s : "truncated or damaged archive");
 }
 
 static int add_member(struct archive *a, const payload_member *m, rq_error *err)
@@ -159,7 +159,7 @@ out:
 	return rc;
 }
 
-void payload_free(payload *p)
+void payload_free(payload_list *p)
 {
 	if (p == NULL)
 		return;
@@ -172,7 +172,7 @@ void payload_free(payload *p)
 	p->n = 0;
 }
 
-const payload_member *payload_get(const payload *p, const char *name)
+const payload_member *payload_get(const payload_list *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (strcmp(p->members[i].name, name) == 0)
@@ -229,7 +229,7 @@ static int read_member(struct archive *a, const char *name, size_t size, unsigne
 }
 
 /* Checks the entry a header describes and appends it to out. */
-static int take_entry(struct archive *a, struct archive_entry *e, payload *out, size_t *budget,
+static int take_entry(struct archive *a, struct archive_entry *e, payload_list *out, size_t *budget,
                       rq_error *err)
 {
 	const char *name = archive_entry_pathname(e);
@@ -265,7 +265,7 @@ static int take_entry(struct archive *a, struct archive_entry *e, payload *out, 
 	return 0;
 }
 
-int payload_read(const void *buf, size_t len, payload *out, rq_error *err)
+int payload_read(const void *buf, size_t len, payload_list *out, rq_error *err)
 {
 	struct archive *a;
 	struct archive_entry *e;

@@ -23,10 +23,10 @@ typedef struct payload_member {
 } payload_member;
 
 /* Members read back from an archive; release with payload_free. */
-typedef struct payload {
+typedef struct payload_list {
 	payload_member *members;
 	size_t n;
-} payload;
+} payload_list;
 
 /* Builds a compressed archive of n members into a malloc'd buffer. The
  * members' data is only read. */
@@ -36,11 +36,11 @@ int payload_build(const payload_member *members, size_t n, unsigned char **out, 
 /* Reads an archive made by payload_build (or anything else) from memory.
  * Refuses names with "/" or "..", non-regular entries, duplicates, more
  * than PAYLOAD_MAX_MEMBERS members, more than PAYLOAD_MAX_EXPANDED bytes. */
-int payload_read(const void *buf, size_t len, payload *out, rq_error *err);
+int payload_read(const void *buf, size_t len, payload_list *out, rq_error *err);
 
 /* The member with that name, or NULL. */
-const payload_member *payload_get(const payload *p, const char *name);
+const payload_member *payload_get(const payload_list *p, const char *name);
 
-void payload_free(payload *p);
+void payload_free(payload_list *p);
 
 #endif
