@@ -1,5 +1,6 @@
 /* atomicio: crash-safe writes and bounded reads. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,15 @@ int fsync_dir(int dirfd)
 	return -1;
 }
 
+/* Removes a temporary file without disturbing errno, which callers read to
+ * tell "full" from "read-only". */
+static void discard(int dirfd, const char *tmp)
+{
+	int e = errno;
+	unlinkat(dirfd, tmp, 0);
+	errno = e;
+}
+
 /* Publishes tmp as name without ever replacing an existing name. */
 static int publish_exclusive(int dirfd, const char *tmp, const char *name, rq_error *err)
 {
@@ -45,19 +55,19 @@ static int publish_exclusive(int dirfd, const char *tmp, const char *name, rq_er
 		return 0;
 	}
 	if (errno == EEXIST) {
-		unlinkat(dirfd, tmp, 0);
+		discard(dirfd, tmp);
 		return rq_fail(err, "%s already exists", name);
 	}
 	/* FAT and exFAT have no hard links: check, then rename. The caller
 	 * serialises writers (a lock), so the window is only against
 	 * foreign processes. */
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		unlinkat(dirfd, tmp, 0);
+		discard(dirfd, tmp);
 		return rq_fail(err, "%s already exists", name);
 	}
 	if (renameat(dirfd, tmp, dirfd, name) != 0) {
 		int e = errno;
-		unlinkat(dirfd, tmp, 0);
+		discard(dirfd, tmp);
 		return rq_fail_errno(err, e, "cannot rename to %s", name);
 	}
 	return 0;
@@ -69,7 +79,10 @@ int atomic_write(int dirfd, const char *name, const void *buf, size_t len, mode_
 	char tmp[512];
 	int fd, e;
 
-	if (snprintf(tmp, sizeof(tmp), ".%s.tmp%ld", name, (long)getpid()) >= (int)sizeof(tmp))
+	static atomic_uint counter; /* threads of one process must not share a name */
+
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp%ld.%u", name, (long)getpid(),
+		     atomic_fetch_add(&counter, 1)) >= (int)sizeof(tmp))
 		return rq_fail(err, "file name too long: %s", name);
 	unlinkat(dirfd, tmp, 0);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -78,12 +91,12 @@ int atomic_write(int dirfd, const char *name, const void *buf, size_t len, mode_
 	if (write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
 		e = errno;
 		close(fd);
-		unlinkat(dirfd, tmp, 0);
+		discard(dirfd, tmp);
 		return rq_fail_errno(err, e, "cannot write %s", name);
 	}
 	if (close(fd) != 0) {
 		e = errno;
-		unlinkat(dirfd, tmp, 0);
+		discard(dirfd, tmp);
 		return rq_fail_errno(err, e, "cannot write %s", name);
 	}
 	if (exclusive) {
@@ -91,7 +104,7 @@ int atomic_write(int dirfd, const char *name, const void *buf, size_t len, mode_
 			return -1;
 	} else if (renameat(dirfd, tmp, dirfd, name) != 0) {
 		e = errno;
-		unlinkat(dirfd, tmp, 0);
+		discard(dirfd, tmp);
 		return rq_fail_errno(err, e, "cannot rename to %s", name);
 	}
 	if (fsync_dir(dirfd) != 0)

@@ -13,7 +13,8 @@
 
 /* Writes len bytes of buf to dirfd/name atomically with the given mode.
  * When exclusive is true an existing name is never replaced (link-based
- * publish; on file systems without hard links, a checked rename). */
+ * publish; on file systems without hard links, a checked rename). On failure
+ * errno still holds the cause (ENOSPC, EROFS, ...) for callers to tell apart. */
 int atomic_write(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
 		 bool exclusive, rq_error *err);
 

@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 {
 	static struct options o;
 	struct rlimit core = {0, 0};
-	rq_error err;
+	rq_error err = {""};
 
 	setrlimit(RLIMIT_CORE, &core); /* quarantine keys and samples stay off disk */
 	parse_args(argc, argv, &o);
@@ -259,6 +259,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		printf("restored %s\n", o.restore_id);
+		if (err.msg[0]) /* restored, but not every attribute could be set */
+			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
 		return finish_stdout(0);
 	}
 	return cmd_scan(&o);

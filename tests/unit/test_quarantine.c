@@ -24,14 +24,6 @@
 
 static char top[64], qdir[128], src[128];
 
-/* tap.h's check() evaluates its condition twice (once more to report a
- * failure); the calls under test have side effects, so evaluate once. */
-#define check(cond, ...)                                                                           \
-	do {                                                                                       \
-		bool c_ = (cond);                                                                  \
-		ok(c_, __VA_ARGS__);                                                               \
-	} while (0)
-
 static void skip(const char *why)
 {
 	printf("ok %d # skip %s\n", ++tap_n, why);
@@ -179,37 +171,37 @@ static void test_round_trip(void)
 	sodium_bin2hex(want_hex, sizeof(want_hex), want_sha, sizeof(want_sha));
 
 	snprintf(path, sizeof(path), "%s/big.exe", src);
-	check(write_file(path, content, len) == 0 && chown(path, 1234, 5678) == 0 &&
+	ok(write_file(path, content, len) == 0 && chown(path, 1234, 5678) == 0 &&
 		  chmod(path, 04751) == 0 && utimensat(AT_FDCWD, path, ts, 0) == 0,
 	      "round trip: made a %zu byte binary file", len);
-	check(store(qdir, src, "big.exe", id, sha, &err) == 0, "store succeeds (%s)", err.msg);
-	check(strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32, "id is 32 hex digits");
+	ok(store(qdir, src, "big.exe", id, sha, &err) == 0, "store succeeds (%s)", err.msg);
+	ok(strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32, "id is 32 hex digits");
 	is_str(sha, want_hex, "sha256 reported");
-	check(!exists(path), "original removed");
-	check(stat(qdir, &qst) == 0 && (qst.st_mode & 07777) == 0700, "quarantine dir made 0700");
+	ok(!exists(path), "original removed");
+	ok(stat(qdir, &qst) == 0 && (qst.st_mode & 07777) == 0700, "quarantine dir made 0700");
 	snprintf(dpath, sizeof(dpath), "%s/.key", qdir);
-	check(stat(dpath, &qst) == 0 && (qst.st_mode & 07777) == 0600 && qst.st_size == 32,
+	ok(stat(dpath, &qst) == 0 && (qst.st_mode & 07777) == 0600 && qst.st_size == 32,
 	      "key is 32 bytes, mode 0600");
 	snprintf(dpath, sizeof(dpath), "%s/%s.data", qdir, id);
 	data = read_whole(dpath, &dlen);
-	check(data != NULL && dlen > len && !mem_has(data, dlen, "EICAR-STANDARD") &&
+	ok(data != NULL && dlen > len && !mem_has(data, dlen, "EICAR-STANDARD") &&
 		  !mem_has(data, dlen, content + 4096 + 7),
 	      "data is encrypted: no EICAR string, no plaintext");
 	free(data);
-	check(count_entries(qdir) == 2, "one .data and one .meta");
+	ok(count_entries(qdir) == 2, "one .data and one .meta");
 
-	check(quarantine_restore(qdir, id, &err) == 0, "restore succeeds (%s)", err.msg);
+	ok(quarantine_restore(qdir, id, &err) == 0, "restore succeeds (%s)", err.msg);
 	is_str(err.msg, "", "no note as root");
-	check(lstat(path, &st) == 0, "file is back");
-	check((st.st_mode & 07777) == 04751 && S_ISREG(st.st_mode), "mode restored, set-uid too");
-	check(st.st_uid == 1234 && st.st_gid == 5678, "owner restored");
-	check(st.st_mtim.tv_sec == ts[1].tv_sec && st.st_mtim.tv_nsec == ts[1].tv_nsec,
+	ok(lstat(path, &st) == 0, "file is back");
+	ok((st.st_mode & 07777) == 04751 && S_ISREG(st.st_mode), "mode restored, set-uid too");
+	ok(st.st_uid == 1234 && st.st_gid == 5678, "owner restored");
+	ok(st.st_mtim.tv_sec == ts[1].tv_sec && st.st_mtim.tv_nsec == ts[1].tv_nsec,
 	      "mtime restored to the nanosecond");
-	check(st.st_atim.tv_sec == ts[0].tv_sec && st.st_atim.tv_nsec == ts[0].tv_nsec,
+	ok(st.st_atim.tv_sec == ts[0].tv_sec && st.st_atim.tv_nsec == ts[0].tv_nsec,
 	      "atime restored to the nanosecond");
-	check(same_content(path, content, len), "content restored byte for byte");
-	check(count_entries(qdir) == 0, "entry removed from the quarantine");
-	check(count_entries(src) == 1, "no temporary file left next to it");
+	ok(same_content(path, content, len), "content restored byte for byte");
+	ok(count_entries(qdir) == 0, "entry removed from the quarantine");
+	ok(count_entries(src) == 1, "no temporary file left next to it");
 	unlink(path);
 	free(content);
 }
@@ -220,11 +212,11 @@ static void test_empty_and_relative(void)
 	rq_error err = {""};
 
 	snprintf(path, sizeof(path), "%s/empty", src);
-	check(write_file(path, "", 0) == 0 && store(qdir, src, "empty", id, sha, &err) == 0,
+	ok(write_file(path, "", 0) == 0 && store(qdir, src, "empty", id, sha, &err) == 0,
 	      "empty file stored (%s)", err.msg);
 	is_str(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	       "sha256 of nothing");
-	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "", 0),
+	ok(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "", 0),
 	      "empty file restored (%s)", err.msg);
 	unlink(path);
 
@@ -240,8 +232,8 @@ static void test_empty_and_relative(void)
 	int rc = quarantine_store(qdir, fd, dfd, "rel.bin", "rel.bin", "X", id, sha, &err);
 	close(fd);
 	close(dfd);
-	check(chdir(cwd) == 0 && rc == 0, "relative path stored (%s)", err.msg);
-	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "relative", 8),
+	ok(chdir(cwd) == 0 && rc == 0, "relative path stored (%s)", err.msg);
+	ok(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "relative", 8),
 	      "restored to the absolute place (%s)", err.msg);
 	unlink(path);
 }
@@ -255,11 +247,11 @@ static void test_bad_arguments(void)
 	snprintf(path, sizeof(path), "%s/named", src);
 	write_file(path, "abc", 3);
 	fd = open(path, O_RDONLY);
-	check(quarantine_store(qdir, fd, dfd, "named", "/elsewhere/other", "X", id, sha, &err) ==
+	ok(quarantine_store(qdir, fd, dfd, "named", "/elsewhere/other", "X", id, sha, &err) ==
 		      -1 &&
 		  msg_has(&err, "does not end in") && exists(path) && id[0] == '\0',
 	      "path not naming the file is refused");
-	check(quarantine_store(qdir, dfd, dfd, "named", path, "X", id, sha, &err) == -1 &&
+	ok(quarantine_store(qdir, dfd, dfd, "named", path, "X", id, sha, &err) == -1 &&
 		  msg_has(&err, "not a regular file"),
 	      "a directory fd is refused");
 	close(fd);
@@ -277,18 +269,18 @@ static void test_list(void)
 	write_file(path, "hello", 5);
 	snprintf(path, sizeof(path), "%s/Sở Y tế.doc", src);
 	write_file(path, "xin chao", 8);
-	check(store(qdir, src, "a\nb.exe", id1, sha, &err) == 0 &&
+	ok(store(qdir, src, "a\nb.exe", id1, sha, &err) == 0 &&
 		  store(qdir, src, "Sở Y tế.doc", id2, sha, &err) == 0,
 	      "two files stored (%s)", err.msg);
 	out = list_to_string(qdir, &n);
-	check(n == 2, "list counts 2 entries (got %d)", n);
+	ok(n == 2, "list counts 2 entries (got %d)", n);
 	snprintf(line, sizeof(line), "%s  20", id1);
-	check(has(out, line), "line starts with id and ISO time");
-	check(has(out, "  5  Raquet.Test.Eicar  ") && has(out, "  8  Raquet.Test.Eicar  "),
+	ok(has(out, line), "line starts with id and ISO time");
+	ok(has(out, "  5  Raquet.Test.Eicar  ") && has(out, "  8  Raquet.Test.Eicar  "),
 	      "size and signature listed");
-	check(has(out, "/a\\x0ab.exe\n"), "newline in the name escaped");
-	check(has(out, "/Sở Y tế.doc\n"), "Vietnamese name as is");
-	check(has(out, id1) && has(out, id2) && strstr(out, id1) < strstr(out, id2),
+	ok(has(out, "/a\\x0ab.exe\n"), "newline in the name escaped");
+	ok(has(out, "/Sở Y tế.doc\n"), "Vietnamese name as is");
+	ok(has(out, id1) && has(out, id2) && strstr(out, id1) < strstr(out, id2),
 	      "sorted by time quarantined");
 	for (char *l = out, *e; l != NULL && *l != '\0'; l = e + 1) {
 		e = strchr(l, '\n');
@@ -303,11 +295,11 @@ static void test_list(void)
 	snprintf(path, sizeof(path), "%s/fedcba9876543210fedcba9876543210.data", qdir);
 	write_file(path, "junk", 4);
 	out = list_to_string(qdir, &n);
-	check(n == 4, "damaged entries listed, not fatal (got %d)", n);
-	check(has(out, "0123456789abcdef0123456789abcdef  corrupt metadata"),
+	ok(n == 4, "damaged entries listed, not fatal (got %d)", n);
+	ok(has(out, "0123456789abcdef0123456789abcdef  corrupt metadata"),
 	      "corrupt .meta named");
-	check(has(out, "fedcba9876543210fedcba9876543210  incomplete entry"), "orphan .data named");
-	check(quarantine_restore(qdir, "0123456789abcdef0123456789abcdef", &err) == -1 &&
+	ok(has(out, "fedcba9876543210fedcba9876543210  incomplete entry"), "orphan .data named");
+	ok(quarantine_restore(qdir, "0123456789abcdef0123456789abcdef", &err) == -1 &&
 		  msg_has(&err, "corrupt metadata"),
 	      "restoring a corrupt entry fails clearly");
 	free(out);
@@ -315,13 +307,13 @@ static void test_list(void)
 	snprintf(path, sizeof(path), "%s/0123456789abcdef0123456789abcdef.meta", qdir);
 	unlink(path);
 
-	check(quarantine_restore(qdir, id1, &err) == 0 && quarantine_restore(qdir, id2, &err) == 0,
+	ok(quarantine_restore(qdir, id1, &err) == 0 && quarantine_restore(qdir, id2, &err) == 0,
 	      "both restored (%s)", err.msg);
 	out = list_to_string(qdir, &n);
-	check(n == 0 && out != NULL && out[0] == '\0', "empty quarantine lists nothing");
+	ok(n == 0 && out != NULL && out[0] == '\0', "empty quarantine lists nothing");
 	free(out);
 	out = list_to_string("/nonexistent/raquet-q", &n);
-	check(n == -1, "listing a missing directory fails");
+	ok(n == -1, "listing a missing directory fails");
 	free(out);
 	snprintf(path, sizeof(path), "%s/a\nb.exe", src);
 	unlink(path);
@@ -336,15 +328,15 @@ static void test_no_overwrite(void)
 
 	snprintf(path, sizeof(path), "%s/dup.exe", src);
 	write_file(path, "quarantined", 11);
-	check(store(qdir, src, "dup.exe", id, sha, &err) == 0, "stored (%s)", err.msg);
+	ok(store(qdir, src, "dup.exe", id, sha, &err) == 0, "stored (%s)", err.msg);
 	write_file(path, "new file", 8);
-	check(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "already exists"),
+	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "already exists"),
 	      "restore refuses to overwrite");
-	check(same_content(path, "new file", 8), "existing file untouched");
-	check(count_entries(qdir) == 2, "entry kept");
-	check(count_entries(src) == 1, "no temporary file left");
+	ok(same_content(path, "new file", 8), "existing file untouched");
+	ok(count_entries(qdir) == 2, "entry kept");
+	ok(count_entries(src) == 1, "no temporary file left");
 	unlink(path);
-	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "quarantined", 11),
+	ok(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "quarantined", 11),
 	      "restores once the name is free (%s)", err.msg);
 	unlink(path);
 }
@@ -353,13 +345,13 @@ static void test_unknown_id(void)
 {
 	rq_error err = {""};
 
-	check(quarantine_restore(qdir, "00000000000000000000000000000000", &err) == -1 &&
+	ok(quarantine_restore(qdir, "00000000000000000000000000000000", &err) == -1 &&
 		  msg_has(&err, "no quarantine entry 00000000000000000000000000000000"),
 	      "unknown id: clear error");
-	check(quarantine_restore(qdir, "../../etc/passwd", &err) == -1 &&
+	ok(quarantine_restore(qdir, "../../etc/passwd", &err) == -1 &&
 		  msg_has(&err, "not a quarantine id"),
 	      "malformed id refused");
-	check(quarantine_restore("/nonexistent/raquet-q", "00000000000000000000000000000000",
+	ok(quarantine_restore("/nonexistent/raquet-q", "00000000000000000000000000000000",
 				 &err) == -1 &&
 		  msg_has(&err, "no quarantine directory"),
 	      "missing quarantine directory: clear error");
@@ -387,29 +379,29 @@ static void test_tampered(void)
 
 	store_one("t.exe", EICAR EICAR EICAR, ida, dpa, sizeof(dpa));
 	buf = read_whole(dpa, &len);
-	check(buf != NULL, "entry stored");
+	ok(buf != NULL, "entry stored");
 	if (buf == NULL)
 		return;
 	buf[len / 2] ^= 1;
 	write_file(dpa, buf, len);
 	snprintf(path, sizeof(path), "%s/t.exe", src);
-	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "tampered"),
+	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "tampered"),
 	      "flipped bit: authentication fails");
-	check(!exists(path) && count_entries(src) == 0, "nothing written next to the original");
+	ok(!exists(path) && count_entries(src) == 0, "nothing written next to the original");
 	buf[len / 2] ^= 1;
 
 	write_file(dpa, buf, len - 21); /* the final chunk gone */
-	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "truncated"),
+	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "truncated"),
 	      "truncated data refused");
-	check(!exists(path) && count_entries(src) == 0, "nothing written");
+	ok(!exists(path) && count_entries(src) == 0, "nothing written");
 
 	/* Another entry's data under this id: chunks are bound to the id. */
 	store_one("u.exe", EICAR EICAR EICAR, idb, dpb, sizeof(dpb));
 	write_file(dpa, buf, len);
 	rename(dpa, dpb);
-	check(quarantine_restore(qdir, idb, &err) == -1 && msg_has(&err, "authentication failed"),
+	ok(quarantine_restore(qdir, idb, &err) == -1 && msg_has(&err, "authentication failed"),
 	      "data swapped between entries refused");
-	check(count_entries(src) == 0, "nothing written");
+	ok(count_entries(src) == 0, "nothing written");
 	snprintf(path, sizeof(path), "%s/%s.meta", qdir, ida);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s.meta", qdir, idb);
@@ -424,7 +416,7 @@ static void test_tampered(void)
 	char *s = buf ? strstr(buf, "\"sha256\":\"") : NULL;
 	if (s == NULL)
 		s = buf ? strstr(buf, "\"sha256\": \"") : NULL;
-	check(s != NULL, "meta has a sha256 field");
+	ok(s != NULL, "meta has a sha256 field");
 	if (s == NULL) {
 		free(buf);
 		return;
@@ -432,10 +424,10 @@ static void test_tampered(void)
 	s = strchr(s + 9, '"') + 1;
 	*s = *s == 'a' ? 'b' : 'a';
 	fd = open(path, O_WRONLY | O_TRUNC);
-	check(fd >= 0 && write(fd, buf, len) == (ssize_t)len && close(fd) == 0, "meta altered");
-	check(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "sha256"),
+	ok(fd >= 0 && write(fd, buf, len) == (ssize_t)len && close(fd) == 0, "meta altered");
+	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "sha256"),
 	      "sha256 mismatch refused");
-	check(count_entries(src) == 0, "nothing written");
+	ok(count_entries(src) == 0, "nothing written");
 	free(buf);
 	unlink(path);
 	unlink(dpa);
@@ -450,14 +442,14 @@ static void test_missing_dir(void)
 	snprintf(path, sizeof(path), "%s/x.exe", dir);
 	mkdir(dir, 0755);
 	write_file(path, "x", 1);
-	check(store(qdir, dir, "x.exe", id, sha, &err) == 0 && rmdir(dir) == 0,
+	ok(store(qdir, dir, "x.exe", id, sha, &err) == 0 && rmdir(dir) == 0,
 	      "stored, then its directory removed (%s)", err.msg);
-	check(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "no longer exists"),
+	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "no longer exists"),
 	      "missing original directory: clear error");
-	check(!exists(dir), "directory not recreated");
-	check(count_entries(qdir) == 2, "entry kept");
+	ok(!exists(dir), "directory not recreated");
+	ok(count_entries(qdir) == 2, "entry kept");
 	mkdir(dir, 0755);
-	check(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "x", 1),
+	ok(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "x", 1),
 	      "restores once the directory is back (%s)", err.msg);
 	unlink(path);
 	rmdir(dir);
@@ -475,12 +467,12 @@ static void test_replaced(void)
 	dfd = open(src, O_RDONLY | O_DIRECTORY);
 	fd = open(path, O_RDONLY);
 	/* Between the scan and the action the name now means another file. */
-	check(rename(path, orig) == 0 && write_file(path, "innocent", 8) == 0, "file replaced");
+	ok(rename(path, orig) == 0 && write_file(path, "innocent", 8) == 0, "file replaced");
 	rc = quarantine_store(qdir, fd, dfd, "swap.exe", path, "X", id, sha, &err);
-	check(rc == -1 && msg_has(&err, "replaced"), "store refuses a replaced file");
-	check(same_content(path, "innocent", 8) && same_content(orig, "scanned", 7),
+	ok(rc == -1 && msg_has(&err, "replaced"), "store refuses a replaced file");
+	ok(same_content(path, "innocent", 8) && same_content(orig, "scanned", 7),
 	      "both files intact");
-	check(count_entries(qdir) == 0, "no partial entry left");
+	ok(count_entries(qdir) == 0, "no partial entry left");
 	close(fd);
 	close(dfd);
 	unlink(path);
@@ -525,7 +517,7 @@ static void test_threads(void)
 		pthread_join(th[i], NULL);
 		stored += w[i].rc == 0;
 	}
-	check(stored == NTHREADS, "%d threads stored at once (%d ok)", NTHREADS, stored);
+	ok(stored == NTHREADS, "%d threads stored at once (%d ok)", NTHREADS, stored);
 	for (int i = 0; i < NTHREADS; i++) {
 		rq_error err = {""};
 		snprintf(path, sizeof(path), "%s/%s", src, w[i].name);
@@ -536,7 +528,7 @@ static void test_threads(void)
 			printf("# restore %s: %s\n", w[i].name, err.msg);
 		unlink(path);
 	}
-	check(restored == NTHREADS, "all restored with the one key on disk (%d)", restored);
+	ok(restored == NTHREADS, "all restored with the one key on disk (%d)", restored);
 }
 
 static int mount_tmpfs(const char *dir, const char *opts)
@@ -561,12 +553,12 @@ static void test_full(void)
 	memcpy(content, EICAR, strlen(EICAR));
 	snprintf(path, sizeof(path), "%s/large.exe", src);
 	write_file(path, content, len);
-	check(store(q, src, "large.exe", id, sha, &err) == -1 && msg_has(&err, "is full") &&
+	ok(store(q, src, "large.exe", id, sha, &err) == -1 && msg_has(&err, "is full") &&
 		  msg_has(&err, "file left in place"),
 	      "full quarantine: store fails saying so");
-	check(same_content(path, content, len), "original left in place");
-	check(count_entries(q) == 0, "partial entry cleaned up");
-	check(id[0] == '\0', "no id returned");
+	ok(same_content(path, content, len), "original left in place");
+	ok(count_entries(q) == 0, "partial entry cleaned up");
+	ok(id[0] == '\0', "no id returned");
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);
 	unlink(path);
@@ -587,16 +579,16 @@ static void test_read_only(void)
 	}
 	snprintf(path, sizeof(path), "%s/ro.exe", src);
 	write_file(path, "first", 5);
-	check(store(q, src, "ro.exe", id, sha, &err) == 0, "store works before (%s)", err.msg);
+	ok(store(q, src, "ro.exe", id, sha, &err) == 0, "store works before (%s)", err.msg);
 	write_file(path, "second", 6);
-	check(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0, "remounted read-only");
-	check(store(q, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only") &&
+	ok(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0, "remounted read-only");
+	ok(store(q, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only") &&
 		  msg_has(&err, "file left in place"),
 	      "read-only quarantine: store fails saying so");
-	check(same_content(path, "second", 6), "original left in place");
-	check(store(q2, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only"),
+	ok(same_content(path, "second", 6), "original left in place");
+	ok(store(q2, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only"),
 	      "quarantine dir cannot be created: read-only");
-	check(same_content(path, "second", 6), "original still in place");
+	ok(same_content(path, "second", 6), "original still in place");
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);
 	unlink(path);
