@@ -20,8 +20,10 @@ static void clam_msg(enum cl_msg severity, const char *fullmsg, const char *msg,
 	if (severity != CL_MSG_ERROR)
 		return;
 	snprintf(last_clam_error, sizeof(last_clam_error), "%s", msg);
-	n = strlen(last_clam_error);
-	while (n > 0 && (last_clam_error[n - 1] == '\n' || last_clam_error[n - 1] == ' '))
+	for (n = 0; last_clam_error[n]; n++)
+		if ((unsigned char)last_clam_error[n] < 0x20)
+			last_clam_error[n] = ' ';
+	while (n > 0 && last_clam_error[n - 1] == ' ')
 		last_clam_error[--n] = '\0';
 }
 
@@ -83,9 +85,9 @@ static int load_one(struct cl_engine *engine, const char *path, struct engine_in
 	last_clam_error[0] = '\0';
 	rc = cl_load(path, engine, &sigs, CL_DB_STDOPT);
 	if (rc != CL_SUCCESS)
-		return rq_fail(err, "cannot load signature database %s: %s%s%s", path,
-			       cl_strerror(rc), last_clam_error[0] ? " (" : "",
-			       last_clam_error[0] ? last_clam_error : "");
+		return rq_fail(err, "cannot load signature database %s: %s%s%s%s", path,
+			       cl_strerror(rc), last_clam_error[0] ? " (libclamav: " : "",
+			       last_clam_error, last_clam_error[0] ? ")" : "");
 	if (sigs == 0)
 		return rq_fail(err, "signature database %s holds no signatures", path);
 	info->signatures += sigs;

@@ -147,7 +147,8 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	a = json_object_new_array();
 	sorted = malloc((rep->ndets ? rep->ndets : 1) * sizeof(*sorted));
 	if (sorted) {
-		memcpy(sorted, rep->dets, rep->ndets * sizeof(*sorted));
+		if (rep->ndets)
+			memcpy(sorted, rep->dets, rep->ndets * sizeof(*sorted));
 		qsort(sorted, rep->ndets, sizeof(*sorted), cmp_det);
 		for (size_t i = 0; i < rep->ndets; i++)
 			json_object_array_add(a, detection_json(&sorted[i]));

@@ -372,6 +372,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	if (r.engine == NULL) {
 		queue_destroy(&r.queue);
 		free(workers);
+		scan_report_free(rep);
 		return -1;
 	}
 	cl_engine_set_clcb_pre_scan(r.engine, pre_scan_cb);
