@@ -471,7 +471,7 @@ static uint64_t read_mark(int dirfd, const char *name)
 }
 
 /* A temporary file atomic_write left behind when a writer of this stick
- * died: ".<record name>.tmp<pid>" or ".<mark name>.tmp<pid>". */
+ * died: ".<record name>.tmp<pid>[.<n>]" or the same for the mark. */
 static bool is_leftover(const char *name, uint64_t stick_id, unsigned type, const char *mark)
 {
 	uint64_t id, seq;
@@ -482,8 +482,11 @@ static bool is_leftover(const char *name, uint64_t stick_id, unsigned type, cons
 
 	if (name[0] != '.' || tmp == NULL || tmp == name)
 		return false;
+	/* ".tmp<pid>" or ".tmp<pid>.<n>": digits and dots only. */
+	if (tmp[4] < '0' || tmp[4] > '9')
+		return false;
 	for (const char *d = tmp + 4; *d != '\0'; d++)
-		if (*d < '0' || *d > '9')
+		if ((*d < '0' || *d > '9') && *d != '.')
 			return false;
 	n = (size_t)(tmp - name - 1);
 	if (n >= sizeof(inner))

@@ -9,14 +9,6 @@
 #include "keys.h"
 #include "tap.h"
 
-/* tap.h's ok() evaluates its condition twice; these conditions have side
- * effects, so evaluate once. */
-#define check(cond, ...)                                                                           \
-	do {                                                                                       \
-		int cond_ = (cond);                                                                \
-		ok(cond_, __VA_ARGS__);                                                            \
-	} while (0)
-
 static char dir[] = "/tmp/rq-test-keys.XXXXXX";
 static int dfd;
 
@@ -68,55 +60,55 @@ static void test_ioc_keys(void)
 	struct stat st;
 	bool prot = true;
 
-	check(keys_ioc_generate(&sk, &pk, &err) == 0, "IOC keys generate");
-	check(pk.id != 0 && pk.id == sk->id, "IOC key id set and shared");
-	check(keys_ioc_write_public(dfd, "ioc.pub", &pk, &err) == 0, "ioc.pub written");
-	check(keys_ioc_read_public(dfd, "ioc.pub", &pk2, &err) == 0, "ioc.pub read back");
-	check(memcmp(&pk, &pk2, sizeof(pk)) == 0, "ioc.pub round trip equal");
-	check(keys_ioc_write_secret(dfd, "ioc.key", sk, NULL, &err) == 0, "ioc.key written");
-	check(fstatat(dfd, "ioc.key", &st, 0) == 0 && (st.st_mode & 0777) == 0600,
-	      "ioc.key has mode 0600");
-	check(keys_ioc_write_secret(dfd, "ioc.key", sk, NULL, &err) != 0 &&
-	          contains(&err, "already exists"),
-	      "an existing ioc.key is never replaced (%s)", err.msg);
-	check(keys_secret_is_protected(dfd, "ioc.key", &prot, &err) == 0 && !prot,
-	      "unprotected key says so");
-	check(keys_ioc_read_secret(dfd, "ioc.key", NULL, &sk2, &err) == 0, "ioc.key read back");
-	check(sk2 && memcmp(sk, sk2, sizeof(*sk)) == 0, "ioc.key round trip equal");
+	ok(keys_ioc_generate(&sk, &pk, &err) == 0, "IOC keys generate");
+	ok(pk.id != 0 && pk.id == sk->id, "IOC key id set and shared");
+	ok(keys_ioc_write_public(dfd, "ioc.pub", &pk, &err) == 0, "ioc.pub written");
+	ok(keys_ioc_read_public(dfd, "ioc.pub", &pk2, &err) == 0, "ioc.pub read back");
+	ok(memcmp(&pk, &pk2, sizeof(pk)) == 0, "ioc.pub round trip equal");
+	ok(keys_ioc_write_secret(dfd, "ioc.key", sk, NULL, &err) == 0, "ioc.key written");
+	ok(fstatat(dfd, "ioc.key", &st, 0) == 0 && (st.st_mode & 0777) == 0600,
+	   "ioc.key has mode 0600");
+	ok(keys_ioc_write_secret(dfd, "ioc.key", sk, NULL, &err) != 0 &&
+	       contains(&err, "already exists"),
+	   "an existing ioc.key is never replaced (%s)", err.msg);
+	ok(keys_secret_is_protected(dfd, "ioc.key", &prot, &err) == 0 && !prot,
+	   "unprotected key says so");
+	ok(keys_ioc_read_secret(dfd, "ioc.key", NULL, &sk2, &err) == 0, "ioc.key read back");
+	ok(sk2 && memcmp(sk, sk2, sizeof(*sk)) == 0, "ioc.key round trip equal");
 	keys_ioc_public_of(sk2, &pk3);
-	check(memcmp(&pk, &pk3, sizeof(pk)) == 0, "public half of read secret matches ioc.pub");
+	ok(memcmp(&pk, &pk3, sizeof(pk)) == 0, "public half of read secret matches ioc.pub");
 	keys_ioc_free(sk2);
 	sk2 = NULL;
 
 	/* Passphrase. */
-	check(keys_ioc_write_secret(dfd, "ioc-pw.key", sk, "đúng mật khẩu", &err) == 0,
-	      "protected ioc.key written");
-	check(keys_secret_is_protected(dfd, "ioc-pw.key", &prot, &err) == 0 && prot,
-	      "protected key says so");
-	check(keys_ioc_read_secret(dfd, "ioc-pw.key", "đúng mật khẩu", &sk2, &err) == 0,
-	      "right passphrase opens it");
-	check(sk2 && memcmp(sk, sk2, sizeof(*sk)) == 0, "protected round trip equal");
+	ok(keys_ioc_write_secret(dfd, "ioc-pw.key", sk, "đúng mật khẩu", &err) == 0,
+	   "protected ioc.key written");
+	ok(keys_secret_is_protected(dfd, "ioc-pw.key", &prot, &err) == 0 && prot,
+	   "protected key says so");
+	ok(keys_ioc_read_secret(dfd, "ioc-pw.key", "đúng mật khẩu", &sk2, &err) == 0,
+	   "right passphrase opens it");
+	ok(sk2 && memcmp(sk, sk2, sizeof(*sk)) == 0, "protected round trip equal");
 	keys_ioc_free(sk2);
 	sk2 = NULL;
-	check(keys_ioc_read_secret(dfd, "ioc-pw.key", "sai mật khẩu", &sk2, &err) != 0 &&
-	          contains(&err, "wrong passphrase") && sk2 == NULL,
-	      "wrong passphrase refused (%s)", err.msg);
-	check(keys_ioc_read_secret(dfd, "ioc-pw.key", NULL, &sk2, &err) != 0 &&
-	          contains(&err, "protected by a passphrase"),
-	      "missing passphrase refused (%s)", err.msg);
+	ok(keys_ioc_read_secret(dfd, "ioc-pw.key", "sai mật khẩu", &sk2, &err) != 0 &&
+	       contains(&err, "wrong passphrase") && sk2 == NULL,
+	   "wrong passphrase refused (%s)", err.msg);
+	ok(keys_ioc_read_secret(dfd, "ioc-pw.key", NULL, &sk2, &err) != 0 &&
+	       contains(&err, "protected by a passphrase"),
+	   "missing passphrase refused (%s)", err.msg);
 
 	/* Damage to the protected file: limits, ciphertext. */
 	{
 		unsigned char bin[512];
 		size_t n = get_keyfile("ioc-pw.key", bin, sizeof(bin));
 
-		check(n == 180, "protected IOC secret is 180 bytes");
+		ok(n == 180, "protected IOC secret is 180 bytes");
 		bin[28] = 0xff; /* opslimit */
 		bin[35] = 0xff;
 		put_keyfile("ioc-ops.key", "untrusted comment: x", bin, n);
-		check(keys_ioc_read_secret(dfd, "ioc-ops.key", "x", &sk2, &err) != 0 &&
-		          contains(&err, "out of range"),
-		      "absurd KDF limits refused before hashing (%s)", err.msg);
+		ok(keys_ioc_read_secret(dfd, "ioc-ops.key", "x", &sk2, &err) != 0 &&
+		       contains(&err, "out of range"),
+		   "absurd KDF limits refused before hashing (%s)", err.msg);
 	}
 	{
 		unsigned char bin[512];
@@ -124,9 +116,9 @@ static void test_ioc_keys(void)
 
 		bin[100] ^= 1;
 		put_keyfile("ioc-bad.key", "untrusted comment: x", bin, n);
-		check(keys_ioc_read_secret(dfd, "ioc-bad.key", NULL, &sk2, &err) != 0 &&
-		          contains(&err, "checksum"),
-		      "damaged unprotected key refused (%s)", err.msg);
+		ok(keys_ioc_read_secret(dfd, "ioc-bad.key", NULL, &sk2, &err) != 0 &&
+		       contains(&err, "checksum"),
+		   "damaged unprotected key refused (%s)", err.msg);
 	}
 
 	/* Signed files. */
@@ -137,53 +129,50 @@ static void test_ioc_keys(void)
 		keys_ioc_secret *other;
 		keys_ioc_public opk;
 
-		check(keys_signed_file_write(dfd, "roster.json", roster, strlen(roster), sk,
-		                             &err) == 0,
-		      "roster.json + roster.sig written");
-		check(faccessat(dfd, "roster.sig", F_OK, 0) == 0, "signature is roster.sig");
-		check(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) ==
-		          0,
-		      "roster verifies (%s)", err.msg);
-		check(got && gotlen == strlen(roster) && memcmp(got, roster, gotlen) == 0,
-		      "roster content returned");
+		ok(keys_signed_file_write(dfd, "roster.json", roster, strlen(roster), sk, &err) ==
+		       0,
+		   "roster.json + roster.sig written");
+		ok(faccessat(dfd, "roster.sig", F_OK, 0) == 0, "signature is roster.sig");
+		ok(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) == 0,
+		   "roster verifies (%s)", err.msg);
+		ok(got && gotlen == strlen(roster) && memcmp(got, roster, gotlen) == 0,
+		   "roster content returned");
 		free(got);
 		got = NULL;
 		put_text("roster.json", "{\"units\":[\"001\",\"666\"]}\n");
-		check(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) !=
-		              0 &&
-		          contains(&err, "bad signature") && got == NULL,
-		      "changed roster refused (%s)", err.msg);
+		ok(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) !=
+		           0 &&
+		       contains(&err, "bad signature") && got == NULL,
+		   "changed roster refused (%s)", err.msg);
 		/* A valid signature of another file does not carry over. */
-		check(keys_signed_file_write(dfd, "stick.json", roster, strlen(roster), sk, &err) ==
-		          0,
-		      "stick.json signed");
+		ok(keys_signed_file_write(dfd, "stick.json", roster, strlen(roster), sk, &err) == 0,
+		   "stick.json signed");
 		renameat(dfd, "stick.sig", dfd, "roster.sig");
 		put_text("roster.json", roster);
-		check(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) !=
-		          0,
-		      "stick.json's signature does not pass for roster.json (%s)", err.msg);
-		check(keys_signed_file_sign(dfd, "roster.json", 65536, sk, &err) == 0 &&
-		          keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen,
-		                                &err) == 0,
-		      "re-signing an existing file");
+		ok(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) != 0,
+		   "stick.json's signature does not pass for roster.json (%s)", err.msg);
+		ok(keys_signed_file_sign(dfd, "roster.json", 65536, sk, &err) == 0 &&
+		       keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) ==
+		           0,
+		   "re-signing an existing file");
 		free(got);
 		got = NULL;
-		check(keys_ioc_generate(&other, &opk, &err) == 0, "another IOC");
-		check(keys_signed_file_read(dfd, "roster.json", 65536, &opk, &got, &gotlen, &err) !=
-		              0 &&
-		          contains(&err, "signed by key"),
-		      "other IOC's key refused by key id (%s)", err.msg);
+		ok(keys_ioc_generate(&other, &opk, &err) == 0, "another IOC");
+		ok(keys_signed_file_read(dfd, "roster.json", 65536, &opk, &got, &gotlen, &err) !=
+		           0 &&
+		       contains(&err, "signed by key"),
+		   "other IOC's key refused by key id (%s)", err.msg);
 		opk.id = pk.id;
-		check(keys_signed_file_read(dfd, "roster.json", 65536, &opk, &got, &gotlen, &err) !=
-		              0 &&
-		          contains(&err, "bad signature"),
-		      "other IOC's key with a forged id refused (%s)", err.msg);
+		ok(keys_signed_file_read(dfd, "roster.json", 65536, &opk, &got, &gotlen, &err) !=
+		           0 &&
+		       contains(&err, "bad signature"),
+		   "other IOC's key with a forged id refused (%s)", err.msg);
 		keys_ioc_free(other);
 		unlinkat(dfd, "roster.sig", 0);
-		check(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) !=
-		              0 &&
-		          contains(&err, "roster.sig"),
-		      "missing signature refused (%s)", err.msg);
+		ok(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) !=
+		           0 &&
+		       contains(&err, "roster.sig"),
+		   "missing signature refused (%s)", err.msg);
 	}
 	keys_ioc_free(sk);
 }
@@ -197,27 +186,27 @@ static void test_stick_keys(void)
 	unsigned char sig[KEYS_SIG_BYTES];
 	const char msg[] = "stick.json";
 
-	check(keys_stick_generate(&sk, &pk, &err) == 0, "stick keys generate");
-	check(keys_stick_write_public(dfd, "stick.pub", &pk, &err) == 0 &&
-	          keys_stick_read_public(dfd, "stick.pub", &pk2, &err) == 0 &&
-	          memcmp(&pk, &pk2, sizeof(pk)) == 0,
-	      "stick.pub round trip");
-	check(keys_stick_write_secret(dfd, "stick.key", sk, &err) == 0 &&
-	          keys_stick_read_secret(dfd, "stick.key", &sk2, &err) == 0 &&
-	          memcmp(sk, sk2, sizeof(*sk)) == 0,
-	      "stick.key round trip");
+	ok(keys_stick_generate(&sk, &pk, &err) == 0, "stick keys generate");
+	ok(keys_stick_write_public(dfd, "stick.pub", &pk, &err) == 0 &&
+	       keys_stick_read_public(dfd, "stick.pub", &pk2, &err) == 0 &&
+	       memcmp(&pk, &pk2, sizeof(pk)) == 0,
+	   "stick.pub round trip");
+	ok(keys_stick_write_secret(dfd, "stick.key", sk, &err) == 0 &&
+	       keys_stick_read_secret(dfd, "stick.key", &sk2, &err) == 0 &&
+	       memcmp(sk, sk2, sizeof(*sk)) == 0,
+	   "stick.key round trip");
 	keys_stick_free(sk2);
-	check(keys_ioc_read_public(dfd, "stick.pub", &ipk, &err) != 0 &&
-	          contains(&err, "algorithm tag"),
-	      "stick.pub is not an ioc.pub (%s)", err.msg);
-	check(keys_ioc_read_secret(dfd, "stick.key", NULL, (keys_ioc_secret **)&sk2, &err) != 0,
-	      "stick.key is not an ioc.key (%s)", err.msg);
-	check(keys_sign(sk->sign_sk, msg, sizeof(msg), sig, &err) == 0, "detached sign");
-	check(keys_verify(pk.sign_pk, msg, sizeof(msg), sig, &err) == 0, "detached verify");
+	ok(keys_ioc_read_public(dfd, "stick.pub", &ipk, &err) != 0 &&
+	       contains(&err, "algorithm tag"),
+	   "stick.pub is not an ioc.pub (%s)", err.msg);
+	ok(keys_ioc_read_secret(dfd, "stick.key", NULL, (keys_ioc_secret **)&sk2, &err) != 0,
+	   "stick.key is not an ioc.key (%s)", err.msg);
+	ok(keys_sign(sk->sign_sk, msg, sizeof(msg), sig, &err) == 0, "detached sign");
+	ok(keys_verify(pk.sign_pk, msg, sizeof(msg), sig, &err) == 0, "detached verify");
 	sig[10] ^= 4;
-	check(keys_verify(pk.sign_pk, msg, sizeof(msg), sig, &err) != 0 &&
-	          contains(&err, "bad signature"),
-	      "flipped signature refused");
+	ok(keys_verify(pk.sign_pk, msg, sizeof(msg), sig, &err) != 0 &&
+	       contains(&err, "bad signature"),
+	   "flipped signature refused");
 	keys_stick_free(sk);
 }
 
@@ -231,35 +220,35 @@ static void test_bad_files(void)
 	char big[5000];
 
 	put_text("empty.pub", "");
-	check(keys_stick_read_public(dfd, "empty.pub", &pk, &err) != 0 && contains(&err, "empty"),
-	      "empty file (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "empty.pub", &pk, &err) != 0 && contains(&err, "empty"),
+	   "empty file (%s)", err.msg);
 	put_text("nocomment.pub", "RWQ=\n");
-	check(keys_stick_read_public(dfd, "nocomment.pub", &pk, &err) != 0 &&
-	          contains(&err, "untrusted comment"),
-	      "no comment line (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "nocomment.pub", &pk, &err) != 0 &&
+	       contains(&err, "untrusted comment"),
+	   "no comment line (%s)", err.msg);
 	put_text("oneline.pub", "untrusted comment: x");
-	check(keys_stick_read_public(dfd, "oneline.pub", &pk, &err) != 0 &&
-	          contains(&err, "truncated"),
-	      "no key line (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "oneline.pub", &pk, &err) != 0 &&
+	       contains(&err, "truncated"),
+	   "no key line (%s)", err.msg);
 	put_text("b64.pub", "untrusted comment: x\nnot*base64!\n");
-	check(keys_stick_read_public(dfd, "b64.pub", &pk, &err) != 0 && contains(&err, "base64"),
-	      "bad base64 (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "b64.pub", &pk, &err) != 0 && contains(&err, "base64"),
+	   "bad base64 (%s)", err.msg);
 	put_text("extra.pub", "untrusted comment: x\nRWQ=\nmore\n");
-	check(keys_stick_read_public(dfd, "extra.pub", &pk, &err) != 0 && contains(&err, "after"),
-	      "text after key line (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "extra.pub", &pk, &err) != 0 && contains(&err, "after"),
+	   "text after key line (%s)", err.msg);
 	put_keyfile("short.pub", "untrusted comment: x", bin, 30);
-	check(keys_stick_read_public(dfd, "short.pub", &pk, &err) != 0 &&
-	          contains(&err, "wrong length"),
-	      "short key (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "short.pub", &pk, &err) != 0 &&
+	       contains(&err, "wrong length"),
+	   "short key (%s)", err.msg);
 	put_keyfile("long.pub", "untrusted comment: x", bin, 43);
-	check(keys_stick_read_public(dfd, "long.pub", &pk, &err) != 0 &&
-	          contains(&err, "wrong length"),
-	      "long key (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "long.pub", &pk, &err) != 0 &&
+	       contains(&err, "wrong length"),
+	   "long key (%s)", err.msg);
 	memcpy(bin, "Zz", 2);
 	put_keyfile("tag.pub", "untrusted comment: x", bin, 42);
-	check(keys_stick_read_public(dfd, "tag.pub", &pk, &err) != 0 &&
-	          contains(&err, "algorithm tag"),
-	      "unknown tag (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "tag.pub", &pk, &err) != 0 &&
+	       contains(&err, "algorithm tag"),
+	   "unknown tag (%s)", err.msg);
 	memcpy(bin, "Ed", 2);
 	{
 		char b64[128], text[256];
@@ -268,21 +257,20 @@ static void test_bad_files(void)
 		snprintf(text, sizeof(text), "untrusted comment: x\r\n%s\r\n", b64);
 		put_text("crlf.pub", text);
 	}
-	check(keys_stick_read_public(dfd, "crlf.pub", &pk, &err) == 0,
-	      "CRLF line ends accepted (%s)", err.msg);
+	ok(keys_stick_read_public(dfd, "crlf.pub", &pk, &err) == 0, "CRLF line ends accepted (%s)",
+	   err.msg);
 	memset(big, 'A', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	put_text("big.pub", big);
-	check(keys_stick_read_public(dfd, "big.pub", &pk, &err) != 0 && contains(&err, "too large"),
-	      "oversize key file (%s)", err.msg);
-	check(keys_ioc_read_public(dfd, "missing.pub", &ipk, &err) != 0 &&
-	          contains(&err, "missing.pub"),
-	      "missing file (%s)", err.msg);
-	check(symlinkat("stick.pub", dfd, "link.pub") == 0 &&
-	          keys_stick_read_public(dfd, "link.pub", &pk, &err) != 0,
-	      "symlinked key file refused (%s)", err.msg);
-	check(keys_stick_write_public(dfd, "x.pub", &pk, &err) == 0,
-	      "public key overwrite allowed");
+	ok(keys_stick_read_public(dfd, "big.pub", &pk, &err) != 0 && contains(&err, "too large"),
+	   "oversize key file (%s)", err.msg);
+	ok(keys_ioc_read_public(dfd, "missing.pub", &ipk, &err) != 0 &&
+	       contains(&err, "missing.pub"),
+	   "missing file (%s)", err.msg);
+	ok(symlinkat("stick.pub", dfd, "link.pub") == 0 &&
+	       keys_stick_read_public(dfd, "link.pub", &pk, &err) != 0,
+	   "symlinked key file refused (%s)", err.msg);
+	ok(keys_stick_write_public(dfd, "x.pub", &pk, &err) == 0, "public key overwrite allowed");
 }
 
 static void test_ids(void)
@@ -292,11 +280,11 @@ static void test_ids(void)
 
 	keys_id_hex(0x0123456789abcdefULL, hex);
 	is_str(hex, "0123456789abcdef", "key id hex");
-	check(keys_id_parse("0123456789ABCDEF", &id) == 0 && id == 0x0123456789abcdefULL,
-	      "key id parse, upper case");
-	check(keys_id_parse("0123456789abcde", &id) != 0, "short id refused");
-	check(keys_id_parse("0123456789abcdefa", &id) != 0, "long id refused");
-	check(keys_id_parse("0123456789abcdeg", &id) != 0, "non-hex id refused");
+	ok(keys_id_parse("0123456789ABCDEF", &id) == 0 && id == 0x0123456789abcdefULL,
+	   "key id parse, upper case");
+	ok(keys_id_parse("0123456789abcde", &id) != 0, "short id refused");
+	ok(keys_id_parse("0123456789abcdefa", &id) != 0, "long id refused");
+	ok(keys_id_parse("0123456789abcdeg", &id) != 0, "non-hex id refused");
 	keys_sig_name("roster.json", name, sizeof(name));
 	is_str(name, "roster.sig", "X.json -> X.sig");
 	keys_sig_name("db/MANIFEST", name, sizeof(name));

@@ -17,13 +17,6 @@
 #include "record.h"
 #include "tap.h"
 
-/* tap.h's ok() evaluates its condition twice; ours have side effects. */
-#define check(cond, ...)                                                                           \
-	do {                                                                                       \
-		int cond_ = (cond);                                                                \
-		ok(cond_, __VA_ARGS__);                                                            \
-	} while (0)
-
 static keys_ioc_secret *ioc_sk, *ioc2_sk;
 static keys_ioc_public ioc_pk, ioc2_pk;
 static keys_stick_secret *stick_sk, *stick2_sk;
@@ -77,22 +70,22 @@ static void test_roundtrip(size_t len, const char *what)
 
 	randombytes_buf(pl, len);
 	rec = seal(pl, len, &reclen);
-	check(rec != NULL, "%s: sealed", what);
+	ok(rec != NULL, "%s: sealed", what);
 	if (rec == NULL) {
 		free(pl);
 		return;
 	}
-	check(record_read_header(rec, reclen, &h, &err) == 0 && h.record_len == reclen,
-	      "%s: header read, length as expected", what);
-	check(h.version == 1 && h.type == RECORD_TYPE_RESULT && h.seq == 7 &&
-	          h.stick_id == stick_pk.id && h.ioc_key_id == ioc_pk.id &&
-	          h.created == 1717171717 && h.tz_minutes == 420 && h.payload_len == len,
-	      "%s: header fields", what);
-	check(record_verify(rec, reclen, &stick_pk, &h, &err) == 0, "%s: verifies (%s)", what,
-	      err.msg);
-	check(record_open(rec, reclen, ioc_sk, &out, &outlen, &err) == 0, "%s: opens (%s)", what,
-	      err.msg);
-	check(outlen == len && out && memcmp(out, pl, len) == 0, "%s: same payload", what);
+	ok(record_read_header(rec, reclen, &h, &err) == 0 && h.record_len == reclen,
+	   "%s: header read, length as expected", what);
+	ok(h.version == 1 && h.type == RECORD_TYPE_RESULT && h.seq == 7 &&
+	       h.stick_id == stick_pk.id && h.ioc_key_id == ioc_pk.id && h.created == 1717171717 &&
+	       h.tz_minutes == 420 && h.payload_len == len,
+	   "%s: header fields", what);
+	ok(record_verify(rec, reclen, &stick_pk, &h, &err) == 0, "%s: verifies (%s)", what,
+	   err.msg);
+	ok(record_open(rec, reclen, ioc_sk, &out, &outlen, &err) == 0, "%s: opens (%s)", what,
+	   err.msg);
+	ok(outlen == len && out && memcmp(out, pl, len) == 0, "%s: same payload", what);
 	free(out);
 	free(rec);
 	free(pl);
@@ -162,10 +155,10 @@ static void test_flips(void)
 		free(out);
 		rec[i] ^= bit;
 	}
-	check(vfail == 0, "a flipped bit anywhere fails verification (%zu bytes)", len);
-	check(ofail == 0, "a flipped bit outside the signature fails opening");
-	check(sigok == 64, "a flipped signature bit does not change the payload opened");
-	check(wrongmsg == 0, "each region's flip gets its region's message");
+	ok(vfail == 0, "a flipped bit anywhere fails verification (%zu bytes)", len);
+	ok(ofail == 0, "a flipped bit outside the signature fails opening");
+	ok(sigok == 64, "a flipped signature bit does not change the payload opened");
+	ok(wrongmsg == 0, "each region's flip gets its region's message");
 	free(rec);
 }
 
@@ -190,10 +183,10 @@ static void test_truncation(void)
 			badmsg++, printf("# at %zu: %s\n", n, err.msg);
 		free(out);
 	}
-	check(bad == 0, "no truncation of a 4-chunk record verifies or opens");
-	check(badmsg == 0, "every truncation is reported as truncated");
-	check(record_verify(rec, 0, &stick_pk, &h, &err) != 0 && has(&err, "zero length"),
-	      "zero length (%s)", err.msg);
+	ok(bad == 0, "no truncation of a 4-chunk record verifies or opens");
+	ok(badmsg == 0, "every truncation is reported as truncated");
+	ok(record_verify(rec, 0, &stick_pk, &h, &err) != 0 && has(&err, "zero length"),
+	   "zero length (%s)", err.msg);
 	free(rec);
 	free(pl);
 }
@@ -209,72 +202,68 @@ static void test_forgery(void)
 	if (rec == NULL)
 		return;
 	resign(rec, len, stick2_sk);
-	check(record_verify(rec, len, &stick_pk, &h, &err) != 0 && has(&err, "bad signature"),
-	      "re-signed by another stick: refused (%s)", err.msg);
+	ok(record_verify(rec, len, &stick_pk, &h, &err) != 0 && has(&err, "bad signature"),
+	   "re-signed by another stick: refused (%s)", err.msg);
 	/* The thief also claims the record as his stick's: the signature is
 	 * then his and valid, but the header is bound into the payload. */
 	for (int i = 0; i < 8; i++)
 		rec[8 + i] = (unsigned char)(stick2_pk.id >> (8 * i));
 	resign(rec, len, stick2_sk);
-	check(record_verify(rec, len, &stick2_pk, &h, &err) == 0,
-	      "a thief's stick id + signature verifies against his own key");
-	check(record_open(rec, len, ioc_sk, &out, &outlen, &err) != 0 &&
-	          has(&err, "payload corrupt"),
-	      "... but the IOC cannot open it (%s)", err.msg);
+	ok(record_verify(rec, len, &stick2_pk, &h, &err) == 0,
+	   "a thief's stick id + signature verifies against his own key");
+	ok(record_open(rec, len, ioc_sk, &out, &outlen, &err) != 0 && has(&err, "payload corrupt"),
+	   "... but the IOC cannot open it (%s)", err.msg);
 	free(rec);
 
 	rec = seal(msg, sizeof(msg), &len);
-	check(record_verify(rec, len, &stick2_pk, &h, &err) != 0 && has(&err, "is from stick"),
-	      "record copied to another stick's folder (%s)", err.msg);
+	ok(record_verify(rec, len, &stick2_pk, &h, &err) != 0 && has(&err, "is from stick"),
+	   "record copied to another stick's folder (%s)", err.msg);
 	/* A stick that rewrites its own record's sequence number. */
 	rec[16] = 9;
 	resign(rec, len, stick_sk);
-	check(record_verify(rec, len, &stick_pk, &h, &err) == 0 && h.seq == 9,
-	      "renumbered record verifies (same stick)");
-	check(record_open(rec, len, ioc_sk, &out, &outlen, &err) != 0 &&
-	          has(&err, "payload corrupt"),
-	      "... but its payload is bound to the old number (%s)", err.msg);
+	ok(record_verify(rec, len, &stick_pk, &h, &err) == 0 && h.seq == 9,
+	   "renumbered record verifies (same stick)");
+	ok(record_open(rec, len, ioc_sk, &out, &outlen, &err) != 0 && has(&err, "payload corrupt"),
+	   "... but its payload is bound to the old number (%s)", err.msg);
 	free(rec);
 
 	rec = seal(msg, sizeof(msg), &len);
-	check(record_open(rec, len, ioc2_sk, &out, &outlen, &err) != 0 &&
-	          has(&err, "wrong IOC key"),
-	      "wrong IOC key (%s)", err.msg);
+	ok(record_open(rec, len, ioc2_sk, &out, &outlen, &err) != 0 && has(&err, "wrong IOC key"),
+	   "wrong IOC key (%s)", err.msg);
 	ioc2_sk->id = ioc_sk->id;
-	check(record_open(rec, len, ioc2_sk, &out, &outlen, &err) != 0 &&
-	          has(&err, "sealed file key cannot be opened"),
-	      "wrong IOC key with the right id (%s)", err.msg);
+	ok(record_open(rec, len, ioc2_sk, &out, &outlen, &err) != 0 &&
+	       has(&err, "sealed file key cannot be opened"),
+	   "wrong IOC key with the right id (%s)", err.msg);
 	ioc2_sk->id = ioc2_pk.id;
 
 	rec[5] = 2;
-	check(record_read_header(rec, len, &h, &err) != 0 &&
-	          has(&err, "unsupported record version 2"),
-	      "version 2 (%s)", err.msg);
+	ok(record_read_header(rec, len, &h, &err) != 0 && has(&err, "unsupported record version 2"),
+	   "version 2 (%s)", err.msg);
 	rec[5] = 1;
 	rec[6] = 3;
-	check(record_read_header(rec, len, &h, &err) != 0 && has(&err, "unknown record type 3"),
-	      "type 3 (%s)", err.msg);
+	ok(record_read_header(rec, len, &h, &err) != 0 && has(&err, "unknown record type 3"),
+	   "type 3 (%s)", err.msg);
 	rec[6] = 1;
 	memcpy(rec, "RQREX", 5);
-	check(record_read_header(rec, len, &h, &err) != 0 && has(&err, "bad magic"),
-	      "unknown magic (%s)", err.msg);
+	ok(record_read_header(rec, len, &h, &err) != 0 && has(&err, "bad magic"),
+	   "unknown magic (%s)", err.msg);
 	memcpy(rec, "RQREC", 5);
 	rec[48] = 0;
-	check(record_read_header(rec, len, &h, &err) != 0 && has(&err, "zero-length payload"),
-	      "zero-length payload field (%s)", err.msg);
+	ok(record_read_header(rec, len, &h, &err) != 0 && has(&err, "zero-length payload"),
+	   "zero-length payload field (%s)", err.msg);
 	rec[51] = 0x10; /* 256 MiB */
-	check(record_read_header(rec, len, &h, &err) != 0 && has(&err, "oversize"),
-	      "oversize payload field (%s)", err.msg);
+	ok(record_read_header(rec, len, &h, &err) != 0 && has(&err, "oversize"),
+	   "oversize payload field (%s)", err.msg);
 	rec[55] = 0xff;
-	check(record_read_header(rec, len, &h, &err) != 0 && has(&err, "oversize"),
-	      "huge payload field does not overflow (%s)", err.msg);
+	ok(record_read_header(rec, len, &h, &err) != 0 && has(&err, "oversize"),
+	   "huge payload field does not overflow (%s)", err.msg);
 	free(rec);
 
 	rec = seal(msg, sizeof(msg), &len);
 	rec = realloc(rec, len + 10);
 	memset(rec + len, 0, 10);
-	check(record_verify(rec, len + 10, &stick_pk, &h, &err) != 0 && has(&err, "trailing data"),
-	      "trailing data (%s)", err.msg);
+	ok(record_verify(rec, len + 10, &stick_pk, &h, &err) != 0 && has(&err, "trailing data"),
+	   "trailing data (%s)", err.msg);
 	free(rec);
 }
 
@@ -289,27 +278,27 @@ static void test_garbage(void)
 
 	randombytes_buf(g, n);
 	g[0] = 'x';
-	check(record_verify(g, n, &stick_pk, &h, &err) != 0 && has(&err, "bad magic"),
-	      "1 MiB garbage (%s)", err.msg);
+	ok(record_verify(g, n, &stick_pk, &h, &err) != 0 && has(&err, "bad magic"),
+	   "1 MiB garbage (%s)", err.msg);
 	memcpy(g, "RQREC\x01\x01", 7);
-	check(record_open(g, n, ioc_sk, &out, &outlen, &err) != 0, "1 MiB garbage with magic (%s)",
-	      err.msg);
-	check(record_read_header(g, (size_t)RECORD_MAX_SIZE + 1, &h, &err) != 0 &&
-	          has(&err, "oversize"),
-	      "oversize length refused before reading (%s)", err.msg);
+	ok(record_open(g, n, ioc_sk, &out, &outlen, &err) != 0, "1 MiB garbage with magic (%s)",
+	   err.msg);
+	ok(record_read_header(g, (size_t)RECORD_MAX_SIZE + 1, &h, &err) != 0 &&
+	       has(&err, "oversize"),
+	   "oversize length refused before reading (%s)", err.msg);
 	free(g);
 	/* A 1 GiB file is refused by its size, never read into memory. */
 	fd = openat(dfd, "big.rqr", O_WRONLY | O_CREAT, 0644);
-	check(fd >= 0 && ftruncate(fd, 1L << 30) == 0, "1 GiB sparse file");
+	ok(fd >= 0 && ftruncate(fd, 1L << 30) == 0, "1 GiB sparse file");
 	close(fd);
-	check(record_load(dfd, "big.rqr", &buf, &len, &err) != 0 && has(&err, "too large"),
-	      "1 GiB file refused (%s)", err.msg);
+	ok(record_load(dfd, "big.rqr", &buf, &len, &err) != 0 && has(&err, "too large"),
+	   "1 GiB file refused (%s)", err.msg);
 	unlinkat(dfd, "big.rqr", 0);
 	fd = openat(dfd, "empty.rqr", O_WRONLY | O_CREAT, 0644);
 	close(fd);
-	check(record_load(dfd, "empty.rqr", &buf, &len, &err) == 0 && len == 0 &&
-	          record_read_header(buf, len, &h, &err) != 0 && has(&err, "zero length"),
-	      "empty file (%s)", err.msg);
+	ok(record_load(dfd, "empty.rqr", &buf, &len, &err) == 0 && len == 0 &&
+	       record_read_header(buf, len, &h, &err) != 0 && has(&err, "zero length"),
+	   "empty file (%s)", err.msg);
 	free(buf);
 }
 
@@ -321,27 +310,27 @@ static void test_seal_args(void)
 	rq_error err;
 
 	h.type = 9;
-	check(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) != 0 &&
-	          has(&err, "unknown record type"),
-	      "seal refuses an unknown type (%s)", err.msg);
+	ok(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) != 0 &&
+	       has(&err, "unknown record type"),
+	   "seal refuses an unknown type (%s)", err.msg);
 	h = info(RECORD_TYPE_RESULT, 0);
-	check(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) != 0,
-	      "seal refuses sequence 0 (%s)", err.msg);
+	ok(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) != 0,
+	   "seal refuses sequence 0 (%s)", err.msg);
 	h = info(RECORD_TYPE_RESULT, 1);
 	h.tz_minutes = 5000;
-	check(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) != 0,
-	      "seal refuses a bad time zone (%s)", err.msg);
+	ok(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) != 0,
+	   "seal refuses a bad time zone (%s)", err.msg);
 	h.tz_minutes = -600;
-	check(record_seal(&h, stick_sk, &ioc_pk, &b, 0, &out, &len, &err) != 0 &&
-	          has(&err, "zero-length"),
-	      "seal refuses an empty payload (%s)", err.msg);
-	check(record_seal(&h, stick_sk, &ioc_pk, &b, (size_t)RECORD_MAX_PAYLOAD + 1, &out, &len,
-	                  &err) != 0 &&
-	          has(&err, "oversize"),
-	      "seal refuses an oversize payload (%s)", err.msg);
-	check(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) == 0 &&
-	          record_read_header(out, len, &h, &err) == 0 && h.tz_minutes == -600,
-	      "negative time zone round trip");
+	ok(record_seal(&h, stick_sk, &ioc_pk, &b, 0, &out, &len, &err) != 0 &&
+	       has(&err, "zero-length"),
+	   "seal refuses an empty payload (%s)", err.msg);
+	ok(record_seal(&h, stick_sk, &ioc_pk, &b, (size_t)RECORD_MAX_PAYLOAD + 1, &out, &len,
+	               &err) != 0 &&
+	       has(&err, "oversize"),
+	   "seal refuses an oversize payload (%s)", err.msg);
+	ok(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) == 0 &&
+	       record_read_header(out, len, &h, &err) == 0 && h.tz_minutes == -600,
+	   "negative time zone round trip");
 	free(out);
 }
 
@@ -351,23 +340,23 @@ static void test_names(void)
 	uint64_t id, seq;
 	unsigned type;
 
-	check(record_name(0xabcULL, 12, RECORD_TYPE_RESULT, name, sizeof(name)) == 0, "name");
+	ok(record_name(0xabcULL, 12, RECORD_TYPE_RESULT, name, sizeof(name)) == 0, "name");
 	is_str(name, "0000000000000abc-12.rqr", "result name");
 	record_name(0xabcULL, 3, RECORD_TYPE_SAMPLE, name, sizeof(name));
 	is_str(name, "0000000000000abc-3.rqs", "sample name");
-	check(record_parse_name("0000000000000ABC-12.RQR", &id, &seq, &type) == 0 && id == 0xabc &&
-	          seq == 12 && type == RECORD_TYPE_RESULT,
-	      "parse name, FAT upper case");
-	check(record_parse_name("0000000000000abc-012.rqr", &id, &seq, &type) != 0,
-	      "leading zero refused");
-	check(record_parse_name("0000000000000abc-0.rqr", &id, &seq, &type) != 0, "seq 0 refused");
-	check(record_parse_name("0000000000000abc-99999999999999999999.rqr", &id, &seq, &type) != 0,
-	      "overflowing seq refused");
-	check(record_parse_name(".0000000000000abc-1.rqr.tmp12", &id, &seq, &type) != 0,
-	      "temp file is not a record");
-	check(record_parse_name("0000000000000abc-1.rqr.tmp", &id, &seq, &type) != 0,
-	      "suffix refused");
-	check(record_parse_name("0000000000000abc-1.txt", &id, &seq, &type) != 0, "wrong ext");
+	ok(record_parse_name("0000000000000ABC-12.RQR", &id, &seq, &type) == 0 && id == 0xabc &&
+	       seq == 12 && type == RECORD_TYPE_RESULT,
+	   "parse name, FAT upper case");
+	ok(record_parse_name("0000000000000abc-012.rqr", &id, &seq, &type) != 0,
+	   "leading zero refused");
+	ok(record_parse_name("0000000000000abc-0.rqr", &id, &seq, &type) != 0, "seq 0 refused");
+	ok(record_parse_name("0000000000000abc-99999999999999999999.rqr", &id, &seq, &type) != 0,
+	   "overflowing seq refused");
+	ok(record_parse_name(".0000000000000abc-1.rqr.tmp12", &id, &seq, &type) != 0,
+	   "temp file is not a record");
+	ok(record_parse_name("0000000000000abc-1.rqr.tmp", &id, &seq, &type) != 0,
+	   "suffix refused");
+	ok(record_parse_name("0000000000000abc-1.txt", &id, &seq, &type) != 0, "wrong ext");
 }
 
 /* --- payload ------------------------------------------------------------- */
@@ -384,31 +373,31 @@ static void test_payload(void)
 	rq_error err;
 	const payload_member *got;
 
-	check(payload_build(m, 2, &buf, &len, &err) == 0, "payload built (%s)", err.msg);
-	check(len > 0 && len < 512, "small payload is small (%zu bytes)", len);
-	check(payload_read(buf, len, &p, &err) == 0 && p.n == 2, "payload read back (%s)", err.msg);
+	ok(payload_build(m, 2, &buf, &len, &err) == 0, "payload built (%s)", err.msg);
+	ok(len > 0 && len < 512, "small payload is small (%zu bytes)", len);
+	ok(payload_read(buf, len, &p, &err) == 0 && p.n == 2, "payload read back (%s)", err.msg);
 	got = payload_get(&p, "result.json");
-	check(got && got->len == strlen(json) && memcmp(got->data, json, got->len) == 0,
-	      "result.json content");
+	ok(got && got->len == strlen(json) && memcmp(got->data, json, got->len) == 0,
+	   "result.json content");
 	got = payload_get(&p, "scan.log");
-	check(got && got->len == strlen(log) && memcmp(got->data, log, got->len) == 0,
-	      "scan.log content");
-	check(payload_get(&p, "nope") == NULL, "absent member");
+	ok(got && got->len == strlen(log) && memcmp(got->data, log, got->len) == 0,
+	   "scan.log content");
+	ok(payload_get(&p, "nope") == NULL, "absent member");
 	payload_free(&p);
 	for (size_t n = 0; n < len; n += 7)
-		check(payload_read(buf, n, &p, &err) != 0, "truncated payload at %zu (%s)", n,
-		      err.msg);
+		ok(payload_read(buf, n, &p, &err) != 0, "truncated payload at %zu (%s)", n,
+		   err.msg);
 	free(buf);
 
 	m[0].name = "../evil";
-	check(payload_build(m, 2, &buf, &len, &err) != 0, "build refuses ../evil");
+	ok(payload_build(m, 2, &buf, &len, &err) != 0, "build refuses ../evil");
 	m[0].name = "a/b";
-	check(payload_build(m, 2, &buf, &len, &err) != 0, "build refuses a/b");
+	ok(payload_build(m, 2, &buf, &len, &err) != 0, "build refuses a/b");
 	m[0].name = "scan.log";
-	check(payload_build(m, 2, &buf, &len, &err) != 0 && has(&err, "duplicate"),
-	      "build refuses duplicates");
-	check(payload_read("garbage", 7, &p, &err) != 0, "garbage refused (%s)", err.msg);
-	check(payload_read("", 0, &p, &err) != 0, "empty refused (%s)", err.msg);
+	ok(payload_build(m, 2, &buf, &len, &err) != 0 && has(&err, "duplicate"),
+	   "build refuses duplicates");
+	ok(payload_read("garbage", 7, &p, &err) != 0, "garbage refused (%s)", err.msg);
+	ok(payload_read("", 0, &p, &err) != 0, "empty refused (%s)", err.msg);
 
 	/* A big, compressible sample. */
 	{
@@ -418,12 +407,12 @@ static void test_payload(void)
 		                       {"sample.bin", big, n}};
 
 		memcpy(big + 1000, "MZ", 2);
-		check(payload_build(s, 2, &buf, &len, &err) == 0 && len < n / 100,
-		      "5 MiB sample compresses (%zu bytes)", len);
-		check(payload_read(buf, len, &p, &err) == 0 &&
-		          (got = payload_get(&p, "sample.bin")) != NULL && got->len == n &&
-		          memcmp(got->data, big, n) == 0,
-		      "5 MiB sample round trip");
+		ok(payload_build(s, 2, &buf, &len, &err) == 0 && len < n / 100,
+		   "5 MiB sample compresses (%zu bytes)", len);
+		ok(payload_read(buf, len, &p, &err) == 0 &&
+		       (got = payload_get(&p, "sample.bin")) != NULL && got->len == n &&
+		       memcmp(got->data, big, n) == 0,
+		   "5 MiB sample round trip");
 		payload_free(&p);
 		free(buf);
 		free(big);
@@ -464,31 +453,30 @@ static void test_payload_hostile(void)
 	rq_error err;
 
 	n = hostile_archive(buf, sizeof(buf), "../evil", AE_IFREG, 4);
-	check(payload_read(buf, n, &p, &err) != 0 && has(&err, "plain file name"),
-	      "../evil refused (%s)", err.msg);
+	ok(payload_read(buf, n, &p, &err) != 0 && has(&err, "plain file name"),
+	   "../evil refused (%s)", err.msg);
 	n = hostile_archive(buf, sizeof(buf), "dir/evil", AE_IFREG, 4);
-	check(payload_read(buf, n, &p, &err) != 0 && has(&err, "plain file name"),
-	      "dir/evil refused (%s)", err.msg);
+	ok(payload_read(buf, n, &p, &err) != 0 && has(&err, "plain file name"),
+	   "dir/evil refused (%s)", err.msg);
 	n = hostile_archive(buf, sizeof(buf), "/etc/passwd", AE_IFREG, 4);
-	check(payload_read(buf, n, &p, &err) != 0, "absolute name refused (%s)", err.msg);
+	ok(payload_read(buf, n, &p, &err) != 0, "absolute name refused (%s)", err.msg);
 	n = hostile_archive(buf, sizeof(buf), "link", AE_IFLNK, 0);
-	check(payload_read(buf, n, &p, &err) != 0 && has(&err, "not a regular file"),
-	      "symlink refused (%s)", err.msg);
+	ok(payload_read(buf, n, &p, &err) != 0 && has(&err, "not a regular file"),
+	   "symlink refused (%s)", err.msg);
 	n = hostile_archive(buf, sizeof(buf), "dev", AE_IFCHR, 0);
-	check(payload_read(buf, n, &p, &err) != 0 && has(&err, "not a regular file"),
-	      "device refused (%s)", err.msg);
+	ok(payload_read(buf, n, &p, &err) != 0 && has(&err, "not a regular file"),
+	   "device refused (%s)", err.msg);
 	n = hostile_archive(buf, sizeof(buf), "ok.txt", AE_IFREG, 4);
-	check(payload_read(buf, n, &p, &err) == 0 && p.n == 1, "plain member accepted (%s)",
-	      err.msg);
+	ok(payload_read(buf, n, &p, &err) == 0 && p.n == 1, "plain member accepted (%s)", err.msg);
 	payload_free(&p);
 	/* Header claims 200 MiB but the archive ends: refused by budget. */
 	n = hostile_archive(buf, sizeof(buf), "big", AE_IFREG, 200LL << 20);
-	check(payload_read(buf, n, &p, &err) != 0 && has(&err, "oversize"),
-	      "member bigger than the budget refused before allocating (%s)", err.msg);
+	ok(payload_read(buf, n, &p, &err) != 0 && has(&err, "oversize"),
+	   "member bigger than the budget refused before allocating (%s)", err.msg);
 	/* libarchive pads the missing bytes; cut the stream instead. */
 	n = hostile_archive(buf, sizeof(buf), "short", AE_IFREG, 1 << 20);
-	check(payload_read(buf, n / 2, &p, &err) != 0 && has(&err, "truncated"),
-	      "member cut short (%s)", err.msg);
+	ok(payload_read(buf, n / 2, &p, &err) != 0 && has(&err, "truncated"),
+	   "member cut short (%s)", err.msg);
 }
 
 /* --- sequence numbers ---------------------------------------------------- */
@@ -520,41 +508,47 @@ static void test_sequence(void)
 	mkdirat(dfd, "results", 0755);
 	rd = openat(dfd, "results", O_RDONLY | O_DIRECTORY);
 	keys_id_hex(stick_pk.id, hex);
-	check(write_one(rd, RECORD_TYPE_RESULT, &err) == 1, "first record is 1 (%s)", err.msg);
-	check(write_one(rd, RECORD_TYPE_RESULT, &err) == 2, "second is 2");
-	check(write_one(rd, RECORD_TYPE_SAMPLE, &err) == 1, "samples count on their own");
-	check(write_one(rd, RECORD_TYPE_RESULT, &err) == 3, "third is 3");
+	ok(write_one(rd, RECORD_TYPE_RESULT, &err) == 1, "first record is 1 (%s)", err.msg);
+	ok(write_one(rd, RECORD_TYPE_RESULT, &err) == 2, "second is 2");
+	ok(write_one(rd, RECORD_TYPE_SAMPLE, &err) == 1, "samples count on their own");
+	ok(write_one(rd, RECORD_TYPE_RESULT, &err) == 3, "third is 3");
 	snprintf(name, sizeof(name), "%s-3.rqr", hex);
-	check(exists(rd, name), "file named %s", name);
-	check(record_load(rd, name, &buf, &len, &err) == 0 &&
-	          record_verify(buf, len, &stick_pk, &h, &err) == 0 && h.seq == 3,
-	      "file's header says 3 and verifies");
+	ok(exists(rd, name), "file named %s", name);
+	ok(record_load(rd, name, &buf, &len, &err) == 0 &&
+	       record_verify(buf, len, &stick_pk, &h, &err) == 0 && h.seq == 3,
+	   "file's header says 3 and verifies");
 	free(buf);
 
 	/* A writer died after creating its temporary file. */
-	snprintf(name, sizeof(name), ".%s-4.rqr.tmp99999", hex);
-	atomic_write(rd, name, "torn", 4, 0644, false, NULL);
-	check(write_one(rd, RECORD_TYPE_RESULT, &err) == 4, "leftover temp: next is 4 (%s)",
-	      err.msg);
-	check(!exists(rd, name), "leftover temp file removed");
+	{
+		char t1[128], t2[128];
+
+		snprintf(t1, sizeof(t1), ".%s-4.rqr.tmp99999", hex);
+		snprintf(t2, sizeof(t2), ".%s-4.rqr.tmp99998.7", hex);
+		atomic_write(rd, t1, "torn", 4, 0644, false, NULL);
+		atomic_write(rd, t2, "torn", 4, 0644, false, NULL);
+		ok(write_one(rd, RECORD_TYPE_RESULT, &err) == 4, "leftover temp: next is 4 (%s)",
+		   err.msg);
+		ok(!exists(rd, t1) && !exists(rd, t2), "leftover temp files removed");
+	}
 	/* A torn record under its final name (a file system that lied). */
 	snprintf(name, sizeof(name), "%s-5.rqr", hex);
 	atomic_write(rd, name, "RQREC", 5, 0644, false, NULL);
-	check(write_one(rd, RECORD_TYPE_RESULT, &err) == 6, "torn 5 keeps its number: next is 6");
+	ok(write_one(rd, RECORD_TYPE_RESULT, &err) == 6, "torn 5 keeps its number: next is 6");
 	/* Imported records deleted from the stick: numbers still not reused. */
 	for (int i = 1; i <= 6; i++) {
 		snprintf(name, sizeof(name), "%s-%d.rqr", hex, i);
 		unlinkat(rd, name, 0);
 	}
-	check(write_one(rd, RECORD_TYPE_RESULT, &err) == 7, "after deleting all: next is 7");
+	ok(write_one(rd, RECORD_TYPE_RESULT, &err) == 7, "after deleting all: next is 7");
 	/* A damaged mark does not stop writing; the directory still counts. */
 	snprintf(name, sizeof(name), ".%s.rqr.last", hex);
 	atomic_write(rd, name, "garbage", 7, 0644, false, NULL);
-	check(write_one(rd, RECORD_TYPE_RESULT, &err) == 8, "damaged mark: next is 8");
+	ok(write_one(rd, RECORD_TYPE_RESULT, &err) == 8, "damaged mark: next is 8");
 	/* Another stick's records do not count. */
 	snprintf(name, sizeof(name), "%016llx-500.rqr", (unsigned long long)stick2_pk.id);
 	atomic_write(rd, name, "x", 1, 0644, false, NULL);
-	check(write_one(rd, RECORD_TYPE_RESULT, &err) == 9, "other stick's numbers ignored");
+	ok(write_one(rd, RECORD_TYPE_RESULT, &err) == 9, "other stick's numbers ignored");
 	close(rd);
 }
 
@@ -580,7 +574,7 @@ static void test_concurrent(void)
 	for (int k = 0; k < KIDS; k++)
 		if (wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			okkids++;
-	check(okkids == KIDS, "%d concurrent writers succeeded", KIDS);
+	ok(okkids == KIDS, "%d concurrent writers succeeded", KIDS);
 	d = fdopendir(dup(rd));
 	while ((de = readdir(d)) != NULL) {
 		uint64_t id, seq;
@@ -597,7 +591,7 @@ static void test_concurrent(void)
 	for (int i = 1; i <= KIDS * EACH; i++)
 		if (!seen[i])
 			bad++;
-	check(dups == 0 && bad == 0, "numbers 1..%d each used once", KIDS * EACH);
+	ok(dups == 0 && bad == 0, "numbers 1..%d each used once", KIDS * EACH);
 	close(rd);
 }
 
