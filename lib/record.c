@@ -561,10 +561,12 @@ static int take_lock(int dirfd, bool *locked, rq_error *err)
 	return fd;
 }
 
-int record_write_next(int dirfd, const record_header *in, const keys_stick_secret *stick,
-                      const keys_ioc_public *ioc, const void *payload, size_t len,
-                      uint64_t *seq_out, rq_error *err)
+int record_write_next_build(int dirfd, const record_header *in, const keys_stick_secret *stick,
+                            const keys_ioc_public *ioc, record_build_fn build, void *ctx,
+                            uint64_t *seq_out, rq_error *err)
 {
+	unsigned char *payload = NULL;
+	size_t len = 0;
 	char name[RECORD_NAME_MAX], mark[RECORD_NAME_MAX], text[32];
 	record_header h = *in;
 	unsigned char *rec = NULL;
@@ -594,6 +596,8 @@ int record_write_next(int dirfd, const record_header *in, const keys_stick_secre
 		rq_fail(err, "cannot write record: bad name");
 		goto out;
 	}
+	if (build(h.seq, ctx, &payload, &len, err) != 0)
+		goto out;
 	if (record_seal(&h, stick, ioc, payload, len, &rec, &reclen, err) != 0)
 		goto out;
 	if (atomic_write(dirfd, name, rec, reclen, 0644, true, err) != 0)
@@ -605,7 +609,35 @@ int record_write_next(int dirfd, const record_header *in, const keys_stick_secre
 	*seq_out = h.seq;
 	rc = 0;
 out:
+	free(payload);
 	free(rec);
 	close(lockfd); /* releases the lock */
 	return rc;
+}
+
+struct fixed_payload {
+	const void *buf;
+	size_t len;
+};
+
+static int copy_payload(uint64_t seq, void *ctx, unsigned char **out, size_t *outlen, rq_error *err)
+{
+	const struct fixed_payload *p = ctx;
+
+	(void)seq;
+	if ((*out = malloc(p->len ? p->len : 1)) == NULL)
+		return rq_fail(err, "out of memory");
+	if (p->len)
+		memcpy(*out, p->buf, p->len);
+	*outlen = p->len;
+	return 0;
+}
+
+int record_write_next(int dirfd, const record_header *in, const keys_stick_secret *stick,
+                      const keys_ioc_public *ioc, const void *payload, size_t len,
+                      uint64_t *seq_out, rq_error *err)
+{
+	struct fixed_payload p = {payload, len};
+
+	return record_write_next_build(dirfd, in, stick, ioc, copy_payload, &p, seq_out, err);
 }

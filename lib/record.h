@@ -87,4 +87,14 @@ int record_write_next(int dirfd, const record_header *in, const keys_stick_secre
                       const keys_ioc_public *ioc, const void *payload, size_t len,
                       uint64_t *seq_out, rq_error *err);
 
+/* As record_write_next, for payloads that must repeat the sequence number
+ * (DESIGN: stick id, seq and type are in the header and again inside):
+ * build is called under the lock with the number chosen and returns a
+ * malloc'd payload, freed here. */
+typedef int (*record_build_fn)(uint64_t seq, void *ctx, unsigned char **payload, size_t *len,
+                               rq_error *err);
+int record_write_next_build(int dirfd, const record_header *in, const keys_stick_secret *stick,
+                            const keys_ioc_public *ioc, record_build_fn build, void *ctx,
+                            uint64_t *seq_out, rq_error *err);
+
 #endif

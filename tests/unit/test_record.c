@@ -552,6 +552,61 @@ static void test_sequence(void)
 	close(rd);
 }
 
+/* record_write_next_build: the payload is made under the lock, knowing its
+ * number, so it can repeat it inside. */
+static int build_with_seq(uint64_t seq, void *ctx, unsigned char **out, size_t *len, rq_error *err)
+{
+	char *s = malloc(32);
+
+	(void)ctx;
+	if (s == NULL)
+		return rq_fail(err, "out of memory");
+	*len = (size_t)snprintf(s, 32, "seq=%llu", (unsigned long long)seq);
+	*out = (unsigned char *)s;
+	return 0;
+}
+
+static int build_fails(uint64_t seq, void *ctx, unsigned char **out, size_t *len, rq_error *err)
+{
+	return rq_fail(err, "builder refused");
+}
+
+static void test_build(void)
+{
+	record_header h = info(RECORD_TYPE_SAMPLE, 0);
+	char hex[17], name[128];
+	unsigned char *buf = NULL, *pl = NULL;
+	size_t len, pllen = 0;
+	uint64_t seq = 0;
+	rq_error err = {{0}};
+	int rd;
+
+	mkdirat(dfd, "build", 0755);
+	rd = openat(dfd, "build", O_RDONLY | O_DIRECTORY);
+	keys_id_hex(stick_pk.id, hex);
+	ok(record_write_next(rd, &h, stick_sk, &ioc_pk, "x", 1, &seq, &err) == 0 && seq == 1,
+	   "plain write is 1");
+	ok(record_write_next_build(rd, &h, stick_sk, &ioc_pk, build_with_seq, NULL, &seq, &err) ==
+	           0 &&
+	       seq == 2,
+	   "built write is 2 (%s)", err.msg);
+	snprintf(name, sizeof(name), "%s-2.rqs", hex);
+	ok(record_load(rd, name, &buf, &len, &err) == 0 &&
+	       record_open(buf, len, ioc_sk, &pl, &pllen, &err) == 0 && pllen == 5 &&
+	       memcmp(pl, "seq=2", 5) == 0,
+	   "the payload carries its own number");
+	free(buf);
+	free(pl);
+	ok(record_write_next_build(rd, &h, stick_sk, &ioc_pk, build_fails, NULL, &seq, &err) != 0 &&
+	       has(&err, "builder refused"),
+	   "a failing builder writes nothing (%s)", err.msg);
+	snprintf(name, sizeof(name), "%s-3.rqs", hex);
+	ok(!exists(rd, name), "no record 3 after the failure");
+	ok(record_write_next(rd, &h, stick_sk, &ioc_pk, "x", 1, &seq, &err) == 0 && seq == 3,
+	   "the failed number is used by the next record");
+	close(rd);
+}
+
 /* Several processes writing at once never share a number nor skip one. */
 static void test_concurrent(void)
 {
@@ -624,6 +679,7 @@ int main(void)
 	test_payload();
 	test_payload_hostile();
 	test_sequence();
+	test_build();
 	test_concurrent();
 	keys_ioc_free(ioc_sk);
 	keys_ioc_free(ioc2_sk);
