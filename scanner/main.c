@@ -10,9 +10,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "escape.h"
+#include "identity.h"
 #include "quarantine.h"
+#include "record.h"
 #include "result.h"
 #include "scan.h"
+#include "stick.h"
 
 #define DEFAULT_DB         "/var/lib/clamav"
 #define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
@@ -24,7 +28,9 @@ struct options {
 	const char *dbs[MAX_LIST], *excludes[MAX_LIST];
 	const char *json_path;
 	const char *list_quarantine, *restore_id;
-	bool summary;
+	const char *stick_dir, *unit, *technician, *identity_root;
+	bool summary, list_stick, action_given, qdir_given;
+	char *stick_db; /* DIR/RAQUET/db */
 };
 
 static void usage(const char *why)
@@ -49,6 +55,11 @@ static void usage(const char *why)
 		"      --one-file-system    do not cross into other mounted file systems\n"
 		"      --no-progress        no progress line on stderr\n"
 		"      --no-summary         no summary block on stdout\n"
+		"      --stick DIR          seal the result (and samples) to the stick at DIR\n"
+		"      --unit CODE          unit scanned for (must be in the stick's roster)\n"
+		"      --technician NAME    who ran the scan\n"
+		"      --list               with --stick: list the stick's records\n"
+		"      --identity-root DIR  read the device identity under DIR, not /\n"
 		"  -V, --version            print the version\n",
 		DEFAULT_DB, DEFAULT_QUARANTINE);
 	exit(2);
@@ -94,7 +105,8 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 }
 
 enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
-       OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE };
+       OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
+       OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT };
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -115,6 +127,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"no-summary", no_argument, NULL, OPT_NOSUMMARY},
 	    {"list-quarantine", required_argument, NULL, OPT_LISTQ},
 	    {"restore", required_argument, NULL, OPT_RESTORE},
+	    {"stick", required_argument, NULL, OPT_STICK},
+	    {"unit", required_argument, NULL, OPT_UNIT},
+	    {"technician", required_argument, NULL, OPT_TECH},
+	    {"list", no_argument, NULL, OPT_LIST},
+	    {"identity-root", required_argument, NULL, OPT_IDROOT},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -141,6 +158,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'r': break; /* always recursive; accepted as clamscan does */
 		case OPT_ACTION:
+			o->action_given = true;
 			if (strcmp(optarg, "report") == 0)
 				sc->action = SCAN_REPORT;
 			else if (strcmp(optarg, "quarantine") == 0)
@@ -150,7 +168,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			else
 				usage("--action wants report, quarantine or delete");
 			break;
-		case OPT_QDIR: sc->quarantine_dir = optarg; break;
+		case OPT_QDIR: sc->quarantine_dir = optarg; o->qdir_given = true; break;
 		case OPT_JSON: o->json_path = optarg; break;
 		case OPT_QUICK: sc->quick = true; break;
 		case OPT_MAXFILE: sc->limits.max_filesize = parse_size(optarg, "--max-filesize"); break;
@@ -162,39 +180,55 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_NOSUMMARY: o->summary = false; break;
 		case OPT_LISTQ: o->list_quarantine = optarg; break;
 		case OPT_RESTORE: o->restore_id = optarg; break;
+		case OPT_STICK: o->stick_dir = optarg; break;
+		case OPT_UNIT: o->unit = optarg; break;
+		case OPT_TECH: o->technician = optarg; break;
+		case OPT_LIST: o->list_stick = true; break;
+		case OPT_IDROOT: o->identity_root = optarg; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
 		case 'h': usage(NULL); break;
 		default: usage(NULL);
 		}
 	}
-	if (ndbs == 0)
+	if (ndbs == 0 && o->stick_dir) {
+		if (asprintf(&o->stick_db, "%s/%s/db", o->stick_dir, STICK_DIR) < 0)
+			usage("out of memory");
+		o->dbs[ndbs++] = o->stick_db;
+	} else if (ndbs == 0) {
 		o->dbs[ndbs++] = DEFAULT_DB;
+	}
 	sc->dbs = o->dbs;
 	sc->ndbs = ndbs;
 	sc->excludes = o->excludes;
 	sc->nexcludes = nex;
 	sc->paths = (const char *const *)argv + optind;
 	sc->npaths = (size_t)(argc - optind);
-	if (!o->list_quarantine && !o->restore_id && sc->npaths == 0)
+	if (o->list_stick && !o->stick_dir)
+		usage("--list needs --stick DIR");
+	if ((o->unit || o->technician) && !o->stick_dir)
+		usage("--unit and --technician go with --stick DIR");
+	if (o->stick_dir && !o->list_stick && !o->unit)
+		usage("--stick needs --unit CODE (a unit of the stick's roster)");
+	if (!o->list_quarantine && !o->restore_id && !o->list_stick && sc->npaths == 0)
 		usage("no PATH to scan");
 }
 
-static void print_summary(const struct scan_report *rep)
+static void print_summary(FILE *out, const struct scan_report *rep)
 {
 	double mb = (double)rep->bytes / 1e6;
 	double s = rep->seconds > 0 ? rep->seconds : 1e-9;
 
-	printf("\n----------- SCAN SUMMARY -----------\n");
-	printf("Known viruses: %u\n", rep->engine.signatures);
-	printf("Engine version: %s\n", rep->engine.version);
-	printf("Scanned files: %llu\n", (unsigned long long)rep->files);
-	printf("Infected files: %zu\n", rep->ndets);
-	printf("Errors: %llu\n", (unsigned long long)rep->errors);
-	printf("Data scanned: %.2f MB\n", mb);
-	printf("Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
+	fprintf(out, "\n----------- SCAN SUMMARY -----------\n");
+	fprintf(out, "Known viruses: %u\n", rep->engine.signatures);
+	fprintf(out, "Engine version: %s\n", rep->engine.version);
+	fprintf(out, "Scanned files: %llu\n", (unsigned long long)rep->files);
+	fprintf(out, "Infected files: %zu\n", rep->ndets);
+	fprintf(out, "Errors: %llu\n", (unsigned long long)rep->errors);
+	fprintf(out, "Data scanned: %.2f MB\n", mb);
+	fprintf(out, "Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
 	       (int)rep->seconds % 60);
-	printf("Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
-	printf("Status: %s\n", result_status(rep));
+	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
+	fprintf(out, "Status: %s\n", result_status(rep));
 }
 
 /* stdout may be a full stick or a closed pipe: that must not look like
@@ -208,15 +242,151 @@ static int finish_stdout(int status)
 	return status;
 }
 
+/* The scan log sealed with a stick result: what stdout showed. */
+static char *scan_log(const struct scan_report *rep)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	for (size_t i = 0; i < rep->ndets; i++) {
+		const struct detection *d = &rep->dets[i];
+		char *esc = escape_name(d->path);
+		fprintf(f, "%s: %s FOUND\n", esc ? esc : "?", d->signature);
+		fprintf(f, "%s: %s%s%s\n", esc ? esc : "?", scan_outcome_name(d->outcome),
+			d->detail ? ": " : "", d->detail ? d->detail : "");
+		free(esc);
+	}
+	print_summary(f, rep);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+struct sample_hook {
+	struct stick *stick;
+	const char *unit;
+};
+
+/* Each file about to be quarantined also goes to the IOC as a sealed
+ * sample; a sample that cannot be sealed is reported, the scan goes on. */
+static void seal_sample(void *ctx, int fd, struct detection *d)
+{
+	struct sample_hook *h = ctx;
+	char name[RECORD_NAME_MAX];
+	rq_error err;
+
+	if (stick_seal_sample(h->stick, fd, d, h->unit, name, sizeof(name), &err) == 0)
+		d->sample = strdup(name);
+	else
+		fprintf(stderr, "raquet-scan: sample not sealed: %s\n", err.msg);
+}
+
+static json_object *device_json(const char *root)
+{
+	struct identity *id = calloc(1, sizeof(*id));
+	json_object *out = NULL;
+	rq_error err;
+
+	if (id == NULL)
+		return NULL;
+	if (identity_collect(root ? root : "/", NULL, id, &err) != 0)
+		fprintf(stderr, "raquet-scan: device identity: %s\n", err.msg);
+	else if (identity_to_json(id, &out) != 0)
+		out = NULL;
+	free(id);
+	return out;
+}
+
+/* Seals the result to the stick; returns 0 and prints where it went. */
+static int seal_result(struct options *o, struct stick *stick, const struct scan_report *rep)
+{
+	struct result_context ctx = {.unit = o->unit, .technician = o->technician};
+	char name[RECORD_NAME_MAX];
+	json_object *doc;
+	char *log = scan_log(rep);
+	uint64_t seq = 0;
+	rq_error err;
+	int rc = -1;
+
+	ctx.device = device_json(o->identity_root);
+	doc = result_build(&o->scan, rep, &ctx);
+	if (log == NULL)
+		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
+	else if (stick_seal_result(stick, doc, log, &seq, &err) != 0)
+		fprintf(stderr, "raquet-scan: the result was NOT saved to the stick: %s\n", err.msg);
+	else {
+		record_name(stick->key->id, seq, RECORD_TYPE_RESULT, name, sizeof(name));
+		printf("Record saved: %s/results/%s (#%llu)\n", stick->path, name,
+		       (unsigned long long)seq);
+		rc = 0;
+	}
+	if (o->json_path && result_write_file(doc, o->json_path, &err) != 0) {
+		fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		rc = -1;
+	}
+	json_object_put(doc);
+	free(log);
+	return rc;
+}
+
+static int open_stick(struct options *o, struct stick *stick, struct sample_hook *hook)
+{
+	rq_error err;
+
+	if (stick_open(o->stick_dir, stick, &err) != 0) {
+		fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		return -1;
+	}
+	if (o->list_stick)
+		return 0;
+	if (stick_unit_name(stick, o->unit) == NULL) {
+		char *esc = escape_name(o->unit);
+		fprintf(stderr, "raquet-scan: unit '%s' is not in the stick's signed roster\n",
+			esc ? esc : "?");
+		free(esc);
+		stick_close(stick);
+		return -1;
+	}
+	if (!o->action_given)
+		o->scan.action = stick->config.action;
+	if (!o->qdir_given && asprintf((char **)&o->scan.quarantine_dir, "%s/quarantine",
+				       stick->path) < 0)
+		return -1;
+	hook->stick = stick;
+	hook->unit = o->unit;
+	if (o->scan.action == SCAN_QUARANTINE) {
+		o->scan.on_detection = seal_sample;
+		o->scan.hook_ctx = hook;
+	}
+	return 0;
+}
+
 static int cmd_scan(struct options *o)
 {
-	struct result_context ctx = {0};
+	struct sample_hook hook = {0};
 	struct scan_report rep;
+	struct stick stick;
 	rq_error err;
 	int status;
 
+	if (o->stick_dir && open_stick(o, &stick, &hook) != 0)
+		return 2;
+	if (o->list_stick) {
+		status = stick_list(&stick, stdout, &err) < 0 ? 2 : 0;
+		if (status)
+			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		stick_close(&stick);
+		return finish_stdout(status);
+	}
 	if (scan_run(&o->scan, &rep, &err) != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		if (o->stick_dir)
+			stick_close(&stick);
 		return 2;
 	}
 	status = rep.ndets > 0 ? 1 : 0;
@@ -224,7 +394,12 @@ static int cmd_scan(struct options *o)
 		status = 2;
 	if (rep.interrupted)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
-	if (o->json_path) {
+	if (o->stick_dir) {
+		if (seal_result(o, &stick, &rep) != 0)
+			status = 2;
+		stick_close(&stick);
+	} else if (o->json_path) {
+		struct result_context ctx = {0};
 		json_object *doc = result_build(&o->scan, &rep, &ctx);
 		if (result_write_file(doc, o->json_path, &err) != 0) {
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
@@ -233,7 +408,7 @@ static int cmd_scan(struct options *o)
 		json_object_put(doc);
 	}
 	if (o->summary)
-		print_summary(&rep);
+		print_summary(stdout, &rep);
 	scan_report_free(&rep);
 	return finish_stdout(status);
 }

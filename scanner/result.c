@@ -90,6 +90,7 @@ static json_object *detection_json(const struct detection *d)
 	json_object_object_add(o, "size", u64(d->size));
 	json_object_object_add(o, "outcome", json_object_new_string(scan_outcome_name(d->outcome)));
 	json_object_object_add(o, "detail", str_or_null(d->detail));
+	json_object_object_add(o, "sample", str_or_null(d->sample));
 	return o;
 }
 

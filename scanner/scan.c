@@ -153,16 +153,19 @@ static void found(struct run *r, const struct walk_entry *e, const char *virname
 	say(r, stdout, e->path, "%s FOUND%s", virname, "");
 	d.path = strdup(e->path);
 	d.signature = strdup(virname);
-	if (r->cfg->action != SCAN_QUARANTINE && hashfd_sha256(e->fd, d.sha256) != 0)
+	/* Hashed before acting: detections are rare, and every outcome, a failed
+	 * quarantine included, should carry the hash. */
+	if (hashfd_sha256(e->fd, d.sha256) != 0)
 		d.sha256[0] = '\0';
+	if (r->cfg->on_detection && d.path && d.signature)
+		r->cfg->on_detection(r->cfg->hook_ctx, e->fd, &d);
 	act(r, e, &d);
-	if (d.sha256[0] == '\0' && hashfd_sha256(e->fd, d.sha256) != 0)
-		d.sha256[0] = '\0';
 	if (d.path == NULL || d.signature == NULL || add_detection(r, &d) != 0) {
 		say(r, stderr, e->path, "out of memory recording this detection%s%s", "", "");
 		free(d.path);
 		free(d.signature);
 		free(d.detail);
+		free(d.sample);
 	}
 }
 
@@ -418,6 +421,7 @@ void scan_report_free(struct scan_report *rep)
 		free(rep->dets[i].path);
 		free(rep->dets[i].signature);
 		free(rep->dets[i].detail);
+		free(rep->dets[i].sample);
 	}
 	free(rep->dets);
 	free(rep->roots);

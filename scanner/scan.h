@@ -15,6 +15,8 @@
 
 enum scan_action { SCAN_REPORT, SCAN_QUARANTINE, SCAN_DELETE };
 
+struct detection;
+
 enum scan_outcome {
 	OUTCOME_REPORTED,    /* report mode: left in place by choice */
 	OUTCOME_QUARANTINED, /* moved to quarantine */
@@ -34,6 +36,10 @@ struct scan_config {
 	struct engine_limits limits;
 	const char *const *excludes;
 	size_t nexcludes;
+	/* Called from a worker for each detection before the action, while the
+	 * file is still open and in place (the stick seals samples here). */
+	void (*on_detection)(void *ctx, int fd, struct detection *d);
+	void *hook_ctx;
 };
 
 struct detection {
@@ -43,6 +49,7 @@ struct detection {
 	uint64_t size;
 	enum scan_outcome outcome;
 	char *detail;    /* quarantine id, or why the action failed */
+	char *sample;    /* sealed sample record's name (--stick), or NULL */
 };
 
 struct scan_root {

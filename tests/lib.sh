@@ -62,3 +62,30 @@ make_sigs() {
 	echo "Raquet.Test.Eicar:0:*:$_hex" > "$_d/test.ndb"
 }
 write_eicar() { printf '%s' "$EICAR" > "$1"; }
+
+# make_ioc DIR: IOC keys (until raquet-sync exists, through rq-testkeys).
+make_ioc() { rq-testkeys ioc "$1" >/dev/null; }
+key_id() { head -1 "$1" | sed 's/.* //'; }
+# make_stick IOCDIR STICKDIR: a provisioned stick with the test signatures,
+# a signed stick.json and a signed roster of three units.
+make_stick() {
+	_s=$2/RAQUET
+	mkdir -p "$_s" && rq-testkeys stick "$_s" >/dev/null && cp "$1/ioc.pub" "$_s/" || return 1
+	printf '{"format":"raquet.stick/1","stick":"%s","ioc":"%s","label":"test stick","units":["000.00.12.H57"]}\n' \
+		"$(key_id "$_s/stick.pub")" "$(key_id "$1/ioc.pub")" > "$_s/stick.json"
+	cat > "$_s/roster.json" <<'ROSTER'
+{"format":"raquet.roster/1","units":[
+ {"code":"000.00.12.H57","name":"Sở Y tế"},
+ {"code":"000.00.13.H57","name":"Sở Tài chính"},
+ {"code":"000.01.20.H57","name":"UBND huyện Phú Vang"}]}
+ROSTER
+	rq-testkeys sign "$1" "$_s/stick.json" && rq-testkeys sign "$1" "$_s/roster.json" &&
+	make_sigs "$_s/db" && printf 'action = quarantine\nscan = full\n' > "$_s/config"
+}
+# fake_pc DIR SERIAL: a /sys tree that stands in for one PC (--identity-root).
+fake_pc() {
+	mkdir -p "$1/sys/class/dmi/id" "$1/sys/class/net" "$1/sys/block"
+	echo "Dell Inc." > "$1/sys/class/dmi/id/sys_vendor"
+	echo "OptiPlex 7090" > "$1/sys/class/dmi/id/product_name"
+	echo "$2" > "$1/sys/class/dmi/id/product_serial"
+}

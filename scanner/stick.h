@@ -1,0 +1,63 @@
+/* stick: the scanner's side of a raquet stick (DESIGN §4 "The stick"):
+ * opening RAQUET/ with its keys, signed stick.json and roster, and config;
+ * sealing result and sample records into it; listing them without reading
+ * them. Nothing here can open a record: the stick holds no IOC secret. */
+#ifndef RAQUET_STICK_H
+#define RAQUET_STICK_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "keys.h"
+#include "rqerror.h"
+#include "scan.h"
+
+#define STICK_DIR          "RAQUET"
+#define STICK_SAMPLE_MAX   (32u * 1024 * 1024) /* default sample cap */
+#define STICK_SAMPLE_LIMIT (60u * 1024 * 1024) /* what a record can carry */
+
+struct stick_config {
+	enum scan_action action; /* live-mode default */
+	bool quick;
+	bool unattended;
+	uint64_t sample_max; /* bigger quarantined files are recorded, not copied */
+};
+
+struct stick {
+	int dirfd;              /* DIR/RAQUET */
+	char *path;             /* DIR/RAQUET, for messages */
+	keys_stick_secret *key; /* sodium_malloc'd */
+	keys_ioc_public ioc;
+	char id_hex[KEYS_ID_HEX_LEN + 1];
+	json_object *info;      /* stick.json, signature checked */
+	json_object *roster;    /* roster.json, signature checked */
+	struct stick_config config;
+};
+
+/* Opens DIR/RAQUET: ioc.pub, stick.key, stick.json and roster.json (both
+ * checked against the IOC's signing key, stick.json naming this stick's
+ * key), config. */
+int stick_open(const char *dir, struct stick *s, rq_error *err);
+void stick_close(struct stick *s);
+
+/* The unit's name when code is in the signed roster, else NULL. */
+const char *stick_unit_name(const struct stick *s, const char *code);
+
+/* Seals a quarantined file (content read from fd, at most the configured
+ * cap; bigger files are recorded without their bytes) into samples/.
+ * name_out receives the record's file name. Thread-safe. */
+int stick_seal_sample(struct stick *s, int fd, const struct detection *d, const char *unit,
+		      char *name_out, size_t name_len, rq_error *err);
+
+/* Seals the result document (its "record" member is filled in here with
+ * stick, seq and created) and the scan log into results/. */
+int stick_seal_result(struct stick *s, json_object *doc, const char *log, uint64_t *seq,
+		      rq_error *err);
+
+/* Prints seq, time, type and size of every record on the stick, from their
+ * headers only. Returns the number of records, or -1. */
+int stick_list(const struct stick *s, FILE *out, rq_error *err);
+
+#endif
