@@ -183,8 +183,12 @@ int record_seal(const record_header *in, const keys_stick_secret *stick, const k
                 const void *payload, size_t len, unsigned char **outp, size_t *outlen,
                 rq_error *err)
 {
-	crypto_secretstream_xchacha20poly1305_state *st = NULL;
-	unsigned char *key = NULL, *out = NULL, *p;
+	/* The file key and stream state live on the stack, wiped on return:
+	 * they die with the call, and sodium_malloc's guard pages would cost
+	 * more syscalls per record than the cryptography itself. */
+	crypto_secretstream_xchacha20poly1305_state st[1];
+	unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+	unsigned char *out = NULL, *p;
 	const unsigned char *m = payload;
 	size_t total, off, left;
 	int rc = -1;
@@ -199,10 +203,8 @@ int record_seal(const record_header *in, const keys_stick_secret *stick, const k
 		return rq_fail(err, "oversize: payload of %zu bytes, at most %u", len,
 		               RECORD_MAX_PAYLOAD);
 	total = expected_len(len);
-	key = sodium_malloc(crypto_secretstream_xchacha20poly1305_KEYBYTES);
-	st = sodium_malloc(sizeof(*st));
 	out = malloc(total);
-	if (key == NULL || st == NULL || out == NULL) {
+	if (out == NULL) {
 		rq_fail(err, "out of memory sealing a record of %zu bytes", total);
 		goto out;
 	}
@@ -259,10 +261,8 @@ int record_seal(const record_header *in, const keys_stick_secret *stick, const k
 	rc = 0;
 out:
 	free(out);
-	if (key != NULL)
-		sodium_free(key);
-	if (st != NULL)
-		sodium_free(st);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(st, sizeof(st));
 	return rc;
 }
 
@@ -326,8 +326,9 @@ int record_open(const void *buf, size_t len, const keys_ioc_secret *ioc, unsigne
                 size_t *payload_len, rq_error *err)
 {
 	const unsigned char *p = buf;
-	crypto_secretstream_xchacha20poly1305_state *st = NULL;
-	unsigned char *key = NULL, *payload = NULL;
+	crypto_secretstream_xchacha20poly1305_state st[1]; /* on the stack: see record_seal */
+	unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+	unsigned char *payload = NULL;
 	char got[KEYS_ID_HEX_LEN + 1], want[KEYS_ID_HEX_LEN + 1];
 	record_header hdr;
 	int rc = -1;
@@ -342,11 +343,9 @@ int record_open(const void *buf, size_t len, const keys_ioc_secret *ioc, unsigne
 		return rq_fail(err, "wrong IOC key: the record is sealed to key %s, this is key %s",
 		               got, want);
 	}
-	key = sodium_malloc(crypto_secretstream_xchacha20poly1305_KEYBYTES);
-	st = sodium_malloc(sizeof(*st));
 	/* Bounded: check_structure proved payload_len < len. */
 	payload = malloc((size_t)hdr.payload_len);
-	if (key == NULL || st == NULL || payload == NULL) {
+	if (payload == NULL) {
 		rq_fail(err, "out of memory opening a record of %zu bytes", len);
 		goto out;
 	}
@@ -366,10 +365,8 @@ int record_open(const void *buf, size_t len, const keys_ioc_secret *ioc, unsigne
 	rc = 0;
 out:
 	free(payload);
-	if (key != NULL)
-		sodium_free(key);
-	if (st != NULL)
-		sodium_free(st);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(st, sizeof(st));
 	return rc;
 }
 
