@@ -7,7 +7,7 @@ MANDIR  = $(PREFIX)/share/man
 DESTDIR =
 
 PKG_CONFIG = pkg-config
-PKGS = libclamav libarchive libsodium json-c sqlite3
+PKGS = libclamav libarchive libsodium json-c sqlite3 hivex blkid
 
 CC      = cc
 CLANG   = clang
@@ -23,6 +23,6 @@ LDLIBS_RQ   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 # Debian packages needed to build and to run every test (make deps).
 DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
   libclamav-dev clamav clamav-testfiles libarchive-dev libsodium-dev \
-  libjson-c-dev libsqlite3-dev sqlite3 libblkid-dev libhivex-dev \
+  libjson-c-dev libsqlite3-dev sqlite3 libblkid-dev libhivex-dev libwin-hivex-perl \
   libtest-harness-perl p7zip-full zip jq time \
   dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux
