@@ -192,6 +192,10 @@ static int write_keyfile(int dirfd, const char *name, const char *comment, const
 	if (text == NULL)
 		return rq_fail(err, "out of memory writing %s", name);
 	snprintf(text, clen + 1, "%s%s\n", COMMENT_PREFIX, comment);
+	/* The comment may carry a file name; it must stay one line. */
+	for (size_t i = strlen(COMMENT_PREFIX); i < clen - 1; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			text[i] = '?';
 	sodium_bin2base64(text + clen, b64len, bin, binlen, sodium_base64_VARIANT_ORIGINAL);
 	text[total - 2] = '\n';
 	text[total - 1] = '\0';

@@ -157,6 +157,12 @@ static void test_ioc_keys(void)
 		   "re-signing an existing file");
 		free(got);
 		got = NULL;
+		ok(keys_signed_file_write(dfd, "odd\nname.json", "{}", 2, sk, &err) == 0 &&
+		       keys_signed_file_read(dfd, "odd\nname.json", 64, &pk, &got, &gotlen, &err) ==
+		           0,
+		   "a newline in a signed file's name cannot break the .sig format (%s)", err.msg);
+		free(got);
+		got = NULL;
 		ok(keys_ioc_generate(&other, &opk, &err) == 0, "another IOC");
 		ok(keys_signed_file_read(dfd, "roster.json", 65536, &opk, &got, &gotlen, &err) !=
 		           0 &&
