@@ -125,10 +125,13 @@ check: deps
 
 -include tests/fuzz/Makefile.inc
 
-bench: deps all
+# deps may install the libraries pkg-config describes, so build in a new make.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/bench/run.sh
 
-demo: deps all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/demo.sh
 
 install: $(PROGS)
