@@ -317,6 +317,7 @@ static void walk_all(struct run *r)
 		};
 		struct scan_root *root = &r->rep->roots[i];
 		root->path = cfg->paths[i];
+		atomic_store(&r->counters.root, i);
 		if (walk_root(cfg->paths[i], &wc, &root->stats) != 0 &&
 		    atomic_load(&root->stats.files) == 0 && atomic_load(&root->stats.dirs) == 0)
 			root->missing = true;
@@ -383,8 +384,9 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	engine_scan_options(&cfg->limits, &r.opts);
 	pthread_mutex_init(&r.out_lock, NULL);
 	pthread_mutex_init(&r.det_lock, NULL);
-	if (cfg->progress)
-		progress_start(&r.progress, &r.counters, &r.out_lock);
+	if (cfg->progress || cfg->progress_fd > 0)
+		progress_start(&r.progress, &r.counters, &r.out_lock, cfg->progress_fd, cfg->paths,
+			       cfg->npaths);
 
 	if (start_threads(&r, workers, &started, &pre, &sig, err) != 0) {
 		rc = -1;

@@ -33,6 +33,7 @@ struct scan_config {
 	enum scan_action action;
 	const char *quarantine_dir;
 	bool quick, one_file_system, progress;
+	int progress_fd; /* > 0: JSON progress lines there instead of the terminal */
 	struct engine_limits limits;
 	const char *const *excludes;
 	size_t nexcludes;
