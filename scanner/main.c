@@ -2,6 +2,7 @@
  * N workers sharing one engine, and acts on what it finds (report,
  * quarantine, delete). Exit status as clamscan: 0 clean, 1 found, 2 error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -54,6 +55,7 @@ static void usage(const char *why)
 		"      --exclude GLOB       skip paths or names matching GLOB (repeatable)\n"
 		"      --one-file-system    do not cross into other mounted file systems\n"
 		"      --no-progress        no progress line on stderr\n"
+		"      --progress-fd N      progress as JSON lines on descriptor N (for a front end)\n"
 		"      --no-summary         no summary block on stdout\n"
 		"      --stick DIR          seal the result (and samples) to the stick at DIR\n"
 		"      --unit CODE          unit scanned for (must be in the stick's roster)\n"
@@ -106,7 +108,7 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 
 enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
-       OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT };
+       OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD };
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -124,6 +126,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"exclude", required_argument, NULL, OPT_EXCLUDE},
 	    {"one-file-system", no_argument, NULL, OPT_ONEFS},
 	    {"no-progress", no_argument, NULL, OPT_NOPROGRESS},
+	    {"progress-fd", required_argument, NULL, OPT_PROGRESSFD},
 	    {"no-summary", no_argument, NULL, OPT_NOSUMMARY},
 	    {"list-quarantine", required_argument, NULL, OPT_LISTQ},
 	    {"restore", required_argument, NULL, OPT_RESTORE},
@@ -177,6 +180,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_EXCLUDE: add_to(o->excludes, &nex, optarg, "--exclude"); break;
 		case OPT_ONEFS: sc->one_file_system = true; break;
 		case OPT_NOPROGRESS: sc->progress = false; break;
+		case OPT_PROGRESSFD:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || n < 1 || n > INT_MAX || fcntl((int)n, F_GETFD) < 0)
+				usage("--progress-fd wants an open file descriptor (1 or more)");
+			sc->progress_fd = (int)n;
+			break;
 		case OPT_NOSUMMARY: o->summary = false; break;
 		case OPT_LISTQ: o->list_quarantine = optarg; break;
 		case OPT_RESTORE: o->restore_id = optarg; break;
