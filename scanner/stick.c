@@ -69,6 +69,15 @@ static int parse_config_line(struct stick_config *c, const char *key, const char
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
 			return -1;
 		c->unattended = strcmp(val, "yes") == 0;
+	} else if (strcmp(key, "poweroff") == 0) {
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+			return -1;
+		c->poweroff = strcmp(val, "yes") == 0;
+	} else if (strcmp(key, "unit") == 0) {
+		/* Checked against the signed roster where it is used. */
+		if (*val == '\0' || strlen(val) >= sizeof(c->unit))
+			return -1;
+		snprintf(c->unit, sizeof(c->unit), "%s", val);
 	} else if (strcmp(key, "sample_max_bytes") == 0) {
 		unsigned long long v = strtoull(val, &end, 10);
 		if (*val == '\0' || *end != '\0' || v > STICK_SAMPLE_LIMIT)

@@ -22,6 +22,8 @@ struct stick_config {
 	enum scan_action action; /* live-mode default */
 	bool quick;
 	bool unattended;
+	bool poweroff;       /* after an unattended run (the launcher acts on it) */
+	char unit[128];      /* unit for unattended runs, "" if none */
 	uint64_t sample_max; /* bigger quarantined files are recorded, not copied */
 };
 
