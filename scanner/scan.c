@@ -17,6 +17,7 @@
 #include "quarantine.h"
 #include "queue.h"
 #include "scan.h"
+#include "streams.h"
 
 struct run {
 	const struct scan_config *cfg;
@@ -206,6 +207,35 @@ static void scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_op
 	atomic_fetch_add(&r->counters.bytes_done, (uint_fast64_t)e->st.st_size);
 }
 
+struct stream_scan {
+	struct worker *w;
+	struct cl_scan_options *opts;
+};
+
+static int scan_one_stream(struct walk_entry *se, void *ctx)
+{
+	struct stream_scan *ss = ctx;
+
+	scan_entry(ss->w, se, ss->opts);
+	return atomic_load(&ss->w->r->stop);
+}
+
+/* Live mode on NTFS: each named stream is scanned like a file of its own. */
+static void scan_streams(struct worker *w, const struct walk_entry *e,
+			 struct cl_scan_options *opts)
+{
+	struct stream_scan ss = {w, opts};
+	struct run *r = w->r;
+	rq_error err;
+
+	if (streams_each(e, scan_one_stream, &ss, &err) != 0) {
+		say(r, stderr, e->path, "%s%s", err.msg, "");
+		pthread_mutex_lock(&r->det_lock);
+		r->rep->roots[e->tag].scan_errors++;
+		pthread_mutex_unlock(&r->det_lock);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker w = {.r = arg};
@@ -216,6 +246,8 @@ static void *worker_main(void *arg)
 	while ((e = queue_pop(&r->queue)) != NULL) {
 		if (!atomic_load(&r->stop))
 			scan_entry(&w, e, &opts);
+		if (!atomic_load(&r->stop) && r->cfg->streams && r->cfg->streams[e->tag])
+			scan_streams(&w, e, &opts);
 		walk_entry_free(e);
 	}
 	return NULL;
@@ -304,7 +336,7 @@ static void walk_all(struct run *r)
 	for (size_t i = 0; i < cfg->npaths && !atomic_load(&r->stop); i++) {
 		struct walk_config wc = {
 		    .open_files = true,
-		    .need_dirfd = cfg->action != SCAN_REPORT,
+		    .need_dirfd = cfg->action != SCAN_REPORT || (cfg->streams && cfg->streams[i]),
 		    .one_file_system = cfg->one_file_system,
 		    .quick = cfg->quick,
 		    .excludes = cfg->excludes,

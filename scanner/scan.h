@@ -41,6 +41,9 @@ struct scan_config {
 	 * file is still open and in place (the stick seals samples here). */
 	void (*on_detection)(void *ctx, int fd, struct detection *d);
 	void *hook_ctx;
+	/* Live mode: per path, true to also scan each file's NTFS named streams
+	 * (streams.h), reported as "PATH:stream". NULL: none. */
+	const bool *streams;
 };
 
 struct detection {
