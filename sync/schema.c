@@ -1,0 +1,277 @@
+/* schema: the embedded schema and the migrations (see schema.h).
+ *
+ * The SQL block below is sync/schema.sql, generated with
+ *   sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' sync/schema.sql
+ * t4000 checks that `raquet-sync schema` prints that file exactly. */
+#include <stdio.h>
+
+#include "db.h"
+#include "schema.h"
+
+/* ---- SQL: sync/schema.sql (version 1) ---- */
+const char schema_sql[] =
+	"-- ioc.db schema, version 1 (raquet-sync; docs/ioc-database.md explains it).\n"
+	"-- sync/schema.c embeds this file byte for byte (t4000 checks it); a new\n"
+	"-- version adds a migration there and never edits what is already released.\n"
+	"\n"
+	"CREATE TABLE meta (\n"
+	"	key   TEXT PRIMARY KEY,\n"
+	"	value TEXT NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"-- Units (co quan, don vi) of the province; codes are free text.\n"
+	"CREATE TABLE units (\n"
+	"	code     TEXT PRIMARY KEY CHECK (length(code) BETWEEN 1 AND 64),\n"
+	"	name     TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 256),\n"
+	"	parent   TEXT REFERENCES units(code),\n"
+	"	informed INTEGER NOT NULL DEFAULT 0 CHECK (informed IN (0, 1)),\n"
+	"	added    TEXT NOT NULL,\n"
+	"	CHECK (parent IS NULL OR parent <> code)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX units_parent ON units(parent);\n"
+	"\n"
+	"-- Each unit with itself and all its descendants (root = the unit asked for).\n"
+	"CREATE VIEW unit_tree(root, code) AS\n"
+	"	WITH RECURSIVE t(root, code) AS (\n"
+	"		SELECT code, code FROM units\n"
+	"		UNION\n"
+	"		SELECT t.root, u.code FROM t JOIN units u ON u.parent = t.code\n"
+	"	)\n"
+	"	SELECT root, code FROM t;\n"
+	"\n"
+	"-- Sticks provisioned by this IOC; pubkey checks every record they bring.\n"
+	"CREATE TABLE sticks (\n"
+	"	id          TEXT PRIMARY KEY CHECK (length(id) = 16),\n"
+	"	pubkey      BLOB NOT NULL CHECK (length(pubkey) = 32),\n"
+	"	label       TEXT,\n"
+	"	issued      TEXT NOT NULL,\n"
+	"	db_updated  TEXT NOT NULL,\n"
+	"	db_manifest TEXT NOT NULL,\n"
+	"	revoked     TEXT,\n"
+	"	last_import TEXT\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"-- Units a stick was issued for (provision --unit).\n"
+	"CREATE TABLE stick_units (\n"
+	"	stick TEXT NOT NULL REFERENCES sticks(id),\n"
+	"	unit  TEXT NOT NULL REFERENCES units(code),\n"
+	"	PRIMARY KEY (stick, unit)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"-- Every unit that was ever in a roster given to the stick (never shrinks,\n"
+	"-- so records made under an older roster still import).\n"
+	"CREATE TABLE stick_roster (\n"
+	"	stick TEXT NOT NULL REFERENCES sticks(id),\n"
+	"	unit  TEXT NOT NULL REFERENCES units(code),\n"
+	"	PRIMARY KEY (stick, unit)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"-- One row per `raquet-sync import` run that reached its commit.\n"
+	"CREATE TABLE imports (\n"
+	"	id         INTEGER PRIMARY KEY,\n"
+	"	stick      TEXT NOT NULL,\n"
+	"	started    TEXT NOT NULL,\n"
+	"	finished   TEXT NOT NULL,\n"
+	"	imported   INTEGER NOT NULL,\n"
+	"	duplicates INTEGER NOT NULL,\n"
+	"	rejected   INTEGER NOT NULL\n"
+	");\n"
+	"\n"
+	"-- Every record imported: (stick, type, seq) and the sealed file's sha256\n"
+	"-- make a second import, or a replay under another name, a no-op.\n"
+	"CREATE TABLE records (\n"
+	"	stick     TEXT NOT NULL REFERENCES sticks(id),\n"
+	"	type      TEXT NOT NULL CHECK (type IN ('result', 'sample')),\n"
+	"	seq       INTEGER NOT NULL CHECK (seq >= 1),\n"
+	"	sha256    TEXT NOT NULL UNIQUE,\n"
+	"	file      TEXT NOT NULL,\n"
+	"	size      INTEGER NOT NULL,\n"
+	"	created   TEXT NOT NULL,\n"
+	"	import_id INTEGER NOT NULL REFERENCES imports(id),\n"
+	"	PRIMARY KEY (stick, type, seq)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"-- Sequence numbers missing at the IOC, per stick and type, as ranges.\n"
+	"CREATE TABLE gaps (\n"
+	"	stick     TEXT NOT NULL REFERENCES sticks(id),\n"
+	"	type      TEXT NOT NULL CHECK (type IN ('result', 'sample')),\n"
+	"	first_seq INTEGER NOT NULL,\n"
+	"	last_seq  INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (stick, type, first_seq)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"-- Files a stick brought that were not imported, kept under IOC/rejected/.\n"
+	"CREATE TABLE rejections (\n"
+	"	id       INTEGER PRIMARY KEY,\n"
+	"	stick    TEXT NOT NULL,\n"
+	"	file     TEXT NOT NULL,\n"
+	"	sha256   TEXT NOT NULL,\n"
+	"	reason   TEXT NOT NULL,\n"
+	"	stored   TEXT NOT NULL,\n"
+	"	first_at TEXT NOT NULL,\n"
+	"	UNIQUE (stick, file, sha256)\n"
+	");\n"
+	"\n"
+	"-- PCs. key is the result's device.id; a weak or missing id never merges\n"
+	"-- two scans (docs/device-identity.md): key is then 'scan:<stick>-<seq>'.\n"
+	"CREATE TABLE devices (\n"
+	"	id         INTEGER PRIMARY KEY,\n"
+	"	key        TEXT NOT NULL UNIQUE,\n"
+	"	weak       INTEGER NOT NULL CHECK (weak IN (0, 1)),\n"
+	"	vendor     TEXT,\n"
+	"	product    TEXT,\n"
+	"	identity   TEXT,\n"
+	"	first_seen TEXT NOT NULL,\n"
+	"	last_seen  TEXT NOT NULL\n"
+	");\n"
+	"\n"
+	"-- One scan session on one device (one result record).\n"
+	"CREATE TABLE scans (\n"
+	"	id             INTEGER PRIMARY KEY,\n"
+	"	stick          TEXT NOT NULL REFERENCES sticks(id),\n"
+	"	seq            INTEGER NOT NULL,\n"
+	"	device         INTEGER NOT NULL REFERENCES devices(id),\n"
+	"	unit           TEXT NOT NULL REFERENCES units(code),\n"
+	"	technician     TEXT,\n"
+	"	started        TEXT NOT NULL,\n"
+	"	started_utc    TEXT NOT NULL,\n"
+	"	scan_date      TEXT NOT NULL,\n"
+	"	finished       TEXT NOT NULL,\n"
+	"	duration       REAL NOT NULL,\n"
+	"	mode_scan      TEXT NOT NULL,\n"
+	"	mode_action    TEXT NOT NULL,\n"
+	"	engine         TEXT NOT NULL,\n"
+	"	signatures     INTEGER NOT NULL,\n"
+	"	db_version     INTEGER,\n"
+	"	files          INTEGER NOT NULL,\n"
+	"	bytes          INTEGER NOT NULL,\n"
+	"	errors         INTEGER NOT NULL,\n"
+	"	ndetections    INTEGER NOT NULL,\n"
+	"	status         TEXT NOT NULL\n"
+	"	               CHECK (status IN ('clean', 'cleaned', 'infected-not-cleaned', 'incomplete')),\n"
+	"	document       TEXT NOT NULL,\n"
+	"	log            TEXT NOT NULL,\n"
+	"	UNIQUE (stick, seq)\n"
+	");\n"
+	"CREATE INDEX scans_device ON scans(device, started_utc);\n"
+	"CREATE INDEX scans_date ON scans(scan_date);\n"
+	"CREATE INDEX scans_unit ON scans(unit);\n"
+	"\n"
+	"CREATE TABLE volumes (\n"
+	"	scan       INTEGER NOT NULL REFERENCES scans(id),\n"
+	"	idx        INTEGER NOT NULL,\n"
+	"	path       TEXT NOT NULL,\n"
+	"	device     TEXT,\n"
+	"	filesystem TEXT,\n"
+	"	label      TEXT,\n"
+	"	size       INTEGER,\n"
+	"	state      TEXT NOT NULL,\n"
+	"	files      INTEGER NOT NULL,\n"
+	"	bytes      INTEGER NOT NULL,\n"
+	"	errors     INTEGER NOT NULL,\n"
+	"	skipped    INTEGER NOT NULL,\n"
+	"	excluded   INTEGER NOT NULL,\n"
+	"	changed    INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (scan, idx)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"CREATE TABLE detections (\n"
+	"	id           INTEGER PRIMARY KEY,\n"
+	"	scan         INTEGER NOT NULL REFERENCES scans(id),\n"
+	"	idx          INTEGER NOT NULL,\n"
+	"	path         TEXT NOT NULL,\n"
+	"	path_escaped INTEGER NOT NULL,\n"
+	"	signature    TEXT NOT NULL,\n"
+	"	sha256       TEXT,\n"
+	"	size         INTEGER NOT NULL,\n"
+	"	UNIQUE (scan, idx)\n"
+	");\n"
+	"CREATE INDEX detections_signature ON detections(signature);\n"
+	"\n"
+	"-- What was done: one row per detection (its outcome), and one per autorun\n"
+	"-- entry changed (detection NULL).\n"
+	"CREATE TABLE actions (\n"
+	"	id        INTEGER PRIMARY KEY,\n"
+	"	scan      INTEGER NOT NULL REFERENCES scans(id),\n"
+	"	detection INTEGER UNIQUE REFERENCES detections(id),\n"
+	"	action    TEXT NOT NULL CHECK (action IN ('report', 'quarantine', 'delete', 'autorun')),\n"
+	"	outcome   TEXT NOT NULL,\n"
+	"	detail    TEXT,\n"
+	"	sample    TEXT\n"
+	");\n"
+	"CREATE INDEX actions_scan ON actions(scan);\n"
+	"\n"
+	"-- Quarantined files the sticks sealed; the bytes are under IOC/samples/.\n"
+	"CREATE TABLE samples (\n"
+	"	stick     TEXT NOT NULL REFERENCES sticks(id),\n"
+	"	seq       INTEGER NOT NULL,\n"
+	"	unit      TEXT,\n"
+	"	path      TEXT NOT NULL,\n"
+	"	signature TEXT NOT NULL,\n"
+	"	sha256    TEXT NOT NULL,\n"
+	"	size      INTEGER NOT NULL,\n"
+	"	copied    INTEGER NOT NULL CHECK (copied IN (0, 1)),\n"
+	"	stored    TEXT,\n"
+	"	created   TEXT NOT NULL,\n"
+	"	PRIMARY KEY (stick, seq)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX samples_sha256 ON samples(sha256);\n"
+	"\n"
+	"-- The facts the unit totals are made of: one row per scan.\n"
+	"CREATE VIEW scan_facts AS\n"
+	"	SELECT s.id AS scan, s.stick, s.seq, s.device, d.weak, s.unit, s.scan_date,\n"
+	"	       s.started_utc, s.status, s.ndetections\n"
+	"	FROM scans s JOIN devices d ON d.id = s.device;\n"
+    ;
+/* ---- end of SQL ---- */
+
+/* migrations[i] takes a database from version i to i + 1. */
+static const char *const migrations[SCHEMA_VERSION] = {
+    schema_sql,
+};
+
+static int user_version(sqlite3 *db, int *v, rq_error *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA user_version", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = db_row(db, st, err);
+	if (rc == 1)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == 1 ? 0 : rq_fail(err, "database: cannot read its schema version");
+}
+
+/* Runs under BEGIN IMMEDIATE, so two programs opening an old database
+ * at once migrate it once. */
+int schema_migrate(sqlite3 *db, rq_error *err)
+{
+	char sql[160];
+	int v = 0;
+
+	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	if (user_version(db, &v, err) != 0)
+		goto fail;
+	if (v > SCHEMA_VERSION) {
+		rq_fail(err,
+			"ioc.db has schema version %d; this raquet-sync knows up to %d "
+			"(use a newer raquet-sync)",
+			v, SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof(sql),
+			 "PRAGMA user_version = %d;"
+			 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '%d');",
+			 v + 1, v + 1);
+		if (db_exec(db, migrations[v], err) != 0 || db_exec(db, sql, err) != 0)
+			goto fail;
+	}
+	return db_exec(db, "COMMIT", err);
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}

@@ -1,0 +1,116 @@
+/* status: sticks, their imports and revocation (see status.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "ioc.h"
+#include "keys.h"
+#include "status.h"
+
+/* ---- SQL ---- */
+static const char sql_sticks[] =
+    "SELECT s.id, s.label, s.issued, s.db_updated, s.revoked, s.last_import,"
+    " (SELECT group_concat(unit, ' ') FROM stick_units WHERE stick = s.id),"
+    " (SELECT count(*) FROM records WHERE stick = s.id AND type = 'result'),"
+    " (SELECT count(*) FROM records WHERE stick = s.id AND type = 'sample'),"
+    " (SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM gaps WHERE stick = s.id),"
+    " (SELECT group_concat(type || ' ' || CASE WHEN first_seq = last_seq THEN first_seq"
+    "  ELSE first_seq || '-' || last_seq END, ', ') FROM gaps WHERE stick = s.id),"
+    " (SELECT count(*) FROM rejections WHERE stick = s.id),"
+    " CAST(julianday('now') - julianday(s.db_updated) AS INTEGER)"
+    " FROM sticks s WHERE ?1 IS NULL OR s.id = ?1 ORDER BY s.issued, s.id";
+static const char sql_rejections[] =
+    "SELECT file, reason, stored FROM rejections WHERE stick = ?1 ORDER BY id";
+static const char sql_revoke[] = "UPDATE sticks SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL";
+static const char sql_state[] = "SELECT revoked FROM sticks WHERE id = ?1";
+/* ---- end of SQL ---- */
+
+static const char *text_or_null(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : db_text(st, i);
+}
+
+int status_sticks(sqlite3 *db, const char *id, status_stick_fn fn, void *ctx, rq_error *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql_sticks, err);
+	int rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	if (db_bind(db, st, err, "t", id) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = db_row(db, st, err)) == 1) {
+		struct status_stick s = {
+		    .id = db_text(st, 0),
+		    .label = text_or_null(st, 1),
+		    .issued = db_text(st, 2),
+		    .db_updated = db_text(st, 3),
+		    .revoked = text_or_null(st, 4),
+		    .last_import = text_or_null(st, 5),
+		    .units = db_text(st, 6),
+		    .results = sqlite3_column_int64(st, 7),
+		    .samples = sqlite3_column_int64(st, 8),
+		    .missing = sqlite3_column_int64(st, 9),
+		    .gaps = text_or_null(st, 10),
+		    .rejected = sqlite3_column_int64(st, 11),
+		    .db_age_days = sqlite3_column_int64(st, 12),
+		};
+		fn(&s, ctx);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : n;
+}
+
+int status_rejections(sqlite3 *db, const char *id, status_rejection_fn fn, void *ctx,
+		      rq_error *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql_rejections, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (db_bind(db, st, err, "t", id) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = db_row(db, st, err)) == 1)
+		fn(db_text(st, 0), db_text(st, 1), db_text(st, 2), ctx);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int status_revoke(sqlite3 *db, const char *id, char when[32], rq_error *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql_revoke, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	ioc_now(when);
+	rc = db_bind(db, st, err, "tt", id, when) == 0 ? db_done(db, st, err) : -1;
+	sqlite3_finalize(st);
+	if (rc != 0 || sqlite3_changes(db) == 1)
+		return rc;
+	if ((st = db_prepare(db, sql_state, err)) == NULL)
+		return -1;
+	rc = db_bind(db, st, err, "t", id) == 0 ? db_row(db, st, err) : -1;
+	if (rc == 0)
+		rq_fail(err, "unknown stick %s", id);
+	else if (rc == 1)
+		rq_fail(err, "stick %s was already revoked on %s", id, db_text(st, 0));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int status_parse_id(const char *arg, char out[17], rq_error *err)
+{
+	uint64_t id;
+
+	if (keys_id_parse(arg, &id) != 0)
+		return rq_fail(err, "a stick id is 16 hex digits");
+	keys_id_hex(id, out);
+	return 0;
+}

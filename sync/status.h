@@ -1,0 +1,31 @@
+/* status: what the IOC knows about its sticks (unit, last import, records,
+ * gaps, database age, rejections), and revoking a stick. */
+#ifndef RAQUET_SYNC_STATUS_H
+#define RAQUET_SYNC_STATUS_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "rqerror.h"
+
+struct status_stick {
+	const char *id, *label, *units, *issued, *db_updated, *revoked, *last_import, *gaps;
+	int64_t results, samples, missing, rejected, db_age_days;
+};
+
+typedef void (*status_stick_fn)(const struct status_stick *s, void *ctx);
+typedef void (*status_rejection_fn)(const char *file, const char *reason, const char *stored,
+				    void *ctx);
+
+/* Every stick, or only id (16 hex digits) when not NULL; returns how many. */
+int status_sticks(sqlite3 *db, const char *id, status_stick_fn fn, void *ctx, rq_error *err);
+int status_rejections(sqlite3 *db, const char *id, status_rejection_fn fn, void *ctx,
+		      rq_error *err);
+
+/* Marks the stick revoked now; its records are refused from then on. */
+int status_revoke(sqlite3 *db, const char *id, char when[32], rq_error *err);
+
+/* Normalises a stick id typed by the operator (16 hex digits, any case). */
+int status_parse_id(const char *arg, char out[17], rq_error *err);
+
+#endif

@@ -1,0 +1,28 @@
+/* units: the province's units (cơ quan, đơn vị) in ioc.db: add one, import
+ * a CSV file all or nothing, list them. Codes are free text (UTF-8, e.g.
+ * 000.00.12.H57); a parent must be a known unit. */
+#ifndef RAQUET_SYNC_UNITS_H
+#define RAQUET_SYNC_UNITS_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "rqerror.h"
+
+#define UNITS_CODE_MAX 64
+#define UNITS_NAME_MAX 256
+
+int units_add(sqlite3 *db, const char *code, const char *name, const char *parent, bool informed,
+	      rq_error *err);
+
+/* FILE.csv: header "code,name,parent,informed", then one unit a line (RFC
+ * 4180 quoting; parent may be empty; informed 1/0, yes/no, true/false or
+ * empty). Existing codes are updated. A bad line fails the whole file with
+ * its line number, and nothing is imported. *count gets the rows. */
+int units_import_csv(sqlite3 *db, const char *path, int *count, rq_error *err);
+
+typedef void (*units_row_fn)(const char *code, const char *name, const char *parent,
+			     bool informed, void *ctx);
+int units_list(sqlite3 *db, units_row_fn row, void *ctx, rq_error *err);
+
+#endif
