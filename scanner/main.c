@@ -354,6 +354,8 @@ static int open_stick(struct options *o, struct stick *stick, struct sample_hook
 	}
 	if (o->list_stick)
 		return 0;
+	if (o->stick_db && stick_check_database(stick, &err) != 0)
+		return fprintf(stderr, "raquet-scan: %s\n", err.msg), stick_close(stick), -1;
 	if (stick_unit_name(stick, o->unit) == NULL) {
 		char *esc = escape_name(o->unit);
 		fprintf(stderr, "raquet-scan: unit '%s' is not in the stick's signed roster\n",

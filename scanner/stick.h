@@ -44,6 +44,9 @@ struct stick {
 int stick_open(const char *dir, struct stick *s, rq_error *err);
 void stick_close(struct stick *s);
 
+/* Checks db/ against its MANIFEST signed by the IOC (scanner/stickdb.c). */
+int stick_check_database(const struct stick *s, rq_error *err);
+
 /* The unit's name when code is in the signed roster, else NULL. */
 const char *stick_unit_name(const struct stick *s, const char *code);
 
