@@ -13,6 +13,7 @@
 
 #include "escape.h"
 #include "identity.h"
+#include "live/live.h"
 #include "quarantine.h"
 #include "record.h"
 #include "result.h"
@@ -31,6 +32,10 @@ struct options {
 	const char *list_quarantine, *restore_id;
 	const char *stick_dir, *unit, *technician, *identity_root;
 	bool summary, list_stick, action_given, qdir_given;
+	/* --auto (live mode) */
+	bool live, remove_hiberfile;
+	const char *devices[MAX_LIST], *bitlocker_key;
+	size_t ndevices;
 	char *stick_db; /* DIR/RAQUET/db */
 };
 
@@ -40,6 +45,7 @@ static void usage(const char *why)
 		fprintf(stderr, "raquet-scan: %s\n", why);
 	fprintf(stderr,
 		"usage: raquet-scan [options] PATH...\n"
+		"       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
 		"       raquet-scan --list-quarantine DIR\n"
 		"       raquet-scan --restore ID [--quarantine-dir DIR]\n"
 		"options:\n"
@@ -62,6 +68,15 @@ static void usage(const char *why)
 		"      --technician NAME    who ran the scan\n"
 		"      --list               with --stick: list the stick's records\n"
 		"      --identity-root DIR  read the device identity under DIR, not /\n"
+		"live mode (docs/live-mode.md):\n"
+		"      --auto               find this PC's disks, mount them read-only, scan,\n"
+		"                           clean as --action says, seal the result to --stick\n"
+		"      --device DEV         only this disk or partition (repeatable)\n"
+		"      --bitlocker-key FILE unlock BitLocker volumes with the 48-digit recovery\n"
+		"                           password in FILE\n"
+		"      --remove-hiberfile   clean hibernated Windows volumes by deleting\n"
+		"                           hiberfil.sys: the hibernated Windows session and\n"
+		"                           its unsaved work are LOST\n"
 		"  -V, --version            print the version\n",
 		DEFAULT_DB, DEFAULT_QUARANTINE);
 	exit(2);
@@ -108,7 +123,8 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 
 enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
-       OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD };
+       OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
+       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER };
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -135,6 +151,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"technician", required_argument, NULL, OPT_TECH},
 	    {"list", no_argument, NULL, OPT_LIST},
 	    {"identity-root", required_argument, NULL, OPT_IDROOT},
+	    {"auto", no_argument, NULL, OPT_AUTO},
+	    {"device", required_argument, NULL, OPT_DEVICE},
+	    {"bitlocker-key", required_argument, NULL, OPT_BLKEY},
+	    {"remove-hiberfile", no_argument, NULL, OPT_RMHIBER},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -195,6 +215,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_TECH: o->technician = optarg; break;
 		case OPT_LIST: o->list_stick = true; break;
 		case OPT_IDROOT: o->identity_root = optarg; break;
+		case OPT_AUTO: o->live = true; break;
+		case OPT_DEVICE: add_to(o->devices, &o->ndevices, optarg, "--device"); break;
+		case OPT_BLKEY: o->bitlocker_key = optarg; break;
+		case OPT_RMHIBER: o->remove_hiberfile = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
 		case 'h': usage(NULL); break;
 		default: usage(NULL);
@@ -219,7 +243,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage("--unit and --technician go with --stick DIR");
 	if (o->stick_dir && !o->list_stick && !o->unit)
 		usage("--stick needs --unit CODE (a unit of the stick's roster)");
-	if (!o->list_quarantine && !o->restore_id && !o->list_stick && sc->npaths == 0)
+	if ((o->ndevices || o->bitlocker_key || o->remove_hiberfile) && !o->live)
+		usage("--device, --bitlocker-key and --remove-hiberfile go with --auto");
+	if (o->live && (sc->npaths > 0 || !o->stick_dir || o->list_stick))
+		usage("--auto takes no PATH and needs --stick DIR --unit CODE");
+	if (!o->live && !o->list_quarantine && !o->restore_id && !o->list_stick && sc->npaths == 0)
 		usage("no PATH to scan");
 }
 
@@ -312,10 +340,13 @@ static json_object *device_json(const char *root)
 	return out;
 }
 
-/* Seals the result to the stick; returns 0 and prints where it went. */
-static int seal_result(struct options *o, struct stick *stick, const struct scan_report *rep)
+/* Seals the result to the stick; returns 0 and prints where it went. Live
+ * mode hands its own device and volumes (taken over), else NULL. */
+static int seal_result(struct options *o, struct stick *stick, const struct scan_report *rep,
+		       json_object *device, json_object *volumes)
 {
-	struct result_context ctx = {.unit = o->unit, .technician = o->technician};
+	struct result_context ctx = {.unit = o->unit, .technician = o->technician,
+				     .device = device, .volumes = volumes};
 	char name[RECORD_NAME_MAX];
 	json_object *doc;
 	char *log = scan_log(rep);
@@ -323,7 +354,8 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	rq_error err;
 	int rc = -1;
 
-	ctx.device = device_json(o->identity_root);
+	if (ctx.device == NULL)
+		ctx.device = device_json(o->identity_root);
 	doc = result_build(&o->scan, rep, &ctx);
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
@@ -407,7 +439,7 @@ static int cmd_scan(struct options *o)
 	if (rep.interrupted)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
 	if (o->stick_dir) {
-		if (seal_result(o, &stick, &rep) != 0)
+		if (seal_result(o, &stick, &rep, NULL, NULL) != 0)
 			status = 2;
 		stick_close(&stick);
 	} else if (o->json_path) {
@@ -419,6 +451,102 @@ static int cmd_scan(struct options *o)
 		}
 		json_object_put(doc);
 	}
+	if (o->summary)
+		print_summary(stdout, &rep);
+	scan_report_free(&rep);
+	return finish_stdout(status);
+}
+
+/* Live mode acts after the scan: its outcome lines come here, worded as the
+ * folder scan prints them while it goes. */
+static void print_outcomes(const struct scan_report *rep)
+{
+	for (size_t i = 0; i < rep->ndets; i++) {
+		const struct detection *d = &rep->dets[i];
+		char *esc = escape_name(d->path);
+		const char *p = esc ? esc : "?", *why = d->detail ? d->detail : "";
+		switch (d->outcome) {
+		case OUTCOME_REPORTED: break;
+		case OUTCOME_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
+		case OUTCOME_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
+		case OUTCOME_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
+		}
+		free(esc);
+	}
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
+}
+
+/* One line per volume, and what to do about a hibernated Windows. */
+static void print_volumes(json_object *vols, size_t hibernated)
+{
+	printf("\n----------- VOLUMES -----------\n");
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		json_object *v = json_object_array_get_idx(vols, i);
+		const char *fs = jstr(v, "filesystem"), *label = jstr(v, "label");
+		const char *detail = jstr(v, "detail");
+		printf("%s: %s%s%s%s, %s", jstr(v, "device"), fs ? fs : "-", label ? " \"" : "",
+		       label ? label : "", label ? "\"" : "", jstr(v, "state"));
+		if (detail)
+			printf(" (%s)", detail);
+		putchar('\n');
+	}
+	if (hibernated)
+		printf("\nWindows on %zu volume(s) is hibernated or was shut down with Fast Startup.\n"
+		       "They were scanned read-only: nothing on them could be removed.\n"
+		       "To clean them: start Windows, choose Restart (not Shut down), and boot\n"
+		       "this stick during the restart; or turn Fast Startup off in Windows\n"
+		       "(powercfg /h off as Administrator). --remove-hiberfile cleans now, but\n"
+		       "the hibernated Windows session and its unsaved work are lost.\n",
+		       hibernated);
+}
+
+static int cmd_auto(struct options *o)
+{
+	struct live_config lc = {.devices = o->devices, .ndevices = o->ndevices,
+				 .stick_dir = o->stick_dir, .identity_root = o->identity_root,
+				 .remove_hiberfile = o->remove_hiberfile};
+	char pass[LIVE_KEY_LEN + 1] = "";
+	struct sample_hook hook = {0};
+	struct live_result lr;
+	struct scan_report rep;
+	struct stick stick;
+	rq_error err;
+	int status, rc;
+
+	if (o->bitlocker_key) {
+		if (live_read_bitlocker_key(o->bitlocker_key, pass, &err) != 0) {
+			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+			return 2;
+		}
+		lc.bitlocker_pass = pass;
+	}
+	if (open_stick(o, &stick, &hook) != 0)
+		return 2;
+	rc = live_run(&lc, &o->scan, &rep, &lr, &err);
+	explicit_bzero(pass, sizeof(pass));
+	if (rc != 0) {
+		fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		stick_close(&stick);
+		return 2;
+	}
+	print_outcomes(&rep);
+	if (o->summary)
+		print_volumes(lr.volumes, lr.hibernated);
+	status = rep.ndets > 0 ? 1 : 0;
+	if (rep.errors > 0 || rep.interrupted || lr.failed > 0 || lr.release_error[0])
+		status = 2;
+	if (rep.interrupted)
+		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
+	if (lr.release_error[0])
+		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
+	if (seal_result(o, &stick, &rep, lr.device, lr.volumes) != 0)
+		status = 2;
+	stick_close(&stick);
 	if (o->summary)
 		print_summary(stdout, &rep);
 	scan_report_free(&rep);
@@ -450,5 +578,5 @@ int main(int argc, char **argv)
 			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
 		return finish_stdout(0);
 	}
-	return cmd_scan(&o);
+	return o.live ? cmd_auto(&o) : cmd_scan(&o);
 }
