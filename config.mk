@@ -25,4 +25,4 @@ DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
   libclamav-dev clamav clamav-testfiles libarchive-dev libsodium-dev \
   libjson-c-dev libsqlite3-dev sqlite3 libblkid-dev libhivex-dev libwin-hivex-perl \
   libtest-harness-perl p7zip-full zip jq time \
-  dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux
+  dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux fdisk mtools dislocker
