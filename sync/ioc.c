@@ -75,7 +75,7 @@ static int open_db(const char *dir, bool create, sqlite3 **db, rq_error *err)
 	if (sqlite3_busy_timeout(*db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
 	    db_exec(*db,
 		    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-		    "PRAGMA foreign_keys = ON;",
+		    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
 		    err) != 0 ||
 	    schema_migrate(*db, err) != 0) {
 		if (sqlite3_errcode(*db) == SQLITE_NOTADB)

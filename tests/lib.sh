@@ -89,3 +89,42 @@ fake_pc() {
 	echo "OptiPlex 7090" > "$1/sys/class/dmi/id/product_name"
 	echo "$2" > "$1/sys/class/dmi/id/product_serial"
 }
+
+# --- raquet-sync helpers (t4NNN) ---------------------------------------------
+# sync_ioc DIR: a new IOC with three units (Phú Vang has a child commune).
+sync_ioc() {
+	raquet-sync --ioc "$1" init >/dev/null &&
+	raquet-sync --ioc "$1" unit add 000.00.12.H57 "Sở Y tế" --informed >/dev/null &&
+	raquet-sync --ioc "$1" unit add 000.01.20.H57 "UBND huyện Phú Vang" --informed >/dev/null &&
+	raquet-sync --ioc "$1" unit add 000.01.21.H57 "UBND xã Phú Thượng" --parent 000.01.20.H57 >/dev/null
+}
+# sync_stick IOCDIR STICKDIR UNIT...: a stick provisioned by raquet-sync with
+# the test signatures.
+sync_stick() {
+	_i=$1 _s=$2; shift 2
+	[ -d "$T/sync-sigs" ] || make_sigs "$T/sync-sigs"
+	mkdir -p "$_s" && _u= && for _c in "$@"; do _u="$_u --unit $_c"; done &&
+	raquet-sync --ioc "$_i" provision "$_s" $_u --database "$T/sync-sigs" >/dev/null
+}
+# stick_id STICKDIR: the stick's id.
+stick_id() { key_id "$1/RAQUET/stick.pub"; }
+# ioc_data_sum IOCDIR: a checksum of what an import adds to ioc.db (not the
+# import log or times), to compare states.
+ioc_data_sum() {
+	sqlite3 "$1/ioc.db" "
+	SELECT stick, type, seq, sha256, file FROM records ORDER BY 1, 2, 3;
+	SELECT stick, seq, device, unit, status, ndetections, started_utc FROM scans ORDER BY 1, 2;
+	SELECT key, first_seen, last_seen FROM devices ORDER BY 1;
+	SELECT count(*) FROM volumes; SELECT count(*) FROM detections; SELECT count(*) FROM actions;
+	SELECT stick, seq, sha256, stored FROM samples ORDER BY 1, 2;
+	SELECT * FROM gaps ORDER BY 1, 2, 3;
+	SELECT stick, file, sha256, reason FROM rejections ORDER BY 1, 2, 3;" | sha256sum | cut -c1-16
+}
+# sync_query IOCDIR NAME [FROM TO UNIT]: runs one query of sync/totals.sql.
+sync_query() {
+	awk -v q="-- name: $2" '$0 == q {p=1; next} /^-- name: /{p=0} p' "$TOP/sync/totals.sql" > "$T/.query.sql"
+	set -- "$1" "$2" "${3:-}" "${4:-}" "${5:-}"
+	sqlite3 -separator '|' "$1/ioc.db" ".param init" \
+		${3:+".param set :from \"'$3'\""} ${4:+".param set :to \"'$4'\""} ${5:+".param set :unit \"'$5'\""} \
+		".read $T/.query.sql"
+}
