@@ -23,6 +23,7 @@ LIB_SRC  = $(wildcard lib/*.c)
 SCAN_SRC = $(filter-out scanner/main.c,$(wildcard scanner/*.c scanner/live/*.c scanner/windows/*.c))
 SYNC_SRC = $(filter-out sync/main.c,$(wildcard sync/*.c))
 REP_SRC  = $(filter-out reports/main.c,$(wildcard reports/*.c))
+BOOT_SRC = $(filter-out boot/main.c,$(wildcard boot/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 HELP_SRC = $(wildcard tests/helpers/*.c)
 
@@ -30,16 +31,20 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(O)/obj/%.o)
 SCAN_OBJ = $(SCAN_SRC:%.c=$(O)/obj/%.o)
 SYNC_OBJ = $(SYNC_SRC:%.c=$(O)/obj/%.o)
 REP_OBJ  = $(REP_SRC:%.c=$(O)/obj/%.o)
+BOOT_OBJ = $(BOOT_SRC:%.c=$(O)/obj/%.o)
+# Message catalogues: po/LANG.po -> $(O)/share/locale/LANG/LC_MESSAGES/raquet.mo
+MO = $(patsubst po/%.po,$(O)/share/locale/%/LC_MESSAGES/raquet.mo,$(wildcard po/*.po))
 
 PROGS = $(O)/bin/raquet-scan
 PROGS += $(if $(wildcard sync/main.c),$(O)/bin/raquet-sync)
 PROGS += $(if $(wildcard reports/main.c),$(O)/bin/raquet-report)
+PROGS += $(if $(wildcard boot/main.c),$(O)/bin/raquet-launcher)
 UNITS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%.t)
 HELPERS = $(HELP_SRC:tests/helpers/%.c=$(O)/bin/%)
 
 .SECONDARY:
-.PHONY: all deps test check check-san check-fuzz bench demo install clean help
-all: $(PROGS) $(UNITS) $(HELPERS)
+.PHONY: all deps test check check-san check-fuzz bench demo install clean help pot
+all: $(PROGS) $(MO) $(UNITS) $(HELPERS)
 
 help:
 	@echo 'make [all]      build programs and tests into $(O)/'
@@ -72,6 +77,10 @@ $(O)/libreport.a: $(REP_OBJ)
 	$(E) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(O)/libboot.a: $(BOOT_OBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(O)/bin/raquet-scan: $(O)/obj/scanner/main.o $(O)/libscan.a $(O)/libraquet.a
 	@mkdir -p $(@D)
 	$(E) LD $@
@@ -87,6 +96,20 @@ $(O)/bin/raquet-report: $(O)/obj/reports/main.o $(O)/libreport.a $(O)/libraquet.
 	$(E) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+$(O)/bin/raquet-launcher: $(O)/obj/boot/main.o $(O)/libboot.a $(O)/libraquet.a
+	@mkdir -p $(@D)
+	$(E) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(O)/share/locale/%/LC_MESSAGES/raquet.mo: po/%.po
+	@mkdir -p $(@D)
+	$(E) MSGFMT $<
+	$(Q)msgfmt --check -o $@ $<
+
+# po/raquet.pot from the launcher's sources; then msgmerge -U po/vi.po po/raquet.pot.
+pot:
+	xgettext --from-code=UTF-8 -k_ -kN_ -c/ --package-name=raquet -o po/raquet.pot boot/*.c
+
 # Test helpers (tests/helpers/*.c) are small programs built on lib/.
 $(O)/bin/%: $(O)/obj/tests/helpers/%.o $(O)/libraquet.a
 	@mkdir -p $(@D)
@@ -94,7 +117,7 @@ $(O)/bin/%: $(O)/obj/tests/helpers/%.o $(O)/libraquet.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 # Unit tests link against every module library; each prints TAP.
-$(O)/tests/%.t: $(O)/obj/tests/unit/%.o $(O)/libscan.a $(O)/libsync.a $(O)/libreport.a $(O)/libraquet.a
+$(O)/tests/%.t: $(O)/obj/tests/unit/%.o $(O)/libscan.a $(O)/libsync.a $(O)/libreport.a $(O)/libboot.a $(O)/libraquet.a
 	@mkdir -p $(@D)
 	$(E) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
@@ -134,9 +157,11 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/demo.sh
 
-install: $(PROGS)
+install: $(PROGS) $(MO)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	for mo in $(MO); do l=$${mo#$(O)/share/locale/}; l=$${l%%/*}; \
+	    install -D -m 644 $$mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/raquet.mo || exit 1; done
 	if [ -d docs/man ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
 	    install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 

@@ -4,17 +4,19 @@ VERSION = 0.1.0
 PREFIX  = /usr/local
 BINDIR  = $(PREFIX)/bin
 MANDIR  = $(PREFIX)/share/man
+LOCALEDIR = $(PREFIX)/share/locale
 DESTDIR =
 
 PKG_CONFIG = pkg-config
-PKGS = libclamav libarchive libsodium json-c sqlite3 hivex blkid
+PKGS = libclamav libarchive libsodium json-c sqlite3 hivex blkid ncursesw
 
 CC      = cc
 CLANG   = clang
 # Build directory; SANITIZE=1 builds into its own tree so both can coexist.
 O       = build
 
-CPPFLAGS_RQ = -D_GNU_SOURCE -DRAQUET_VERSION=\"$(VERSION)\" -Ilib -Iscanner \
+CPPFLAGS_RQ = -D_GNU_SOURCE -DRAQUET_VERSION=\"$(VERSION)\" -DRAQUET_LOCALEDIR=\"$(LOCALEDIR)\" \
+              -Ilib -Iscanner -Iboot \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
 CFLAGS_RQ   = -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
               -Wshadow -Wstrict-prototypes -Wmissing-prototypes -pthread
@@ -25,4 +27,5 @@ DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
   libclamav-dev clamav clamav-testfiles libarchive-dev libsodium-dev \
   libjson-c-dev libsqlite3-dev sqlite3 libblkid-dev libhivex-dev libwin-hivex-perl \
   libtest-harness-perl p7zip-full zip jq time \
-  dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux fdisk mtools dislocker
+  dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux fdisk mtools dislocker \
+  libncurses-dev gettext tmux
