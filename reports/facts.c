@@ -1,0 +1,257 @@
+/* facts: the fixed numbers behind the assessment paragraph, the annex and
+ * the charts, read from the period's temporary tables (totals.c): the units
+ * in scope with the devices that belong to each (so the annex's columns add
+ * up to the totals), the top signatures, why infected devices were not
+ * cleaned, scans per day, and the devices with their latest scan. These do
+ * not depend on the template: the paragraph must know what it is quoting. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* ---- SQL (bound: :from, :to, :unit; :top for signatures) ---- */
+#define IN_SCOPE(col) "(:unit IS NULL OR " col " IN (SELECT code FROM rq_tree WHERE root = :unit))"
+
+static const char units_sql[] =
+	"SELECT u.code, u.name, u.parent, u.informed,"
+	" (SELECT count(*) FROM rq_period p WHERE p.unit = u.code),"
+	" (SELECT count(*) FROM rq_latest l WHERE l.unit = u.code),"
+	" (SELECT count(*) FROM rq_latest l JOIN rq_infected USING (device) WHERE l.unit = u.code),"
+	" (SELECT count(*) FROM rq_latest l JOIN rq_infected USING (device)"
+	"    WHERE l.unit = u.code AND l.status IN ('clean', 'cleaned')),"
+	" (SELECT count(*) FROM rq_latest l JOIN rq_infected USING (device)"
+	"    WHERE l.unit = u.code AND l.status NOT IN ('clean', 'cleaned')),"
+	" (SELECT count(*) FROM rq_found f JOIN rq_latest l USING (device) WHERE l.unit = u.code),"
+	" (SELECT coalesce(sum(f.handled), 0) FROM rq_found f JOIN rq_latest l USING (device)"
+	"    WHERE l.unit = u.code),"
+	" (SELECT count(*) FROM rq_latest l WHERE l.unit = u.code AND l.weak = 1)"
+	" FROM units u WHERE " IN_SCOPE("u.code") " ORDER BY u.code";
+
+static const char sigs_sql[] =
+	"SELECT x.signature, count(DISTINCT p.device) AS devices,"
+	" count(DISTINCT p.device || char(0) || x.path) AS files"
+	" FROM rq_period p JOIN detections x ON x.scan = p.scan JOIN rq_latest l ON l.device = p.device"
+	" WHERE " IN_SCOPE("l.unit") " GROUP BY x.signature"
+	" ORDER BY devices DESC, files DESC, x.signature LIMIT :top";
+
+static const char reasons_sql[] =
+	"SELECT reason, count(*) FROM (SELECT CASE"
+	"  WHEN l.status = 'incomplete' THEN 'incomplete'"
+	"  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.outcome = 'failed')"
+	"    THEN 'action-failed'"
+	"  ELSE 'report-only' END AS reason"
+	" FROM rq_latest l JOIN rq_infected USING (device)"
+	" WHERE l.status NOT IN ('clean', 'cleaned') AND " IN_SCOPE("l.unit") ")"
+	" GROUP BY reason ORDER BY count(*) DESC, reason";
+
+static const char days_sql[] = "SELECT scan_date, count(*) FROM rq_period WHERE " IN_SCOPE("unit")
+			       " GROUP BY scan_date ORDER BY scan_date";
+
+/* The computer name is where the scanner puts Windows' identity. */
+static const char devices_sql[] =
+	"SELECT d.key, d.weak, l.unit, s.started, l.status,"
+	" CASE WHEN json_valid(s.document) THEN coalesce("
+	"   json_extract(s.document, '$.device.windows.computer_name'),"
+	"   json_extract(s.document, '$.windows.computer_name')) END,"
+	" (SELECT count(*) FROM rq_found f WHERE f.device = l.device)"
+	" FROM rq_latest l JOIN devices d ON d.id = l.device JOIN scans s ON s.id = l.scan"
+	" WHERE " IN_SCOPE("l.unit") " ORDER BY l.unit, d.key";
+
+/* Runs sql with the scope bound, calling row() for each row. */
+static int each_row(sqlite3 *db, report *r, const char *sql, const char *what, int top,
+		    int (*row)(report *, sqlite3_stmt *, void *), void *ctx, rq_error *err)
+{
+	sqlite3_stmt *st = rep_prepare(db, sql, what, err);
+	int rc, i;
+
+	if (st == NULL)
+		return -1;
+	if (rep_bind(db, st, r, r->unit_code, err) != 0)
+		goto fail;
+	if ((i = sqlite3_bind_parameter_index(st, ":top")) > 0 &&
+	    sqlite3_bind_int(st, i, top) != SQLITE_OK) {
+		rep_db_fail(db, err, what);
+		goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(r, st, ctx) != 0) {
+			rq_fail(err, "out of memory");
+			goto fail;
+		}
+	if (rc != SQLITE_DONE) {
+		rep_db_fail(db, err, what);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* Grows *arr (of *n elements of size sz) by one zeroed element. */
+static void *push(void *arrp, size_t *n, size_t sz)
+{
+	void **arr = arrp;
+	char *p = realloc(*arr, (*n + 1) * sz);
+
+	if (p == NULL)
+		return NULL;
+	*arr = p;
+	memset(p + *n * sz, 0, sz);
+	return p + (*n)++ * sz;
+}
+
+static int unit_row(report *r, sqlite3_stmt *st, void *ctx)
+{
+	rep_unit *u = push(&r->units, &r->nunits, sizeof(*u));
+
+	if (u == NULL)
+		return -1;
+	u->code = rep_column(st, 0);
+	u->name = rep_column(st, 1);
+	u->parent = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : rep_column(st, 2);
+	u->informed = sqlite3_column_int(st, 3) != 0;
+	u->own.scans = sqlite3_column_int64(st, 4);
+	u->own.devices = sqlite3_column_int64(st, 5);
+	u->own.infected = sqlite3_column_int64(st, 6);
+	u->own.cleaned = sqlite3_column_int64(st, 7);
+	u->own.not_cleaned = sqlite3_column_int64(st, 8);
+	u->own.files_found = sqlite3_column_int64(st, 9);
+	u->own.files_handled = sqlite3_column_int64(st, 10);
+	u->own.weak = sqlite3_column_int64(st, 11);
+	return u->code && u->name && (u->parent || sqlite3_column_type(st, 2) == SQLITE_NULL) ? 0 : -1;
+}
+
+static int sig_row(report *r, sqlite3_stmt *st, void *ctx)
+{
+	rep_sig *s = push(&r->sigs, &r->nsigs, sizeof(*s));
+
+	if (s == NULL || (s->name = rep_column(st, 0)) == NULL)
+		return -1;
+	s->devices = sqlite3_column_int64(st, 1);
+	s->files = sqlite3_column_int64(st, 2);
+	return 0;
+}
+
+static int reason_row(report *r, sqlite3_stmt *st, void *ctx)
+{
+	rep_reason *x = push(&r->reasons, &r->nreasons, sizeof(*x));
+
+	if (x == NULL || (x->reason = rep_column(st, 0)) == NULL)
+		return -1;
+	x->devices = sqlite3_column_int64(st, 1);
+	return 0;
+}
+
+static int day_row(report *r, sqlite3_stmt *st, void *ctx)
+{
+	rep_day *d = push(&r->days, &r->ndays, sizeof(*d));
+	const char *t = (const char *)sqlite3_column_text(st, 0);
+
+	if (d == NULL)
+		return -1;
+	snprintf(d->date, sizeof(d->date), "%s", t ? t : "");
+	d->scans = sqlite3_column_int64(st, 1);
+	return 0;
+}
+
+static int device_row(report *r, sqlite3_stmt *st, void *ctx)
+{
+	rep_device *d = push(&r->devices, &r->ndevices, sizeof(*d));
+
+	if (d == NULL)
+		return -1;
+	d->key = rep_column(st, 0);
+	d->weak = sqlite3_column_int(st, 1) != 0;
+	d->unit = rep_column(st, 2);
+	d->last_scan = rep_column(st, 3);
+	d->status = rep_column(st, 4);
+	d->computer = rep_column(st, 5);
+	d->detections = sqlite3_column_int64(st, 6);
+	return d->key && d->unit && d->last_scan && d->status && d->computer ? 0 : -1;
+}
+
+static bool in_list(const rep_unit *units, size_t n, const char *code)
+{
+	size_t i;
+
+	for (i = 0; code && i < n; i++)
+		if (strcmp(units[i].code, code) == 0)
+			return true;
+	return false;
+}
+
+/* Puts the units in tree order (each followed by the units under it, codes
+ * in order at each level) and gives each its depth below the scope's top. */
+static int tree_order(report *r)
+{
+	rep_unit *out = calloc(r->nunits ? r->nunits : 1, sizeof(*out));
+	bool *done = calloc(r->nunits ? r->nunits : 1, sizeof(*done));
+	size_t *stack = calloc(r->nunits ? r->nunits : 1, sizeof(*stack));
+	size_t n = 0, sp = 0, i, j;
+
+	if (!out || !done || !stack) {
+		free(out), free(done), free(stack);
+		return -1;
+	}
+	/* Roots: no parent, or a parent outside the scope. Push in reverse so
+	 * the smallest code comes out first. */
+	for (i = r->nunits; i-- > 0;)
+		if (!in_list(r->units, r->nunits, r->units[i].parent))
+			stack[sp++] = i, done[i] = true;
+	while (sp > 0) {
+		size_t k = stack[--sp];
+		out[n++] = r->units[k];
+		for (j = r->nunits; j-- > 0;)
+			if (!done[j] && r->units[j].parent &&
+			    strcmp(r->units[j].parent, r->units[k].code) == 0) {
+				r->units[j].depth = r->units[k].depth + 1;
+				stack[sp++] = j, done[j] = true;
+			}
+	}
+	for (i = 0; i < r->nunits; i++) /* a cycle the schema let through */
+		if (!done[i])
+			out[n++] = r->units[i];
+	free(r->units);
+	r->units = out;
+	free(done);
+	free(stack);
+	return 0;
+}
+
+static void sum_counts(report *r)
+{
+	size_t i;
+
+	r->units_in_scope = (long long)r->nunits;
+	for (i = 0; i < r->nunits; i++) {
+		const rep_counts *c = &r->units[i].own;
+		r->total.scans += c->scans;
+		r->total.devices += c->devices;
+		r->total.infected += c->infected;
+		r->total.cleaned += c->cleaned;
+		r->total.not_cleaned += c->not_cleaned;
+		r->total.files_found += c->files_found;
+		r->total.files_handled += c->files_handled;
+		r->total.weak += c->weak;
+		r->units_informed += r->units[i].informed;
+		r->units_active += c->scans > 0;
+	}
+}
+
+int facts_collect(sqlite3 *db, report *r, int top, rq_error *err)
+{
+	if (each_row(db, r, units_sql, "units", top, unit_row, NULL, err) != 0 ||
+	    each_row(db, r, sigs_sql, "top signatures", top, sig_row, NULL, err) != 0 ||
+	    each_row(db, r, reasons_sql, "reasons", top, reason_row, NULL, err) != 0 ||
+	    each_row(db, r, days_sql, "scans per day", top, day_row, NULL, err) != 0 ||
+	    each_row(db, r, devices_sql, "devices", top, device_row, NULL, err) != 0)
+		return -1;
+	if (tree_order(r) != 0)
+		return rq_fail(err, "out of memory");
+	sum_counts(r);
+	return 0;
+}

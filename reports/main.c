@@ -1,0 +1,226 @@
+/* raquet-report: prints the campaign appendix (DESIGN §5) from the IOC's
+ * ioc.db as DOCX, XLSX, HTML, CSV or JSON. The whole file is built in
+ * memory and published with atomic_write, so a missing directory or a full
+ * disk leaves nothing under the final name. docs/report.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "report.h"
+
+#define DEFAULT_IOC "/var/lib/raquet"
+#define TOP_DEFAULT 10
+
+static const struct {
+	const char *name;
+	int (*write)(const report *, sbuf *, rq_error *);
+} formats[] = {
+	{ "docx", docx_write }, { "xlsx", xlsx_write }, { "html", html_write },
+	{ "csv", csv_write },   { "json", json_write },
+};
+
+static void usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "raquet-report: %s\n", why);
+	fprintf(why ? stderr : stdout,
+		"usage: raquet-report [--ioc DIR] [--unit CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+		"                     [--format docx|xlsx|html|csv|json] [--template FILE]\n"
+		"                     [--place NAME] [--issuer NAME] [--date YYYY-MM-DD] [--top N]\n"
+		"                     -o FILE\n"
+		"       raquet-report --print-template\n"
+		"The IOC directory is --ioc, else $RAQUET_IOC, else " DEFAULT_IOC
+		"; the format follows\nthe output's extension unless --format says otherwise.\n");
+	exit(2);
+}
+
+static int die(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "raquet-report: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* A real calendar date written YYYY-MM-DD. */
+static bool valid_date(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d, i;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return false;
+	return true;
+}
+
+static const char *check_date(const char *opt, const char *v)
+{
+	static char msg[300];
+
+	if (valid_date(v))
+		return v;
+	snprintf(msg, sizeof(msg), "%s '%.200s' is not a date written YYYY-MM-DD (e.g. 2026-11-28)", opt, v);
+	usage(msg);
+	return NULL;
+}
+
+static int format_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcasecmp(name, formats[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Writes the whole file to path (write then rename in its directory). */
+static int publish(const char *path, const sbuf *out, rq_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int dirfd, rc;
+
+	if (strcmp(path, "-") == 0) {
+		if (write_all(STDOUT_FILENO, out->p, out->len) != 0)
+			return rq_fail_errno(err, errno, "cannot write to standard output");
+		return 0;
+	}
+	if (slash && slash[1] == '\0')
+		return rq_fail(err, "%s: the output must be a file name, not a directory", path);
+	dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+	if (dir == NULL)
+		return rq_fail(err, "out of memory");
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		rc = rq_fail_errno(err, errno, "cannot write %s: directory %s", path, dir);
+		free(dir);
+		return rc;
+	}
+	rc = atomic_write(dirfd, slash ? slash + 1 : path, out->p, out->len, 0644, false, err);
+	if (rc != 0) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		rq_fail(err, "%s (nothing written to %s)", msg, path);
+	}
+	close(dirfd);
+	free(dir);
+	return rc;
+}
+
+static char *ioc_db_path(const char *ioc)
+{
+	size_t n;
+	char *p;
+
+	if (ioc == NULL || *ioc == '\0')
+		ioc = getenv("RAQUET_IOC");
+	if (ioc == NULL || *ioc == '\0')
+		ioc = DEFAULT_IOC;
+	n = strlen(ioc) + sizeof("/ioc.db");
+	p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/ioc.db", ioc);
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ioc", required_argument, NULL, 'I' },      { "unit", required_argument, NULL, 'u' },
+		{ "from", required_argument, NULL, 'f' },     { "to", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'F' },   { "template", required_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },   { "place", required_argument, NULL, 'p' },
+		{ "issuer", required_argument, NULL, 'i' },   { "date", required_argument, NULL, 'd' },
+		{ "top", required_argument, NULL, 'n' },      { "print-template", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },           { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	report_opts o = { .top = TOP_DEFAULT };
+	const char *ioc = NULL, *output = NULL, *format = NULL;
+	report r;
+	rq_error err = { "" };
+	sbuf out = { 0 };
+	char *dbpath, *end;
+	int c, fmt;
+
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'I': ioc = optarg; break;
+		case 'u': o.unit = optarg; break;
+		case 'f': o.from = check_date("--from", optarg); break;
+		case 't': o.to = check_date("--to", optarg); break;
+		case 'd': o.date = check_date("--date", optarg); break;
+		case 'F': format = optarg; break;
+		case 'T': o.template = optarg; break;
+		case 'o': output = optarg; break;
+		case 'p': o.place = optarg; break;
+		case 'i': o.issuer = optarg; break;
+		case 'n':
+			errno = 0;
+			o.top = (int)strtol(optarg, &end, 10);
+			if (errno || *end || o.top < 1 || o.top > 1000)
+				usage("--top takes a number from 1 to 1000");
+			break;
+		case 'P':
+			fputs(template_default_json, stdout);
+			if (fflush(stdout) != 0 || ferror(stdout))
+				return die("cannot write to standard output: %s%s", strerror(errno), "");
+			return 0;
+		case 'V': printf("raquet-report %s\n", RAQUET_VERSION); return 0;
+		case 'h': usage(NULL); break;
+		default: usage("unknown option (see --help)");
+		}
+	}
+	if (optind < argc)
+		usage("unexpected argument (the output file goes after -o)");
+	if (output == NULL || *output == '\0')
+		usage("no output file (-o FILE)");
+	if (o.unit && *o.unit == '\0')
+		usage("--unit needs a unit code");
+	if (o.from && o.to && strcmp(o.from, o.to) > 0)
+		return die("--from %s is after --to %s: the period would be empty", o.from, o.to);
+	if (format == NULL) {
+		format = strrchr(output, '.');
+		if (format == NULL || strchr(format, '/'))
+			usage("cannot tell the format from the output's name: use --format");
+		format++;
+	}
+	if ((fmt = format_index(format)) < 0)
+		return die("unknown format '%s' (docx, xlsx, html, csv or json)%s", format, "");
+
+	dbpath = ioc_db_path(ioc);
+	if (dbpath == NULL)
+		return die("out of memory%s%s", "", "");
+	o.ioc_db = dbpath;
+	if (report_build(&r, &o, &err) != 0) {
+		free(dbpath);
+		report_free(&r);
+		return die("%s%s", err.msg, "");
+	}
+	free(dbpath);
+	if (formats[fmt].write(&r, &out, &err) != 0 || publish(output, &out, &err) != 0) {
+		report_free(&r);
+		sb_free(&out);
+		return die("%s%s", err.msg, "");
+	}
+	report_free(&r);
+	sb_free(&out);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return die("cannot write to standard output: %s%s", strerror(errno), "");
+	return 0;
+}

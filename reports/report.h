@@ -1,0 +1,192 @@
+/* report: raquet-report's model of the campaign appendix (DESIGN §5) and the
+ * parts that fill and print it. main.c reads the options, report_build()
+ * (totals.c) fills a struct report from ioc.db and a template
+ * (template.c), draft.c writes the assessment paragraph, and one writer per
+ * format (docx.c, xlsx.c, html.c, csv_json.c) turns it into bytes that
+ * main.c publishes with atomic_write. docs/report.md explains the rules. */
+#ifndef RAQUET_REPORT_H
+#define RAQUET_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rqerror.h"
+
+/* ---- sbuf.c: a growing string, and the escapes every writer needs ---- */
+
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom; /* set once an allocation failed; the content is then cut */
+} sbuf;
+
+void sb_addn(sbuf *b, const char *s, size_t n);
+void sb_add(sbuf *b, const char *s);
+void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s as XML/HTML text or attribute value: & < > " ' escaped; invalid UTF-8
+ * and control characters (other than tab and newline) become U+FFFD. */
+void sb_xml(sbuf *b, const char *s);
+/* An integer with Vietnamese digit grouping: 1.234.567. */
+void sb_num(sbuf *b, long long n);
+/* A share as a Vietnamese percentage with one decimal: "12,5%". */
+void sb_percent(sbuf *b, long long part, long long whole);
+/* YYYY-MM-DD as DD/MM/YYYY. */
+void sb_date_vn(sbuf *b, const char *ymd);
+void sb_free(sbuf *b);
+
+/* A malloc'd copy of s that is valid UTF-8 without control characters
+ * (as sb_xml, unescaped); NULL s gives "". NULL only when out of memory. */
+char *rep_clean_text(const char *s);
+
+/* ---- template.c: the rows of section 2 as data ---- */
+
+typedef struct rep_trow {
+	char *label;
+	char *value_sql; /* one row; its first column is the number (or text) */
+	char *note_sql;  /* optional: each row's first column, joined with "; " */
+} rep_trow;
+
+typedef struct rep_template {
+	char *title;
+	rep_trow *rows;
+	size_t nrows;
+} rep_template;
+
+/* Loads path (NULL: the default template compiled in). */
+int template_load(const char *path, rep_template *t, rq_error *err);
+void template_free(rep_template *t);
+/* The default template, reports/templates/default.json byte for byte. */
+extern const char template_default_json[];
+
+/* ---- the report ---- */
+
+typedef struct rep_cell {
+	bool is_num;
+	long long num;
+	char *text; /* the value when it is not a number */
+	char *note; /* "" when there is none */
+} rep_cell;
+
+typedef struct rep_counts {
+	long long scans, devices, infected, cleaned, not_cleaned, files_found, files_handled, weak;
+} rep_counts;
+
+typedef struct rep_unit {
+	char *code, *name, *parent;
+	bool informed;
+	int depth;       /* 0 for the top of the report's scope */
+	rep_counts own;  /* devices whose latest scan is with this very unit */
+	rep_cell *cells; /* the template's rows for the unit and the units below it */
+} rep_unit;
+
+typedef struct rep_sig {
+	char *name;
+	long long devices, files;
+} rep_sig;
+
+typedef struct rep_reason {
+	char *reason; /* incomplete, action-failed, report-only */
+	long long devices;
+} rep_reason;
+
+typedef struct rep_day {
+	char date[11];
+	long long scans;
+} rep_day;
+
+typedef struct rep_device {
+	char *key, *computer, *unit, *last_scan, *status;
+	bool weak;
+	long long detections;
+} rep_device;
+
+typedef struct report {
+	/* what was asked */
+	const char *from, *to; /* NULL: open */
+	const char *unit_code; /* NULL: the whole province */
+	char date[11];         /* the document's date, YYYY-MM-DD */
+	char *place;           /* "Thừa Thiên Huế" in "Thừa Thiên Huế, ngày ..." */
+	char *issuer_top, *issuer; /* the unit name block, upper line and main line */
+	char *unit_name;       /* the unit reported on, or the province */
+	char *period_first, *period_last; /* first and last scan date seen (NULL: none) */
+
+	rep_template tpl;
+	rep_cell *cells; /* tpl.nrows: section 2 */
+
+	rep_counts total;
+	long long units_in_scope, units_informed, units_active;
+	rep_unit *units;
+	size_t nunits;
+	rep_sig *sigs;
+	size_t nsigs;
+	rep_reason *reasons;
+	size_t nreasons;
+	rep_day *days;
+	size_t ndays;
+	rep_device *devices;
+	size_t ndevices;
+
+	bool empty;       /* no scan in the period and scope */
+	char *assessment; /* draft.c */
+} report;
+
+typedef struct report_opts {
+	const char *ioc_db;   /* path of ioc.db */
+	const char *template; /* NULL: the default */
+	const char *from, *to, *unit;
+	const char *date;   /* NULL: today */
+	const char *place;  /* NULL: meta 'place', else the default */
+	const char *issuer; /* NULL: meta 'organization', else the default */
+	int top;            /* top signatures */
+} report_opts;
+
+/* Fills r from the database; the template is checked first, and an error in
+ * one of its rows names the row and SQLite's message. */
+int report_build(report *r, const report_opts *o, rq_error *err);
+void report_free(report *r);
+
+/* ---- internal: what totals.c shares with facts.c ---- */
+
+struct sqlite3;
+struct sqlite3_stmt;
+/* "what: <sqlite3_errmsg>", -1. */
+int rep_db_fail(struct sqlite3 *db, rq_error *err, const char *what);
+struct sqlite3_stmt *rep_prepare(struct sqlite3 *db, const char *sql, const char *what,
+				 rq_error *err);
+/* Binds :from, :to and :unit where the statement has them (NULL binds NULL). */
+int rep_bind(struct sqlite3 *db, struct sqlite3_stmt *st, const report *r, const char *unit,
+	     rq_error *err);
+/* Column i as a clean malloc'd string ("" for NULL); NULL when out of memory. */
+char *rep_column(struct sqlite3_stmt *st, int i);
+/* facts.c: the units in scope with their own counts, the top signatures,
+ * the reasons for row 6, scans per day and the devices. */
+int facts_collect(struct sqlite3 *db, report *r, int top, rq_error *err);
+
+/* draft.c: the editable assessment paragraph of section 1, from the numbers. */
+char *draft_assessment(const report *r);
+
+/* ---- writers: each fills out with the whole file ---- */
+
+int docx_write(const report *r, sbuf *out, rq_error *err);
+int xlsx_write(const report *r, sbuf *out, rq_error *err);
+int html_write(const report *r, sbuf *out, rq_error *err);
+int csv_write(const report *r, sbuf *out, rq_error *err);
+int json_write(const report *r, sbuf *out, rq_error *err);
+
+/* zipw.c: a ZIP archive (deflate) in memory, through libarchive. */
+typedef struct zipw zipw;
+zipw *zipw_new(sbuf *out, rq_error *err);
+int zipw_add(zipw *z, const char *name, const sbuf *content, rq_error *err);
+int zipw_close(zipw *z, rq_error *err); /* finishes and frees z */
+
+/* Shared wording. */
+#define REP_TITLE "BÁO CÁO KẾT QUẢ TRIỂN KHAI CHIẾN DỊCH RÀ QUÉT, XỬ LÝ MÃ ĐỘC"
+const char *rep_status_vn(const char *status);
+const char *rep_reason_vn(const char *reason);
+/* "từ ngày 01/11/2026 đến ngày 30/11/2026", "đến ngày ..." ... */
+void rep_period_vn(const report *r, sbuf *b);
+/* "Thừa Thiên Huế, ngày 05 tháng 02 năm 2026" (Decree 30: day < 10 and
+ * months 1, 2 with a leading zero). */
+void rep_place_date_vn(const report *r, sbuf *b);
+
+#endif

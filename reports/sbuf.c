@@ -1,0 +1,195 @@
+/* sbuf: the growing string every writer builds its file in, and the escapes
+ * they share. Text comes from ioc.db, where unit names come from an
+ * operator's CSV and computer names from infected disks' registries: it may
+ * hold anything, so every writer goes through the one cleaning rule here. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char REPLACEMENT[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+static bool grow(sbuf *b, size_t need)
+{
+	size_t cap;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (b->len + need + 1 <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + need + 1) {
+		if (cap > SIZE_MAX / 2) {
+			b->oom = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	p = realloc(b->p, cap);
+	if (p == NULL) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+void sb_addn(sbuf *b, const char *s, size_t n)
+{
+	if (!grow(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void sb_add(sbuf *b, const char *s)
+{
+	sb_addn(b, s, strlen(s));
+}
+
+void sb_printf(sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !grow(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void sb_free(sbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Length of the valid, XML-allowed UTF-8 character at s (1-4), or 0 when
+ * the bytes there are not one. */
+static size_t utf8_char(const unsigned char *s)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return (s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n') && s[0] != 0x7f ? 1 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	if ((c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+		return 0;
+	if (c >= 0x80 && c <= 0x9f) /* C1 controls */
+		return 0;
+	return n;
+}
+
+/* Appends s cleaned, with the five XML specials escaped when xml is set. */
+static void add_clean(sbuf *b, const char *s, bool xml)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	while (*p) {
+		size_t n = utf8_char(p);
+
+		if (n == 0) {
+			sb_add(b, REPLACEMENT);
+			p++;
+			continue;
+		}
+		if (xml && n == 1 && strchr("&<>\"'", *p)) {
+			switch (*p) {
+			case '&': sb_add(b, "&amp;"); break;
+			case '<': sb_add(b, "&lt;"); break;
+			case '>': sb_add(b, "&gt;"); break;
+			case '"': sb_add(b, "&quot;"); break;
+			default: sb_add(b, "&#39;"); break;
+			}
+		} else {
+			sb_addn(b, (const char *)p, n);
+		}
+		p += n;
+	}
+}
+
+void sb_xml(sbuf *b, const char *s)
+{
+	add_clean(b, s, true);
+}
+
+char *rep_clean_text(const char *s)
+{
+	sbuf b = { 0 };
+
+	sb_add(&b, "");
+	add_clean(&b, s, false);
+	if (b.oom) {
+		sb_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+void sb_num(sbuf *b, long long n)
+{
+	char digits[32], out[48];
+	size_t len, i, o = 0;
+	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+
+	len = (size_t)snprintf(digits, sizeof(digits), "%llu", u);
+	if (n < 0)
+		out[o++] = '-';
+	for (i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[o++] = '.';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	sb_add(b, out);
+}
+
+void sb_percent(sbuf *b, long long part, long long whole)
+{
+	long long tenths;
+
+	if (whole <= 0) {
+		sb_add(b, "0%");
+		return;
+	}
+	tenths = (part * 1000 + whole / 2) / whole;
+	if (tenths % 10 == 0)
+		sb_printf(b, "%lld%%", tenths / 10);
+	else
+		sb_printf(b, "%lld,%lld%%", tenths / 10, tenths % 10);
+}
+
+void sb_date_vn(sbuf *b, const char *ymd)
+{
+	if (ymd == NULL || strlen(ymd) != 10) {
+		sb_add(b, ymd ? ymd : "");
+		return;
+	}
+	sb_printf(b, "%.2s/%.2s/%.4s", ymd + 8, ymd + 5, ymd);
+}

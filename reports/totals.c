@@ -1,0 +1,431 @@
+/* totals: fills a report from ioc.db. The database is opened read-only;
+ * the period's facts are first put in temporary tables (the connection's own
+ * temp database, so nothing is written to ioc.db) that follow the rules of
+ * docs/ioc-database.md exactly: a device counts once, with its latest scan
+ * in the period, and belongs to that scan's unit. Template rows and facts.c
+ * then read those tables for the scope and for each unit, which keeps a
+ * province of 200 units a matter of index look-ups. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "report.h"
+
+/* ---- SQL: the period's temporary tables (bound: :from, :to) ----
+ * The same definitions as the CTEs of sync/totals.sql; t5000 checks that the
+ * numbers agree with that file's totals query. */
+static const char *const setup_sql[] = {
+	"CREATE TEMP TABLE rq_tree AS SELECT root, code FROM unit_tree",
+	"CREATE INDEX temp.rq_tree_root ON rq_tree(root, code)",
+	"CREATE TEMP TABLE rq_period AS SELECT * FROM scan_facts"
+	" WHERE (:from IS NULL OR scan_date >= :from) AND (:to IS NULL OR scan_date <= :to)",
+	"CREATE INDEX temp.rq_period_device ON rq_period(device)",
+	"CREATE INDEX temp.rq_period_unit ON rq_period(unit)",
+	"CREATE TEMP TABLE rq_latest AS SELECT scan, stick, seq, device, weak, unit, scan_date,"
+	" started_utc, status, ndetections FROM (SELECT p.*, row_number() OVER (PARTITION BY device"
+	" ORDER BY started_utc DESC, stick DESC, seq DESC) AS rn FROM rq_period p) WHERE rn = 1",
+	"CREATE UNIQUE INDEX temp.rq_latest_device ON rq_latest(device)",
+	"CREATE INDEX temp.rq_latest_unit ON rq_latest(unit)",
+	"CREATE TEMP TABLE rq_infected AS SELECT DISTINCT device FROM rq_period WHERE ndetections > 0",
+	"CREATE UNIQUE INDEX temp.rq_infected_device ON rq_infected(device)",
+	"CREATE TEMP TABLE rq_found AS SELECT p.device, x.path, coalesce(x.sha256, '') AS sha256,"
+	" max(coalesce(a.outcome IN ('quarantined', 'deleted'), 0)) AS handled"
+	" FROM rq_period p JOIN detections x ON x.scan = p.scan"
+	" LEFT JOIN actions a ON a.detection = x.id GROUP BY p.device, x.path, coalesce(x.sha256, '')",
+	"CREATE INDEX temp.rq_found_device ON rq_found(device)",
+};
+
+/* ---- SQL: the report's frame (bound: :unit, or a key) ---- */
+static const char unit_sql[] = "SELECT u.name, coalesce(p.name, '') FROM units u"
+			       " LEFT JOIN units p ON p.code = u.parent WHERE u.code = :unit";
+static const char meta_sql[] = "SELECT value FROM meta WHERE key = :key";
+static const char span_sql[] =
+	"SELECT min(scan_date), max(scan_date) FROM rq_period"
+	" WHERE :unit IS NULL OR unit IN (SELECT code FROM rq_tree WHERE root = :unit)";
+
+/* Where no --place and no meta 'place' say otherwise: the province of the
+ * campaign's letter (the seed), docs/report.md. */
+#define DEFAULT_PLACE "Thừa Thiên Huế"
+#define DEFAULT_ISSUER "Sở Thông tin và Truyền thông"
+
+int rep_db_fail(sqlite3 *db, rq_error *err, const char *what)
+{
+	return rq_fail(err, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+sqlite3_stmt *rep_prepare(sqlite3 *db, const char *sql, const char *what, rq_error *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rep_db_fail(db, err, what);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int bind_text(sqlite3 *db, sqlite3_stmt *st, const char *name, const char *v,
+		     rq_error *err)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+	int rc;
+
+	if (i == 0)
+		return 0;
+	rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+	return rc == SQLITE_OK ? 0 : rep_db_fail(db, err, name);
+}
+
+int rep_bind(sqlite3 *db, sqlite3_stmt *st, const report *r, const char *unit, rq_error *err)
+{
+	sqlite3_reset(st);
+	if (sqlite3_clear_bindings(st) != SQLITE_OK)
+		return rep_db_fail(db, err, "clear bindings");
+	if (bind_text(db, st, ":from", r->from, err) != 0 || bind_text(db, st, ":to", r->to, err) != 0 ||
+	    bind_text(db, st, ":unit", unit, err) != 0)
+		return -1;
+	return 0;
+}
+
+char *rep_column(sqlite3_stmt *st, int i)
+{
+	return rep_clean_text((const char *)sqlite3_column_text(st, i));
+}
+
+static int open_db(const char *path, sqlite3 **db, rq_error *err)
+{
+	struct stat sb;
+
+	*db = NULL;
+	if (stat(path, &sb) != 0)
+		return rq_fail_errno(err, errno, "cannot open IOC database %s", path);
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		rq_fail(err, "cannot open IOC database %s: %s", path,
+			*db ? sqlite3_errmsg(*db) : "out of memory");
+		sqlite3_close(*db);
+		*db = NULL;
+		return -1;
+	}
+	if (sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
+	    sqlite3_exec(*db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK)
+		return rep_db_fail(*db, err, path);
+	return 0;
+}
+
+/* Everything is read in one read transaction: an import committing
+ * meanwhile cannot make the rows disagree with each other. */
+static int setup_period(sqlite3 *db, const report *r, const char *path, rq_error *err)
+{
+	size_t i;
+
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return rep_db_fail(db, err, "begin");
+	for (i = 0; i < sizeof(setup_sql) / sizeof(setup_sql[0]); i++) {
+		sqlite3_stmt *st = rep_prepare(db, setup_sql[i], path, err);
+		int rc;
+
+		if (st == NULL) {
+			char msg[sizeof(err->msg)];
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return rq_fail(err, "%s (not an IOC database of schema version 1?)", msg);
+		}
+		if (rep_bind(db, st, r, NULL, err) != 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return rep_db_fail(db, err, "reading the period's scans");
+	}
+	return 0;
+}
+
+/* One string from a one-row query with :unit or :key bound; *out stays NULL
+ * when there is no row. */
+static int query_strings(sqlite3 *db, const char *sql, const char *name, const char *v,
+			 char **out, int nout, rq_error *err)
+{
+	sqlite3_stmt *st = rep_prepare(db, sql, "ioc.db", err);
+	int rc, i;
+
+	if (st == NULL)
+		return -1;
+	if (bind_text(db, st, name, v, err) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		for (i = 0; i < nout; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_NULL &&
+			    (out[i] = rep_column(st, i)) == NULL)
+				rc = SQLITE_NOMEM;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rep_db_fail(db, err, "ioc.db");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int frame(sqlite3 *db, report *r, const report_opts *o, rq_error *err)
+{
+	char *names[2] = { NULL, NULL }, *span[2] = { NULL, NULL };
+	char *place = NULL, *org = NULL;
+
+	if (o->unit) {
+		if (query_strings(db, unit_sql, ":unit", o->unit, names, 2, err) != 0)
+			return -1;
+		if (names[0] == NULL)
+			return rq_fail(err, "unknown unit '%s' (not in the IOC database)", o->unit);
+		r->unit_name = names[0];
+	}
+	if (query_strings(db, meta_sql, ":key", "place", &place, 1, err) != 0 ||
+	    query_strings(db, meta_sql, ":key", "organization", &org, 1, err) != 0 ||
+	    query_strings(db, span_sql, ":unit", o->unit, span, 2, err) != 0) {
+		free(names[1]);
+		free(place);
+		free(org);
+		return -1;
+	}
+	r->period_first = span[0];
+	r->period_last = span[1];
+	r->place = rep_clean_text(o->place && *o->place ? o->place
+				  : place && *place ? place : DEFAULT_PLACE);
+	if (o->unit) {
+		/* The unit name block: the unit above it, then the unit. */
+		r->issuer_top = names[1];
+		r->issuer = rep_clean_text(o->issuer ? o->issuer : r->unit_name);
+	} else {
+		r->issuer_top = rep_clean_text("UBND tỉnh ");
+		if (r->issuer_top) {
+			sbuf b = { 0 };
+			sb_add(&b, r->issuer_top);
+			sb_add(&b, r->place ? r->place : "");
+			free(r->issuer_top);
+			r->issuer_top = b.p;
+		}
+		r->issuer = rep_clean_text(o->issuer ? o->issuer : org && *org ? org : DEFAULT_ISSUER);
+		sbuf b = { 0 };
+		sb_add(&b, "Toàn tỉnh ");
+		sb_add(&b, r->place ? r->place : "");
+		r->unit_name = b.p;
+	}
+	free(place);
+	free(org);
+	if (!r->place || !r->issuer || !r->issuer_top || !r->unit_name)
+		return rq_fail(err, "out of memory");
+	return 0;
+}
+
+/* Runs one template row for unit (NULL: the whole province) into *c. */
+static int run_row(sqlite3 *db, const report *r, sqlite3_stmt *value, sqlite3_stmt *note,
+		   const char *unit, const char *label, size_t row, rep_cell *c, rq_error *err)
+{
+	sbuf nb = { 0 };
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (rep_bind(db, value, r, unit, err) != 0)
+		return -1;
+	rc = sqlite3_step(value);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(value, 0) == SQLITE_INTEGER ||
+		    sqlite3_column_type(value, 0) == SQLITE_NULL) {
+			c->is_num = true;
+			c->num = sqlite3_column_int64(value, 0);
+		} else if ((c->text = rep_column(value, 0)) == NULL)
+			return rq_fail(err, "out of memory");
+	} else if (rc == SQLITE_DONE) {
+		c->is_num = true; /* no row: nothing to count */
+	} else
+		return rq_fail(err, "template row %zu (%s): value: %s", row, label, sqlite3_errmsg(db));
+	sqlite3_reset(value);
+	sb_add(&nb, "");
+	if (note) {
+		if (rep_bind(db, note, r, unit, err) != 0)
+			return -1;
+		while ((rc = sqlite3_step(note)) == SQLITE_ROW) {
+			const char *t = (const char *)sqlite3_column_text(note, 0);
+			if (t == NULL || *t == '\0')
+				continue;
+			if (nb.len)
+				sb_add(&nb, "; ");
+			sb_add(&nb, t);
+		}
+		sqlite3_reset(note);
+		if (rc != SQLITE_DONE) {
+			sb_free(&nb);
+			return rq_fail(err, "template row %zu (%s): note: %s", row, label,
+				       sqlite3_errmsg(db));
+		}
+	}
+	c->note = nb.oom ? NULL : rep_clean_text(nb.p);
+	sb_free(&nb);
+	return c->note ? 0 : rq_fail(err, "out of memory");
+}
+
+/* Prepares every row's queries first, so a broken template fails before
+ * anything is computed, naming the row. */
+static int run_template(sqlite3 *db, report *r, rq_error *err)
+{
+	size_t n = r->tpl.nrows, i, u;
+	sqlite3_stmt **st = calloc(2 * n, sizeof(*st));
+	int rc = -1;
+
+	r->cells = calloc(n, sizeof(*r->cells));
+	for (u = 0; u < r->nunits; u++)
+		r->units[u].cells = calloc(n, sizeof(rep_cell));
+	if (st == NULL || r->cells == NULL)
+		return rq_fail(err, "out of memory");
+	for (i = 0; i < n; i++) {
+		rep_trow *t = &r->tpl.rows[i];
+		if (sqlite3_prepare_v2(db, t->value_sql, -1, &st[2 * i], NULL) != SQLITE_OK ||
+		    st[2 * i] == NULL) {
+			rq_fail(err, "template row %zu (%s): value: %s", i + 1, t->label,
+				st[2 * i] ? sqlite3_errmsg(db) : sqlite3_errmsg(db));
+			goto out;
+		}
+		if (sqlite3_column_count(st[2 * i]) < 1) {
+			rq_fail(err, "template row %zu (%s): value: the query returns no column",
+				i + 1, t->label);
+			goto out;
+		}
+		if (t->note_sql && *t->note_sql &&
+		    sqlite3_prepare_v2(db, t->note_sql, -1, &st[2 * i + 1], NULL) != SQLITE_OK) {
+			rq_fail(err, "template row %zu (%s): note: %s", i + 1, t->label,
+				sqlite3_errmsg(db));
+			goto out;
+		}
+		if ((!sqlite3_stmt_readonly(st[2 * i]) ||
+		     (st[2 * i + 1] && !sqlite3_stmt_readonly(st[2 * i + 1])))) {
+			rq_fail(err, "template row %zu (%s): a query may only read", i + 1, t->label);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const char *label = r->tpl.rows[i].label;
+		if (run_row(db, r, st[2 * i], st[2 * i + 1], r->unit_code, label, i + 1, &r->cells[i],
+			    err) != 0)
+			goto out;
+		for (u = 0; u < r->nunits; u++) {
+			if (r->units[u].cells == NULL) {
+				rq_fail(err, "out of memory");
+				goto out;
+			}
+			if (run_row(db, r, st[2 * i], st[2 * i + 1], r->units[u].code, label, i + 1,
+				    &r->units[u].cells[i], err) != 0)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (i = 0; i < 2 * n; i++)
+		sqlite3_finalize(st[i]);
+	free(st);
+	return rc;
+}
+
+static int set_date(report *r, const char *date, rq_error *err)
+{
+	time_t now;
+	struct tm tm;
+
+	if (date) {
+		snprintf(r->date, sizeof(r->date), "%s", date);
+		return 0;
+	}
+	now = time(NULL);
+	if (localtime_r(&now, &tm) == NULL || strftime(r->date, sizeof(r->date), "%Y-%m-%d", &tm) == 0)
+		return rq_fail(err, "cannot tell today's date");
+	return 0;
+}
+
+int report_build(report *r, const report_opts *o, rq_error *err)
+{
+	sqlite3 *db = NULL;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->from = o->from;
+	r->to = o->to;
+	r->unit_code = o->unit;
+	if (set_date(r, o->date, err) != 0 || template_load(o->template, &r->tpl, err) != 0)
+		return -1;
+	if (open_db(o->ioc_db, &db, err) != 0)
+		goto out;
+	if (setup_period(db, r, o->ioc_db, err) != 0 || frame(db, r, o, err) != 0 ||
+	    facts_collect(db, r, o->top, err) != 0 || run_template(db, r, err) != 0)
+		goto out;
+	r->empty = r->total.scans == 0;
+	r->assessment = draft_assessment(r);
+	if (r->assessment == NULL) {
+		rq_fail(err, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (db) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	return rc;
+}
+
+static void cell_free(rep_cell *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; c && i < n; i++) {
+		free(c[i].text);
+		free(c[i].note);
+	}
+	free(c);
+}
+
+void report_free(report *r)
+{
+	size_t i;
+
+	cell_free(r->cells, r->tpl.nrows);
+	for (i = 0; i < r->nunits; i++) {
+		free(r->units[i].code);
+		free(r->units[i].name);
+		free(r->units[i].parent);
+		cell_free(r->units[i].cells, r->tpl.nrows);
+	}
+	free(r->units);
+	for (i = 0; i < r->nsigs; i++)
+		free(r->sigs[i].name);
+	free(r->sigs);
+	for (i = 0; i < r->nreasons; i++)
+		free(r->reasons[i].reason);
+	free(r->reasons);
+	free(r->days);
+	for (i = 0; i < r->ndevices; i++) {
+		rep_device *d = &r->devices[i];
+		free(d->key);
+		free(d->computer);
+		free(d->unit);
+		free(d->last_scan);
+		free(d->status);
+	}
+	free(r->devices);
+	template_free(&r->tpl);
+	free(r->place);
+	free(r->issuer_top);
+	free(r->issuer);
+	free(r->unit_name);
+	free(r->period_first);
+	free(r->period_last);
+	free(r->assessment);
+	memset(r, 0, sizeof(*r));
+}
