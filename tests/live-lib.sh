@@ -108,16 +108,18 @@ start=$_start, size=$((_mb * 2048)), type=$GPT_DATA"
 	done
 }
 
-# attach IMG: prints the loop device; its partitions are added with partx
-# (loop devices do not scan partitions by themselves here) and it is
-# detached when the test ends.
+# attach IMG: attaches IMG as a loop device, sets L to it, adds its
+# partitions with partx (loop devices do not scan partitions by themselves
+# here), and detaches it when the test ends. Not in a $(...): the cleanup
+# must be registered in the test's own shell.
 attach() {
-	_dev=$(losetup -f --show -P "$1") || return 1
-	at_exit "losetup -d $_dev 2>/dev/null"
-	partx -a "$_dev" 2>/dev/null
+	L=$(losetup -f --show -P "$1") || return 1
+	at_exit "losetup -d $L 2>/dev/null"
+	at_exit "for m in \$(grep -o ' /run/raquet/[a-z]*/${L#/dev/}p[0-9]*' /proc/self/mountinfo); do umount \$m; done"
+	partx -a "$L" 2>/dev/null
 	_i=0
-	while [ ! -b "${_dev}p1" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
-	echo "$_dev"
+	while [ ! -b "${L}p1" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	[ -b "${L}p1" ]
 }
 
 # No raquet mount may outlive a run.

@@ -29,15 +29,21 @@
 #define HIBERFILE_HDR   4096 /* what ntfs-3g reads of hiberfil.sys */
 #define RELEASE_WAIT_MS 120000
 
-bool mount_supported(const char *t)
+/* The static name of a type we know, or NULL. */
+static const char *known_type(const char *t)
 {
 	static const char *const known[] = {"ntfs", "vfat", "exfat", "ext2", "ext3", "ext4",
 					    "BitLocker"};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(t, known[i]) == 0)
-			return true;
-	return false;
+			return known[i];
+	return NULL;
+}
+
+bool mount_supported(const char *t)
+{
+	return known_type(t) != NULL;
 }
 
 static void sleep_ms(long ms)
@@ -314,7 +320,7 @@ static int mount_kernel(const char *dev, const char *type, bool rw, struct live_
 		data = "utf8,shortname=mixed";
 	else if (!rw && (strcmp(type, "ext3") == 0 || strcmp(type, "ext4") == 0))
 		data = "noload"; /* a read-only mount must not replay the journal */
-	m->driver = type;
+	m->driver = known_type(type); /* type may be the caller's buffer */
 	if (mount(dev, m->point, type, flags, data) == 0)
 		return 0;
 	*errnum = errno;

@@ -14,7 +14,7 @@ ntfs_image "$T/p.ntfs" 24 WINDOWS && fat_image "$T/p.fat" && exfat_image "$T/p.e
 	ext4_image "$T/p.ext4" && bitlocker_image "$T/p.bl" &&
 	make_disk "$T/disk.img" "$T/p.ntfs" "$T/p.fat" "$T/p.exfat" "$T/p.ext4" raw:2 "$T/p.bl" ||
 	{ echo "Bail out! cannot build the disk image"; exit 1; }
-L=$(attach "$T/disk.img") || { echo "Bail out! cannot attach the disk image"; exit 1; }
+attach "$T/disk.img" || { echo "Bail out! cannot attach the disk image"; exit 1; }
 V=/run/raquet/vol/$(basename "$L")
 
 exit_is "--device without --auto is a usage error" 2 raquet-scan --device "$L" "$T"

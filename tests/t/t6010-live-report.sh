@@ -14,7 +14,7 @@ ntfs_image "$T/p.ntfs" 24 WINDOWS && fat_image "$T/p.fat" && exfat_image "$T/p.e
 	make_disk "$T/disk.img" "$T/p.ntfs" "$T/p.fat" "$T/p.exfat" "$T/p.ext4" raw:2 "$T/p.bl" ||
 	{ echo "Bail out! cannot build the disk image"; exit 1; }
 before=$(sha256sum < "$T/disk.img")
-L=$(attach "$T/disk.img") || { echo "Bail out! cannot attach the disk image"; exit 1; }
+attach "$T/disk.img" || { echo "Bail out! cannot attach the disk image"; exit 1; }
 
 exit_is "report run finds the infected files" 1 raquet-scan --auto --device "$L" --stick "$T/usb" \
 	--unit 000.00.12.H57 --identity-root "$T/sys1" --action report --no-progress </dev/null

@@ -13,7 +13,7 @@ id=$(key_id "$S/stick.pub")
 ntfs_image "$T/p.ntfs" 24 WINDOWS hibernated && make_disk "$T/disk.img" "$T/p.ntfs" ||
 	{ echo "Bail out! cannot build the disk image"; exit 1; }
 before=$(sha256sum < "$T/disk.img")
-L=$(attach "$T/disk.img") || { echo "Bail out! cannot attach the disk image"; exit 1; }
+attach "$T/disk.img" || { echo "Bail out! cannot attach the disk image"; exit 1; }
 auto() {
 	raquet-scan --auto --device "$L" --stick "$T/usb" --unit 000.00.12.H57 \
 		--identity-root "$T/sys1" --action quarantine --no-progress "$@" </dev/null
