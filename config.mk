@@ -28,4 +28,5 @@ DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
   libjson-c-dev libsqlite3-dev sqlite3 libblkid-dev libhivex-dev libwin-hivex-perl \
   libtest-harness-perl p7zip-full zip jq time \
   dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux fdisk mtools dislocker \
-  libncurses-dev gettext tmux
+  libncurses-dev gettext tmux \
+  libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils
