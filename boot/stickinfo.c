@@ -1,0 +1,238 @@
+/* stickinfo: the stick's files as the launcher needs them. The roster and
+ * stick.json are read through the IOC's signature, as raquet-scan reads
+ * them, so the technician is never offered a unit the scan would refuse. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "escape.h"
+#include "keys.h"
+#include "launcher.h"
+
+#define SIGNED_JSON_MAX (1024 * 1024)
+#define CONFIG_MAX      (64 * 1024)
+#define ROSTER_MAX      20000 /* units; a province has a few thousand */
+
+static json_object *signed_json(int dirfd, const char *name, const keys_ioc_public *ioc,
+                                rq_error *err)
+{
+	json_object *obj;
+	size_t len;
+	char *buf;
+
+	if (keys_signed_file_read(dirfd, name, SIGNED_JSON_MAX, ioc, &buf, &len, err) != 0)
+		return NULL;
+	obj = json_tokener_parse(buf);
+	free(buf);
+	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		rq_fail(err, "%s: not a JSON object", name);
+		return NULL;
+	}
+	return obj;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+	           ? json_object_get_string(v)
+	           : NULL;
+}
+
+static int read_roster(struct stickinfo *si, json_object *roster, rq_error *err)
+{
+	json_object *units;
+	size_t n;
+
+	if (!json_object_object_get_ex(roster, "units", &units) ||
+	    !json_object_is_type(units, json_type_array))
+		return rq_fail(err, "roster.json: no list of units");
+	n = json_object_array_length(units);
+	if (n > ROSTER_MAX)
+		return rq_fail(err, "roster.json: %zu units (at most %d)", n, ROSTER_MAX);
+	si->units = calloc(n ? n : 1, sizeof(*si->units));
+	if (si->units == NULL)
+		return rq_fail(err, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_object *u = json_object_array_get_idx(units, i);
+		const char *code = get_str(u, "code"), *name = get_str(u, "name");
+		struct unit *t = &si->units[si->nunits];
+		if (code == NULL || *code == '\0')
+			continue; /* nothing raquet-scan would accept */
+		t->code_raw = strdup(code);
+		t->code = escape_name(code);
+		t->name = escape_name(name ? name : code);
+		if (t->code_raw == NULL || t->code == NULL || t->name == NULL) {
+			free(t->code_raw), free(t->code), free(t->name);
+			return rq_fail(err, "out of memory");
+		}
+		si->nunits++;
+	}
+	if (si->nunits == 0)
+		return rq_fail(err, "roster.json lists no unit");
+	return 0;
+}
+
+/* Strips blanks around s in place. */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && strchr(" \t\r", e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Only the keys the launcher acts on; raquet-scan reads the same file and
+ * refuses a bad value with its line number, which the summary then shows. */
+static void config_line(struct stickinfo *si, const char *key, const char *val)
+{
+	if (strcmp(key, "action") == 0) {
+		if (strcmp(val, "quarantine") == 0)
+			si->action = ACTION_QUARANTINE;
+		else if (strcmp(val, "delete") == 0)
+			si->action = ACTION_DELETE;
+		else
+			si->action = ACTION_REPORT;
+	} else if (strcmp(key, "scan") == 0) {
+		si->quick = strcmp(val, "quick") == 0;
+	} else if (strcmp(key, "unattended") == 0) {
+		si->unattended = strcmp(val, "yes") == 0;
+	} else if (strcmp(key, "poweroff") == 0) {
+		si->poweroff = strcmp(val, "yes") == 0;
+	} else if (strcmp(key, "unit") == 0 && strlen(val) < sizeof(si->unit)) {
+		snprintf(si->unit, sizeof(si->unit), "%s", val);
+	}
+}
+
+static int read_config(struct stickinfo *si, rq_error *err)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+
+	if (faccessat(si->dirfd, "config", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	if (read_file_bounded(si->dirfd, "config", CONFIG_MAX, &buf, &len, err) != 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		if (eq == NULL || *trim(line) == '#')
+			continue;
+		*eq = '\0';
+		config_line(si, trim(line), trim(eq + 1));
+	}
+	free(buf);
+	return 0;
+}
+
+bool launcher_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+	return len > 0 && len < LAUNCHER_NAME_MAX && escape_is_clean(name) &&
+	       strspn(name, " ") < len;
+}
+
+/* A missing or unreadable name is only a missing default. */
+static void read_technician(struct stickinfo *si)
+{
+	char *buf, *nl;
+	size_t len;
+	rq_error err;
+
+	if (read_file_bounded(si->dirfd, "technician", 4 * LAUNCHER_NAME_MAX, &buf, &len, &err) !=
+	    0)
+		return;
+	if ((nl = strchr(buf, '\n')) != NULL)
+		*nl = '\0';
+	if (launcher_name_ok(trim(buf)))
+		snprintf(si->technician, sizeof(si->technician), "%s", trim(buf));
+	free(buf);
+}
+
+int stickinfo_open(const char *dir, struct stickinfo *si, rq_error *err)
+{
+	json_object *info = NULL, *roster = NULL;
+	keys_ioc_public ioc;
+	const char *label;
+	int top;
+
+	memset(si, 0, sizeof(*si));
+	si->dirfd = -1;
+	if ((si->dir = strdup(dir)) == NULL)
+		return rq_fail(err, "out of memory");
+	top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0) {
+		rq_fail_errno(err, errno, "cannot open the stick at %s", dir);
+		goto fail;
+	}
+	si->dirfd = openat(top, "RAQUET", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(top);
+	if (si->dirfd < 0) {
+		rq_fail_errno(err, errno, "%s is not a raquet stick (no RAQUET/)", dir);
+		goto fail;
+	}
+	if (keys_ioc_read_public(si->dirfd, "ioc.pub", &ioc, err) != 0 ||
+	    (info = signed_json(si->dirfd, "stick.json", &ioc, err)) == NULL ||
+	    (roster = signed_json(si->dirfd, "roster.json", &ioc, err)) == NULL ||
+	    read_roster(si, roster, err) != 0 || read_config(si, err) != 0)
+		goto fail;
+	if ((label = get_str(info, "label")) != NULL)
+		si->label = escape_name(label);
+	read_technician(si);
+	json_object_put(info);
+	json_object_put(roster);
+	return 0;
+fail:
+	json_object_put(info);
+	json_object_put(roster);
+	stickinfo_close(si);
+	return -1;
+}
+
+void stickinfo_close(struct stickinfo *si)
+{
+	for (size_t i = 0; i < si->nunits; i++) {
+		free(si->units[i].code);
+		free(si->units[i].code_raw);
+		free(si->units[i].name);
+	}
+	free(si->units);
+	free(si->label);
+	free(si->dir);
+	if (si->dirfd >= 0)
+		close(si->dirfd);
+	memset(si, 0, sizeof(*si));
+	si->dirfd = -1;
+}
+
+const struct unit *stickinfo_unit(const struct stickinfo *si, const char *code)
+{
+	for (size_t i = 0; i < si->nunits; i++)
+		if (strcmp(si->units[i].code_raw, code) == 0)
+			return &si->units[i];
+	return NULL;
+}
+
+int stickinfo_save_technician(struct stickinfo *si, const char *name, rq_error *err)
+{
+	char buf[LAUNCHER_NAME_MAX + 1];
+	int n;
+
+	if (!launcher_name_ok(name))
+		return rq_fail(err, "not a name to remember");
+	if (strcmp(si->technician, name) == 0)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "%s\n", name);
+	if (atomic_write(si->dirfd, "technician", buf, (size_t)n, 0644, false, err) != 0)
+		return -1;
+	snprintf(si->technician, sizeof(si->technician), "%s", name);
+	return 0;
+}

@@ -1,0 +1,867 @@
+/* ui: the technician's screens on an 80x25 console with ncursesw. Every
+ * screen has a title bar (program and stick) and a bottom line naming the
+ * keys; text is cut by display columns, so Vietnamese never breaks a row.
+ * The summary's lines are built once and either drawn or printed
+ * (text_summary), so the unattended log says what the screen said. */
+#include <curses.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include "launcher.h"
+
+enum look { LOOK_NORMAL, LOOK_BOLD, LOOK_GOOD, LOOK_BAD, LOOK_WARN, LOOK_HEAD };
+
+static char title_right[128];
+static bool colours;
+
+#define KEY_ESC    27
+#define KEY_CTRL_C 3
+
+/* --- words of the result document ---------------------------------------- */
+
+const char *launcher_status_text(const char *status)
+{
+	if (strcmp(status, "clean") == 0)
+		return _("CLEAN: no malware found");
+	if (strcmp(status, "cleaned") == 0)
+		return _("CLEANED: all malware found was removed");
+	if (strcmp(status, "infected-not-cleaned") == 0)
+		return _("INFECTED: malware found and left in place");
+	return _("INCOMPLETE: the scan did not finish");
+}
+
+const char *launcher_state_text(const char *state)
+{
+	static const struct {
+		const char *state, *text;
+	} names[] = {
+	    {"scanned", N_("scanned")},
+	    {"missing", N_("could not be opened")},
+	    {"interrupted", N_("interrupted")},
+	    {"read-only-hibernated", N_("read-only: Windows hibernated")},
+	    {"encrypted", N_("encrypted (BitLocker)")},
+	    {"unsupported", N_("file system not supported")},
+	    {"mount-failed", N_("could not be mounted")},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(state, names[i].state) == 0)
+			return _(names[i].text);
+	return state;
+}
+
+const char *launcher_outcome_text(const char *outcome)
+{
+	if (strcmp(outcome, "reported") == 0)
+		return _("left in place");
+	if (strcmp(outcome, "quarantined") == 0)
+		return _("quarantined");
+	if (strcmp(outcome, "deleted") == 0)
+		return _("deleted");
+	if (strcmp(outcome, "failed") == 0)
+		return _("ACTION FAILED");
+	return outcome;
+}
+
+const char *launcher_action_text(enum launcher_action a)
+{
+	switch (a) {
+	case ACTION_QUARANTINE:
+		return _("Quarantine");
+	case ACTION_DELETE:
+		return _("Delete");
+	default:
+		return _("Report only");
+	}
+}
+
+static const char *mode_text(bool quick)
+{
+	return quick ? _("Quick scan") : _("Full scan");
+}
+
+/* --- drawing --------------------------------------------------------------- */
+
+static void look_on(enum look l)
+{
+	static const int pairs[] = {0, 0, 1, 2, 3, 4};
+	int attr = l == LOOK_NORMAL ? A_NORMAL : A_BOLD;
+
+	if (l == LOOK_HEAD)
+		attr = colours ? A_BOLD : A_REVERSE;
+	if (colours && pairs[l])
+		attr |= COLOR_PAIR(pairs[l]);
+	attrset(attr);
+}
+
+/* Draws s at (y, x) in at most cols columns. */
+static void put(int y, int x, size_t cols, enum look l, const char *s)
+{
+	char cell[1024];
+
+	if (y < 0 || y >= LINES || x >= COLS)
+		return;
+	if (x + (int)cols > COLS)
+		cols = (size_t)(COLS - x);
+	text_cell(s, cols, false, cell, sizeof(cell));
+	look_on(l);
+	mvaddstr(y, x, cell);
+	look_on(LOOK_NORMAL);
+}
+
+static void putf(int y, int x, enum look l, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void putf(int y, int x, enum look l, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	put(y, x, (size_t)(COLS > x ? COLS - x : 0), l, buf);
+}
+
+/* "Label:          value", the label padded by columns, not bytes. */
+static void field(int y, enum look l, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void field(int y, enum look l, const char *label, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	put(y, 4, 17, LOOK_NORMAL, label);
+	put(y, 22, (size_t)(COLS > 23 ? COLS - 23 : 0), l, buf);
+}
+
+/* Draws text from row y on, wrapped at spaces to the width; returns the
+ * next free row. */
+static int wrapped(int y, int x, enum look l, const char *text)
+{
+	size_t cols = (size_t)(COLS - x - 2);
+	char line[1024];
+
+	while (*text && y < LINES - 2) {
+		size_t len = strlen(text), cut = len, last_space = 0;
+		for (size_t i = 0; i < len && i < sizeof(line) - 1; i++) {
+			memcpy(line, text, i + 1);
+			line[i + 1] = '\0';
+			if (text_width(line) > cols) {
+				cut = last_space ? last_space : i;
+				break;
+			}
+			if (text[i] == ' ')
+				last_space = i;
+		}
+		if (cut >= sizeof(line))
+			cut = sizeof(line) - 1;
+		memcpy(line, text, cut);
+		line[cut] = '\0';
+		put(y++, x, cols, l, line);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+	return y;
+}
+
+static void bar(int y, const char *left, const char *right)
+{
+	char cell[1024];
+	size_t rw = right ? text_width(right) : 0;
+
+	look_on(LOOK_HEAD);
+	attron(A_REVERSE);
+	move(y, 0);
+	for (int i = 0; i < COLS; i++)
+		addch(' ');
+	text_cell(left, (size_t)COLS - 2, false, cell, sizeof(cell));
+	mvaddstr(y, 1, cell);
+	if (right && rw + text_width(left) + 4 < (size_t)COLS)
+		mvaddstr(y, COLS - 1 - (int)rw, right);
+	attrset(A_NORMAL);
+}
+
+static void frame(const char *title, const char *keys)
+{
+	char left[512];
+
+	erase();
+	snprintf(left, sizeof(left), "raquet — %s", title);
+	bar(0, left, title_right);
+	bar(LINES - 1, keys, NULL);
+}
+
+void ui_start(const char *right)
+{
+	snprintf(title_right, sizeof(title_right), "%s", right ? right : "");
+	initscr();
+	raw(); /* Ctrl-C is a key here: the launcher decides, not a signal */
+	noecho();
+	keypad(stdscr, TRUE);
+	set_escdelay(50);
+	curs_set(0);
+	if (has_colors() && start_color() == OK) {
+		colours = true;
+		use_default_colors();
+		init_pair(1, COLOR_GREEN, -1);
+		init_pair(2, COLOR_RED, -1);
+		init_pair(3, COLOR_YELLOW, -1);
+		init_pair(4, COLOR_WHITE, COLOR_BLUE);
+	}
+}
+
+void ui_end(void)
+{
+	if (!isendwin())
+		endwin();
+}
+
+/* Reads a key: returns KEY_CODE_YES for function keys, OK for characters,
+ * ERR on timeout. */
+static int read_key(wint_t *k)
+{
+	int rc = get_wch(k);
+	if (rc == KEY_CODE_YES && *k == KEY_RESIZE)
+		return ERR;
+	return rc;
+}
+
+static bool is_enter(int rc, wint_t k)
+{
+	return (rc == OK && (k == '\n' || k == '\r')) || (rc == KEY_CODE_YES && k == KEY_ENTER);
+}
+
+static bool is_backspace(int rc, wint_t k)
+{
+	return (rc == OK && (k == 127 || k == 8)) || (rc == KEY_CODE_YES && k == KEY_BACKSPACE);
+}
+
+static bool is_quit(int rc, wint_t k)
+{
+	return (rc == KEY_CODE_YES && k == KEY_F(10)) || (rc == OK && k == KEY_CTRL_C);
+}
+
+/* --- choosing from a list ------------------------------------------------- */
+
+struct list {
+	const char *title, *question;
+	const char *const *labels; /* what is shown */
+	const char *const *keys;   /* what typing matches (NULL: no filter) */
+	size_t n;
+	size_t sel; /* in/out: the chosen label's index */
+	bool back;  /* Esc goes back */
+};
+
+static size_t list_filter(const struct list *l, const char *typed, size_t *shown)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->keys == NULL || text_match(l->keys[i], typed))
+			shown[k++] = i;
+	return k;
+}
+
+static void draw_list(const struct list *l, const size_t *shown, size_t nshown, size_t cur,
+                      size_t top, const char *typed)
+{
+	int rows = LINES - 7;
+
+	frame(l->title, !l->back ? _("↑↓ move   Enter choose   type to search   F10 quit")
+	                         : _("↑↓ move   Enter choose   Esc back   F10 quit"));
+	put(2, 2, (size_t)COLS - 4, LOOK_BOLD, l->question);
+	if (l->keys)
+		putf(3, 2, LOOK_NORMAL, "%s %s_", _("Search:"), typed);
+	for (int r = 0; r < rows && top + (size_t)r < nshown; r++) {
+		size_t i = top + (size_t)r;
+		char line[1024];
+		snprintf(line, sizeof(line), " %s ", l->labels[shown[i]]);
+		if (i == cur)
+			attron(A_REVERSE);
+		put(5 + r, 2, (size_t)COLS - 4, i == cur ? LOOK_BOLD : LOOK_NORMAL, line);
+		if (i == cur) {
+			attron(A_REVERSE);
+			mvchgat(5 + r, 2, COLS - 4, A_REVERSE | A_BOLD, 0, NULL);
+		}
+		attrset(A_NORMAL);
+	}
+	if (nshown == 0)
+		put(5, 4, (size_t)COLS - 6, LOOK_WARN, _("Nothing matches what was typed."));
+	else if (nshown > (size_t)rows)
+		putf(LINES - 2, 2, LOOK_NORMAL, "%zu/%zu", cur + 1, nshown);
+	refresh();
+}
+
+static enum ui_result run_list(struct list *l)
+{
+	size_t *shown = calloc(l->n ? l->n : 1, sizeof(*shown)), nshown, cur = 0, top = 0;
+	char typed[128] = "";
+	enum ui_result res = UI_QUIT;
+
+	if (shown == NULL)
+		return UI_QUIT;
+	nshown = list_filter(l, typed, shown);
+	for (size_t i = 0; i < nshown; i++)
+		if (shown[i] == l->sel)
+			cur = i;
+	timeout(-1);
+	for (;;) {
+		size_t rows = LINES > 8 ? (size_t)LINES - 7 : 1;
+		wint_t k;
+		int rc;
+		if (cur >= nshown)
+			cur = nshown ? nshown - 1 : 0;
+		if (cur < top)
+			top = cur;
+		if (cur >= top + rows)
+			top = cur - rows + 1;
+		draw_list(l, shown, nshown, cur, top, typed);
+		rc = read_key(&k);
+		if (rc == ERR)
+			continue;
+		if (is_quit(rc, k))
+			break;
+		if (is_enter(rc, k) && nshown > 0) {
+			l->sel = shown[cur];
+			res = UI_NEXT;
+			break;
+		}
+		if (rc == OK && k == KEY_ESC) {
+			if (typed[0]) { /* first Esc clears the search */
+				typed[0] = '\0';
+				nshown = list_filter(l, typed, shown);
+			} else if (l->back) {
+				res = UI_BACK;
+				break;
+			}
+		} else if (rc == KEY_CODE_YES) {
+			switch (k) {
+			case KEY_UP:
+				cur = cur ? cur - 1 : 0;
+				break;
+			case KEY_DOWN:
+				cur = cur + 1 < nshown ? cur + 1 : cur;
+				break;
+			case KEY_PPAGE:
+				cur = cur > rows ? cur - rows : 0;
+				break;
+			case KEY_NPAGE:
+				cur = cur + rows < nshown ? cur + rows : (nshown ? nshown - 1 : 0);
+				break;
+			case KEY_HOME:
+				cur = 0;
+				break;
+			case KEY_END:
+				cur = nshown ? nshown - 1 : 0;
+				break;
+			case KEY_BACKSPACE:
+				goto backspace;
+			}
+		} else if (is_backspace(rc, k)) {
+		backspace:
+			if (l->keys && typed[0]) {
+				size_t len = strlen(typed);
+				while (len > 0 && ((unsigned char)typed[--len] & 0xC0) == 0x80)
+					;
+				typed[len] = '\0';
+				nshown = list_filter(l, typed, shown);
+				cur = 0;
+			}
+		} else if (rc == OK && l->keys && iswprint(k)) {
+			char mb[MB_LEN_MAX + 1];
+			int n = wctomb(mb, (wchar_t)k);
+			if (n > 0 && strlen(typed) + (size_t)n < sizeof(typed)) {
+				mb[n] = '\0';
+				strcat(typed, mb);
+				nshown = list_filter(l, typed, shown);
+				cur = 0;
+			}
+		}
+	}
+	free(shown);
+	return res;
+}
+
+enum ui_result ui_pick_unit(const struct stickinfo *si, struct choice *choice)
+{
+	char **labels = calloc(si->nunits, sizeof(char *)),
+	     **keys = calloc(si->nunits, sizeof(char *));
+	struct list l = {.title = _("Unit"),
+	                 .question = _("Which unit does this computer belong to?"),
+	                 .n = si->nunits};
+	enum ui_result res = UI_QUIT;
+	size_t made = 0;
+
+	if (labels == NULL || keys == NULL)
+		goto out;
+	for (; made < si->nunits; made++) {
+		const struct unit *u = &si->units[made];
+		char code[64];
+		text_cell(u->code, 16, true, code, sizeof(code));
+		if (asprintf(&labels[made], "%s  %s", code, u->name) < 0 ||
+		    asprintf(&keys[made], "%s %s", u->code, u->name) < 0)
+			goto out;
+		if (choice->unit == u)
+			l.sel = made;
+	}
+	l.labels = (const char *const *)labels;
+	l.keys = (const char *const *)keys;
+	res = run_list(&l);
+	if (res == UI_NEXT)
+		choice->unit = &si->units[l.sel];
+out:
+	for (size_t i = 0; labels && keys && i < made; i++)
+		free(labels[i]), free(keys[i]);
+	free(labels);
+	free(keys);
+	return res;
+}
+
+enum ui_result ui_pick_mode(struct choice *choice)
+{
+	const char *labels[2];
+	struct list l = {.title = _("Scan"),
+	                 .question = _("How thoroughly?"),
+	                 .labels = labels,
+	                 .n = 2,
+	                 .sel = choice->quick ? 0 : 1,
+	                 .back = true};
+	enum ui_result res;
+
+	labels[0] = _("Quick scan: only the places malware usually hides (minutes)");
+	labels[1] = _("Full scan: every file on every disk (can take hours)");
+	res = run_list(&l);
+	if (res == UI_NEXT)
+		choice->quick = l.sel == 0;
+	return res;
+}
+
+enum ui_result ui_pick_action(struct choice *choice)
+{
+	const char *labels[3];
+	struct list l = {.title = _("Action"),
+	                 .question = _("What to do with infected files?"),
+	                 .labels = labels,
+	                 .n = 3,
+	                 .sel = (size_t)choice->action,
+	                 .back = true};
+	enum ui_result res;
+
+	labels[0] = _("Report only: change nothing on this computer");
+	labels[1] = _("Quarantine: move them onto the stick (can be restored)");
+	labels[2] = _("Delete: remove them for good");
+	res = run_list(&l);
+	if (res == UI_NEXT)
+		choice->action = (enum launcher_action)l.sel;
+	return res;
+}
+
+/* --- the technician's name --------------------------------------------- */
+
+enum ui_result ui_ask_name(struct choice *choice)
+{
+	wchar_t name[LAUNCHER_NAME_MAX];
+	size_t len = mbstowcs(name, choice->technician, LAUNCHER_NAME_MAX - 1);
+	const char *problem = NULL;
+
+	if (len == (size_t)-1)
+		len = 0;
+	name[len] = L'\0';
+	timeout(-1);
+	for (;;) {
+		char mb[LAUNCHER_NAME_MAX * 4];
+		wint_t k;
+		int rc;
+		size_t n;
+
+		frame(_("Technician"),
+		      _("Enter confirm   Backspace erase   Ctrl-U clear   Esc back   F10 quit"));
+		put(2, 2, (size_t)COLS - 4, LOOK_BOLD,
+		    _("Your name (saved on the stick for next time):"));
+		n = wcstombs(mb, name, sizeof(mb));
+		if (n == (size_t)-1)
+			mb[0] = '\0';
+		putf(4, 4, LOOK_NORMAL, "> %s_", mb);
+		if (problem)
+			put(6, 4, (size_t)COLS - 6, LOOK_WARN, problem);
+		refresh();
+		rc = read_key(&k);
+		if (rc == ERR)
+			continue;
+		if (is_quit(rc, k))
+			return UI_QUIT;
+		if (rc == OK && k == KEY_ESC)
+			return UI_BACK;
+		if (is_enter(rc, k)) {
+			if (n != (size_t)-1 && n < LAUNCHER_NAME_MAX && launcher_name_ok(mb)) {
+				snprintf(choice->technician, sizeof(choice->technician), "%s", mb);
+				return UI_NEXT;
+			}
+			problem = _("Please type your name.");
+		} else if (is_backspace(rc, k)) {
+			if (len > 0)
+				name[--len] = L'\0';
+		} else if (rc == OK && k == 21) { /* Ctrl-U */
+			name[len = 0] = L'\0';
+		} else if (rc == OK && iswprint(k) && len + 1 < LAUNCHER_NAME_MAX / 2) {
+			name[len++] = (wchar_t)k;
+			name[len] = L'\0';
+			problem = NULL;
+		}
+	}
+}
+
+/* --- confirmation --------------------------------------------------------- */
+
+static void describe_choice(int y, const struct choice *c)
+{
+	field(y, LOOK_BOLD, _("Unit:"), "%s — %s", c->unit->code, c->unit->name);
+	field(y + 1, LOOK_BOLD, _("Technician:"), "%s", c->technician[0] ? c->technician : "—");
+	field(y + 2, LOOK_BOLD, _("Scan:"), "%s", mode_text(c->quick));
+	field(y + 3, c->action == ACTION_DELETE ? LOOK_WARN : LOOK_BOLD, _("Action:"), "%s",
+	      launcher_action_text(c->action));
+}
+
+enum ui_result ui_confirm(const struct choice *choice)
+{
+	timeout(-1);
+	for (;;) {
+		wint_t k;
+		int rc;
+
+		frame(_("Confirm"), _("Enter start the scan   Esc back   F10 quit"));
+		put(2, 2, (size_t)COLS - 4, LOOK_BOLD, _("Ready to scan this computer:"));
+		describe_choice(4, choice);
+		put(10, 2, (size_t)COLS - 4, LOOK_NORMAL,
+		    _("Press Enter to start. Do not remove the stick until the summary is shown."));
+		refresh();
+		rc = read_key(&k);
+		if (rc == ERR)
+			continue;
+		if (is_quit(rc, k))
+			return UI_QUIT;
+		if (rc == OK && k == KEY_ESC)
+			return UI_BACK;
+		if (is_enter(rc, k))
+			return UI_NEXT;
+	}
+}
+
+/* --- progress ------------------------------------------------------------ */
+
+static void draw_progress(const struct choice *c, const struct progress_line *pl, bool have,
+                          bool asking)
+{
+	char t[32], left[32], root[300];
+	double mb = (double)pl->bytes / 1e6, eta = text_eta(pl);
+	double rate = pl->seconds > 0 ? mb / pl->seconds : 0;
+	int w = COLS - 8 > 0 ? COLS - 8 : 1, filled = 0;
+
+	frame(_("Scanning"),
+	      asking ? _("Enter stop the scan   any other key continue") : _("Esc stop the scan"));
+	putf(2, 2, LOOK_NORMAL, "%s — %s", c->unit->code, c->unit->name);
+	putf(3, 2, LOOK_NORMAL, "%s · %s", mode_text(c->quick), launcher_action_text(c->action));
+	if (!have) {
+		put(5, 4, (size_t)COLS - 6, LOOK_BOLD,
+		    _("Loading signatures and finding the disks..."));
+		refresh();
+		return;
+	}
+	text_cell(pl->root, (size_t)COLS - 30, false, root, sizeof(root));
+	text_duration(pl->seconds, t, sizeof(t));
+	if (eta >= 0)
+		text_duration(eta, left, sizeof(left));
+	else
+		snprintf(left, sizeof(left), "%s", _("counting..."));
+	field(5, LOOK_BOLD, _("Volume:"), "%s  (%llu/%llu)", root,
+	      (unsigned long long)pl->root_index + 1, (unsigned long long)pl->roots);
+	if (pl->total_known)
+		field(7, LOOK_NORMAL, _("Files:"), "%llu / %llu", (unsigned long long)pl->files,
+		      (unsigned long long)pl->files_total);
+	else
+		field(7, LOOK_NORMAL, _("Files:"), "%llu", (unsigned long long)pl->files);
+	if (pl->total_known)
+		field(8, LOOK_NORMAL, _("Data:"), "%.1f / %.1f MB", mb,
+		      (double)pl->bytes_total / 1e6);
+	else
+		field(8, LOOK_NORMAL, _("Data:"), "%.1f MB", mb);
+	field(9, LOOK_NORMAL, _("Speed:"), "%.1f MB/s", rate);
+	field(10, LOOK_NORMAL, _("Time:"), "%s   %s %s", t, _("left:"), left);
+	field(11, pl->detections ? LOOK_BAD : LOOK_GOOD, _("Detections:"), "%llu",
+	      (unsigned long long)pl->detections);
+	if (pl->total_known && pl->bytes_total > 0)
+		filled = (int)((double)w *
+		               (double)(pl->bytes > pl->bytes_total ? pl->bytes_total : pl->bytes) /
+		               (double)pl->bytes_total);
+	mvaddch(13, 3, '[');
+	for (int i = 0; i < w; i++)
+		addch(i < filled ? '#' : '.');
+	addch(']');
+	if (asking)
+		put(15, 4, (size_t)COLS - 6, LOOK_WARN,
+		    _("Stop now? What was found so far is still saved, marked incomplete."));
+	refresh();
+}
+
+void ui_progress(struct scan_job *job, const struct choice *choice)
+{
+	struct progress_line pl = {0}, next;
+	bool have = false, asking = false, stopped = false;
+
+	timeout(200);
+	draw_progress(choice, &pl, have, asking);
+	for (;;) {
+		int r = runscan_poll(job, 0, &next);
+		wint_t k;
+		int rc;
+		if (r == 1)
+			pl = next, have = true;
+		if (r != 0)
+			draw_progress(choice, &pl, have, asking);
+		if (r < 0)
+			break;
+		if (launcher_stop_requested && !stopped) {
+			runscan_stop(job);
+			stopped = true;
+		}
+		rc = read_key(&k);
+		if (rc == ERR || stopped)
+			continue;
+		if (asking) {
+			if (is_enter(rc, k)) {
+				runscan_stop(job);
+				stopped = true;
+			}
+			asking = false;
+		} else if (rc == OK && (k == KEY_ESC || k == KEY_CTRL_C)) {
+			asking = true;
+		}
+		draw_progress(choice, &pl, have, asking);
+	}
+	timeout(-1);
+}
+
+/* --- summary -------------------------------------------------------------- */
+
+struct lines {
+	struct line {
+		enum look look;
+		char *text;
+	} * v;
+	size_t n, cap;
+};
+
+static void add(struct lines *L, enum look look, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add(struct lines *L, enum look look, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (L->n == L->cap) {
+		size_t cap = L->cap ? 2 * L->cap : 64;
+		struct line *v = realloc(L->v, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		L->v = v, L->cap = cap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) >= 0)
+		L->v[L->n++] = (struct line){look, s};
+	va_end(ap);
+}
+
+/* A cell of cols columns, right-aligned when right. */
+static const char *cell(char *buf, size_t sz, const char *s, size_t cols, bool right)
+{
+	size_t w = text_width(s);
+	if (right && w < cols) {
+		size_t pad = cols - w;
+		memset(buf, ' ', pad);
+		text_cell(s, cols - pad, false, buf + pad, sz - pad);
+	} else {
+		text_cell(s, cols, true, buf, sz);
+	}
+	return buf;
+}
+
+static enum look status_look(const char *status)
+{
+	if (strcmp(status, "clean") == 0 || strcmp(status, "cleaned") == 0)
+		return LOOK_GOOD;
+	return strcmp(status, "incomplete") == 0 ? LOOK_WARN : LOOK_BAD;
+}
+
+static void volume_lines(struct lines *L, const struct summary *s)
+{
+	char a[256], b[256], c[64], d[64], e[64], n1[32], n2[32], n3[32], name[512];
+	bool hibernated = false;
+
+	add(L, LOOK_BOLD, "%s %s %s %s %s", cell(a, sizeof(a), _("Volume"), 26, false),
+	    cell(b, sizeof(b), _("State"), 22, false), cell(c, sizeof(c), _("Files"), 9, true),
+	    cell(d, sizeof(d), _("Found"), 8, true), cell(e, sizeof(e), _("Errors"), 7, true));
+	for (size_t i = 0; i < s->nvols; i++) {
+		const struct volume_summary *v = &s->vols[i];
+		snprintf(n1, sizeof(n1), "%llu", (unsigned long long)v->files);
+		snprintf(n2, sizeof(n2), "%llu", (unsigned long long)v->detections);
+		snprintf(n3, sizeof(n3), "%llu", (unsigned long long)v->errors);
+		text_tail(v->name, 26, name, sizeof(name));
+		add(L, strcmp(v->state, "scanned") == 0 ? LOOK_NORMAL : LOOK_WARN, "%s %s %s %s %s",
+		    cell(a, sizeof(a), name, 26, false),
+		    cell(b, sizeof(b), launcher_state_text(v->state), 22, false),
+		    cell(c, sizeof(c), n1, 9, true), cell(d, sizeof(d), n2, 8, true),
+		    cell(e, sizeof(e), n3, 7, true));
+		hibernated |= strcmp(v->state, "read-only-hibernated") == 0;
+	}
+	if (hibernated) {
+		add(L, LOOK_WARN, "%s",
+		    _("Windows was hibernated (Fast Startup): its disk was only read, not "
+		      "cleaned."));
+		add(L, LOOK_WARN, "%s",
+		    _("To clean it: start Windows, choose Restart (or turn off Fast Startup), scan "
+		      "again."));
+	}
+}
+
+static void detection_lines(struct lines *L, const struct summary *s)
+{
+	char a[128], b[256], path[1024];
+
+	add(L, LOOK_NORMAL, "%s", "");
+	if (s->ndets == 0) {
+		add(L, LOOK_GOOD, "%s", _("No malware found."));
+		return;
+	}
+	add(L, LOOK_BOLD, _("Malware found (%zu):"), s->ndets);
+	for (size_t i = 0; i < s->ndets; i++) {
+		const struct detection_summary *d = &s->dets[i];
+		text_tail(d->path, 78 - 14 - 30 - 2, path, sizeof(path));
+		add(L, strcmp(d->outcome, "failed") == 0 ? LOOK_BAD : LOOK_NORMAL, "%s %s %s",
+		    cell(a, sizeof(a), launcher_outcome_text(d->outcome), 14, false),
+		    cell(b, sizeof(b), d->signature, 30, false), path);
+		if (strcmp(d->outcome, "failed") == 0 && d->detail)
+			add(L, LOOK_BAD, "               %s", d->detail);
+	}
+}
+
+static void build_summary(struct lines *L, const struct summary *s, const struct choice *c)
+{
+	char t[32];
+
+	if (s->have_result)
+		add(L, status_look(s->status), "%s", launcher_status_text(s->status));
+	else
+		add(L, LOOK_BAD, "%s", _("THE SCAN FAILED: no result"));
+	if (s->saved)
+		add(L, LOOK_BOLD, _("Record saved on the stick as #%llu"),
+		    (unsigned long long)s->seq);
+	else
+		add(L, LOOK_BAD, "%s",
+		    _("NO RECORD WAS SAVED on the stick: see the messages below."));
+	add(L, LOOK_NORMAL, "%s %s — %s", _("Unit:"), c->unit->code, c->unit->name);
+	if (c->technician[0])
+		add(L, LOOK_NORMAL, "%s %s", _("Technician:"), c->technician);
+	if (s->have_result) {
+		text_duration(s->seconds, t, sizeof(t));
+		add(L, LOOK_NORMAL, _("%s, %s: %llu files, %.1f MB in %s"), mode_text(c->quick),
+		    launcher_action_text(c->action), (unsigned long long)s->files,
+		    (double)s->bytes / 1e6, t);
+		add(L, LOOK_NORMAL, "%s", "");
+		volume_lines(L, s);
+		detection_lines(L, s);
+	}
+	if (s->nmessages > 0 && (!s->saved || !s->have_result || s->exit_status == 2)) {
+		add(L, LOOK_NORMAL, "%s", "");
+		add(L, LOOK_BOLD, "%s", _("Messages from the scanner:"));
+		for (size_t i = 0; i < s->nmessages; i++)
+			add(L, LOOK_WARN, "%s", s->messages[i]);
+	}
+}
+
+static void free_lines(struct lines *L)
+{
+	for (size_t i = 0; i < L->n; i++)
+		free(L->v[i].text);
+	free(L->v);
+}
+
+void text_summary(FILE *out, const struct summary *s, const struct choice *c)
+{
+	struct lines L = {0};
+
+	build_summary(&L, s, c);
+	for (size_t i = 0; i < L.n; i++)
+		fprintf(out, "%s\n", L.v[i].text);
+	free_lines(&L);
+}
+
+void ui_summary(const struct summary *s, const struct choice *c, int wait_seconds, bool poweroff)
+{
+	struct lines L = {0};
+	size_t top = 0;
+	int left = wait_seconds;
+
+	build_summary(&L, s, c);
+	timeout(wait_seconds >= 0 ? 1000 : -1);
+	for (;;) {
+		size_t rows = LINES > 4 ? (size_t)LINES - 3 : 1;
+		bool scroll = L.n > rows;
+		char keys[256];
+		wint_t k;
+		int rc;
+
+		if (wait_seconds >= 0 && poweroff)
+			snprintf(keys, sizeof(keys),
+			         _("The computer will power off in %d s   any key: now"), left);
+		else if (wait_seconds >= 0)
+			snprintf(keys, sizeof(keys), _("This screen closes in %d s   any key: now"),
+			         left);
+		else
+			snprintf(keys, sizeof(keys), "%s%s", scroll ? _("↑↓ scroll   ") : "",
+			         _("any other key: finish"));
+		frame(_("Summary"), keys);
+		for (size_t r = 0; r < rows && top + r < L.n; r++)
+			put(2 + (int)r, 1, (size_t)COLS - 2, L.v[top + r].look, L.v[top + r].text);
+		refresh();
+		rc = read_key(&k);
+		if (rc == ERR) {
+			if (wait_seconds >= 0 && --left <= 0)
+				break;
+			continue;
+		}
+		if (rc == KEY_CODE_YES && scroll && wait_seconds < 0) {
+			if (k == KEY_UP || k == KEY_PPAGE) {
+				size_t step = k == KEY_UP ? 1 : rows;
+				top = top > step ? top - step : 0;
+				continue;
+			}
+			if (k == KEY_DOWN || k == KEY_NPAGE) {
+				size_t step = k == KEY_UP || k == KEY_DOWN ? 1 : rows;
+				top = top + step + rows <= L.n ? top + step : L.n - rows;
+				continue;
+			}
+		}
+		break;
+	}
+	free_lines(&L);
+}
+
+void ui_message(const char *title, const char *text)
+{
+	wint_t k;
+
+	timeout(-1);
+	do {
+		frame(title, _("any key: finish"));
+		put(2, 2, (size_t)COLS - 4, LOOK_BAD, title);
+		wrapped(4, 2, LOOK_NORMAL, text);
+		refresh();
+	} while (read_key(&k) == ERR);
+}

@@ -1,0 +1,47 @@
+# Shared by tests/t/t65*-launcher-*.sh: a provisioned stick, an infected
+# "PC" tree, and the launcher in a private tmux server on an 80x25 screen.
+make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb" || exit 1
+S=$T/usb/RAQUET
+STICK_ID=$(key_id "$S/stick.pub")
+mkdir -p "$T/pc/Users/an/Downloads" "$T/pc/Users/an/Desktop" &&
+	write_eicar "$T/pc/Users/an/Downloads/eicar.com" &&
+	cp "$TESTFILES/clam.zip" "$T/pc/Users/an/Downloads/invoice.zip" &&
+	echo hi > "$T/pc/clean.txt" && fake_pc "$T/sys" "SN-6500" || exit 1
+
+# Each launch gets its own tmux server: a server being killed may still
+# answer on its socket.
+_launch=0
+TM="tmux -u -S $T/tmux0.sock"
+at_exit 'for _s in "$T"/tmux*.sock; do tmux -S "$_s" kill-server 2>/dev/null; done'
+
+# launch ARGS...: starts the launcher on the screen; its exit status lands
+# in $T/exit when it ends. The locale is what the live console has.
+launch() {
+	rm -f "$T/exit"
+	$TM kill-server 2>/dev/null
+	_launch=$((_launch + 1))
+	TM="tmux -u -S $T/tmux$_launch.sock"
+	$TM new-session -d -x 80 -y 25 -s t \
+		"env LC_ALL=C.UTF-8 LANG= TERM=linux RAQUET_POWEROFF='$T/poweroff' raquet-launcher --stick '$T/usb' --identity-root '$T/sys' $*; echo \$? > '$T/exit'; sleep 600"
+}
+screen() { $TM capture-pane -p -t t; }
+# wait_for TEXT: until the screen shows TEXT (10 s); prints the screen if not.
+wait_for() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		screen > "$T/screen" 2>/dev/null
+		grep -qF -- "$1" "$T/screen" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	echo "screen never showed: $1"; cat "$T/screen"; return 1
+}
+# wait_exit: until the launcher ended (30 s).
+wait_exit() {
+	_i=0
+	while [ ! -s "$T/exit" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+	test -s "$T/exit"
+}
+keys() { $TM send-keys -t t "$@"; sleep 0.2; }
+type_text() { $TM send-keys -t t -l "$1"; sleep 0.2; }
+# open_record N DIR: the IOC opens record N into DIR.
+open_record() { rq-testkeys open -s "$S/stick.pub" "$T/ioc" "$S/results/$STICK_ID-$1.rqr" "$2" >/dev/null; }
