@@ -190,7 +190,10 @@ int ioc_open(const char *dir, struct ioc *ioc, rq_error *err)
 		return rq_fail(err, "out of memory");
 	ioc->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ioc->dirfd < 0) {
-		rq_fail_errno(err, errno, "cannot open the IOC directory %s", dir);
+		if (errno == ENOENT)
+			rq_fail(err, "%s does not exist; run raquet-sync init", dir);
+		else
+			rq_fail_errno(err, errno, "cannot open the IOC directory %s", dir);
 		goto fail;
 	}
 	if (faccessat(ioc->dirfd, "ioc.db", F_OK, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -502,10 +502,13 @@ int main(int argc, char **argv)
 	};
 	const struct rlimit nocore = {0, 0};
 	const char *given = NULL;
+	rq_error err;
 	int c;
 
 	/* The IOC secret key must never end up in a core file. */
 	setrlimit(RLIMIT_CORE, &nocore);
+	if (rq_crypto_init(&err) != 0)
+		return fail(&err);
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': given = optarg; break;

@@ -207,7 +207,7 @@ static int csv_parse(char *buf, struct csv_unit **rows, int *nrows, rq_error *er
 	if (strncmp(c.p, "\xEF\xBB\xBF", 3) == 0) /* a BOM from spreadsheet programs */
 		c.p += 3;
 	if (csv_row(&c, h, &line, err) != 0)
-		return -1;
+		return rq_fail(err, "line 1: the header must be code,name,parent,informed");
 	for (int i = 0; i < 4; i++)
 		trim(h[i]);
 	if (strcmp(h[0], "code") || strcmp(h[1], "name") || strcmp(h[2], "parent") ||
