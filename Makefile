@@ -136,7 +136,7 @@ deps:
 
 # --- tests ----------------------------------------------------------------
 test: all
-	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/run.sh
+	$(Q)RAQUET_BUILD=$(abspath $(O)) tests/run.sh
 
 check-san:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test
@@ -151,11 +151,11 @@ check: deps
 # deps may install the libraries pkg-config describes, so build in a new make.
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/bench/run.sh
+	$(Q)RAQUET_BUILD=$(abspath $(O)) tests/bench/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)RAQUET_BUILD=$(CURDIR)/$(O) tests/demo.sh
+	$(Q)RAQUET_BUILD=$(abspath $(O)) tests/demo.sh
 
 install: $(PROGS) $(MO)
 	install -d $(DESTDIR)$(BINDIR)
