@@ -61,6 +61,7 @@ run() {
 	warm
 	rc=0
 	load=$(cut -d' ' -f1 /proc/loadavg)
+	echo "$load" >>"$OUT/loads"
 	/usr/bin/time -f '%e %M %U %S' -o "$OUT/$name.time" "$@" \
 		>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" || rc=$?
 	# clamscan's convention: 0 clean, 1 found, 2 error.
@@ -141,6 +142,13 @@ END {
 	m = rss["raquet-scan-j1"]; if (rss["raquet-scan-j" nproc] > m) m = rss["raquet-scan-j" nproc]
 	printf "target: peak RSS <= clamscan + 64 MiB (%.1f MiB): %.1f MiB  %s\n", lim / 1024, m / 1024, verdict(m <= lim)
 }' "$OUT/medians" | tee "$OUT/targets.txt"
+# Wall times only mean something on an otherwise idle machine.
+busy=$(sort -n "$OUT/loads" | tail -1)
+if awk -v l="$busy" -v n="$NPROC" 'BEGIN {exit !(l > n / 2)}'; then
+	echo "bench: WARNING: the machine was busy (1-minute load average up to $busy on $NPROC CPUs"
+	echo "bench: before a run): other processes shared the CPUs, so wall times and the"
+	echo "bench: targets above are pessimistic; compare the CPU seconds, or rerun when idle."
+fi
 echo "bench: outputs in $OUT"
 
 # --- HOOK (issue 3: sealed records) ---------------------------------------
