@@ -204,9 +204,11 @@ static json_object *parse_json(const char *text, size_t len, const char *doc, rq
 		return NULL;
 	}
 	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) < len - strspn(text + json_tokener_get_parse_end(tok),
-							   " \t\r\n") ||
+	/* Nothing but white space may follow (text is not NUL-terminated). */
+	size_t end = o ? json_tokener_get_parse_end(tok) : len;
+	while (end < len && strchr(" \t\r\n", text[end]) != NULL)
+		end++;
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success || end != len ||
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		o = NULL;
