@@ -157,7 +157,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$T/full" && mount -t tmpfs -o size=64k tmpfs 
 	exit_is "a full disk over an older report" 2 R $NOV -o "$T/full/keep.json"
 	is "  ... keeps the older report whole" "$(cat "$T/full/keep.json")" old
 else
-	echo "ok - # SKIP no tmpfs (not root)"
+	ok "a tmpfs for the full-disk test (needs root)" false
 fi
 
 done_testing

@@ -4,7 +4,7 @@
 # scans this test made.
 . "$(dirname "$0")/../lib.sh"
 
-command -v raquet-sync >/dev/null || { echo "1..0 # SKIP no raquet-sync"; exit 0; }
+command -v raquet-sync >/dev/null || { echo "not ok 1 - no raquet-sync built"; echo "1..1"; exit 1; }
 I=$T/ioc
 A=000.00.12.H57 B=000.01.20.H57 C=000.01.21.H57
 scan() { # scan STICK UNIT SERIAL TREE [options]
