@@ -7,6 +7,7 @@
 
 #include "atomicio.h"
 #include "keys.h"
+#include "le.h"
 
 #define COMMENT_PREFIX "untrusted comment: "
 /* Key and signature files are a few hundred bytes; anything bigger is not
@@ -44,21 +45,6 @@
 /* Domain separation for signed files: what is signed is this string, a NUL,
  * the file's base name, a NUL, then its bytes. */
 #define SIGNED_FILE_CONTEXT "raquet-signed-file/1"
-
-static void store_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t load_le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 int rq_crypto_init(rq_error *err)
 {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "le.h"
 #include "record.h"
 
 /* Header offsets (docs/record-format.md). */
@@ -36,32 +37,6 @@
 _Static_assert(OFF_SSHDR + SSHDR_LEN == RECORD_HEADER_LEN, "header layout");
 
 #define LOCK_NAME ".raquet.lock"
-
-static void store_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t load_le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void store_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t load_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 const char *record_type_name(unsigned type)
 {
@@ -130,7 +105,7 @@ int record_read_header(const void *buf, size_t len, record_header *h, rq_error *
 	h->stick_id = load_le64(p + OFF_STICK);
 	h->seq = load_le64(p + OFF_SEQ);
 	h->created = (int64_t)load_le64(p + OFF_CREATED);
-	h->tz_minutes = (int16_t)(p[OFF_TZ] | p[OFF_TZ + 1] << 8);
+	h->tz_minutes = (int16_t)load_le16(p + OFF_TZ);
 	h->ioc_key_id = load_le64(p + OFF_IOC);
 	h->payload_len = load_le64(p + OFF_PLEN);
 	if (check_fields(h, "record", err) != 0)
@@ -216,8 +191,7 @@ int record_seal(const record_header *in, const keys_stick_secret *stick, const k
 	store_le64(p + OFF_STICK, stick->id);
 	store_le64(p + OFF_SEQ, in->seq);
 	store_le64(p + OFF_CREATED, (uint64_t)in->created);
-	p[OFF_TZ] = (unsigned char)((unsigned)in->tz_minutes & 0xff);
-	p[OFF_TZ + 1] = (unsigned char)(((unsigned)in->tz_minutes >> 8) & 0xff);
+	store_le16(p + OFF_TZ, (uint16_t)in->tz_minutes);
 	store_le64(p + OFF_IOC, ioc->id);
 	store_le64(p + OFF_PLEN, len);
 	crypto_secretstream_xchacha20poly1305_keygen(key);
