@@ -1,8 +1,8 @@
 /* hashfd: streaming sha256 through libsodium. */
-#include <errno.h>
 #include <sodium.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "hashfd.h"
 
 int hashfd_sha256(int fd, char hex[65])
@@ -15,9 +15,7 @@ int hashfd_sha256(int fd, char hex[65])
 		return -1;
 	crypto_hash_sha256_init(&st);
 	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf), off);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = pread_full(fd, buf, sizeof(buf), off);
 		if (n < 0)
 			return -1;
 		if (n == 0)

@@ -28,6 +28,7 @@
 
 #include "atomicio.h"
 #include "escape.h"
+#include "le.h"
 #include "quarantine.h"
 
 #define Q_FORMAT    "raquet.quarantine/1"
@@ -88,40 +89,6 @@ static int qdir_fail(rq_error *err, const char *qdir, int e, const char *what)
 			       qdir, strerror(e));
 	return rq_fail(err, "cannot %s in quarantine directory %s: %s; file left in place", what,
 		       qdir, strerror(e));
-}
-
-static ssize_t pread_full(int fd, void *buf, size_t len, off_t off)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
 }
 
 /* Opens the quarantine directory, not following a symlink in its last
@@ -256,7 +223,9 @@ static unsigned char *key_alloc(rq_error *err)
 
 static int write_le32(int fd, uint32_t v)
 {
-	unsigned char b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff};
+	unsigned char b[4];
+
+	store_le32(b, v);
 
 	return write_all(fd, b, sizeof(b));
 }
@@ -912,7 +881,7 @@ static int read_le32(int fd, uint32_t *v)
 
 	if (n != (ssize_t)sizeof(b))
 		return n < 0 ? -1 : 1;
-	*v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	*v = load_le32(b);
 	return 0;
 }
 
