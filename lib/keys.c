@@ -21,11 +21,13 @@
 #define KDF_NONE     "\0\0"
 #define KDF_ARGON2ID "A2" /* Argon2id v1.3 + XChaCha20-Poly1305 */
 
-/* Public key files: tag, key id, keys. */
-#define STICK_PUB_LEN (2 + 8 + crypto_sign_PUBLICKEYBYTES)
-#define IOC_PUB_LEN   (2 + 8 + crypto_sign_PUBLICKEYBYTES + crypto_box_PUBLICKEYBYTES)
-/* Signature files: tag, key id, signature. */
-#define SIG_FILE_LEN (2 + 8 + crypto_sign_BYTES)
+/* Public key and signature files: tag, key id, then the keys or the
+ * signature. */
+#define PUB_OFF_ID    2
+#define PUB_OFF_BODY  10
+#define STICK_PUB_LEN (PUB_OFF_BODY + crypto_sign_PUBLICKEYBYTES)
+#define IOC_PUB_LEN   (PUB_OFF_BODY + crypto_sign_PUBLICKEYBYTES + crypto_box_PUBLICKEYBYTES)
+#define SIG_FILE_LEN  (PUB_OFF_BODY + crypto_sign_BYTES)
 
 /* Secret key files: tag, kdf tag, key id, salt, opslimit, memlimit, nonce
  * (the SK_HDR bytes, also the AEAD's additional data), the secret
@@ -96,15 +98,26 @@ static uint64_t random_id(void)
 	return id;
 }
 
-int keys_ioc_generate(keys_ioc_secret **skp, keys_ioc_public *pk, rq_error *err)
+/* Memory for secrets (sodium_malloc, after initialising libsodium); NULL
+ * with err filled. */
+static void *secure_alloc(size_t size, const char *what, rq_error *err)
 {
-	keys_ioc_secret *sk;
+	void *p;
 
 	if (rq_crypto_init(err) != 0)
-		return -1;
-	sk = sodium_malloc(sizeof(*sk));
+		return NULL;
+	p = sodium_malloc(size);
+	if (p == NULL)
+		rq_fail(err, "cannot allocate secure memory for %s", what);
+	return p;
+}
+
+int keys_ioc_generate(keys_ioc_secret **skp, keys_ioc_public *pk, rq_error *err)
+{
+	keys_ioc_secret *sk = secure_alloc(sizeof(*sk), "the IOC key", err);
+
 	if (sk == NULL)
-		return rq_fail(err, "cannot allocate secure memory for the IOC key");
+		return -1;
 	sk->id = random_id();
 	if (crypto_sign_keypair(pk->sign_pk, sk->sign_sk) != 0 ||
 	    crypto_box_keypair(sk->box_pk, sk->box_sk) != 0) {
@@ -118,13 +131,10 @@ int keys_ioc_generate(keys_ioc_secret **skp, keys_ioc_public *pk, rq_error *err)
 
 int keys_stick_generate(keys_stick_secret **skp, keys_stick_public *pk, rq_error *err)
 {
-	keys_stick_secret *sk;
+	keys_stick_secret *sk = secure_alloc(sizeof(*sk), "the stick key", err);
 
-	if (rq_crypto_init(err) != 0)
-		return -1;
-	sk = sodium_malloc(sizeof(*sk));
 	if (sk == NULL)
-		return rq_fail(err, "cannot allocate secure memory for the stick key");
+		return -1;
 	sk->id = random_id();
 	if (crypto_sign_keypair(pk->sign_pk, sk->sign_sk) != 0) {
 		sodium_free(sk);
@@ -272,63 +282,105 @@ static int check_tag(const char *name, const unsigned char *bin, size_t binlen, 
 	return 0;
 }
 
+/* Reads a key or signature file whose data must carry tag and be exactly
+ * want bytes long; bin holds BIN_MAX bytes. */
+static int read_tagged(int dirfd, const char *name, const char *tag, size_t want, const char *what,
+                       unsigned char *bin, rq_error *err)
+{
+	size_t len;
+
+	if (read_keyfile(dirfd, name, bin, BIN_MAX, &len, err) != 0 ||
+	    check_tag(name, bin, len, tag, want, what, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* The comment line of a key file: "raquet <what> <key id><suffix>". */
+static void key_comment(char out[128], const char *what, uint64_t id, const char *suffix)
+{
+	char hex[KEYS_ID_HEX_LEN + 1];
+
+	keys_id_hex(id, hex);
+	snprintf(out, 128, "raquet %s %s%s", what, hex, suffix);
+}
+
 /* --- public keys -------------------------------------------------------- */
+
+/* A public key file holds the signing key, then for the IOC the sealing
+ * key (box_pk NULL for a stick key). */
+static int write_public(int dirfd, const char *name, const char *tag, uint64_t id,
+                        const unsigned char *sign_pk, const unsigned char *box_pk, const char *what,
+                        rq_error *err)
+{
+	unsigned char bin[IOC_PUB_LEN];
+	char comment[128];
+
+	memcpy(bin, tag, 2);
+	store_le64(bin + PUB_OFF_ID, id);
+	memcpy(bin + PUB_OFF_BODY, sign_pk, crypto_sign_PUBLICKEYBYTES);
+	if (box_pk != NULL)
+		memcpy(bin + PUB_OFF_BODY + crypto_sign_PUBLICKEYBYTES, box_pk,
+		       crypto_box_PUBLICKEYBYTES);
+	key_comment(comment, what, id, "");
+	return write_keyfile(dirfd, name, comment, bin, box_pk ? IOC_PUB_LEN : STICK_PUB_LEN, false,
+	                     err);
+}
+
+static int read_public(int dirfd, const char *name, const char *tag, const char *what, uint64_t *id,
+                       unsigned char *sign_pk, unsigned char *box_pk, rq_error *err)
+{
+	unsigned char bin[BIN_MAX];
+
+	if (read_tagged(dirfd, name, tag, box_pk ? IOC_PUB_LEN : STICK_PUB_LEN, what, bin, err) !=
+	    0)
+		return -1;
+	*id = load_le64(bin + PUB_OFF_ID);
+	memcpy(sign_pk, bin + PUB_OFF_BODY, crypto_sign_PUBLICKEYBYTES);
+	if (box_pk != NULL)
+		memcpy(box_pk, bin + PUB_OFF_BODY + crypto_sign_PUBLICKEYBYTES,
+		       crypto_box_PUBLICKEYBYTES);
+	return 0;
+}
 
 int keys_ioc_write_public(int dirfd, const char *name, const keys_ioc_public *pk, rq_error *err)
 {
-	unsigned char bin[IOC_PUB_LEN];
-	char comment[128], hex[KEYS_ID_HEX_LEN + 1];
-
-	memcpy(bin, TAG_EX, 2);
-	store_le64(bin + 2, pk->id);
-	memcpy(bin + 10, pk->sign_pk, crypto_sign_PUBLICKEYBYTES);
-	memcpy(bin + 10 + crypto_sign_PUBLICKEYBYTES, pk->box_pk, crypto_box_PUBLICKEYBYTES);
-	keys_id_hex(pk->id, hex);
-	snprintf(comment, sizeof(comment), "raquet IOC public keys %s", hex);
-	return write_keyfile(dirfd, name, comment, bin, sizeof(bin), false, err);
+	return write_public(dirfd, name, TAG_EX, pk->id, pk->sign_pk, pk->box_pk, "IOC public keys",
+	                    err);
 }
 
 int keys_ioc_read_public(int dirfd, const char *name, keys_ioc_public *pk, rq_error *err)
 {
-	unsigned char bin[BIN_MAX];
-	size_t len;
-
-	if (read_keyfile(dirfd, name, bin, sizeof(bin), &len, err) != 0 ||
-	    check_tag(name, bin, len, TAG_EX, IOC_PUB_LEN, "IOC public keys", err) != 0)
-		return -1;
-	pk->id = load_le64(bin + 2);
-	memcpy(pk->sign_pk, bin + 10, crypto_sign_PUBLICKEYBYTES);
-	memcpy(pk->box_pk, bin + 10 + crypto_sign_PUBLICKEYBYTES, crypto_box_PUBLICKEYBYTES);
-	return 0;
+	return read_public(dirfd, name, TAG_EX, "IOC public keys", &pk->id, pk->sign_pk, pk->box_pk,
+	                   err);
 }
 
 int keys_stick_write_public(int dirfd, const char *name, const keys_stick_public *pk, rq_error *err)
 {
-	unsigned char bin[STICK_PUB_LEN];
-	char comment[128], hex[KEYS_ID_HEX_LEN + 1];
-
-	memcpy(bin, TAG_ED, 2);
-	store_le64(bin + 2, pk->id);
-	memcpy(bin + 10, pk->sign_pk, crypto_sign_PUBLICKEYBYTES);
-	keys_id_hex(pk->id, hex);
-	snprintf(comment, sizeof(comment), "raquet stick public key %s", hex);
-	return write_keyfile(dirfd, name, comment, bin, sizeof(bin), false, err);
+	return write_public(dirfd, name, TAG_ED, pk->id, pk->sign_pk, NULL, "stick public key",
+	                    err);
 }
 
 int keys_stick_read_public(int dirfd, const char *name, keys_stick_public *pk, rq_error *err)
 {
-	unsigned char bin[BIN_MAX];
-	size_t len;
-
-	if (read_keyfile(dirfd, name, bin, sizeof(bin), &len, err) != 0 ||
-	    check_tag(name, bin, len, TAG_ED, STICK_PUB_LEN, "a stick public key", err) != 0)
-		return -1;
-	pk->id = load_le64(bin + 2);
-	memcpy(pk->sign_pk, bin + 10, crypto_sign_PUBLICKEYBYTES);
-	return 0;
+	return read_public(dirfd, name, TAG_ED, "a stick public key", &pk->id, pk->sign_pk, NULL,
+	                   err);
 }
 
 /* --- secret keys -------------------------------------------------------- */
+
+/* Derives the key that protects a secret key file from the passphrase into
+ * *keyp (sodium memory; the caller frees it, also on failure). */
+static int derive_key(const char *name, const char *passphrase, const unsigned char *salt,
+                      unsigned long long ops, size_t mem, unsigned char **keyp, rq_error *err)
+{
+	*keyp = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+	if (*keyp == NULL)
+		return rq_fail(err, "cannot allocate secure memory for %s", name);
+	if (crypto_pwhash(*keyp, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase,
+	                  strlen(passphrase), salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return rq_fail(err, "cannot derive a key from the passphrase (out of memory?)");
+	return 0;
+}
 
 static int write_secret(int dirfd, const char *name, const char *tag, const char *comment,
                         uint64_t id, const unsigned char *secret, size_t slen,
@@ -338,11 +390,9 @@ static int write_secret(int dirfd, const char *name, const char *tag, const char
 	unsigned char *bin, *key = NULL;
 	int rc = -1;
 
-	if (rq_crypto_init(err) != 0)
-		return -1;
-	bin = sodium_malloc(total);
+	bin = secure_alloc(total, name, err);
 	if (bin == NULL)
-		return rq_fail(err, "cannot allocate secure memory for %s", name);
+		return -1;
 	memset(bin, 0, total);
 	memcpy(bin, tag, 2);
 	store_le64(bin + SK_OFF_ID, id);
@@ -363,18 +413,10 @@ static int write_secret(int dirfd, const char *name, const char *tag, const char
 		store_le64(bin + SK_OFF_OPS, crypto_pwhash_OPSLIMIT_INTERACTIVE);
 		store_le64(bin + SK_OFF_MEM, crypto_pwhash_MEMLIMIT_INTERACTIVE);
 		randombytes_buf(bin + SK_OFF_NONCE, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-		key = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
-		if (key == NULL) {
-			rq_fail(err, "cannot allocate secure memory for %s", name);
+		if (derive_key(name, passphrase, bin + SK_OFF_SALT,
+		               crypto_pwhash_OPSLIMIT_INTERACTIVE,
+		               crypto_pwhash_MEMLIMIT_INTERACTIVE, &key, err) != 0)
 			goto out;
-		}
-		if (crypto_pwhash(
-		        key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase,
-		        strlen(passphrase), bin + SK_OFF_SALT, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		        crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-			rq_fail(err, "cannot derive a key from the passphrase (out of memory?)");
-			goto out;
-		}
 		if (crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
 		        bin + SK_HDR, bin + SK_HDR + slen, &maclen, secret, slen, bin, SK_HDR, NULL,
 		        bin + SK_OFF_NONCE, key) != 0) {
@@ -395,17 +437,14 @@ static int read_secret(int dirfd, const char *name, const char *tag, const char 
                        const char *passphrase, unsigned char *secret, size_t slen, uint64_t *id,
                        rq_error *err)
 {
-	size_t total = SK_HDR + slen + SK_CHK, len;
+	size_t total = SK_HDR + slen + SK_CHK;
 	unsigned char *bin, *key = NULL;
 	int rc = -1;
 
-	if (rq_crypto_init(err) != 0)
-		return -1;
-	bin = sodium_malloc(BIN_MAX);
+	bin = secure_alloc(BIN_MAX, name, err);
 	if (bin == NULL)
-		return rq_fail(err, "cannot allocate secure memory for %s", name);
-	if (read_keyfile(dirfd, name, bin, BIN_MAX, &len, err) != 0 ||
-	    check_tag(name, bin, len, tag, total, what, err) != 0)
+		return -1;
+	if (read_tagged(dirfd, name, tag, total, what, bin, err) != 0)
 		goto out;
 	if (memcmp(bin + SK_OFF_KDF, KDF_NONE, 2) == 0) {
 		unsigned char chk[SK_CHK];
@@ -436,17 +475,9 @@ static int read_secret(int dirfd, const char *name, const char *tag, const char 
 			rq_fail(err, "%s is protected by a passphrase; none was given", name);
 			goto out;
 		}
-		key = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
-		if (key == NULL) {
-			rq_fail(err, "cannot allocate secure memory for %s", name);
+		if (derive_key(name, passphrase, bin + SK_OFF_SALT, ops, (size_t)mem, &key, err) !=
+		    0)
 			goto out;
-		}
-		if (crypto_pwhash(key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase,
-		                  strlen(passphrase), bin + SK_OFF_SALT, ops, (size_t)mem,
-		                  crypto_pwhash_ALG_ARGON2ID13) != 0) {
-			rq_fail(err, "cannot derive a key from the passphrase (out of memory?)");
-			goto out;
-		}
 		if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
 		        secret, NULL, bin + SK_HDR, slen, bin + SK_HDR + slen, bin, SK_HDR,
 		        bin + SK_OFF_NONCE, key) != 0) {
@@ -490,16 +521,15 @@ int keys_ioc_write_secret(int dirfd, const char *name, const keys_ioc_secret *sk
                           const char *passphrase, rq_error *err)
 {
 	unsigned char *secret = sodium_malloc(IOC_SECRET);
-	char comment[128], hex[KEYS_ID_HEX_LEN + 1];
+	char comment[128];
 	int rc;
 
 	if (secret == NULL)
 		return rq_fail(err, "cannot allocate secure memory for %s", name);
 	memcpy(secret, sk->sign_sk, crypto_sign_SECRETKEYBYTES);
 	memcpy(secret + crypto_sign_SECRETKEYBYTES, sk->box_sk, crypto_box_SECRETKEYBYTES);
-	keys_id_hex(sk->id, hex);
-	snprintf(comment, sizeof(comment), "raquet IOC secret keys %s%s", hex,
-	         passphrase ? " (passphrase-protected)" : "");
+	key_comment(comment, "IOC secret keys", sk->id,
+	            passphrase ? " (passphrase-protected)" : "");
 	rc =
 	    write_secret(dirfd, name, TAG_EX, comment, sk->id, secret, IOC_SECRET, passphrase, err);
 	sodium_free(secret);
@@ -540,10 +570,9 @@ out:
 
 int keys_stick_write_secret(int dirfd, const char *name, const keys_stick_secret *sk, rq_error *err)
 {
-	char comment[128], hex[KEYS_ID_HEX_LEN + 1];
+	char comment[128];
 
-	keys_id_hex(sk->id, hex);
-	snprintf(comment, sizeof(comment), "raquet stick secret key %s", hex);
+	key_comment(comment, "stick secret key", sk->id, "");
 	return write_secret(dirfd, name, TAG_ED, comment, sk->id, sk->sign_sk,
 	                    crypto_sign_SECRETKEYBYTES, NULL, err);
 }
@@ -570,11 +599,9 @@ int keys_secret_is_protected(int dirfd, const char *name, bool *is_protected, rq
 	size_t len;
 	int rc = -1;
 
-	if (rq_crypto_init(err) != 0)
-		return -1;
-	bin = sodium_malloc(BIN_MAX);
+	bin = secure_alloc(BIN_MAX, name, err);
 	if (bin == NULL)
-		return rq_fail(err, "cannot allocate secure memory for %s", name);
+		return -1;
 	if (read_keyfile(dirfd, name, bin, BIN_MAX, &len, err) != 0)
 		goto out;
 	if (len < SK_HDR || (memcmp(bin, TAG_ED, 2) != 0 && memcmp(bin, TAG_EX, 2) != 0)) {
@@ -665,8 +692,8 @@ static int write_sig(int dirfd, const char *name, const void *buf, size_t len,
 	if (msg == NULL)
 		return rq_fail(err, "out of memory signing %s", name);
 	memcpy(bin, TAG_ED, 2);
-	store_le64(bin + 2, sk->id);
-	rc = keys_sign(sk->sign_sk, msg, msglen, bin + 10, err);
+	store_le64(bin + PUB_OFF_ID, sk->id);
+	rc = keys_sign(sk->sign_sk, msg, msglen, bin + PUB_OFF_BODY, err);
 	free(msg);
 	if (rc != 0)
 		return -1;
@@ -705,18 +732,18 @@ int keys_signed_file_read(int dirfd, const char *name, size_t max, const keys_io
 	unsigned char bin[BIN_MAX], *msg;
 	char signame[512], hex[KEYS_ID_HEX_LEN + 1], want[KEYS_ID_HEX_LEN + 1];
 	char *buf;
-	size_t len, binlen, msglen;
+	size_t len, msglen;
 	int rc;
 
 	if (rq_crypto_init(err) != 0)
 		return -1;
 	if (keys_sig_name(name, signame, sizeof(signame)) != 0)
 		return rq_fail(err, "file name too long: %s", name);
-	if (read_keyfile(dirfd, signame, bin, sizeof(bin), &binlen, err) != 0 ||
-	    check_tag(signame, bin, binlen, TAG_ED, SIG_FILE_LEN, "an Ed25519 signature", err) != 0)
+	if (read_tagged(dirfd, signame, TAG_ED, SIG_FILE_LEN, "an Ed25519 signature", bin, err) !=
+	    0)
 		return -1;
-	if (load_le64(bin + 2) != pk->id) {
-		keys_id_hex(load_le64(bin + 2), hex);
+	if (load_le64(bin + PUB_OFF_ID) != pk->id) {
+		keys_id_hex(load_le64(bin + PUB_OFF_ID), hex);
 		keys_id_hex(pk->id, want);
 		return rq_fail(err, "%s is signed by key %s, not by this IOC's key %s", name, hex,
 		               want);
@@ -728,7 +755,7 @@ int keys_signed_file_read(int dirfd, const char *name, size_t max, const keys_io
 		free(buf);
 		return rq_fail(err, "out of memory checking %s", name);
 	}
-	rc = crypto_sign_verify_detached(bin + 10, msg, msglen, pk->sign_pk);
+	rc = crypto_sign_verify_detached(bin + PUB_OFF_BODY, msg, msglen, pk->sign_pk);
 	free(msg);
 	if (rc != 0) {
 		free(buf);
