@@ -466,6 +466,28 @@ static int list_dir(struct collector *c, const char *path, char (**names)[NAME_M
 	return 0;
 }
 
+/* Lists dir (see list_dir) and allocates room for ID_CAND_MAX candidates of
+ * size bytes each. Both are NULL when the directory has no entries. */
+static int list_candidates(struct collector *c, const char *dir, char (**names)[NAME_MAX + 1],
+                           size_t *count, void **cand, size_t size)
+{
+	*cand = NULL;
+	if (list_dir(c, dir, names, count) < 0)
+		return -1;
+	if (*count == 0) {
+		free(*names);
+		*names = NULL;
+		return 0;
+	}
+	*cand = calloc(ID_CAND_MAX, size);
+	if (*cand == NULL) {
+		free(*names);
+		*names = NULL;
+		return rq_fail_errno(c->err, ENOMEM, "identity");
+	}
+	return 0;
+}
+
 /* An entry name for messages: escaped and bounded. */
 static int source_name(struct collector *c, const char *kind, const char *name, char *out)
 {
@@ -627,20 +649,15 @@ static int collect_disks(struct collector *c)
 	char(*names)[NAME_MAX + 1];
 	struct identity_disk *cand;
 	size_t count, n = 0, i;
+	void *mem;
 	bool keep;
 	int rc = -1;
 
-	if (list_dir(c, "sys/block", &names, &count) < 0)
+	if (list_candidates(c, "sys/block", &names, &count, &mem, sizeof(*cand)) < 0)
 		return -1;
-	if (count == 0) {
-		free(names);
+	if (count == 0)
 		return 0;
-	}
-	cand = calloc(ID_CAND_MAX, sizeof(*cand));
-	if (cand == NULL) {
-		rq_fail_errno(c->err, ENOMEM, "identity");
-		goto out;
-	}
+	cand = mem;
 	for (i = 0; i < count && n < ID_CAND_MAX; i++) {
 		if (is_virtual_disk(names[i]))
 			continue;
@@ -759,31 +776,21 @@ static int read_mac(struct collector *c, const char *name, const char *source, c
 	return 0;
 }
 
-static int cmp_mac(const void *a, const void *b)
-{
-	return strcmp((const char *)a, (const char *)b);
-}
-
 static int collect_macs(struct collector *c)
 {
 	char(*names)[NAME_MAX + 1];
-	char(*cand)[IDENTITY_MAC_LEN] = NULL;
+	char(*cand)[IDENTITY_MAC_LEN];
 	char source[IDENTITY_VALUE_MAX];
 	size_t count, n = 0, i;
+	void *mem;
 	bool builtin;
 	int rc = -1;
 
-	if (list_dir(c, "sys/class/net", &names, &count) < 0)
+	if (list_candidates(c, "sys/class/net", &names, &count, &mem, sizeof(*cand)) < 0)
 		return -1;
-	if (count == 0) {
-		free(names);
+	if (count == 0)
 		return 0;
-	}
-	cand = calloc(ID_CAND_MAX, sizeof(*cand));
-	if (cand == NULL) {
-		rq_fail_errno(c->err, ENOMEM, "identity");
-		goto out;
-	}
+	cand = mem;
 	for (i = 0; i < count && n < ID_CAND_MAX; i++) {
 		if (source_name(c, "net", names[i], source) < 0 ||
 		    nic_is_builtin(c, names[i], source, &builtin) < 0)
@@ -795,7 +802,7 @@ static int collect_macs(struct collector *c)
 		if (cand[n][0] != '\0')
 			n++;
 	}
-	qsort(cand, n, sizeof(*cand), cmp_mac);
+	qsort(cand, n, sizeof(*cand), cmp_name);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(cand[i], cand[i - 1]) == 0)
 			continue;
