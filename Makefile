@@ -43,7 +43,7 @@ UNITS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%.t)
 HELPERS = $(HELP_SRC:tests/helpers/%.c=$(O)/bin/%)
 
 .SECONDARY:
-.PHONY: all deps test check check-san check-fuzz bench demo install clean help pot
+.PHONY: all deps test check check-san check-fuzz check-vm image bench demo install clean help pot
 all: $(PROGS) $(MO) $(UNITS) $(HELPERS)
 
 help:
@@ -51,6 +51,8 @@ help:
 	@echo 'make deps       install the Debian packages needed to build and test'
 	@echo 'make test       fast test suite (unit + shell tests)'
 	@echo 'make check      deps, then everything: tests, sanitizer run, short fuzz'
+	@echo 'make image      the bootable USB image $(O)/raquet.img (image/)'
+	@echo 'make check-vm   boot the image in QEMU (UEFI Secure Boot, BIOS) and scan a PC'
 	@echo 'make bench      performance figures against clamscan (not part of check)'
 	@echo 'make demo       deps, build, and scan a small infected sample tree'
 	@echo 'make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
@@ -133,6 +135,16 @@ deps:
 	    echo "deps: installing $$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	else echo "deps: run as root: apt-get install -y $$missing"; exit 1; fi
+
+# --- the bootable USB image (image/, boot/; docs/stick-layout.md) ---------
+# raquet is installed into $(O)/image-root (PREFIX as built); image/build.sh
+# keeps mmdebstrap's root and the squashfs layers in $(O)/image-cache.
+IMAGE_INPUTS = $(wildcard image/*) $(filter-out %.c %.h,$(wildcard boot/*))
+image: $(O)/raquet.img
+$(O)/raquet.img: $(PROGS) $(IMAGE_INPUTS)
+	$(Q)rm -rf $(O)/image-root
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(O))/image-root >/dev/null
+	$(Q)image/build.sh $@ $(O)/image-root $(O)/image-cache
 
 # --- tests ----------------------------------------------------------------
 test: all
