@@ -72,6 +72,15 @@ static void entry_name(char out[QUARANTINE_ID_LEN + 6], const char *id, const ch
 	snprintf(out, QUARANTINE_ID_LEN + 6, "%s%s", id, suffix);
 }
 
+/* Removes <id><suffix> from the quarantine directory (unlinkat's result). */
+static int entry_unlink(int qfd, const char *id, const char *suffix)
+{
+	char n[QUARANTINE_ID_LEN + 6];
+
+	entry_name(n, id, suffix);
+	return unlinkat(qfd, n, 0);
+}
+
 /* Says why the quarantine directory refused a write, in the words a
  * technician needs: full, read-only, or the system's own reason. */
 static int qdir_fail(rq_error *err, const char *qdir, int e, const char *what)
@@ -402,6 +411,15 @@ static char *store_path(const char *path, const char *name, const char *disp, rq
 	return abs;
 }
 
+/* Whether dirfd/name is still the file that was scanned (st). */
+static bool still_same_file(int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	return fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == st->st_dev &&
+	       now.st_ino == st->st_ino;
+}
+
 static bool same_content_state(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
@@ -412,12 +430,8 @@ static bool same_content_state(const struct stat *a, const struct stat *b)
 /* Removes what a failed store left in the quarantine directory. */
 static void store_cleanup(int qfd, const char *id)
 {
-	char n[QUARANTINE_ID_LEN + 6];
-
-	entry_name(n, id, ".meta");
-	unlinkat(qfd, n, 0);
-	entry_name(n, id, ".data");
-	unlinkat(qfd, n, 0);
+	entry_unlink(qfd, id, ".meta");
+	entry_unlink(qfd, id, ".data");
 	fsync_dir(qfd);
 }
 
@@ -498,7 +512,7 @@ int quarantine_store(const char *qdir, int fd, int dirfd, const char *name, cons
 		     rq_error *err)
 {
 	unsigned char rnd[QUARANTINE_ID_LEN / 2], *key = NULL;
-	struct stat st, now;
+	struct stat st;
 	char *abs = NULL, *disp = NULL;
 	int qfd = -1, rc = -1;
 
@@ -521,8 +535,7 @@ int quarantine_store(const char *qdir, int fd, int dirfd, const char *name, cons
 		goto out;
 	/* Cheap early check; the one that counts is made again just before the
 	 * unlink. */
-	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_dev != st.st_dev ||
-	    now.st_ino != st.st_ino) {
+	if (!still_same_file(dirfd, name, &st)) {
 		rq_fail(err, "%s was replaced since it was scanned; file left in place", disp);
 		goto out;
 	}
@@ -535,8 +548,7 @@ int quarantine_store(const char *qdir, int fd, int dirfd, const char *name, cons
 		goto out;
 	/* Between this check and the unlink a foreign process could still swap
 	 * the name; no system call closes that window. */
-	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_dev != st.st_dev ||
-	    now.st_ino != st.st_ino) {
+	if (!still_same_file(dirfd, name, &st)) {
 		rq_fail(err, "%s was replaced since it was scanned; file left in place", disp);
 		store_cleanup(qfd, id);
 		goto out;
@@ -1099,7 +1111,7 @@ fail:
 
 int quarantine_restore(const char *qdir, const char *id, rq_error *err)
 {
-	char name[QUARANTINE_ID_LEN + 6], *disp = NULL;
+	char *disp = NULL;
 	unsigned char *key = NULL;
 	rq_error lerr;
 	struct qmeta m;
@@ -1144,14 +1156,12 @@ int quarantine_restore(const char *qdir, const char *id, rq_error *err)
 	/* The file is back and synced; only now does the entry go. The .meta
 	 * first, so a crash in between leaves an orphan .data that the listing
 	 * names, not a listed entry that cannot be restored. */
-	entry_name(name, id, ".meta");
-	if (unlinkat(qfd, name, 0) != 0) {
+	if (entry_unlink(qfd, id, ".meta") != 0) {
 		rq_fail_errno(err, errno, "restored %s, but cannot remove quarantine entry %s",
 			      disp, id);
 		goto out;
 	}
-	entry_name(name, id, ".data");
-	if (unlinkat(qfd, name, 0) != 0) {
+	if (entry_unlink(qfd, id, ".data") != 0) {
 		rq_fail_errno(err, errno, "restored %s, but cannot remove the data of entry %s",
 			      disp, id);
 		goto out;
