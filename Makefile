@@ -160,6 +160,11 @@ check: deps
 
 -include tests/fuzz/Makefile.inc
 
+# The image booted in QEMU (TCG), twice; deps may install QEMU and OVMF.
+check-vm: deps
+	$(Q)$(MAKE) --no-print-directory all image
+	$(Q)RAQUET_BUILD=$(abspath $(O)) prove --timer tests/vm/run.sh
+
 # deps may install the libraries pkg-config describes, so build in a new make.
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
