@@ -29,4 +29,5 @@ DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
   libtest-harness-perl p7zip-full zip jq time \
   dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux fdisk mtools dislocker \
   libncurses-dev gettext tmux \
-  libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils
+  libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils \
+  mmdebstrap squashfs-tools mtools ovmf qemu-system-x86 shim-signed grub-efi-amd64-signed grub-pc-bin
