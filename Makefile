@@ -157,6 +157,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory check-san
 	$(Q)if [ -f tests/fuzz/Makefile.inc ]; then $(MAKE) --no-print-directory check-fuzz; fi
+	$(Q)$(MAKE) --no-print-directory check-vm
 
 -include tests/fuzz/Makefile.inc
 
