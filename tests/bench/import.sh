@@ -37,8 +37,10 @@ run() { # run LABEL TARGET: times one import, prints a table row
 		printf "| import, %s | %d records | %.2f s (CPU %.2f s) | %.0f records/s (%.0f per CPU s) | %s (target %d/s) |\n",
 		       l, n, $1, $2 + $3, r, c, (r >= t ? "ok" : "FAIL"), t }' "$W/time"
 }
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
 echo "| what | input | wall time | throughput | target |"
 echo "|---|---|---:|---:|---|"
 run "new records" 3000
 run "same records again (duplicates)" 20000
 grep -q "0 imported, $N already imported, 0 rejected" "$W/out" || { echo "bench: the second import was not all duplicates" >&2; exit 2; }
+echo "(1-minute load average before the runs: $LOAD on $(nproc) CPUs; wall times only mean something when it is low)"

@@ -161,3 +161,13 @@ if [ -x "$HERE/records.sh" ]; then
 	RAQUET_BUILD=$RAQUET_BUILD RAQUET_BENCH_DIR=$BENCH "$HERE/records.sh"
 fi
 # --- end of HOOK (issue 3) -------------------------------------------------
+
+# --- HOOK (issue 4: raquet-sync import) -------------------------------------
+# Import throughput (tests/bench/import.sh, docs/performance.md "Import"):
+# 10,000 generated records into a fresh IOC, then again as duplicates. It
+# wipes its work directory, so it gets its own below $BENCH.
+if [ -x "$HERE/import.sh" ] && [ -x "$RAQUET_BUILD/bin/raquet-sync" ]; then
+	echo
+	RAQUET_BUILD=$RAQUET_BUILD RAQUET_BENCH_DIR=$BENCH/import "$HERE/import.sh"
+fi
+# --- end of HOOK (issue 4) -------------------------------------------------
