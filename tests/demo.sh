@@ -97,5 +97,14 @@ raquet-report --unit 000.01.20.H57 -o "$D/out/phu-luc-phu-vang.docx"
 jq -r '.rows[] | [.stt, .label, .value, (.note // "")] | @tsv' "$D/out/phu-luc.json" 2>/dev/null |
 	sed 's/\t/ | /g' ||
 	cat "$D/out/phu-luc.csv"
+# A picture of the appendix's first page, to look at (LibreOffice renders
+# the DOCX as Word would print it).
+if soffice --headless --convert-to pdf --outdir "$D/out" "$D/out/phu-luc.docx" >/dev/null 2>&1 &&
+	pdftoppm -r 80 -png -f 1 -l 1 -singlefile "$D/out/phu-luc.pdf" "$D/out/phu-luc-trang-1"; then
+	:
+else
+	echo "demo: could not render the first page (LibreOffice, poppler-utils)" >&2
+	exit 1
+fi
 say "Files"
 ls -1 "$D/out"/* | sed 's/^/  /'
