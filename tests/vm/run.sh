@@ -9,7 +9,7 @@
 # opens the record with the IOC key and checks what the PC disk still holds.
 #
 # RAQUET_VM=uefi|bios runs one boot only; RAQUET_VM_TIMEOUT (s, default 900)
-# bounds each boot; RAQUET_VM_DB=DIR puts DIR's databases on the stick instead
+# bounds each boot; RAQUET_VM_SMP sets -smp (2); RAQUET_VM_DB=DIR puts DIR's databases on the stick instead
 # of the test signatures and RAQUET_VM_MEM sets -m (tests/vm/memory.sh).
 # Serial logs are kept in $RAQUET_BUILD/vm/ (RAQUET_VM_LOGS).
 . "$(dirname "$0")/../lib.sh"
@@ -97,7 +97,7 @@ boot() {
 	mcopy -s -D o -i "$stick@@$_off" "$S"/* ::/RAQUET/ || return 1
 	rm -f "$serial"
 	_t0=$(date +%s)
-	qemu-system-x86_64 -accel tcg -smp 2 -m "${RAQUET_VM_MEM:-1024}" -display none -no-reboot \
+	qemu-system-x86_64 -accel tcg -smp "${RAQUET_VM_SMP:-2}" -m "${RAQUET_VM_MEM:-1024}" -display none -no-reboot \
 		-monitor none -nic none -serial "file:$serial" "$@" \
 		-device qemu-xhci -drive if=none,id=stick,file="$stick",format=raw \
 		-device usb-storage,drive=stick,bootindex=0,removable=on \
