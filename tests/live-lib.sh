@@ -7,7 +7,7 @@ GPT_LINUX=0FC63DAF-8483-4772-8E79-3D47C4C47DE4
 
 # make_hives DIR: SYSTEM and SOFTWARE from the hivex project's empty hive.
 make_hives() {
-	cp /work/shared/fixtures/hive-minimal "$1/SYSTEM" && cp /work/shared/fixtures/hive-minimal "$1/SOFTWARE" &&
+	cp "$TOP/tests/fixtures/hive-minimal" "$1/SYSTEM" && cp "$TOP/tests/fixtures/hive-minimal" "$1/SOFTWARE" &&
 	printf '%s\n' 'Windows Registry Editor Version 5.00' '' '[\Select]' '"Current"=dword:00000001' '' \
 		'[\ControlSet001]' '' '[\ControlSet001\Control]' '' '[\ControlSet001\Control\ComputerName]' '' \
 		'[\ControlSet001\Control\ComputerName\ComputerName]' '"ComputerName"="KETOAN-PC01"' > "$T/system.reg" &&

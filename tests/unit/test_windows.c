@@ -490,12 +490,11 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return remove(path);
 }
 
-/* The empty hive comes from the shared fixtures next to the checkout
- * (../shared/fixtures), or from RAQUET_HIVE_MINIMAL. */
+/* The empty hive is committed in tests/fixtures (the suite runs from the top
+ * of the tree), or named by RAQUET_HIVE_MINIMAL. */
 static const char *find_hive_minimal(void)
 {
-	static const char *const places[] = {"../shared/fixtures/hive-minimal",
-	                                     "tests/fixtures/hive-minimal"};
+	static const char *const places[] = {"tests/fixtures/hive-minimal"};
 	const char *env = getenv("RAQUET_HIVE_MINIMAL");
 
 	if (env != NULL && *env != '\0')
