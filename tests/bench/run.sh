@@ -171,3 +171,12 @@ if [ -x "$HERE/import.sh" ] && [ -x "$RAQUET_BUILD/bin/raquet-sync" ]; then
 	RAQUET_BUILD=$RAQUET_BUILD RAQUET_BENCH_DIR=$BENCH/import "$HERE/import.sh"
 fi
 # --- end of HOOK (issue 4) -------------------------------------------------
+
+# --- HOOK (issue 5: raquet-report) -----------------------------------------
+# Report time per format (tests/bench/report.sh, docs/performance.md
+# "Report"): a generated ioc.db with 200 units and 100,000 devices.
+if [ -x "$HERE/report.sh" ] && [ -x "$RAQUET_BUILD/bin/raquet-report" ]; then
+	echo
+	RAQUET_BUILD=$RAQUET_BUILD RAQUET_BENCH_DIR=$BENCH/report "$HERE/report.sh"
+fi
+# --- end of HOOK (issue 5) -------------------------------------------------
