@@ -12,7 +12,9 @@
 #include "report.h"
 
 /* ---- SQL (bound: :from, :to, :unit; :top for signatures) ---- */
-#define IN_SCOPE(col) "(:unit IS NULL OR " col " IN (SELECT code FROM rq_tree WHERE root = :unit))"
+/* rq_tree holds every unit under the root '' too (totals.c), so one indexable
+ * IN covers both a unit's subtree and the whole province. */
+#define IN_SCOPE(col) "(" col " IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, '')))"
 
 static const char units_sql[] =
 	"SELECT u.code, u.name, u.parent, u.informed,"
