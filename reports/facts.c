@@ -51,10 +51,12 @@ static const char reasons_sql[] =
 static const char days_sql[] = "SELECT scan_date, count(*) FROM rq_period WHERE " IN_SCOPE("unit")
 			       " GROUP BY scan_date ORDER BY scan_date";
 
-/* The computer name is where the scanner puts Windows' identity. */
+/* The computer name is where the scanner puts Windows' identity: live mode
+ * writes device.windows as an array (one entry per installation found). */
 static const char devices_sql[] =
 	"SELECT d.key, d.weak, l.unit, s.started, l.status,"
 	" CASE WHEN json_valid(s.document) THEN coalesce("
+	"   json_extract(s.document, '$.device.windows[0].computer_name'),"
 	"   json_extract(s.document, '$.device.windows.computer_name'),"
 	"   json_extract(s.document, '$.windows.computer_name')) END,"
 	" (SELECT count(*) FROM rq_found f WHERE f.device = l.device)"
