@@ -6,6 +6,7 @@
 #include <curses.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,8 +230,18 @@ void ui_end(void)
 static int read_key(wint_t *k)
 {
 	int rc = get_wch(k);
+	struct pollfd in = {.fd = STDIN_FILENO, .events = POLLIN};
+
 	if (rc == KEY_CODE_YES && *k == KEY_RESIZE)
 		return ERR;
+	/* ERR is also what a vanished terminal gives, at once and forever: a
+	 * launcher left like that would spin. A running scan is its own
+	 * process and still seals its record; the screen has no one to show. */
+	if (rc == ERR && poll(&in, 1, 0) == 1 && (in.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+		ui_end();
+		fprintf(stderr, "raquet-launcher: the terminal went away\n");
+		exit(2);
+	}
 	return rc;
 }
 
