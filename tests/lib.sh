@@ -128,3 +128,12 @@ sync_query() {
 		${3:+".param set :from \"'$3'\""} ${4:+".param set :to \"'$4'\""} ${5:+".param set :unit \"'$5'\""} \
 		".read $T/.query.sql"
 }
+# scan_pc STICK UNIT SERIAL TREE [options]: one PC (identity from SERIAL)
+# scanned onto a stick; succeeds when raquet-scan exits 0 or 1.
+scan_pc() {
+	_s=$1 _u=$2 _sn=$3 _tree=$4; shift 4
+	fake_pc "$T/sys-$_sn" "$_sn"
+	raquet-scan --no-progress --no-summary --stick "$_s" --unit "$_u" \
+		--identity-root "$T/sys-$_sn" "$@" "$_tree" >/dev/null 2>&1
+	[ $? -le 1 ]
+}

@@ -6,13 +6,7 @@
 
 I=$T/ioc
 A=000.00.12.H57 B=000.01.20.H57 C=000.01.21.H57
-scan() { # scan STICK UNIT SERIAL TREE [options]
-	_s=$1 _u=$2 _sn=$3 _tree=$4; shift 4
-	fake_pc "$T/sys-$_sn" "$_sn"
-	raquet-scan --no-progress --no-summary --stick "$_s" --unit "$_u" \
-		--identity-root "$T/sys-$_sn" "$@" "$_tree" >/dev/null 2>&1
-	[ $? -le 1 ]
-}
+scan() { scan_pc "$@"; } # tests/lib.sh
 ok "init and three units" sync_ioc "$I"
 ok "stick 1 for $A" sync_stick "$I" "$T/usb1" $A
 ok "stick 2 for $B (and, through the roster, $C)" sync_stick "$I" "$T/usb2" $B
