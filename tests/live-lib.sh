@@ -122,5 +122,7 @@ attach() {
 	[ -b "${L}p1" ]
 }
 
-# No raquet mount may outlive a run.
-no_raquet_mounts() { ! grep -q ' /run/raquet/' /proc/self/mountinfo; }
+# No raquet mount of this test's disk ($L) may outlive a run. Only this
+# disk: prove -j2 runs other live tests at the same time, with their own
+# mounts under /run/raquet.
+no_raquet_mounts() { ! grep -q " /run/raquet/[a-z]*/${L#/dev/}p[0-9]* " /proc/self/mountinfo; }
