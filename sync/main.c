@@ -475,6 +475,7 @@ static int cmd_schema(int argc, char **argv)
 	if (argc != 1)
 		usage("schema takes no arguments");
 	fputs(schema_sql, stdout);
+	fputs(schema_v2_sql, stdout);
 	return finish(0);
 }
 

@@ -37,8 +37,8 @@ static const char *const sql[] = {
 #define Q_SCAN 2
     "INSERT INTO scans(stick, seq, device, unit, technician, started, started_utc, scan_date,"
     " finished, duration, mode_scan, mode_action, engine, signatures, db_version, files, bytes,"
-    " errors, ndetections, status, document, log) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-    " substr(?6, 1, 10), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+    " errors, ndetections, status, document, log, computer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " substr(?6, 1, 10), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
 #define Q_VOLUME 3
     "INSERT INTO volumes(scan, idx, path, device, filesystem, label, size, state, files, bytes,"
     " errors, skipped, excluded, changed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
@@ -255,9 +255,31 @@ static int check_unit(struct merge *m, const char *stick, const char *unit, rq_e
 
 /* ---- results ------------------------------------------------------------ */
 
+static const char *opt_str(json_object *o, const char *key)
+{
+	const char *s = NULL;
+	return o && get_str(o, key, true, &s) == 0 ? s : NULL;
+}
+
+/* The computer name the scan found (scans.computer): the first Windows
+ * installation's, where live mode puts it (device.windows, an array), or
+ * NULL. sync/schema-v2.sql takes it from older rows the same way. */
+static const char *computer_name(json_object *doc)
+{
+	json_object *dev = NULL, *w = NULL;
+
+	if (json_object_object_get_ex(doc, "device", &dev) && dev &&
+	    json_object_object_get_ex(dev, "windows", &w) && json_object_is_type(w, json_type_array))
+		w = json_object_array_get_idx(w, 0);
+	else if (!w)
+		json_object_object_get_ex(doc, "windows", &w);
+	return json_object_is_type(w, json_type_object) ? opt_str(w, "computer_name") : NULL;
+}
+
 struct result {
 	const char *unit, *technician, *started, *finished, *status;
 	const char *mode_scan, *mode_action, *engine;
+	const char *computer; /* or NULL */
 	char started_utc[20], finished_utc[20];
 	int64_t signatures, db_version, files, bytes, errors, ndet;
 	bool db_version_null;
@@ -323,6 +345,7 @@ static int check_top(json_object *doc, struct result *r, rq_error *err)
 		return bad(err, D, "status", "clean, cleaned, infected-not-cleaned or incomplete");
 	if (r->ndet != (int64_t)json_object_array_length(r->detections))
 		return bad(err, D, "totals.detections", "the number of detections");
+	r->computer = computer_name(doc);
 	if (r->device) {
 		const char *id;
 		if (get_str(r->device, "id", false, &id) != 0 || !is_sha256(id) ||
@@ -373,12 +396,6 @@ static int check_detection(json_object *d, size_t i, rq_error *err)
 		return bad(err, "result.json", f,
 			   "{path, path_escaped, signature, sha256, size, outcome, detail}");
 	return 0;
-}
-
-static const char *opt_str(json_object *o, const char *key)
-{
-	const char *s = NULL;
-	return o && get_str(o, key, true, &s) == 0 ? s : NULL;
 }
 
 static int insert_device(struct merge *m, const char *stick, const record_header *h,
@@ -499,7 +516,8 @@ static int insert_scan(struct merge *m, const char *stick, const record_header *
 	    sqlite3_bind_text(st, 19, r->status, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 20, json, (int)len, SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 21, log ? log : "", log ? (int)loglen : 0, SQLITE_TRANSIENT) !=
-		SQLITE_OK)
+		SQLITE_OK ||
+	    sqlite3_bind_text(st, 22, r->computer, -1, SQLITE_TRANSIENT) != SQLITE_OK)
 		return db_fail(m->db, err, "database"), MERGE_FAIL;
 	if (db_done(m->db, st, err) != 0)
 		return MERGE_FAIL;

@@ -1,8 +1,9 @@
 /* schema: the embedded schema and the migrations (see schema.h).
  *
- * The SQL block below is sync/schema.sql, generated with
- *   sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' sync/schema.sql
- * t4000 checks that `raquet-sync schema` prints that file exactly. */
+ * The SQL blocks below are sync/schema.sql and sync/schema-v2.sql, each
+ * generated with
+ *   sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' FILE
+ * t4000 checks that `raquet-sync schema` prints those files exactly. */
 #include <stdio.h>
 
 #include "db.h"
@@ -225,9 +226,35 @@ const char schema_sql[] =
     ;
 /* ---- end of SQL ---- */
 
+/* ---- SQL: sync/schema-v2.sql (version 1 to 2) ---- */
+const char schema_v2_sql[] =
+	"-- ioc.db schema, version 2: what raquet-report reads without opening the\n"
+	"-- result documents (docs/ioc-database.md). Applied after version 1\n"
+	"-- (sync/schema.sql) by every raquet-sync command that opens an older\n"
+	"-- ioc.db; sync/schema.c embeds this file byte for byte (t4000 checks it).\n"
+	"\n"
+	"-- The computer name of the scanned PC (the first Windows installation the\n"
+	"-- scan found), as import takes it from the result document; NULL when the\n"
+	"-- scan found none.\n"
+	"ALTER TABLE scans ADD COLUMN computer TEXT;\n"
+	"UPDATE scans SET computer = CASE WHEN json_valid(document) THEN coalesce(\n"
+	"	json_extract(document, '$.device.windows[0].computer_name'),\n"
+	"	json_extract(document, '$.device.windows.computer_name'),\n"
+	"	json_extract(document, '$.windows.computer_name')) END;\n"
+	"\n"
+	"-- Every column a report needs from a scan, newest scan of a device first:\n"
+	"-- raquet-report finds each device's latest scan and builds the period's\n"
+	"-- tables from this index alone, never reading the wide scans rows (their\n"
+	"-- documents and logs are most of ioc.db).\n"
+	"CREATE INDEX scans_latest ON scans(device, started_utc DESC, stick DESC, seq DESC,\n"
+	"	scan_date, unit, status, ndetections, started, computer);\n"
+    ;
+/* ---- end of SQL ---- */
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
     schema_sql,
+    schema_v2_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)

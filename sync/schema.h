@@ -7,10 +7,12 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
-/* sync/schema.sql, byte for byte (`raquet-sync schema` prints it). */
+/* sync/schema.sql (version 1) and sync/schema-v2.sql (1 to 2), byte for
+ * byte (`raquet-sync schema` prints both, in that order). */
 extern const char schema_sql[];
+extern const char schema_v2_sql[];
 
 /* Brings db to SCHEMA_VERSION in one transaction per step; refuses a
  * database newer than this program. A new, empty database gets the schema. */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/bench/report.sh: raquet-report over a generated province (issue 5).
-# Builds $RAQUET_BENCH_DIR/ioc/ioc.db from sync/schema.sql with SQL alone
+# Builds $RAQUET_BENCH_DIR/ioc/ioc.db from sync/schema.sql (then
+# sync/schema-v2.sql) with SQL alone
 # (sqlite3 CLI, recursive CTEs, a fixed-seed LCG: the same bytes every run):
 # 200 units (20 departments, 9 districts with 19 communes each, 9 of them not
 # reached yet), 100,000 devices (2% with a weak id), ~112,000 scans (some
@@ -355,10 +356,13 @@ DROP INDEX gen_imports_day;
 UPDATE sticks SET last_import = (SELECT max(finished) FROM imports WHERE imports.stick = sticks.id);
 COMMIT;
 SQL
+	# then version 2, as raquet-sync brings a version-1 ioc.db up to date
+	cat "$TOP/sync/schema-v2.sql"
+	echo "PRAGMA user_version = 2; UPDATE meta SET value = '2' WHERE key = 'schema_version';"
 }
 
 # Reuse the database while this script (its generator) is unchanged.
-stamp=$( (cat "$0" "$TOP/sync/schema.sql") | cksum | cut -d' ' -f1)
+stamp=$( (cat "$0" "$TOP/sync/schema.sql" "$TOP/sync/schema-v2.sql") | cksum | cut -d' ' -f1)
 if [ ! -f "$IOC/ioc.db" ] || [ "$(cat "$IOC/stamp" 2>/dev/null)" != "$stamp" ]; then
 	rm -f "$IOC/ioc.db" "$IOC/stamp"
 	t0=$(date +%s.%N)

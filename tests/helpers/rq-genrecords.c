@@ -1,7 +1,8 @@
 /* rq-genrecords: writes N valid, sealed result records into a provisioned
  * stick, as raquet-scan would after N scans, for import benchmarks and
  * crash tests. Record i (from 0) is on device i % DEVICES; every third
- * one found and quarantined one file (signature Gen.Test.<i % 5>).
+ * one found and quarantined one file (signature Gen.Test.<i % 5>); device
+ * d's Windows computer name is GEN-PC-<d>.
  *
  *   rq-genrecords STICK N [DEVICES [UNIT [FIRSTSEQ]]]
  *
@@ -40,6 +41,12 @@ static json_object *device(long dev)
 	json_object_object_add(dmi, "sys_vendor", json_object_new_string("Generated"));
 	json_object_object_add(dmi, "product_name", json_object_new_string("PC"));
 	json_object_object_add(d, "dmi", dmi);
+	/* Where live mode puts Windows' identity (import keeps the name). */
+	json_object *win = json_object_new_array(), *w = json_object_new_object();
+	snprintf(buf, sizeof(buf), "GEN-PC-%ld", dev);
+	json_object_object_add(w, "computer_name", json_object_new_string(buf));
+	json_object_array_add(win, w);
+	json_object_object_add(d, "windows", win);
 	return d;
 }
 

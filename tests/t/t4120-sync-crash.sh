@@ -15,6 +15,8 @@ exit_is "a full import (the reference)" 0 raquet-sync --ioc "$I" import "$T/usb"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 after=$(ioc_data_sum "$I")
 ok "  ... changed the data" test "$before" != "$after"
+is "  ... each scan's computer name kept (scans.computer)" \
+	"$(sqlite3 "$I/ioc.db" "SELECT count(*), count(DISTINCT computer), min(computer LIKE 'GEN-PC-%') FROM scans" | tr '|' ' ')" "600 150 1"
 echo "# a full import takes $ms ms"
 
 # Kill points spread over the whole import, from its first millisecond on.
