@@ -16,27 +16,25 @@
  * IN covers both a unit's subtree and the whole province. */
 #define IN_SCOPE(col) "(" col " IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, '')))"
 
+/* One pass per table, grouped by unit: each unit's own counts. */
 static const char units_sql[] =
-	"SELECT u.code, u.name, u.parent, u.informed,"
-	" (SELECT count(*) FROM rq_period p WHERE p.unit = u.code),"
-	" (SELECT count(*) FROM rq_latest l WHERE l.unit = u.code),"
-	" (SELECT count(*) FROM rq_latest l JOIN rq_infected USING (device) WHERE l.unit = u.code),"
-	" (SELECT count(*) FROM rq_latest l JOIN rq_infected USING (device)"
-	"    WHERE l.unit = u.code AND l.status IN ('clean', 'cleaned')),"
-	" (SELECT count(*) FROM rq_latest l JOIN rq_infected USING (device)"
-	"    WHERE l.unit = u.code AND l.status NOT IN ('clean', 'cleaned')),"
-	" (SELECT count(*) FROM rq_found f JOIN rq_latest l USING (device) WHERE l.unit = u.code),"
-	" (SELECT coalesce(sum(f.handled), 0) FROM rq_found f JOIN rq_latest l USING (device)"
-	"    WHERE l.unit = u.code),"
-	" (SELECT count(*) FROM rq_latest l WHERE l.unit = u.code AND l.weak = 1)"
-	" FROM units u WHERE " IN_SCOPE("u.code") " ORDER BY u.code";
+	"SELECT u.code, u.name, u.parent, u.informed, coalesce(p.scans, 0), coalesce(l.devices, 0),"
+	" coalesce(l.infected, 0), coalesce(l.cleaned, 0), coalesce(l.not_cleaned, 0),"
+	" coalesce(f.found, 0), coalesce(f.handled, 0), coalesce(l.weak, 0)"
+	" FROM units u"
+	" LEFT JOIN (SELECT unit, count(*) AS scans FROM rq_period GROUP BY unit) p ON p.unit = u.code"
+	" LEFT JOIN (SELECT unit, count(*) AS devices, sum(infected) AS infected,"
+	"   sum(infected AND status IN ('clean', 'cleaned')) AS cleaned,"
+	"   sum(infected AND status NOT IN ('clean', 'cleaned')) AS not_cleaned, sum(weak) AS weak"
+	"   FROM rq_latest GROUP BY unit) l ON l.unit = u.code"
+	" LEFT JOIN (SELECT unit, count(*) AS found, sum(handled) AS handled FROM rq_found"
+	"   GROUP BY unit) f ON f.unit = u.code"
+	" WHERE " IN_SCOPE("u.code") " ORDER BY u.code";
 
 static const char sigs_sql[] =
-	"SELECT x.signature, count(DISTINCT p.device) AS devices,"
-	" count(DISTINCT p.device || char(0) || x.path) AS files"
-	" FROM rq_period p JOIN detections x ON x.scan = p.scan JOIN rq_latest l ON l.device = p.device"
-	" WHERE " IN_SCOPE("l.unit") " GROUP BY x.signature"
-	" ORDER BY devices DESC, files DESC, x.signature LIMIT :top";
+	"SELECT signature, count(DISTINCT device) AS devices, count(*) AS files"
+	" FROM rq_detected WHERE " IN_SCOPE("unit") " GROUP BY signature"
+	" ORDER BY devices DESC, files DESC, signature LIMIT :top";
 
 static const char reasons_sql[] =
 	"SELECT reason, count(*) FROM (SELECT CASE"
@@ -44,24 +42,20 @@ static const char reasons_sql[] =
 	"  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.outcome = 'failed')"
 	"    THEN 'action-failed'"
 	"  ELSE 'report-only' END AS reason"
-	" FROM rq_latest l JOIN rq_infected USING (device)"
-	" WHERE l.status NOT IN ('clean', 'cleaned') AND " IN_SCOPE("l.unit") ")"
+	" FROM rq_latest l"
+	" WHERE l.infected = 1 AND l.status NOT IN ('clean', 'cleaned') AND " IN_SCOPE("l.unit") ")"
 	" GROUP BY reason ORDER BY count(*) DESC, reason";
 
 static const char days_sql[] = "SELECT scan_date, count(*) FROM rq_period WHERE " IN_SCOPE("unit")
 			       " GROUP BY scan_date ORDER BY scan_date";
 
-/* The computer name is where the scanner puts Windows' identity: live mode
- * writes device.windows as an array (one entry per installation found). */
+/* The computer name is scans.computer (import takes it from the result
+ * document); only infected devices have files in rq_found. */
 static const char devices_sql[] =
-	"SELECT d.key, d.weak, l.unit, s.started, l.status,"
-	" CASE WHEN json_valid(s.document) THEN coalesce("
-	"   json_extract(s.document, '$.device.windows[0].computer_name'),"
-	"   json_extract(s.document, '$.device.windows.computer_name'),"
-	"   json_extract(s.document, '$.windows.computer_name')) END,"
-	" (SELECT count(*) FROM rq_found f WHERE f.device = l.device)"
-	" FROM rq_latest l JOIN devices d ON d.id = l.device JOIN scans s ON s.id = l.scan"
-	" WHERE " IN_SCOPE("l.unit") " ORDER BY l.unit, d.key";
+	"SELECT key, weak, unit, started, status, coalesce(computer, ''),"
+	" CASE WHEN infected THEN (SELECT count(*) FROM rq_found f WHERE f.device = l.device)"
+	"  ELSE 0 END"
+	" FROM rq_latest l WHERE " IN_SCOPE("unit") " ORDER BY unit, key";
 
 /* Runs sql with the scope bound, calling row() for each row. */
 static int each_row(sqlite3 *db, report *r, const char *sql, const char *what, int top,
@@ -95,15 +89,21 @@ fail:
 	return -1;
 }
 
-/* Grows *arr (of *n elements of size sz) by one zeroed element. */
+/* Grows *arr (of *n elements of size sz) by one zeroed element. The
+ * capacity is the next power of two at or above *n, so 100,000 devices
+ * take 17 reallocations, not 100,000. */
 static void *push(void *arrp, size_t *n, size_t sz)
 {
 	void **arr = arrp;
-	char *p = realloc(*arr, (*n + 1) * sz);
 
-	if (p == NULL)
-		return NULL;
-	*arr = p;
+	if ((*n & (*n - 1)) == 0) { /* *n is 0 or a power of two: full */
+		size_t cap = *n ? 2 * *n : 1;
+		char *p = realloc(*arr, cap * sz);
+		if (p == NULL)
+			return NULL;
+		*arr = p;
+	}
+	char *p = *arr;
 	memset(p + *n * sz, 0, sz);
 	return p + (*n)++ * sz;
 }
@@ -246,13 +246,13 @@ static void sum_counts(report *r)
 	}
 }
 
-int facts_collect(sqlite3 *db, report *r, int top, rq_error *err)
+int facts_collect(sqlite3 *db, report *r, int top, bool devices, rq_error *err)
 {
 	if (each_row(db, r, units_sql, "units", top, unit_row, NULL, err) != 0 ||
 	    each_row(db, r, sigs_sql, "top signatures", top, sig_row, NULL, err) != 0 ||
 	    each_row(db, r, reasons_sql, "reasons", top, reason_row, NULL, err) != 0 ||
 	    each_row(db, r, days_sql, "scans per day", top, day_row, NULL, err) != 0 ||
-	    each_row(db, r, devices_sql, "devices", top, device_row, NULL, err) != 0)
+	    (devices && each_row(db, r, devices_sql, "devices", top, device_row, NULL, err) != 0))
 		return -1;
 	if (tree_order(r) != 0)
 		return rq_fail(err, "out of memory");

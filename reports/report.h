@@ -26,6 +26,8 @@ void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* s as XML/HTML text or attribute value: & < > " ' escaped; invalid UTF-8
  * and control characters (other than tab and newline) become U+FFFD. */
 void sb_xml(sbuf *b, const char *s);
+/* An integer in plain digits (for machines): 1234567. */
+void sb_int(sbuf *b, long long n);
 /* An integer with Vietnamese digit grouping: 1.234.567. */
 void sb_num(sbuf *b, long long n);
 /* A share as a Vietnamese percentage with one decimal: "12,5%". */
@@ -76,7 +78,8 @@ typedef struct rep_unit {
 	bool informed;
 	int depth;       /* 0 for the top of the report's scope */
 	rep_counts own;  /* devices whose latest scan is with this very unit */
-	rep_cell *cells; /* the template's rows for the unit and the units below it */
+	rep_cell *cells; /* the template's rows for the unit and the units below it
+			  * (NULL unless report_opts.unit_rows asked for them) */
 } rep_unit;
 
 typedef struct rep_sig {
@@ -123,7 +126,7 @@ typedef struct report {
 	size_t nreasons;
 	rep_day *days;
 	size_t ndays;
-	rep_device *devices;
+	rep_device *devices; /* only when report_opts.devices asked for them */
 	size_t ndevices;
 
 	bool empty;       /* no scan in the period and scope */
@@ -138,6 +141,8 @@ typedef struct report_opts {
 	const char *place;  /* NULL: meta 'place', else the default */
 	const char *issuer; /* NULL: meta 'organization', else the default */
 	int top;            /* top signatures */
+	bool devices;       /* fill report.devices (the XLSX and JSON list them) */
+	bool unit_rows;     /* fill each unit's cells (XLSX, CSV and JSON print them) */
 } report_opts;
 
 /* Fills r from the database; the template is checked first, and an error in
@@ -160,7 +165,7 @@ int rep_bind(struct sqlite3 *db, struct sqlite3_stmt *st, const report *r, const
 char *rep_column(struct sqlite3_stmt *st, int i);
 /* facts.c: the units in scope with their own counts, the top signatures,
  * the reasons for row 6, scans per day and the devices. */
-int facts_collect(struct sqlite3 *db, report *r, int top, rq_error *err);
+int facts_collect(struct sqlite3 *db, report *r, int top, bool devices, rq_error *err);
 
 /* draft.c: the editable assessment paragraph of section 1, from the numbers. */
 char *draft_assessment(const report *r);

@@ -56,17 +56,37 @@ void sb_add(sbuf *b, const char *s)
 void sb_printf(sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	int n;
 
+	/* Usually the text fits in what is left: one vsnprintf. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = b->oom ? -1 : vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !grow(b, (size_t)n))
+	if (n < 0)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		if (!grow(b, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
+}
+
+void sb_int(sbuf *b, long long n)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+
+	do
+		digits[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (n < 0)
+		digits[--i] = '-';
+	sb_addn(b, digits + i, sizeof(digits) - i);
 }
 
 void sb_free(sbuf *b)
@@ -106,32 +126,29 @@ static size_t utf8_char(const unsigned char *s)
 	return n;
 }
 
-/* Appends s cleaned, with the five XML specials escaped when xml is set. */
+/* Appends s cleaned, with the five XML specials escaped when xml is set.
+ * Runs of characters that need nothing are copied in one piece. */
 static void add_clean(sbuf *b, const char *s, bool xml)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
 
 	while (*p) {
 		size_t n = utf8_char(p);
+		const char *put;
 
-		if (n == 0) {
-			sb_add(b, REPLACEMENT);
-			p++;
+		if (n == 0)
+			put = REPLACEMENT;
+		else if (!xml || n > 1 || !(*p == '&' || *p == '<' || *p == '>' || *p == '"' || *p == '\'')) {
+			p += n;
 			continue;
-		}
-		if (xml && n == 1 && strchr("&<>\"'", *p)) {
-			switch (*p) {
-			case '&': sb_add(b, "&amp;"); break;
-			case '<': sb_add(b, "&lt;"); break;
-			case '>': sb_add(b, "&gt;"); break;
-			case '"': sb_add(b, "&quot;"); break;
-			default: sb_add(b, "&#39;"); break;
-			}
-		} else {
-			sb_addn(b, (const char *)p, n);
-		}
-		p += n;
+		} else
+			put = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
+			    : *p == '"' ? "&quot;" : "&#39;";
+		sb_addn(b, (const char *)run, (size_t)(p - run));
+		sb_add(b, put);
+		run = ++p; /* an invalid byte or an escaped special: one byte */
 	}
+	sb_addn(b, (const char *)run, (size_t)(p - run));
 }
 
 void sb_xml(sbuf *b, const char *s)
@@ -141,7 +158,20 @@ void sb_xml(sbuf *b, const char *s)
 
 char *rep_clean_text(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	sbuf b = { 0 };
+	size_t n;
+
+	/* Nearly always clean already: one exact allocation. */
+	while (*p && (n = utf8_char(p)) != 0)
+		p += n;
+	if (*p == '\0') {
+		size_t len = (size_t)(p - (const unsigned char *)(s ? s : ""));
+		char *copy = malloc(len + 1);
+		if (copy)
+			memcpy(copy, s ? s : "", len + 1);
+		return copy;
+	}
 
 	sb_add(&b, "");
 	add_clean(&b, s, false);

@@ -17,7 +17,12 @@
 
 /* ---- SQL: the period's temporary tables (bound: :from, :to) ----
  * The same definitions as the CTEs of sync/totals.sql; t5000 checks that the
- * numbers agree with that file's totals query. */
+ * numbers agree with that file's totals query. Every scan column comes from
+ * the index scans_latest (schema version 2), so the wide scans rows (result
+ * documents and logs, most of ioc.db) are never read. */
+#define IN_PERIOD(s) \
+	"(:from IS NULL OR " s ".scan_date >= :from) AND (:to IS NULL OR " s ".scan_date <= :to)"
+
 static const char *const setup_sql[] = {
 	"CREATE TEMP TABLE rq_tree AS SELECT root, code FROM unit_tree",
 	/* The province as the root '': templates select their scope with
@@ -27,22 +32,37 @@ static const char *const setup_sql[] = {
 	 * devices in 200 units). */
 	"INSERT INTO rq_tree SELECT '', code FROM units",
 	"CREATE INDEX temp.rq_tree_root ON rq_tree(root, code)",
-	"CREATE TEMP TABLE rq_period AS SELECT * FROM scan_facts"
-	" WHERE (:from IS NULL OR scan_date >= :from) AND (:to IS NULL OR scan_date <= :to)",
-	"CREATE INDEX temp.rq_period_device ON rq_period(device)",
+	"CREATE TEMP TABLE rq_period AS SELECT s.id AS scan, s.stick, s.seq, s.device, d.weak, s.unit,"
+	" s.scan_date, s.started_utc, s.status, s.ndetections"
+	" FROM scans s INDEXED BY scans_latest JOIN devices d ON d.id = s.device"
+	" WHERE " IN_PERIOD("s"),
 	"CREATE INDEX temp.rq_period_unit ON rq_period(unit)",
-	"CREATE TEMP TABLE rq_latest AS SELECT scan, stick, seq, device, weak, unit, scan_date,"
-	" started_utc, status, ndetections FROM (SELECT p.*, row_number() OVER (PARTITION BY device"
-	" ORDER BY started_utc DESC, stick DESC, seq DESC) AS rn FROM rq_period p) WHERE rn = 1",
-	"CREATE UNIQUE INDEX temp.rq_latest_device ON rq_latest(device)",
-	"CREATE INDEX temp.rq_latest_unit ON rq_latest(unit)",
-	"CREATE TEMP TABLE rq_infected AS SELECT DISTINCT device FROM rq_period WHERE ndetections > 0",
-	"CREATE UNIQUE INDEX temp.rq_infected_device ON rq_infected(device)",
-	"CREATE TEMP TABLE rq_found AS SELECT p.device, x.path, coalesce(x.sha256, '') AS sha256,"
+	/* A device's latest scan is the one no other scan of the period comes
+	 * after (started_utc, then stick and seq: docs/ioc-database.md). */
+	"CREATE TEMP TABLE rq_latest(device INTEGER PRIMARY KEY, scan, stick, seq, key, weak, unit,"
+	" scan_date, started_utc, started, status, ndetections, computer, infected)",
+	"INSERT INTO rq_latest SELECT s.device, s.id, s.stick, s.seq, d.key, d.weak, s.unit, s.scan_date,"
+	" s.started_utc, s.started, s.status, s.ndetections, s.computer,"
+	" EXISTS (SELECT 1 FROM scans i INDEXED BY scans_latest WHERE i.device = s.device"
+	"   AND i.ndetections > 0 AND " IN_PERIOD("i") ")"
+	" FROM scans s INDEXED BY scans_latest JOIN devices d ON d.id = s.device"
+	" WHERE " IN_PERIOD("s") " AND NOT EXISTS (SELECT 1 FROM scans t INDEXED BY scans_latest"
+	"   WHERE t.device = s.device AND (t.started_utc, t.stick, t.seq) > (s.started_utc, s.stick, s.seq)"
+	"   AND " IN_PERIOD("t") ")",
+	"CREATE INDEX temp.rq_latest_unit ON rq_latest(unit, infected, status, weak)",
+	"CREATE TEMP TABLE rq_infected(device INTEGER PRIMARY KEY)",
+	"INSERT INTO rq_infected SELECT device FROM rq_latest WHERE infected",
+	"CREATE TEMP TABLE rq_found AS SELECT p.device, l.unit, x.path, coalesce(x.sha256, '') AS sha256,"
 	" max(coalesce(a.outcome IN ('quarantined', 'deleted'), 0)) AS handled"
-	" FROM rq_period p JOIN detections x ON x.scan = p.scan"
-	" LEFT JOIN actions a ON a.detection = x.id GROUP BY p.device, x.path, coalesce(x.sha256, '')",
+	" FROM rq_period p JOIN detections x ON x.scan = p.scan JOIN rq_latest l ON l.device = p.device"
+	" LEFT JOIN actions a ON a.detection = x.id WHERE p.ndetections > 0"
+	" GROUP BY p.device, x.path, coalesce(x.sha256, '')",
+	"CREATE INDEX temp.rq_found_unit ON rq_found(unit, handled)",
 	"CREATE INDEX temp.rq_found_device ON rq_found(device)",
+	"CREATE TEMP TABLE rq_detected AS SELECT DISTINCT p.device, l.unit, x.signature, x.path"
+	" FROM rq_period p JOIN detections x ON x.scan = p.scan JOIN rq_latest l ON l.device = p.device"
+	" WHERE p.ndetections > 0",
+	"CREATE INDEX temp.rq_detected_unit ON rq_detected(unit, signature)",
 };
 
 /* ---- SQL: the report's frame (bound: :unit, or a key) ---- */
@@ -103,6 +123,40 @@ char *rep_column(sqlite3_stmt *st, int i)
 	return rep_clean_text((const char *)sqlite3_column_text(st, i));
 }
 
+/* The report reads what schema version REPORT_SCHEMA has (scans_latest,
+ * scans.computer); raquet-sync brings an older ioc.db up to it, and the
+ * report, which only reads, says so rather than doing it. */
+#define REPORT_SCHEMA 2
+
+static int check_version(sqlite3 *db, const char *path, rq_error *err)
+{
+	sqlite3_stmt *st = rep_prepare(db, "PRAGMA user_version", path, err);
+	int v;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rep_db_fail(db, err, path);
+	}
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (v == 0)
+		return rq_fail(err, "%s is not an IOC database (no schema version)", path);
+	if (v < REPORT_SCHEMA)
+		return rq_fail(err,
+			       "%s has schema version %d; raquet-report reads version %d: run any "
+			       "raquet-sync command on this IOC once (e.g. raquet-sync status) to "
+			       "upgrade it",
+			       path, v, REPORT_SCHEMA);
+	if (v > REPORT_SCHEMA)
+		return rq_fail(err,
+			       "%s has schema version %d; this raquet-report knows up to %d "
+			       "(use a newer raquet-report)",
+			       path, v, REPORT_SCHEMA);
+	return 0;
+}
+
 static int open_db(const char *path, sqlite3 **db, rq_error *err)
 {
 	struct stat sb;
@@ -120,7 +174,7 @@ static int open_db(const char *path, sqlite3 **db, rq_error *err)
 	if (sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
 	    sqlite3_exec(*db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK)
 		return rep_db_fail(*db, err, path);
-	return 0;
+	return check_version(*db, path, err);
 }
 
 /* Everything is read in one read transaction: an import committing
@@ -138,7 +192,8 @@ static int setup_period(sqlite3 *db, const report *r, const char *path, rq_error
 		if (st == NULL) {
 			char msg[sizeof(err->msg)];
 			snprintf(msg, sizeof(msg), "%s", err->msg);
-			return rq_fail(err, "%s (not an IOC database of schema version 1?)", msg);
+			return rq_fail(err, "%s (not an IOC database of schema version %d?)", msg,
+				       REPORT_SCHEMA);
 		}
 		if (rep_bind(db, st, r, NULL, err) != 0) {
 			sqlite3_finalize(st);
@@ -281,14 +336,14 @@ static int run_row(sqlite3 *db, const report *r, sqlite3_stmt *value, sqlite3_st
 
 /* Prepares every row's queries first, so a broken template fails before
  * anything is computed, naming the row. */
-static int run_template(sqlite3 *db, report *r, rq_error *err)
+static int run_template(sqlite3 *db, report *r, bool unit_rows, rq_error *err)
 {
-	size_t n = r->tpl.nrows, i, u;
+	size_t n = r->tpl.nrows, i, u, nunits = unit_rows ? r->nunits : 0;
 	sqlite3_stmt **st = calloc(2 * n, sizeof(*st));
 	int rc = -1;
 
 	r->cells = calloc(n, sizeof(*r->cells));
-	for (u = 0; u < r->nunits; u++)
+	for (u = 0; u < nunits; u++)
 		r->units[u].cells = calloc(n, sizeof(rep_cell));
 	if (st == NULL || r->cells == NULL)
 		return rq_fail(err, "out of memory");
@@ -322,7 +377,7 @@ static int run_template(sqlite3 *db, report *r, rq_error *err)
 		if (run_row(db, r, st[2 * i], st[2 * i + 1], r->unit_code, label, i + 1, &r->cells[i],
 			    err) != 0)
 			goto out;
-		for (u = 0; u < r->nunits; u++) {
+		for (u = 0; u < nunits; u++) {
 			if (r->units[u].cells == NULL) {
 				rq_fail(err, "out of memory");
 				goto out;
@@ -369,7 +424,8 @@ int report_build(report *r, const report_opts *o, rq_error *err)
 	if (open_db(o->ioc_db, &db, err) != 0)
 		goto out;
 	if (setup_period(db, r, o->ioc_db, err) != 0 || frame(db, r, o, err) != 0 ||
-	    facts_collect(db, r, o->top, err) != 0 || run_template(db, r, err) != 0)
+	    facts_collect(db, r, o->top, o->devices, err) != 0 ||
+	    run_template(db, r, o->unit_rows, err) != 0)
 		goto out;
 	r->empty = r->total.scans == 0;
 	r->assessment = draft_assessment(r);

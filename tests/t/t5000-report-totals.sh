@@ -118,7 +118,7 @@ ok "  ... says so" grep -q 'template row 1 (x) has no "value" query' "$T/last.er
 exit_is "a period without scans" 0 R --from 2027-01-01 --to 2027-01-31 -o "$T/empty.json"
 is "  ... zeros, and says so" "$(jq -c '[.empty, [.rows[2:][].value]]' "$T/empty.json")" "[true,[0,0,0,0,0,0]]"
 ok "  ... in the assessment too" jq -e '.assessment | test("chưa có máy tính nào được rà quét")' "$T/empty.json"
-mkdir -p "$T/empty-ioc" && sqlite3 "$T/empty-ioc/ioc.db" < "$TOP/sync/schema.sql"
+raquet-sync --ioc "$T/empty-ioc" init >/dev/null
 for f in json docx xlsx html csv; do
 	exit_is "an empty database: $f" 0 raquet-report --ioc "$T/empty-ioc" -o "$T/empty.$f"
 done
@@ -128,6 +128,27 @@ ok "  ... no placeholder left" sh -c "! 7z x -so '$T/empty.docx' word/document.x
 ok "no placeholder in the full DOCX either" sh -c "! grep -Eq '\\.\\.\\.\\.|……|TODO|XXX|%[sd]|\\(null\\)' '$T/document.xml'"
 
 # Bad input.
+# A database of schema version 1 (before scans.computer and scans_latest):
+# the report only reads, so it says how to upgrade instead of doing it.
+raquet-sync --ioc "$T/v1" init >/dev/null && rm -f "$T/v1/ioc.db"* &&
+	RAQUET_FIXTURE_V1=1 "$TOP/tests/fixtures/report-ioc.sh" "$T/v1" &&
+	sqlite3 "$T/v1/ioc.db" "INSERT INTO meta VALUES ('ioc_key_id', '$(key_id "$T/v1/ioc.pub")')"
+exit_is "an ioc.db of schema version 1" 2 raquet-report --ioc "$T/v1" -o "$T/v1.json"
+ok "  ... says how to upgrade it" grep -q "schema version 1; raquet-report reads version 2: run any raquet-sync command" "$T/last.err"
+ok "  ... and writes nothing" test ! -e "$T/v1.json"
+exit_is "raquet-sync upgrades it" 0 raquet-sync --ioc "$T/v1" status
+is "  ... to version 2" "$(sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version; SELECT value FROM meta WHERE key = "schema_version"' | tr '\n' ' ')" "2 2 "
+is "  ... computer names taken from the stored documents" \
+	"$(sqlite3 "$T/v1/ioc.db" "SELECT count(*) FROM scans WHERE computer IS NOT NULL AND computer <> ''")" 10
+exit_is "  ... then the report reads it" 0 raquet-report --ioc "$T/v1" --date 2026-11-10 -o "$T/v1.json"
+is "  ... and says what the fixture's says" "$(jq -c 'del(.generator)' "$T/v1.json")" \
+	"$(raquet-report --ioc "$I" --date 2026-11-10 -o "$T/v2.json" && jq -c 'del(.generator)' "$T/v2.json")"
+sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version = 3'
+exit_is "an ioc.db newer than the report" 2 raquet-report --ioc "$T/v1" -o "$T/v1.json"
+ok "  ... says so" grep -q "schema version 3; this raquet-report knows up to 2" "$T/last.err"
+mkdir -p "$T/notioc" && sqlite3 "$T/notioc/ioc.db" 'CREATE TABLE x(y)'
+exit_is "a SQLite file that is no IOC database" 2 raquet-report --ioc "$T/notioc" -o "$T/n.json"
+ok "  ... says so" grep -q "is not an IOC database" "$T/last.err"
 exit_is "an unknown unit" 2 R --unit 999.99.99.X00 -o "$T/x.json"
 is "  ... named" "$(cat "$T/last.err")" "raquet-report: unknown unit '999.99.99.X00' (not in the IOC database)"
 exit_is "--from after --to" 2 R --from 2026-11-30 --to 2026-11-01 -o "$T/x.json"
