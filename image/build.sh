@@ -119,7 +119,7 @@ layer=$(mktemp -d "${TMPDIR:-/tmp}/raquet-layer.XXXXXX")
 trap 'rm -rf "$layer" "$OUT.tmp" "$OUT.esp" "$OUT.data" "$OUT.core"' EXIT
 cp -a "$STAGING"/. "$layer"/
 install -d "$layer/usr/lib/raquet" "$layer/etc/systemd/system/multi-user.target.wants"
-install -m 755 "$TOP/boot/raquet-live" "$layer/usr/lib/raquet/"
+install -m 755 "$TOP/boot/raquet-live" "$TOP/boot/raquet-init" "$layer/usr/lib/raquet/"
 install -m 644 "$TOP/boot/raquet-live-fallback" "$layer/usr/lib/raquet/"
 for u in raquet-live.service raquet-live-serial.service; do
 	install -m 644 "$TOP/boot/$u" "$layer/etc/systemd/system/"

@@ -15,12 +15,26 @@ set -eu
 R=$2
 
 if [ "$1" = essential ]; then
-	mkdir -p "$R/etc/initramfs-tools/conf.d" "$R/usr/share/initramfs-tools/modules.d"
+	mkdir -p "$R/etc/initramfs-tools/conf.d" "$R/etc/initramfs-tools/hooks"
 	printf 'MODULES=list\nCOMPRESS=zstd\n' > "$R/etc/initramfs-tools/conf.d/raquet"
-	printf '%s\n' xhci_pci xhci_hcd ehci_pci ehci_hcd ohci_pci ohci_hcd uhci_hcd \
-		usb_storage uas sd_mod ahci nvme sdhci_pci mmc_block \
-		usbhid hid_generic vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859_1 \
-		squashfs overlay loop > "$R/usr/share/initramfs-tools/modules.d/raquet"
+	# Copied, not force-loaded (modules.d would modprobe each one, seconds
+	# under TCG): udev loads what the hardware needs, live-boot the rest.
+	# live-boot's and the kms hooks add every network and GPU driver (for
+	# network boot and early graphics) and btrfs/ext4 (persistence): none is
+	# used to find a FAT stick, and they tripled the initrd.
+	cat > "$R/etc/initramfs-tools/hooks/raquet" <<'HOOK'
+#!/bin/sh
+[ "$1" = prereqs ] && exit 0
+. /usr/share/initramfs-tools/hook-functions
+manual_add_modules xhci_pci xhci_hcd ehci_pci ehci_hcd ohci_pci ohci_hcd uhci_hcd \
+	usb_storage uas sd_mod ahci nvme sdhci_pci mmc_block \
+	usbhid hid_generic vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859_1 \
+	squashfs overlay loop
+k=${DESTDIR:?}/lib/modules/${version:?}/kernel
+rm -rf "$k/drivers/net" "$k/drivers/gpu" "$k/drivers/infiniband" "$k/fs/btrfs" \
+	"$k/fs/ext4" "$k/fs/jbd2" "$k/fs/hfs" "$k/fs/hfsplus" "$k/fs/jffs2"
+HOOK
+	chmod 755 "$R/etc/initramfs-tools/hooks/raquet"
 	exit 0
 fi
 
@@ -45,6 +59,11 @@ XKBVARIANT=""
 XKBOPTIONS=""
 BACKSPACE="guess"
 KB
+# The console's font and keymap computed now (setupcon runs ckbcomp, a Perl
+# script: 25 s at boot under TCG); console-setup uses this cache while it is
+# newer than the two files above.
+chroot "$R" setupcon --save-only --force ||
+	echo "rootfs-hook.sh: setupcon --save-only failed: the console is set up at boot" >&2
 
 echo raquet > "$R/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\traquet\n' > "$R/etc/hosts"
