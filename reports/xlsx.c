@@ -17,7 +17,7 @@ enum { ST_PLAIN = 0, ST_BOLD = 1, ST_WRAP = 2 };
 
 typedef struct sheet {
 	sbuf x;
-	int row, col;
+	int row;
 } sheet;
 
 static void sheet_open(sheet *s, const double *widths, int n)
@@ -34,12 +34,12 @@ static void sheet_open(sheet *s, const double *widths, int n)
 	sb_add(&s->x, "</cols><sheetData>");
 }
 
-/* Rows and cells are written without printf: a province's device sheet
- * has 700,000 cells. */
+/* Rows and cells are written without printf and as short as SpreadsheetML
+ * allows (a cell's reference is optional when the cells come in order):
+ * a province's device sheet has 700,000 cells. */
 static void row_open(sheet *s)
 {
 	s->row++;
-	s->col = 0;
 	sb_add(&s->x, "<row r=\"");
 	sb_int(&s->x, s->row);
 	sb_add(&s->x, "\">");
@@ -50,21 +50,9 @@ static void row_close(sheet *s)
 	sb_add(&s->x, "</row>");
 }
 
-/* Opens a cell, "<c r="B7"" with its style when it has one. */
 static void cell_open(sheet *s, int style)
 {
-	int c = s->col++;
-	char ref[2] = { 0, 0 };
-
-	sb_add(&s->x, "<c r=\"");
-	if (c >= 26) {
-		ref[0] = (char)('A' + c / 26 - 1);
-		sb_addn(&s->x, ref, 1);
-	}
-	ref[0] = (char)('A' + c % 26);
-	sb_addn(&s->x, ref, 1);
-	sb_int(&s->x, s->row);
-	sb_add(&s->x, "\"");
+	sb_add(&s->x, "<c");
 	if (style) {
 		sb_add(&s->x, " s=\"");
 		sb_int(&s->x, style);
@@ -72,11 +60,21 @@ static void cell_open(sheet *s, int style)
 	}
 }
 
+/* Whitespace that a spreadsheet keeps only when told to. */
+static bool needs_preserve(const char *t)
+{
+	size_t n = strlen(t);
+
+	return n > 0 && (strchr(" \t\n", t[0]) || strchr(" \t\n", t[n - 1]) || strchr(t, '\n'));
+}
+
 static void str(sheet *s, const char *text, int style)
 {
+	text = text ? text : "";
 	cell_open(s, style);
-	sb_add(&s->x, " t=\"inlineStr\"><is><t xml:space=\"preserve\">");
-	sb_xml(&s->x, text ? text : "");
+	sb_add(&s->x, needs_preserve(text) ? " t=\"inlineStr\"><is><t xml:space=\"preserve\">"
+					   : " t=\"inlineStr\"><is><t>");
+	sb_xml(&s->x, text);
 	sb_add(&s->x, "</t></is></c>");
 }
 
