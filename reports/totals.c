@@ -32,10 +32,8 @@ static const char *const setup_sql[] = {
 	 * devices in 200 units). */
 	"INSERT INTO rq_tree SELECT '', code FROM units",
 	"CREATE INDEX temp.rq_tree_root ON rq_tree(root, code)",
-	"CREATE TEMP TABLE rq_period AS SELECT s.id AS scan, s.stick, s.seq, s.device, d.weak, s.unit,"
-	" s.scan_date, s.started_utc, s.status, s.ndetections"
-	" FROM scans s INDEXED BY scans_latest JOIN devices d ON d.id = s.device"
-	" WHERE " IN_PERIOD("s"),
+	"CREATE TEMP TABLE rq_period AS SELECT s.id AS scan, s.device, s.unit, s.scan_date, s.status,"
+	" s.ndetections FROM scans s INDEXED BY scans_latest WHERE " IN_PERIOD("s"),
 	"CREATE INDEX temp.rq_period_unit ON rq_period(unit)",
 	"CREATE TEMP TABLE rq_infected(device INTEGER PRIMARY KEY)",
 	"INSERT OR IGNORE INTO rq_infected SELECT device FROM rq_period WHERE ndetections > 0",
@@ -51,17 +49,18 @@ static const char *const setup_sql[] = {
 	" FROM scans s INDEXED BY scans_latest JOIN devices d ON d.id = s.device"
 	" WHERE " IN_PERIOD("s") " ORDER BY s.device, s.started_utc DESC, s.stick DESC, s.seq DESC",
 	"CREATE INDEX temp.rq_latest_unit ON rq_latest(unit, infected, status, weak)",
-	"CREATE TEMP TABLE rq_found AS SELECT p.device, l.unit, x.path, coalesce(x.sha256, '') AS sha256,"
-	" max(coalesce(a.outcome IN ('quarantined', 'deleted'), 0)) AS handled"
+	/* Every detection of the period once, then the two views of it. */
+	"CREATE TEMP TABLE rq_hits AS SELECT p.device, l.unit, x.path, coalesce(x.sha256, '') AS sha256,"
+	" x.signature, coalesce(a.outcome IN ('quarantined', 'deleted'), 0) AS handled"
 	" FROM rq_period p JOIN detections x ON x.scan = p.scan JOIN rq_latest l ON l.device = p.device"
-	" LEFT JOIN actions a ON a.detection = x.id WHERE p.ndetections > 0"
-	" GROUP BY p.device, x.path, coalesce(x.sha256, '')",
+	" LEFT JOIN actions a ON a.detection = x.id WHERE p.ndetections > 0",
+	"CREATE TEMP TABLE rq_found AS SELECT device, unit, path, sha256, max(handled) AS handled"
+	" FROM rq_hits GROUP BY device, path, sha256",
 	"CREATE INDEX temp.rq_found_unit ON rq_found(unit, handled)",
 	"CREATE INDEX temp.rq_found_device ON rq_found(device)",
-	"CREATE TEMP TABLE rq_detected AS SELECT DISTINCT p.device, l.unit, x.signature, x.path"
-	" FROM rq_period p JOIN detections x ON x.scan = p.scan JOIN rq_latest l ON l.device = p.device"
-	" WHERE p.ndetections > 0",
+	"CREATE TEMP TABLE rq_detected AS SELECT DISTINCT device, unit, signature, path FROM rq_hits",
 	"CREATE INDEX temp.rq_detected_unit ON rq_detected(unit, signature)",
+	"DROP TABLE temp.rq_hits",
 };
 
 /* ---- SQL: the report's frame (bound: :unit, or a key) ---- */
@@ -163,7 +162,7 @@ static int open_db(const char *path, sqlite3 **db, rq_error *err)
 	*db = NULL;
 	if (stat(path, &sb) != 0)
 		return rq_fail_errno(err, errno, "cannot open IOC database %s", path);
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		rq_fail(err, "cannot open IOC database %s: %s", path,
 			*db ? sqlite3_errmsg(*db) : "out of memory");
 		sqlite3_close(*db);
