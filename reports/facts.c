@@ -162,20 +162,34 @@ static int day_row(report *r, sqlite3_stmt *st, void *ctx)
 	return 0;
 }
 
+/* A province has 100,000 devices: their five strings are cleaned into one
+ * block (d->key), not five allocations. */
 static int device_row(report *r, sqlite3_stmt *st, void *ctx)
 {
+	static const int cols[5] = { 0, 5, 2, 3, 4 }; /* key, computer, unit, last scan, status */
 	rep_device *d = push(&r->devices, &r->ndevices, sizeof(*d));
+	size_t at[5];
+	sbuf b = { 0 };
 
 	if (d == NULL)
 		return -1;
-	d->key = rep_column(st, 0);
+	for (int i = 0; i < 5; i++) {
+		at[i] = b.len;
+		sb_clean(&b, (const char *)sqlite3_column_text(st, cols[i]));
+		sb_addn(&b, "", 1);
+	}
+	if (b.oom) {
+		sb_free(&b);
+		return -1;
+	}
+	d->key = b.p;
+	d->computer = b.p + at[1];
+	d->unit = b.p + at[2];
+	d->last_scan = b.p + at[3];
+	d->status = b.p + at[4];
 	d->weak = sqlite3_column_int(st, 1) != 0;
-	d->unit = rep_column(st, 2);
-	d->last_scan = rep_column(st, 3);
-	d->status = rep_column(st, 4);
-	d->computer = rep_column(st, 5);
 	d->detections = sqlite3_column_int64(st, 6);
-	return d->key && d->unit && d->last_scan && d->status && d->computer ? 0 : -1;
+	return 0;
 }
 
 static bool in_list(const rep_unit *units, size_t n, const char *code)

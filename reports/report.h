@@ -23,6 +23,10 @@ typedef struct sbuf {
 void sb_addn(sbuf *b, const char *s, size_t n);
 void sb_add(sbuf *b, const char *s);
 void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes at once (a big sheet grows once, not twenty times). */
+void sb_reserve(sbuf *b, size_t n);
+/* s cleaned as rep_clean_text does, unescaped. */
+void sb_clean(sbuf *b, const char *s);
 /* s as XML/HTML text or attribute value: & < > " ' escaped; invalid UTF-8
  * and control characters (other than tab and newline) become U+FFFD. */
 void sb_xml(sbuf *b, const char *s);
@@ -98,6 +102,7 @@ typedef struct rep_day {
 } rep_day;
 
 typedef struct rep_device {
+	/* one allocation, at key, holds the five strings */
 	char *key, *computer, *unit, *last_scan, *status;
 	bool weak;
 	long long detections;

@@ -151,6 +151,16 @@ static void add_clean(sbuf *b, const char *s, bool xml)
 	sb_addn(b, (const char *)run, (size_t)(p - run));
 }
 
+void sb_clean(sbuf *b, const char *s)
+{
+	add_clean(b, s, false);
+}
+
+void sb_reserve(sbuf *b, size_t n)
+{
+	grow(b, n);
+}
+
 void sb_xml(sbuf *b, const char *s)
 {
 	add_clean(b, s, true);

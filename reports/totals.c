@@ -476,11 +476,7 @@ void report_free(report *r)
 	free(r->days);
 	for (i = 0; i < r->ndevices; i++) {
 		rep_device *d = &r->devices[i];
-		free(d->key);
-		free(d->computer);
-		free(d->unit);
-		free(d->last_scan);
-		free(d->status);
+		free(d->key); /* and the other four */
 	}
 	free(r->devices);
 	template_free(&r->tpl);

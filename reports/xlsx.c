@@ -212,6 +212,7 @@ static void devices_sheet(sheet *s, const report *r)
 	size_t i;
 
 	sheet_open(s, w, 7);
+	sb_reserve(&s->x, r->ndevices * 384); /* about a row's size */
 	heads(s, h, 7);
 	for (i = 0; i < r->ndevices; i++) {
 		const rep_device *d = &r->devices[i];
