@@ -1,10 +1,12 @@
 #!/bin/sh
 # rootfs-hook.sh essential|customize ROOT: mmdebstrap's hooks, run on the host.
 #
-# essential (before the kernel is installed): a small initramfs, only what
+# essential (before the kernel is installed): a small initramfs with what
 # finds the stick and mounts the root (USB, SATA/NVMe/SD, FAT, squashfs,
-# overlay; live-boot adds its own): MODULES=most made a 35 MiB initrd that
-# takes a minute to unpack and probe under TCG.
+# overlay; live-boot adds its own) and the drivers of the PC's disk
+# controllers, so the live system needs no driver coldplug of its own
+# (boot/raquet-init): MODULES=most made a 35 MiB initrd that takes a minute
+# to unpack and probe under TCG.
 #
 # customize (once the packages are in): a quiet live system: Vietnamese
 # console font and locale, no logins on the consoles raquet-live uses, a
@@ -15,10 +17,17 @@ set -eu
 R=$2
 
 if [ "$1" = essential ]; then
-	mkdir -p "$R/etc/initramfs-tools/conf.d" "$R/etc/initramfs-tools/hooks"
+	mkdir -p "$R/etc/initramfs-tools/conf.d" "$R/etc/initramfs-tools/hooks" \
+		"$R/usr/share/initramfs-tools/modules.d"
 	printf 'MODULES=list\nCOMPRESS=zstd\n' > "$R/etc/initramfs-tools/conf.d/raquet"
-	# Copied, not force-loaded (modules.d would modprobe each one, seconds
-	# under TCG): udev loads what the hardware needs, live-boot the rest.
+	# Loaded in any case: FUSE (ntfs-3g; /dev/fuse exists only once it is)
+	# and USB keyboards plugged in after the boot (nothing loads drivers
+	# later: raquet-init runs no udev).
+	printf 'fuse\nusbhid\nhid_generic\n' > "$R/usr/share/initramfs-tools/modules.d/raquet"
+	# The rest copied, not force-loaded (each modprobe takes a second under
+	# TCG): the initramfs's udev loads what the hardware needs, live-boot
+	# the rest. Disk controllers: every SATA/PATA (IDE mode on old PCs), NVMe
+	# (and Intel VMD), SD/MMC and the common RAID/SAS host adapters.
 	# live-boot's and the kms hooks add every network and GPU driver (for
 	# network boot and early graphics) and btrfs/ext4 (persistence): none is
 	# used to find a FAT stick, and they tripled the initrd.
@@ -29,7 +38,10 @@ if [ "$1" = essential ]; then
 manual_add_modules xhci_pci xhci_hcd ehci_pci ehci_hcd ohci_pci ohci_hcd uhci_hcd \
 	usb_storage uas sd_mod ahci nvme sdhci_pci mmc_block \
 	usbhid hid_generic vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859_1 \
-	squashfs overlay loop
+	squashfs overlay loop fuse \
+	megaraid_sas mpt3sas mptsas mptspi hpsa smartpqi aacraid isci mvsas arcmsr \
+	virtio_scsi virtio_blk vmw_pvscsi hv_storvsc
+auto_add_modules ata block mmc
 k=${DESTDIR:?}/lib/modules/${version:?}/kernel
 rm -rf "$k/drivers/net" "$k/drivers/gpu" "$k/drivers/infiniband" "$k/fs/btrfs" \
 	"$k/fs/ext4" "$k/fs/jbd2" "$k/fs/hfs" "$k/fs/hfsplus" "$k/fs/jffs2"

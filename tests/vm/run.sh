@@ -86,7 +86,8 @@ make_pc() {
 }
 
 # boot NAME QEMU-ARGS...: boots a fresh stick and PC, waits for the poweroff.
-# Sets $elapsed (s) and $scan_at (s from QEMU start to "scan starting").
+# Sets $elapsed (s), $menu_at (s from QEMU start to the end of GRUB's menu,
+# "Booting ...") and $scan_at (s from QEMU start to "scan starting").
 boot() {
 	_name=$1; shift
 	stick=$T/$_name-stick.img pc=$T/$_name-pc.img serial=$LOGS/$_name.serial
@@ -101,10 +102,13 @@ boot() {
 		-device usb-storage,drive=stick,bootindex=0,removable=on \
 		-drive if=none,id=pc,file="$pc",format=raw -device ide-hd,drive=pc,bus=ide.1 &
 	_pid=$!
-	scan_at=
+	scan_at= menu_at=
 	while kill -0 $_pid 2>/dev/null; do
 		_now=$(date +%s)
-		if [ -z "$scan_at" ] && grep -q 'raquet-live: scan starting' "$serial" 2>/dev/null; then
+		if [ -z "$menu_at" ] && grep -aq 'Booting `' "$serial" 2>/dev/null; then
+			menu_at=$((_now - _t0))
+		fi
+		if [ -z "$scan_at" ] && grep -aq 'raquet-live: scan starting' "$serial" 2>/dev/null; then
 			scan_at=$((_now - _t0))
 		fi
 		if [ $((_now - _t0)) -gt "$TIMEOUT" ]; then
@@ -115,7 +119,7 @@ boot() {
 	done
 	wait $_pid
 	elapsed=$(($(date +%s) - _t0))
-	echo "# $_name: powered off after $elapsed s; scan started at ${scan_at:-?} s"
+	echo "# $_name: powered off after $elapsed s; GRUB's menu ended at ${menu_at:-?} s, scan started at ${scan_at:-?} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 }
 
 # check_boot NAME SB-STATE: the record on the stick and the PC's disk.
