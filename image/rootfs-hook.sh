@@ -55,12 +55,14 @@ chroot "$R" locale-gen >/dev/null
 printf 'LANG=vi_VN.UTF-8\nLANGUAGE=vi:en\n' > "$R/etc/default/locale"
 
 # The Vietnamese codeset of console-setup: all of Vietnamese's letters with
-# their diacritics, in a 512-glyph font the VGA text mode can show.
+# their diacritics, in a 512-glyph font the VGA text mode can show. Only the
+# Fixed face has them: Vietnamese-Terminus16 lacks ư, ơ and every letter of
+# U+1EA0..1EF9 (the launcher showed "đ◆◆c" for "được").
 cat > "$R/etc/default/console-setup" <<'CS'
 ACTIVE_CONSOLES="/dev/tty[1-6]"
 CHARMAP="UTF-8"
 CODESET="Vietnamese"
-FONTFACE="Terminus"
+FONTFACE="Fixed"
 FONTSIZE="8x16"
 VIDEOMODE=
 CS
