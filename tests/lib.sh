@@ -66,6 +66,12 @@ write_eicar() { printf '%s' "$EICAR" > "$1"; }
 # make_ioc DIR: IOC keys (until raquet-sync exists, through rq-testkeys).
 make_ioc() { rq-testkeys ioc "$1" >/dev/null; }
 key_id() { head -1 "$1" | sed 's/.* //'; }
+# flip_byte FILE OFFSET: inverts the byte at OFFSET (always a change, which
+# writing a fixed value is not when the byte already has it).
+flip_byte() {
+	_b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ') && [ -n "$_b" ] &&
+		printf "\\$(printf %o $((_b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
 # make_stick IOCDIR STICKDIR: a provisioned stick with the test signatures,
 # a signed stick.json and a signed roster of three units.
 make_stick() {

@@ -46,7 +46,7 @@ ok "truncated record refused as truncated" sh -c \
 	"rq-testkeys open -p 'mật khẩu' -s '$S/stick.pub' '$T/ioc' '$T/cut.rqr' '$T/o4' 2>&1 |
 	 grep -q truncated"
 cp "$R" "$T/flip.rqr"
-printf '\377' | dd of="$T/flip.rqr" bs=1 seek=300 conv=notrunc 2>/dev/null
+flip_byte "$T/flip.rqr" 300
 ok "changed record refused" sh -c \
 	"rq-testkeys open -p 'mật khẩu' -s '$S/stick.pub' '$T/ioc' '$T/flip.rqr' '$T/o5' 2>&1 |
 	 grep -q 'bad signature'"

@@ -33,8 +33,7 @@ ok "a record sealed to another IOC's key" sh -c "rq-testkeys seal '$T/fake' '$R2
 cp "$R2/$S2-1.rqr" "$R2/$S2-7.rqr"
 seal2 8 . && truncate -s 300 "$R2/$S2-8.rqr"
 head -c 2000 /dev/urandom > "$R2/$S2-9.rqr"
-seal2 10 . && size=$(stat -c %s "$R2/$S2-10.rqr") &&
-	printf '\001' | dd of="$R2/$S2-10.rqr" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+seal2 10 . && size=$(stat -c %s "$R2/$S2-10.rqr") && flip_byte "$R2/$S2-10.rqr" $((size - 1))
 cp "$R2/$S2-3.rqr" "$R2/$S2-12.rqr"
 cp "$R1/$S1-1.rqr" "$R2/$S1-1.rqr"
 : > "$R2/$S2-11.rqr"
