@@ -11,38 +11,11 @@
 #include "atomicio.h"
 #include "escape.h"
 #include "keys.h"
+#include "signedjson.h"
 #include "launcher.h"
 
-#define SIGNED_JSON_MAX (1024 * 1024)
 #define CONFIG_MAX      (64 * 1024)
 #define ROSTER_MAX      20000 /* units; a province has a few thousand */
-
-static json_object *signed_json(int dirfd, const char *name, const keys_ioc_public *ioc,
-                                rq_error *err)
-{
-	json_object *obj;
-	size_t len;
-	char *buf;
-
-	if (keys_signed_file_read(dirfd, name, SIGNED_JSON_MAX, ioc, &buf, &len, err) != 0)
-		return NULL;
-	obj = json_tokener_parse(buf);
-	free(buf);
-	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		rq_fail(err, "%s: not a JSON object", name);
-		return NULL;
-	}
-	return obj;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-	           ? json_object_get_string(v)
-	           : NULL;
-}
 
 static int read_roster(struct stickinfo *si, json_object *roster, rq_error *err)
 {
@@ -60,7 +33,7 @@ static int read_roster(struct stickinfo *si, json_object *roster, rq_error *err)
 		return rq_fail(err, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		json_object *u = json_object_array_get_idx(units, i);
-		const char *code = get_str(u, "code"), *name = get_str(u, "name");
+		const char *code = json_str_member(u, "code"), *name = json_str_member(u, "name");
 		struct unit *t = &si->units[si->nunits];
 		if (code == NULL || *code == '\0')
 			continue; /* nothing raquet-scan would accept */
@@ -180,11 +153,11 @@ int stickinfo_open(const char *dir, struct stickinfo *si, rq_error *err)
 		goto fail;
 	}
 	if (keys_ioc_read_public(si->dirfd, "ioc.pub", &ioc, err) != 0 ||
-	    (info = signed_json(si->dirfd, "stick.json", &ioc, err)) == NULL ||
-	    (roster = signed_json(si->dirfd, "roster.json", &ioc, err)) == NULL ||
+	    (info = signed_json_read(si->dirfd, "stick.json", &ioc, err)) == NULL ||
+	    (roster = signed_json_read(si->dirfd, "roster.json", &ioc, err)) == NULL ||
 	    read_roster(si, roster, err) != 0 || read_config(si, err) != 0)
 		goto fail;
-	if ((label = get_str(info, "label")) != NULL)
+	if ((label = json_str_member(info, "label")) != NULL)
 		si->label = escape_name(label);
 	read_technician(si);
 	json_object_put(info);

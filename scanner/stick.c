@@ -14,39 +14,14 @@
 #include "payload.h"
 #include "record.h"
 #include "result.h"
+#include "signedjson.h"
 #include "stick.h"
 
-#define SIGNED_JSON_MAX (1024 * 1024)
 #define CONFIG_MAX      (64 * 1024)
 
 /* Samples are sealed from worker threads; one writer at a time keeps the
  * sequence-number lock simple on file systems without flock (FAT). */
 static pthread_mutex_t seal_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static json_object *read_signed_json(struct stick *s, const char *name, rq_error *err)
-{
-	json_object *obj;
-	size_t len;
-	char *buf;
-
-	if (keys_signed_file_read(s->dirfd, name, SIGNED_JSON_MAX, &s->ioc, &buf, &len, err) != 0)
-		return NULL;
-	obj = json_tokener_parse(buf);
-	free(buf);
-	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		rq_fail(err, "%s/%s: not a JSON object", s->path, name);
-	}
-	return obj;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		   ? json_object_get_string(v)
-		   : NULL;
-}
 
 static int parse_config_line(struct stick_config *c, const char *key, const char *val)
 {
@@ -147,10 +122,10 @@ static int check_identity(struct stick *s, rq_error *err)
 
 	keys_id_hex(s->key->id, s->id_hex);
 	keys_id_hex(s->ioc.id, ioc_hex);
-	if ((v = get_str(s->info, "stick")) == NULL || strcmp(v, s->id_hex) != 0)
+	if ((v = json_str_member(s->info, "stick")) == NULL || strcmp(v, s->id_hex) != 0)
 		return rq_fail(err, "%s/stick.json names stick %s, but stick.key is %s", s->path,
 			       v ? v : "(none)", s->id_hex);
-	if ((v = get_str(s->info, "ioc")) == NULL || strcmp(v, ioc_hex) != 0)
+	if ((v = json_str_member(s->info, "ioc")) == NULL || strcmp(v, ioc_hex) != 0)
 		return rq_fail(err, "%s/stick.json belongs to IOC key %s, but ioc.pub is %s", s->path,
 			       v ? v : "(none)", ioc_hex);
 	return 0;
@@ -181,9 +156,9 @@ int stick_open(const char *dir, struct stick *s, rq_error *err)
 	}
 	if (keys_ioc_read_public(s->dirfd, "ioc.pub", &s->ioc, err) != 0 ||
 	    keys_stick_read_secret(s->dirfd, "stick.key", &s->key, err) != 0 ||
-	    (s->info = read_signed_json(s, "stick.json", err)) == NULL ||
+	    (s->info = signed_json_read(s->dirfd, "stick.json", &s->ioc, err)) == NULL ||
 	    check_identity(s, err) != 0 ||
-	    (s->roster = read_signed_json(s, "roster.json", err)) == NULL ||
+	    (s->roster = signed_json_read(s->dirfd, "roster.json", &s->ioc, err)) == NULL ||
 	    read_config(s, err) != 0 || ensure_dir(s, "results", 0755, err) != 0 ||
 	    ensure_dir(s, "samples", 0755, err) != 0 || ensure_dir(s, "quarantine", 0700, err) != 0)
 		goto fail;
@@ -214,9 +189,9 @@ const char *stick_unit_name(const struct stick *s, const char *code)
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(units); i++) {
 		json_object *u = json_object_array_get_idx(units, i);
-		const char *c = get_str(u, "code");
+		const char *c = json_str_member(u, "code");
 		if (c && strcmp(c, code) == 0) {
-			const char *name = get_str(u, "name");
+			const char *name = json_str_member(u, "name");
 			return name ? name : c;
 		}
 	}

@@ -8,20 +8,9 @@
 
 #include "stickdir.h"
 
-const char *stickdir_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		   ? json_object_get_string(v)
-		   : NULL;
-}
-
 int stickdir_open(const struct ioc *ioc, const char *stick, struct stickdir *sd, rq_error *err)
 {
 	const char *v, *fmt;
-	char *buf;
-	size_t len;
 	int top;
 
 	memset(sd, 0, sizeof(*sd));
@@ -42,16 +31,13 @@ int stickdir_open(const struct ioc *ioc, const char *stick, struct stickdir *sd,
 			      STICKDIR_RAQUET);
 		goto fail;
 	}
-	if (keys_signed_file_read(sd->fd, "stick.json", STICKDIR_JSONMAX, &ioc->pub, &buf, &len,
-				  err) != 0) {
+	if ((sd->info = signed_json_read(sd->fd, "stick.json", &ioc->pub, err)) == NULL) {
 		rq_error e = *err;
 		rq_fail(err, "%s is not a stick of this IOC: %s", stick, e.msg);
 		goto fail;
 	}
-	sd->info = json_tokener_parse(buf);
-	free(buf);
-	fmt = stickdir_str(sd->info, "format");
-	v = stickdir_str(sd->info, "stick");
+	fmt = json_str_member(sd->info, "format");
+	v = json_str_member(sd->info, "stick");
 	if (fmt == NULL || strcmp(fmt, "raquet.stick/1") != 0 || v == NULL ||
 	    keys_id_parse(v, &sd->id) != 0) {
 		rq_fail(err, "%s/stick.json is not a raquet.stick/1 document with a stick id",

@@ -10,9 +10,9 @@
 #include "ioc.h"
 #include "keys.h"
 #include "rqerror.h"
+#include "signedjson.h"
 
 #define STICKDIR_RAQUET  "RAQUET"
-#define STICKDIR_JSONMAX (1024 * 1024)
 
 struct stickdir {
 	int fd;       /* STICK/RAQUET */
@@ -26,9 +26,6 @@ struct stickdir {
  * IOC and name a stick id. */
 int stickdir_open(const struct ioc *ioc, const char *stick, struct stickdir *sd, rq_error *err);
 void stickdir_close(struct stickdir *sd);
-
-/* A string member of o, or NULL. */
-const char *stickdir_str(json_object *o, const char *key);
 
 /* Writes obj as pretty JSON into name + its .sig, signed by the IOC. */
 int stickdir_write_signed_json(int fd, const char *name, json_object *obj,

@@ -58,6 +58,12 @@ sed -i 's/Sở Tài chính/Sở Giả mạo/' "$S/roster.json"
 exit_is "a forged roster is refused" 2 raquet-scan --no-progress --stick "$T/usb" --unit 000.00.12.H57 "$T/pc"
 ok "  ... naming the file" grep -q "roster" "$T/last.err"
 cp "$T/roster.bak" "$S/roster.json"
+# Signed by the IOC, but no JSON object: refused (it was once used after
+# being freed).
+echo '["000.00.12.H57"]' > "$S/roster.json" && rq-testkeys sign "$T/ioc" "$S/roster.json"
+exit_is "a signed roster that is no JSON object is refused" 2 raquet-scan --no-progress --stick "$T/usb" --unit 000.00.12.H57 "$T/pc"
+ok "  ... saying so" grep -q "roster.json: not a JSON object" "$T/last.err"
+cp "$T/roster.bak" "$S/roster.json" && rq-testkeys sign "$T/ioc" "$S/roster.json"
 printf 'action = explode\n' > "$S/config"
 exit_is "a bad config value is refused" 2 raquet-scan --no-progress --stick "$T/usb" --unit 000.00.12.H57 "$T/pc"
 ok "  ... with its line" grep -q "config: line 1: bad value for action" "$T/last.err"
