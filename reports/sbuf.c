@@ -75,18 +75,25 @@ void sb_printf(sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void sb_int(sbuf *b, long long n)
+/* n's digits, sign first, at the end of buf[24]; returns where they start. */
+static char *plain_digits(char buf[24], long long n)
 {
-	char digits[24];
-	size_t i = sizeof(digits);
+	char *p = buf + 24;
 	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
 
 	do
-		digits[--i] = (char)('0' + u % 10);
+		*--p = (char)('0' + u % 10);
 	while ((u /= 10) != 0);
 	if (n < 0)
-		digits[--i] = '-';
-	sb_addn(b, digits + i, sizeof(digits) - i);
+		*--p = '-';
+	return p;
+}
+
+void sb_int(sbuf *b, long long n)
+{
+	char buf[24], *p = plain_digits(buf, n);
+
+	sb_addn(b, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void sb_free(sbuf *b)
@@ -168,18 +175,20 @@ void sb_xml(sbuf *b, const char *s)
 
 char *rep_clean_text(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	const unsigned char *p;
 	sbuf b = { 0 };
 	size_t n;
 
+	if (s == NULL)
+		s = "";
 	/* Nearly always clean already: one exact allocation. */
-	while (*p && (n = utf8_char(p)) != 0)
+	for (p = (const unsigned char *)s; *p && (n = utf8_char(p)) != 0;)
 		p += n;
 	if (*p == '\0') {
-		size_t len = (size_t)(p - (const unsigned char *)(s ? s : ""));
+		size_t len = (size_t)(p - (const unsigned char *)s);
 		char *copy = malloc(len + 1);
 		if (copy)
-			memcpy(copy, s ? s : "", len + 1);
+			memcpy(copy, s, len + 1);
 		return copy;
 	}
 
@@ -194,20 +203,16 @@ char *rep_clean_text(const char *s)
 
 void sb_num(sbuf *b, long long n)
 {
-	char digits[32], out[48];
-	size_t len, i, o = 0;
-	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+	char buf[24], *p = plain_digits(buf, n);
+	size_t len;
 
-	len = (size_t)snprintf(digits, sizeof(digits), "%llu", u);
-	if (n < 0)
-		out[o++] = '-';
-	for (i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			out[o++] = '.';
-		out[o++] = digits[i];
+	if (*p == '-')
+		sb_addn(b, p++, 1);
+	for (len = (size_t)(buf + sizeof(buf) - p); len > 0; p++, len--) {
+		sb_addn(b, p, 1);
+		if (len > 1 && (len - 1) % 3 == 0)
+			sb_addn(b, ".", 1);
 	}
-	out[o] = '\0';
-	sb_add(b, out);
 }
 
 void sb_percent(sbuf *b, long long part, long long whole)

@@ -474,10 +474,8 @@ void report_free(report *r)
 		free(r->reasons[i].reason);
 	free(r->reasons);
 	free(r->days);
-	for (i = 0; i < r->ndevices; i++) {
-		rep_device *d = &r->devices[i];
-		free(d->key); /* and the other four */
-	}
+	for (i = 0; i < r->ndevices; i++)
+		free(r->devices[i].key); /* and the other four strings */
 	free(r->devices);
 	template_free(&r->tpl);
 	free(r->place);

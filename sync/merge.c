@@ -264,14 +264,14 @@ static const char *opt_str(json_object *o, const char *key)
 /* The computer name the scan found (scans.computer): the first Windows
  * installation's, where live mode puts it (device.windows, an array), or
  * NULL. sync/schema-v2.sql takes it from older rows the same way. */
-static const char *computer_name(json_object *doc)
+static const char *computer_name(json_object *doc, json_object *device)
 {
-	json_object *dev = NULL, *w = NULL;
+	json_object *w = NULL;
 
-	if (json_object_object_get_ex(doc, "device", &dev) && dev &&
-	    json_object_object_get_ex(dev, "windows", &w) && json_object_is_type(w, json_type_array))
+	if (device && json_object_object_get_ex(device, "windows", &w) &&
+	    json_object_is_type(w, json_type_array))
 		w = json_object_array_get_idx(w, 0);
-	else if (!w)
+	else if (w == NULL)
 		json_object_object_get_ex(doc, "windows", &w);
 	return json_object_is_type(w, json_type_object) ? opt_str(w, "computer_name") : NULL;
 }
@@ -345,7 +345,7 @@ static int check_top(json_object *doc, struct result *r, rq_error *err)
 		return bad(err, D, "status", "clean, cleaned, infected-not-cleaned or incomplete");
 	if (r->ndet != (int64_t)json_object_array_length(r->detections))
 		return bad(err, D, "totals.detections", "the number of detections");
-	r->computer = computer_name(doc);
+	r->computer = computer_name(doc, r->device);
 	if (r->device) {
 		const char *id;
 		if (get_str(r->device, "id", false, &id) != 0 || !is_sha256(id) ||
