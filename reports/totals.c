@@ -19,11 +19,18 @@
  * The same definitions as the CTEs of sync/totals.sql; t5000 checks that the
  * numbers agree with that file's totals query. Every scan column comes from
  * the index scans_latest (schema version 2), so the wide scans rows (result
- * documents and logs, most of ioc.db) are never read. */
+ * documents and logs, most of ioc.db) are never read.
+ *
+ * For the whole campaign (no --from, no --to) ioc.db has these tables
+ * already (schema version 3, sync/schema-v3.sql: every import keeps them), and
+ * the report reads them; for a period it makes its own in the temporary
+ * database, which take their place under the same names. t5000 checks that
+ * the two agree. rq_tree is always made here: units change without an
+ * import. */
 #define IN_PERIOD(s) \
 	"(:from IS NULL OR " s ".scan_date >= :from) AND (:to IS NULL OR " s ".scan_date <= :to)"
 
-static const char *const setup_sql[] = {
+static const char *const tree_sql[] = {
 	"CREATE TEMP TABLE rq_tree AS SELECT root, code FROM unit_tree",
 	/* The province as the root '': templates select their scope with
 	 * `unit IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, ''))`,
@@ -32,9 +39,12 @@ static const char *const setup_sql[] = {
 	 * devices in 200 units). */
 	"INSERT INTO rq_tree SELECT '', code FROM units",
 	"CREATE INDEX temp.rq_tree_root ON rq_tree(root, code)",
+};
+
+static const char *const period_sql[] = {
 	"CREATE TEMP TABLE rq_period AS SELECT s.id AS scan, s.device, s.unit, s.scan_date, s.status,"
 	" s.ndetections FROM scans s INDEXED BY scans_latest WHERE " IN_PERIOD("s"),
-	"CREATE INDEX temp.rq_period_unit ON rq_period(unit)",
+	"CREATE INDEX temp.rq_period_unit ON rq_period(unit, scan_date)",
 	"CREATE TEMP TABLE rq_infected(device INTEGER PRIMARY KEY)",
 	"INSERT OR IGNORE INTO rq_infected SELECT device FROM rq_period WHERE ndetections > 0",
 	/* A device's latest scan is the one no other scan of the period comes
@@ -122,9 +132,9 @@ char *rep_column(sqlite3_stmt *st, int i)
 }
 
 /* The report reads what schema version REPORT_SCHEMA has (scans_latest,
- * scans.computer); raquet-sync brings an older ioc.db up to it, and the
+ * scans.computer, the campaign's rq_* tables); raquet-sync brings an older ioc.db up to it, and the
  * report, which only reads, says so rather than doing it. */
-#define REPORT_SCHEMA 2
+#define REPORT_SCHEMA 3
 
 static int check_version(sqlite3 *db, const char *path, rq_error *err)
 {
@@ -179,16 +189,13 @@ static int open_db(const char *path, sqlite3 **db, rq_error *err)
 	return check_version(*db, path, err);
 }
 
-/* Everything is read in one read transaction: an import committing
- * meanwhile cannot make the rows disagree with each other. */
-static int setup_period(sqlite3 *db, const report *r, const char *path, rq_error *err)
+static int run_setup(sqlite3 *db, const report *r, const char *path, const char *const *sql,
+		     size_t n, rq_error *err)
 {
 	size_t i;
 
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return rep_db_fail(db, err, "begin");
-	for (i = 0; i < sizeof(setup_sql) / sizeof(setup_sql[0]); i++) {
-		sqlite3_stmt *st = rep_prepare(db, setup_sql[i], path, err);
+	for (i = 0; i < n; i++) {
+		sqlite3_stmt *st = rep_prepare(db, sql[i], path, err);
 		int rc;
 
 		if (st == NULL) {
@@ -207,6 +214,19 @@ static int setup_period(sqlite3 *db, const report *r, const char *path, rq_error
 			return rep_db_fail(db, err, "reading the period's scans");
 	}
 	return 0;
+}
+
+/* Everything is read in one read transaction: an import committing
+ * meanwhile cannot make the rows disagree with each other. */
+static int setup_period(sqlite3 *db, const report *r, const char *path, rq_error *err)
+{
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return rep_db_fail(db, err, "begin");
+	if (run_setup(db, r, path, tree_sql, sizeof(tree_sql) / sizeof(tree_sql[0]), err) != 0)
+		return -1;
+	if (r->from == NULL && r->to == NULL)
+		return 0; /* the whole campaign: ioc.db's own rq_* tables */
+	return run_setup(db, r, path, period_sql, sizeof(period_sql) / sizeof(period_sql[0]), err);
 }
 
 /* One string from a one-row query with :unit or :key bound; *out stays NULL

@@ -19,6 +19,7 @@
 #include "precheck.h"
 #include "receipt.h"
 #include "rejected.h"
+#include "schema.h"
 #include "record.h"
 #include "stickdir.h"
 
@@ -488,6 +489,8 @@ static int finish(struct imp *im, rq_error *err)
 
 	ioc_now(now);
 	if (im->known && compute_gaps(im, err) != 0)
+		return -1;
+	if (r->imported > 0 && schema_refresh(im->ioc->db, im->import_id, err) != 0)
 		return -1;
 	if (db_bind(im->ioc->db, im->st[Q_IMPORT_END], err, "itiii", im->import_id, now,
 		    (int64_t)r->imported, (int64_t)r->duplicates, (int64_t)r->rejected) != 0 ||

@@ -476,6 +476,7 @@ static int cmd_schema(int argc, char **argv)
 		usage("schema takes no arguments");
 	fputs(schema_sql, stdout);
 	fputs(schema_v2_sql, stdout);
+	fputs(schema_v3_sql, stdout);
 	return finish(0);
 }
 

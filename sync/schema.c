@@ -1,10 +1,11 @@
 /* schema: the embedded schema and the migrations (see schema.h).
  *
- * The SQL blocks below are sync/schema.sql and sync/schema-v2.sql, each
- * generated with
+ * The SQL blocks below are sync/schema.sql, sync/schema-v2.sql and
+ * sync/schema-v3.sql, each generated with
  *   sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' FILE
  * t4000 checks that `raquet-sync schema` prints those files exactly. */
 #include <stdio.h>
+#include <string.h>
 
 #include "db.h"
 #include "schema.h"
@@ -251,10 +252,123 @@ const char schema_v2_sql[] =
     ;
 /* ---- end of SQL ---- */
 
+/* ---- SQL: sync/schema-v3.sql (version 2 to 3) ---- */
+const char schema_v3_sql[] =
+	"-- ioc.db schema, version 3: the whole campaign's report tables, kept by\n"
+	"-- raquet-sync (docs/ioc-database.md). raquet-report builds the same tables\n"
+	"-- in its temporary database for a period (--from, --to); for the whole\n"
+	"-- campaign, the report everyone asks for, it reads these, which every import\n"
+	"-- keeps up to date, instead of rebuilding them from 100,000 devices' scans\n"
+	"-- for each report. Applied after version 2 by every raquet-sync command that\n"
+	"-- opens an older ioc.db; sync/schema.c embeds this file byte for byte (t4000\n"
+	"-- checks it). The rules are those of the report's (docs/ioc-database.md): a\n"
+	"-- device counts once, with its latest scan, and belongs to that scan's unit.\n"
+	"\n"
+	"-- Every scan.\n"
+	"CREATE TABLE rq_period (\n"
+	"	scan        INTEGER PRIMARY KEY,\n"
+	"	device      INTEGER NOT NULL,\n"
+	"	unit        TEXT NOT NULL,\n"
+	"	scan_date   TEXT NOT NULL,\n"
+	"	status      TEXT NOT NULL,\n"
+	"	ndetections INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX rq_period_unit ON rq_period(unit, scan_date);\n"
+	"CREATE INDEX rq_period_device ON rq_period(device);\n"
+	"\n"
+	"-- Devices with a detection in any scan.\n"
+	"CREATE TABLE rq_infected (device INTEGER PRIMARY KEY);\n"
+	"\n"
+	"-- Each device's latest scan (started_utc, then stick and seq), with the\n"
+	"-- device's key and weak flag and whether it was ever infected.\n"
+	"CREATE TABLE rq_latest (\n"
+	"	device      INTEGER PRIMARY KEY,\n"
+	"	scan        INTEGER NOT NULL,\n"
+	"	stick       TEXT NOT NULL,\n"
+	"	seq         INTEGER NOT NULL,\n"
+	"	key         TEXT NOT NULL,\n"
+	"	weak        INTEGER NOT NULL,\n"
+	"	unit        TEXT NOT NULL,\n"
+	"	scan_date   TEXT NOT NULL,\n"
+	"	started_utc TEXT NOT NULL,\n"
+	"	started     TEXT NOT NULL,\n"
+	"	status      TEXT NOT NULL,\n"
+	"	ndetections INTEGER NOT NULL,\n"
+	"	computer    TEXT,\n"
+	"	infected    INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX rq_latest_unit ON rq_latest(unit, infected, status, weak);\n"
+	"\n"
+	"-- Distinct files detected, with the unit of the device's latest scan;\n"
+	"-- handled when quarantined or deleted in some scan.\n"
+	"CREATE TABLE rq_found (\n"
+	"	device  INTEGER NOT NULL,\n"
+	"	unit    TEXT NOT NULL,\n"
+	"	path    TEXT NOT NULL,\n"
+	"	sha256  TEXT NOT NULL,\n"
+	"	handled INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX rq_found_unit ON rq_found(unit, handled);\n"
+	"CREATE INDEX rq_found_device ON rq_found(device);\n"
+	"\n"
+	"-- Distinct (device, file, signature) detections, with the unit of the\n"
+	"-- device's latest scan.\n"
+	"CREATE TABLE rq_detected (\n"
+	"	device    INTEGER NOT NULL,\n"
+	"	unit      TEXT NOT NULL,\n"
+	"	signature TEXT NOT NULL,\n"
+	"	path      TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX rq_detected_unit ON rq_detected(unit, signature);\n"
+	"CREATE INDEX rq_detected_device ON rq_detected(device);\n"
+	"\n"
+	"-- Now for every device. raquet-sync import fills temp.rq_touched with the\n"
+	"-- devices of the results it merged and runs the statements from the line\n"
+	"-- \"-- refresh\" to the end of this file, inside the import's transaction.\n"
+	"CREATE TEMP TABLE rq_touched (device INTEGER PRIMARY KEY);\n"
+	"INSERT INTO temp.rq_touched SELECT id FROM devices;\n"
+	"\n"
+	"-- refresh\n"
+	"INSERT OR IGNORE INTO rq_period\n"
+	"	SELECT s.id, s.device, s.unit, s.scan_date, s.status, s.ndetections\n"
+	"	FROM scans s INDEXED BY scans_latest\n"
+	"	WHERE s.device IN (SELECT device FROM temp.rq_touched);\n"
+	"INSERT OR IGNORE INTO rq_infected\n"
+	"	SELECT device FROM rq_period\n"
+	"	WHERE ndetections > 0 AND device IN (SELECT device FROM temp.rq_touched);\n"
+	"-- The index gives each device's scans newest first, rows are inserted in\n"
+	"-- the SELECT's order, and OR IGNORE keeps the first row per device.\n"
+	"DELETE FROM rq_latest WHERE device IN (SELECT device FROM temp.rq_touched);\n"
+	"INSERT OR IGNORE INTO rq_latest\n"
+	"	SELECT s.device, s.id, s.stick, s.seq, d.key, d.weak, s.unit, s.scan_date,\n"
+	"	       s.started_utc, s.started, s.status, s.ndetections, s.computer,\n"
+	"	       s.device IN (SELECT device FROM rq_infected)\n"
+	"	FROM scans s INDEXED BY scans_latest JOIN devices d ON d.id = s.device\n"
+	"	WHERE s.device IN (SELECT device FROM temp.rq_touched)\n"
+	"	ORDER BY s.device, s.started_utc DESC, s.stick DESC, s.seq DESC;\n"
+	"DELETE FROM rq_found WHERE device IN (SELECT device FROM temp.rq_touched);\n"
+	"DELETE FROM rq_detected WHERE device IN (SELECT device FROM temp.rq_touched);\n"
+	"CREATE TEMP TABLE rq_hits AS\n"
+	"	SELECT p.device, l.unit, x.path, coalesce(x.sha256, '') AS sha256, x.signature,\n"
+	"	       coalesce(a.outcome IN ('quarantined', 'deleted'), 0) AS handled\n"
+	"	FROM rq_period p JOIN detections x ON x.scan = p.scan\n"
+	"	JOIN rq_latest l ON l.device = p.device\n"
+	"	LEFT JOIN actions a ON a.detection = x.id\n"
+	"	WHERE p.ndetections > 0 AND p.device IN (SELECT device FROM temp.rq_touched);\n"
+	"INSERT INTO rq_found\n"
+	"	SELECT device, unit, path, sha256, max(handled) FROM temp.rq_hits\n"
+	"	GROUP BY device, path, sha256;\n"
+	"INSERT INTO rq_detected SELECT DISTINCT device, unit, signature, path FROM temp.rq_hits;\n"
+	"DROP TABLE temp.rq_hits;\n"
+	"DROP TABLE temp.rq_touched;\n"
+    ;
+/* ---- end of SQL ---- */
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
     schema_sql,
     schema_v2_sql,
+    schema_v3_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)
@@ -301,4 +415,31 @@ int schema_migrate(sqlite3 *db, rq_error *err)
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+/* The line of schema-v3.sql where the statements that bring the campaign's
+ * report tables up to date for the devices in temp.rq_touched begin. */
+#define REFRESH_MARK "\n-- refresh\n"
+
+int schema_refresh(sqlite3 *db, int64_t import_id, rq_error *err)
+{
+	static const char touched[] =
+		"INSERT OR IGNORE INTO temp.rq_touched SELECT s.device FROM records r"
+		" JOIN scans s ON s.stick = r.stick AND s.seq = r.seq"
+		" WHERE r.import_id = ?1 AND r.type = 'result'";
+	const char *refresh = strstr(schema_v3_sql, REFRESH_MARK);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (refresh == NULL)
+		return rq_fail(err, "internal error: schema-v3.sql has no refresh block");
+	if (db_exec(db,
+		    "DROP TABLE IF EXISTS temp.rq_touched;"
+		    "CREATE TEMP TABLE rq_touched (device INTEGER PRIMARY KEY)",
+		    err) != 0 ||
+	    (st = db_prepare(db, touched, err)) == NULL)
+		return -1;
+	rc = db_bind(db, st, err, "i", import_id) != 0 || db_done(db, st, err) != 0 ? -1 : 0;
+	sqlite3_finalize(st);
+	return rc != 0 ? -1 : db_exec(db, refresh + 1, err);
 }

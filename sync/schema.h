@@ -4,18 +4,27 @@
 #define RAQUET_SYNC_SCHEMA_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
-/* sync/schema.sql (version 1) and sync/schema-v2.sql (1 to 2), byte for
- * byte (`raquet-sync schema` prints both, in that order). */
+/* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2) and
+ * sync/schema-v3.sql (2 to 3), byte for byte (`raquet-sync schema` prints
+ * them in that order). */
 extern const char schema_sql[];
 extern const char schema_v2_sql[];
+extern const char schema_v3_sql[];
 
 /* Brings db to SCHEMA_VERSION in one transaction per step; refuses a
  * database newer than this program. A new, empty database gets the schema. */
 int schema_migrate(sqlite3 *db, rq_error *err);
+
+/* Brings the campaign's report tables (schema-v3.sql: rq_period, rq_latest,
+ * ...) up to date for the devices of the results import import_id merged,
+ * with the statements of schema-v3.sql that filled them for every device.
+ * Runs inside the import's transaction. */
+int schema_refresh(sqlite3 *db, int64_t import_id, rq_error *err);
 
 #endif

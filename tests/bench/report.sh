@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/bench/report.sh: raquet-report over a generated province (issue 5).
 # Builds $RAQUET_BENCH_DIR/ioc/ioc.db from sync/schema.sql (then
-# sync/schema-v2.sql) with SQL alone
+# sync/schema-v2.sql and sync/schema-v3.sql) with SQL alone
 # (sqlite3 CLI, recursive CTEs, a fixed-seed LCG: the same bytes every run):
 # 200 units (20 departments, 9 districts with 19 communes each, 9 of them not
 # reached yet), 100,000 devices (2% with a weak id), ~112,000 scans (some
@@ -10,7 +10,9 @@
 # `raquet-sync import` (sync/merge.c) fills them, scans.document and
 # devices.identity included. Then times `raquet-report` for the whole
 # province in each format and prints a Markdown table (docs/performance.md,
-# "Report"). Target: under 2 s wall per format.
+# "Report"): report.F is the whole campaign (read from ioc.db's report
+# tables), period.F the same scans as a period (--from the first scan day:
+# the tables are built from the scans). Target: under 2 s wall per format.
 #
 #   RAQUET_BUILD       build tree holding bin/raquet-report (default: ./build)
 #   RAQUET_BENCH_DIR   work directory (default /var/tmp/raquet-bench/report);
@@ -356,13 +358,14 @@ DROP INDEX gen_imports_day;
 UPDATE sticks SET last_import = (SELECT max(finished) FROM imports WHERE imports.stick = sticks.id);
 COMMIT;
 SQL
-	# then version 2, as raquet-sync brings a version-1 ioc.db up to date
-	cat "$TOP/sync/schema-v2.sql"
-	echo "PRAGMA user_version = 2; UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+	# then versions 2 and 3, as raquet-sync brings a version-1 ioc.db up
+	# to date
+	cat "$TOP/sync/schema-v2.sql" "$TOP/sync/schema-v3.sql"
+	echo "PRAGMA user_version = 3; UPDATE meta SET value = '3' WHERE key = 'schema_version';"
 }
 
 # Reuse the database while this script (its generator) is unchanged.
-stamp=$( (cat "$0" "$TOP/sync/schema.sql" "$TOP/sync/schema-v2.sql") | cksum | cut -d' ' -f1)
+stamp=$( (cat "$0" "$TOP/sync/schema.sql" "$TOP/sync/schema-v2.sql" "$TOP/sync/schema-v3.sql") | cksum | cut -d' ' -f1)
 if [ ! -f "$IOC/ioc.db" ] || [ "$(cat "$IOC/stamp" 2>/dev/null)" != "$stamp" ]; then
 	rm -f "$IOC/ioc.db" "$IOC/stamp"
 	t0=$(date +%s.%N)
@@ -382,26 +385,39 @@ echo "bench-report: $IOC/ioc.db: $1 units, $2 devices, $3 scans, $4 volumes, $5 
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 echo "bench-report: machine: $(nproc) CPUs, ${CPU:-unknown CPU}; load: $(uptime)"
 rm -f "$OUT"/*
-for f in $FORMATS; do
-	# one untimed run warms the page cache (and checks the report works)
-	"$REPORT" --ioc "$IOC" --date 2026-12-31 -o "$OUT/warm.$f" >/dev/null 2>"$OUT/$f.stderr" ||
-		{ cat "$OUT/$f.stderr" >&2; die "raquet-report -o report.$f failed"; }
-	/usr/bin/time -f '%e %U %S %M' -o "$OUT/$f.time" \
-		"$REPORT" --ioc "$IOC" --date 2026-12-31 -o "$OUT/report.$f" >/dev/null 2>"$OUT/$f.stderr" ||
-		{ cat "$OUT/$f.stderr" >&2; die "raquet-report -o report.$f failed"; }
-	echo "$f $(tail -1 "$OUT/$f.time") $(stat -c %s "$OUT/report.$f")" >>"$OUT/times"
-done
+# run NAME FORMAT [OPTION...]: one untimed run warms the page cache (and
+# checks the report works), then the timed one.
+run() {
+	name=$1 f=$2
+	shift 2
+	"$REPORT" --ioc "$IOC" --date 2026-12-31 "$@" -o "$OUT/warm.$f" >/dev/null 2>"$OUT/$name.stderr" ||
+		{ cat "$OUT/$name.stderr" >&2; die "raquet-report $* -o $name.$f failed"; }
+	/usr/bin/time -f '%e %U %S %M' -o "$OUT/$name.time" \
+		"$REPORT" --ioc "$IOC" --date 2026-12-31 "$@" -o "$OUT/$name.$f" >/dev/null 2>"$OUT/$name.stderr" ||
+		{ cat "$OUT/$name.stderr" >&2; die "raquet-report $* -o $name.$f failed"; }
+	echo "$name.$f $(tail -1 "$OUT/$name.time") $(stat -c %s "$OUT/$name.$f")" >>"$OUT/times"
+}
+# The whole campaign (ioc.db's own report tables, schema version 3), then
+# the same scans as a period from the first scan day on (the report builds
+# its tables from the scans).
+FIRST=$(sqlite3 "$IOC/ioc.db" "SELECT min(scan_date) FROM scans")
+for f in $FORMATS; do run report $f; done
+for f in $FORMATS; do run period $f --from "$FIRST"; done
 rm -f "$OUT"/warm.*
 
-# Plausible totals in the JSON report: every device scanned, ~15% infected.
+# Plausible totals in the JSON report: every device scanned, ~15% infected;
+# and the period's report says the same but for the words naming the period.
 if command -v jq >/dev/null 2>&1; then
 	jq -c '.totals // .' "$OUT/report.json" 2>/dev/null | head -c 600; echo
+	same() { jq -S 'del(.period.from) | .assessment |= sub("\\([^)]*\\)"; "")' "$1"; }
+	[ "$(same "$OUT/report.json" | cksum)" = "$(same "$OUT/period.json" | cksum)" ] ||
+		die "the whole campaign's report and the period's differ"
 fi
 
 echo
 awk -v target="$TARGET" '
 BEGIN {
-	print "| format | wall s | CPU s (user+sys) | peak RSS MiB | output KiB | < " target " s |"
+	print "| report | wall s | CPU s (user+sys) | peak RSS MiB | output KiB | < " target " s |"
 	print "|---|---:|---:|---:|---:|---|"
 }
 {

@@ -42,6 +42,15 @@ is "province, November: as sync/totals.sql" "$(mine "$T/nov.json")" "$(totals_sq
 R -o "$T/all.json"
 is "province, all time: as sync/totals.sql" "$(mine "$T/all.json")" "$(totals_sql)"
 is "  ... d6's October infection counts then" "$(jq .totals.devices_infected "$T/all.json")" 5
+# All time, the report reads ioc.db's campaign tables (schema version 3);
+# for a period it builds its own from the scans. The two must agree, but for
+# the words that name the period.
+same() { jq -S 'del(.period.from) | .assessment |= sub("\\([^)]*\\)"; "")' "$1"; }
+for u in '' 000.01.20.H57 000.00.13.H57; do
+	R ${u:+--unit $u} -o "$T/k.json" && R ${u:+--unit $u} --from 1970-01-01 -o "$T/c.json" &&
+		same "$T/k.json" > "$T/k.s" && same "$T/c.json" > "$T/c.s"
+	ok "all time${u:+, unit $u}: ioc.db's tables give the report built from the scans" diff -u "$T/c.s" "$T/k.s"
+done
 for u in 000.01.20.H57 000.00.13.H57 000.01.21.H57; do
 	R $NOV --unit $u -o "$T/u.json"
 	is "unit $u (and below): as sync/totals.sql" "$(mine "$T/u.json")" "$(totals_sql 2026-11-01 2026-11-30 $u)"
@@ -134,18 +143,18 @@ raquet-sync --ioc "$T/v1" init >/dev/null && rm -f "$T/v1/ioc.db"* &&
 	RAQUET_FIXTURE_V1=1 "$TOP/tests/fixtures/report-ioc.sh" "$T/v1" &&
 	sqlite3 "$T/v1/ioc.db" "INSERT INTO meta VALUES ('ioc_key_id', '$(key_id "$T/v1/ioc.pub")')"
 exit_is "an ioc.db of schema version 1" 2 raquet-report --ioc "$T/v1" -o "$T/v1.json"
-ok "  ... says how to upgrade it" grep -q "schema version 1; raquet-report reads version 2: run any raquet-sync command" "$T/last.err"
+ok "  ... says how to upgrade it" grep -q "schema version 1; raquet-report reads version 3: run any raquet-sync command" "$T/last.err"
 ok "  ... and writes nothing" test ! -e "$T/v1.json"
 exit_is "raquet-sync upgrades it" 0 raquet-sync --ioc "$T/v1" status
-is "  ... to version 2" "$(sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version; SELECT value FROM meta WHERE key = "schema_version"' | tr '\n' ' ')" "2 2 "
+is "  ... to version 3" "$(sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version; SELECT value FROM meta WHERE key = "schema_version"' | tr '\n' ' ')" "3 3 "
 is "  ... computer names taken from the stored documents" \
 	"$(sqlite3 "$T/v1/ioc.db" "SELECT count(*) FROM scans WHERE computer IS NOT NULL AND computer <> ''")" 10
 exit_is "  ... then the report reads it" 0 raquet-report --ioc "$T/v1" --date 2026-11-10 -o "$T/v1.json"
 is "  ... and says what the fixture's says" "$(jq -c 'del(.generator)' "$T/v1.json")" \
 	"$(raquet-report --ioc "$I" --date 2026-11-10 -o "$T/v2.json" && jq -c 'del(.generator)' "$T/v2.json")"
-sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version = 3'
+sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version = 4'
 exit_is "an ioc.db newer than the report" 2 raquet-report --ioc "$T/v1" -o "$T/v1.json"
-ok "  ... says so" grep -q "schema version 3; this raquet-report knows up to 2" "$T/last.err"
+ok "  ... says so" grep -q "schema version 4; this raquet-report knows up to 3" "$T/last.err"
 mkdir -p "$T/notioc" && sqlite3 "$T/notioc/ioc.db" 'CREATE TABLE x(y)'
 exit_is "a SQLite file that is no IOC database" 2 raquet-report --ioc "$T/notioc" -o "$T/n.json"
 ok "  ... says so" grep -q "is not an IOC database" "$T/last.err"
