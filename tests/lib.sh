@@ -115,7 +115,8 @@ sync_stick() {
 # stick_id STICKDIR: the stick's id.
 stick_id() { key_id "$1/RAQUET/stick.pub"; }
 # ioc_data_sum IOCDIR: a checksum of what an import adds to ioc.db (not the
-# import log or times), to compare states.
+# import log or times), the campaign's report tables included, to compare
+# states.
 ioc_data_sum() {
 	sqlite3 "$1/ioc.db" "
 	SELECT stick, type, seq, sha256, file FROM records ORDER BY 1, 2, 3;
@@ -124,7 +125,17 @@ ioc_data_sum() {
 	SELECT count(*) FROM volumes; SELECT count(*) FROM detections; SELECT count(*) FROM actions;
 	SELECT stick, seq, sha256, stored FROM samples ORDER BY 1, 2;
 	SELECT * FROM gaps ORDER BY 1, 2, 3;
-	SELECT stick, file, sha256, reason FROM rejections ORDER BY 1, 2, 3;" | sha256sum | cut -c1-16
+	SELECT stick, file, sha256, reason FROM rejections ORDER BY 1, 2, 3;
+	SELECT key, l.stick, l.seq, l.unit, l.status, l.infected FROM rq_latest l JOIN devices d ON d.id = l.device ORDER BY 1;
+	SELECT count(*) FROM rq_period; SELECT count(*) FROM rq_infected;
+	SELECT count(*), sum(handled) FROM rq_found; SELECT count(*) FROM rq_detected;" | sha256sum | cut -c1-16
+}
+# report_sans_period JSON: a JSON report, sorted, without the words that
+# name its period, to compare the whole campaign's report (read from
+# ioc.db's campaign tables) with the same scans asked for as a period (the
+# report builds the tables itself).
+report_sans_period() {
+	jq -S 'del(.period.from) | .assessment |= sub("\\([^)]*\\)"; "")' "$1"
 }
 # sync_query IOCDIR NAME [FROM TO UNIT]: runs one query of sync/totals.sql.
 sync_query() {

@@ -46,6 +46,10 @@ ok "at least 30 kill points" test "$kills" -ge 30
 is "never in between (and integrity_check ok)" "$bad" 0
 is "a rerun always completes the import" "$rerun_bad" 0
 ok "some kills landed before the commit" test "$saw_before" -ge 10
+raquet-report --ioc "$I" --date 2026-11-28 -o "$T/k.json" &&
+	raquet-report --ioc "$I" --date 2026-11-28 --from 1970-01-01 -o "$T/c.json"
+report_sans_period "$T/k.json" > "$T/k.s"; report_sans_period "$T/c.json" > "$T/c.s"
+ok "  ... and the campaign's report tables agree with the scans" diff -u "$T/c.s" "$T/k.s"
 
 # Two imports at once: the second waits for the first.
 rm -rf "$I" && cp -a "$T/base" "$I"
