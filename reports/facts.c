@@ -54,8 +54,9 @@ static const char days_sql[] =
 	" WHERE " IN_SCOPE("unit") " GROUP BY unit, scan_date) GROUP BY scan_date ORDER BY scan_date";
 
 /* The computer name is scans.computer (import takes it from the result
- * document); only infected devices have files in rq_found. Sorted by unit
- * and key here (sort_devices), in a third of the time SQLite's sorter takes. */
+ * document); only infected devices have files in rq_found. facts_collect
+ * sorts them by unit and key (device_cmp), in half the time SQLite's sorter
+ * takes. */
 static const char devices_sql[] =
 	"SELECT key, weak, unit, started, status, coalesce(computer, ''),"
 	" CASE WHEN infected THEN (SELECT count(*) FROM rq_found f WHERE f.device = l.device)"

@@ -24,9 +24,9 @@
  * For the whole campaign (no --from, no --to) ioc.db has these tables
  * already (schema version 3, sync/schema-v3.sql: every import keeps them), and
  * the report reads them; for a period it makes its own in the temporary
- * database, which take their place under the same names. t5000 checks that
- * the two agree. rq_tree is always made here: units change without an
- * import. */
+ * database, which take their place under the same names. t5000, t5020 and
+ * t4120 check that the two agree. rq_tree is always made here: units change
+ * without an import. */
 #define IN_PERIOD(s) \
 	"(:from IS NULL OR " s ".scan_date >= :from) AND (:to IS NULL OR " s ".scan_date <= :to)"
 
@@ -132,8 +132,9 @@ char *rep_column(sqlite3_stmt *st, int i)
 }
 
 /* The report reads what schema version REPORT_SCHEMA has (scans_latest,
- * scans.computer, the campaign's rq_* tables); raquet-sync brings an older ioc.db up to it, and the
- * report, which only reads, says so rather than doing it. */
+ * scans.computer, the campaign's rq_* tables); raquet-sync brings an older
+ * ioc.db up to it, and the report, which only reads, says so rather than
+ * doing it. */
 #define REPORT_SCHEMA 3
 
 static int check_version(sqlite3 *db, const char *path, rq_error *err)

@@ -18,9 +18,9 @@
 #include "pipeline.h"
 #include "precheck.h"
 #include "receipt.h"
+#include "record.h"
 #include "rejected.h"
 #include "schema.h"
-#include "record.h"
 #include "stickdir.h"
 
 
