@@ -126,6 +126,8 @@ boot() {
 check_boot() {
 	_o=$T/$1-out
 	ok "$1: secure boot logged as '$2'" grep -q "raquet-live: secure boot: $2" "$serial"
+	ok "$1: GRUB's menu in Vietnamese with its diacritics" grep -aq "Quét theo cấu hình trên USB" "$serial"
+	ok "$1: GRUB printed no error" sh -c "! sed -n '1,/Booting \`/p' '$serial' | grep -aq 'error: '"
 	ok "$1: the scan ran to the end" grep -q 'raquet-live: done' "$serial"
 	ok "$1: powered off by itself" grep -q 'raquet-live: powering off' "$serial"
 	mkdir -p "$_o"
