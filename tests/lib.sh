@@ -126,7 +126,7 @@ ioc_data_sum() {
 	SELECT stick, seq, sha256, stored FROM samples ORDER BY 1, 2;
 	SELECT * FROM gaps ORDER BY 1, 2, 3;
 	SELECT stick, file, sha256, reason FROM rejections ORDER BY 1, 2, 3;
-	SELECT key, l.stick, l.seq, l.unit, l.status, l.infected FROM rq_latest l JOIN devices d ON d.id = l.device ORDER BY 1;
+	SELECT key, stick, seq, unit, status, infected FROM rq_latest ORDER BY 1;
 	SELECT count(*) FROM rq_period; SELECT count(*) FROM rq_infected;
 	SELECT count(*), sum(handled) FROM rq_found; SELECT count(*) FROM rq_detected;" | sha256sum | cut -c1-16
 }

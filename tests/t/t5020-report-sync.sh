@@ -53,6 +53,10 @@ is "  ... zeros but the informed units" "$(jq -c '[.empty, [.rows[].value]]' "$T
 # back on stick 1, in unit A now, and is cleaned. The report that reads
 # those tables must equal the one built from the scans (a period from 1970
 # on) but for the words that name the period.
+# Scan times have whole seconds, and scans of one second on two sticks are
+# ordered by stick id (random here): the second scan of pc3 must come a
+# second later to be its latest.
+sleep 1
 ok "pc3 again, on stick 1 for $A, quarantined" scan "$T/usb1" $A SN-3 "$T/pc3"
 exit_is "import stick 1 again" 0 raquet-sync --ioc "$I" import "$T/usb1"
 exit_is "report" 0 raquet-report --ioc "$I" -o "$T/k.json"
