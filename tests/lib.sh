@@ -131,12 +131,8 @@ ioc_data_sum() {
 	SELECT count(*), sum(handled) FROM rq_found; SELECT count(*) FROM rq_detected;" | sha256sum | cut -c1-16
 }
 # report_sans_period JSON: a JSON report, sorted, without the words that
-# name its period, to compare the whole campaign's report (read from
-# ioc.db's campaign tables) with the same scans asked for as a period (the
-# report builds the tables itself).
-report_sans_period() {
-	jq -S 'del(.period.from) | .assessment |= sub("\\([^)]*\\)"; "")' "$1"
-}
+# name its period (tests/report-sans-period.jq).
+report_sans_period() { jq -S -f "$TOP/tests/report-sans-period.jq" "$1"; }
 # sync_query IOCDIR NAME [FROM TO UNIT]: runs one query of sync/totals.sql.
 sync_query() {
 	awk -v q="-- name: $2" '$0 == q {p=1; next} /^-- name: /{p=0} p' "$TOP/sync/totals.sql" > "$T/.query.sql"
