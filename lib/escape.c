@@ -1,4 +1,5 @@
-/* escape: control characters and invalid UTF-8 become \xNN. */
+/* escape: control characters (C0, DEL and C1) and invalid UTF-8 become
+ * \xNN, byte by byte. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,10 @@ static size_t utf8_seq_len(const unsigned char *s)
 	return 0;
 }
 
+/* The C1 controls U+0080..U+009F are valid UTF-8 (C2 80..C2 9F) but still
+ * control characters: U+009B is CSI on the Linux console and in xterm with
+ * UTF-8, so a name holding it can move the cursor or recolour the screen as
+ * ESC [ does. They are escaped as their two bytes. */
 static bool needs_escape(const unsigned char *s, size_t *len)
 {
 	*len = utf8_seq_len(s);
@@ -42,6 +47,8 @@ static bool needs_escape(const unsigned char *s, size_t *len)
 		*len = 1;
 		return true;
 	}
+	if (*len == 2 && s[0] == 0xc2 && s[1] <= 0x9f)
+		return true;
 	return *len == 1 && (s[0] < 0x20 || s[0] == 0x7f || s[0] == '\\');
 }
 
@@ -77,10 +84,12 @@ char *escape_name(const char *s)
 			*o++ = '\\';
 			*o++ = '\\';
 		} else {
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
+			for (size_t i = 0; i < len; i++) { /* len is 2 for a C1 control */
+				*o++ = '\\';
+				*o++ = 'x';
+				*o++ = hex[p[i] >> 4];
+				*o++ = hex[p[i] & 15];
+			}
 		}
 		p += len;
 	}

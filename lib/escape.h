@@ -7,8 +7,9 @@
 #include <stddef.h>
 
 /* Returns a newly allocated copy of s in which every byte that is a control
- * character, a backslash, or not part of valid UTF-8 is written as \xNN
- * (backslash as \\). Valid UTF-8, Vietnamese included, passes unchanged.
+ * character (C0, DEL, or one of the two bytes of a C1 control U+0080..U+009F),
+ * a backslash, or not part of valid UTF-8 is written as \xNN (backslash as
+ * \\). Other valid UTF-8, Vietnamese included, passes unchanged.
  * Returns NULL only when out of memory. */
 char *escape_name(const char *s);
 
