@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "pin.h"
 #include "rqerror.h"
 
 #define _(s)  gettext(s)
@@ -46,11 +47,15 @@ struct stickinfo {
 	bool quick, unattended, poweroff;
 	char unit[128];
 	char technician[LAUNCHER_NAME_MAX]; /* RAQUET/technician, "" if none */
+	/* The stick's ioc.pub against the image's pinned key (lib/pin.h); kept
+	 * after a failed stickinfo_open so the refusal can say why. */
+	enum pin_state pin;
 };
 
-/* Opens DIR/RAQUET and reads ioc.pub, stick.json and roster.json (both
- * checked against the IOC's signature, as raquet-scan does), config and
- * technician. */
+/* Opens DIR/RAQUET and reads ioc.pub (checked against the pinned key),
+ * stick.json and roster.json (both checked against the IOC's signature, as
+ * raquet-scan does), config and technician. On failure si->pin still says
+ * whether the stick's IOC was the pinned one. */
 int stickinfo_open(const char *dir, struct stickinfo *si, rq_error *err);
 void stickinfo_close(struct stickinfo *si);
 /* The roster entry with this code (as signed), or NULL. */

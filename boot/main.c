@@ -284,6 +284,27 @@ static int fail(bool screen, const char *title, const char *msg)
 	return 2;
 }
 
+/* A stick whose IOC is not the one this image pins (lib/pin.h): nothing on
+ * it is trusted, not even its roster, and only the IOC can put it right
+ * (re-provision it, or stamp an image for it), so the screen says where to
+ * take it rather than what went wrong inside. */
+static int refuse_foreign(bool screen, const struct stickinfo *si, const char *why)
+{
+	const char *text = si->pin == PIN_BROKEN
+				   ? _("This system has no readable IOC key to check sticks "
+				       "against: its image is damaged. Nothing was scanned. Take "
+				       "the stick to the IOC to have it rewritten.")
+				   : _("This stick was issued by another IOC, or its keys were "
+				       "changed. Nothing was scanned and nothing was written. "
+				       "Take the stick to the IOC that issued it.");
+	if (screen) {
+		ui_message(_("STICK REFUSED: NOT FROM THIS IOC"), text);
+		ui_end();
+	}
+	fprintf(stderr, "raquet-launcher: %s (%s)\n", text, why);
+	return 2;
+}
+
 /* The prompts in order; a step given on the command line is skipped, and
  * Esc goes back to the previous step that was shown. */
 static enum ui_result ask(const struct options *o, const struct stickinfo *si, struct choice *c)
@@ -469,6 +490,8 @@ int main(int argc, char **argv)
 	if (stickinfo_open(o.stick, &si, &err) != 0) {
 		if (screen)
 			ui_start(NULL);
+		if (si.pin == PIN_FOREIGN || si.pin == PIN_BROKEN)
+			return refuse_foreign(screen, &si, err.msg);
 		return fail(screen, _("This stick cannot be used"), err.msg);
 	}
 	unattended =

@@ -11,6 +11,7 @@
 #include "atomicio.h"
 #include "escape.h"
 #include "keys.h"
+#include "pin.h"
 #include "signedjson.h"
 #include "launcher.h"
 
@@ -133,6 +134,7 @@ static void read_technician(struct stickinfo *si)
 int stickinfo_open(const char *dir, struct stickinfo *si, rq_error *err)
 {
 	json_object *info = NULL, *roster = NULL;
+	enum pin_state pin = PIN_NONE;
 	keys_ioc_public ioc;
 	const char *label;
 	int top;
@@ -153,6 +155,7 @@ int stickinfo_open(const char *dir, struct stickinfo *si, rq_error *err)
 		goto fail;
 	}
 	if (keys_ioc_read_public(si->dirfd, "ioc.pub", &ioc, err) != 0 ||
+	    pin_check(&ioc, &pin, err) != 0 ||
 	    (info = signed_json_read(si->dirfd, "stick.json", &ioc, err)) == NULL ||
 	    (roster = signed_json_read(si->dirfd, "roster.json", &ioc, err)) == NULL ||
 	    read_roster(si, roster, err) != 0 || read_config(si, err) != 0)
@@ -160,6 +163,7 @@ int stickinfo_open(const char *dir, struct stickinfo *si, rq_error *err)
 	if ((label = json_str_member(info, "label")) != NULL)
 		si->label = escape_name(label);
 	read_technician(si);
+	si->pin = pin;
 	json_object_put(info);
 	json_object_put(roster);
 	return 0;
@@ -167,6 +171,7 @@ fail:
 	json_object_put(info);
 	json_object_put(roster);
 	stickinfo_close(si);
+	si->pin = pin;
 	return -1;
 }
 

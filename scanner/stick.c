@@ -12,6 +12,7 @@
 #include "atomicio.h"
 #include "escape.h"
 #include "payload.h"
+#include "pin.h"
 #include "record.h"
 #include "result.h"
 #include "signedjson.h"
@@ -155,6 +156,7 @@ int stick_open(const char *dir, struct stick *s, rq_error *err)
 		goto fail;
 	}
 	if (keys_ioc_read_public(s->dirfd, "ioc.pub", &s->ioc, err) != 0 ||
+	    pin_check(&s->ioc, NULL, err) != 0 || /* the stick is not its own anchor */
 	    keys_stick_read_secret(s->dirfd, "stick.key", &s->key, err) != 0 ||
 	    (s->info = signed_json_read(s->dirfd, "stick.json", &s->ioc, err)) == NULL ||
 	    check_identity(s, err) != 0 ||
