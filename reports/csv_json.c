@@ -11,13 +11,28 @@
 
 /* ---- CSV ---- */
 
+/* True when a spreadsheet opening the CSV would take a text field starting
+ * with c as a formula (CSV injection: "=HYPERLINK(...)", "@SUM(...)", "+1",
+ * "-1+cmd|..."), or strip c and look at what follows (tab, CR). */
+static bool csv_formula_lead(char c)
+{
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+/* A text field. Unit names, signature names in the notes and labels may
+ * come from a stick or a hostile database: one that a spreadsheet would
+ * read as a formula gets a leading apostrophe (OWASP's advice), which
+ * LibreOffice and Excel show as text. Numbers never come through here
+ * (csv_rows writes numeric cells bare), so a real count stays a number. */
 static void csv_field(sbuf *b, const char *s)
 {
-	if (strpbrk(s, ",\"\n\r") == NULL) {
+	bool defuse = csv_formula_lead(s[0]);
+
+	if (!defuse && strpbrk(s, ",\"\n\r") == NULL) {
 		sb_add(b, s);
 		return;
 	}
-	sb_add(b, "\"");
+	sb_add(b, defuse ? "\"'" : "\"");
 	for (; *s; s++)
 		sb_addn(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
 	sb_add(b, "\"");
