@@ -230,7 +230,7 @@ static int read_member(struct archive *a, const char *name, size_t size, unsigne
 
 /* Checks the entry a header describes and appends it to out. */
 static int take_entry(struct archive *a, struct archive_entry *e, payload_list *out, size_t *budget,
-                      rq_error *err)
+                      size_t max, rq_error *err)
 {
 	const char *name = archive_entry_pathname(e);
 	payload_member *m;
@@ -249,8 +249,8 @@ static int take_entry(struct archive *a, struct archive_entry *e, payload_list *
 		return rq_fail(err, "payload: member %s has no size", name);
 	size = archive_entry_size(e);
 	if (size < 0 || (uint64_t)size > *budget)
-		return rq_fail(err, "payload: oversize member %s (more than %u bytes in all)", name,
-		               PAYLOAD_MAX_EXPANDED);
+		return rq_fail(err, "payload: oversize member %s (more than %zu bytes in all)", name,
+		               max);
 	m = &out->members[out->n];
 	m->name = strdup(name);
 	if (m->name == NULL)
@@ -267,10 +267,21 @@ static int take_entry(struct archive *a, struct archive_entry *e, payload_list *
 
 int payload_read(const void *buf, size_t len, payload_list *out, rq_error *err)
 {
+	return payload_read_max(buf, len, PAYLOAD_MAX_EXPANDED, out, err);
+}
+
+int payload_read_max(const void *buf, size_t len, size_t max, payload_list *out, rq_error *err)
+{
 	struct archive *a;
 	struct archive_entry *e;
-	size_t budget = PAYLOAD_MAX_EXPANDED;
+	size_t budget;
 	int r;
+
+	/* The member sizes are checked against the budget before anything is
+	 * allocated or decompressed for them. */
+	if (max > PAYLOAD_MAX_EXPANDED)
+		max = PAYLOAD_MAX_EXPANDED;
+	budget = max;
 
 	out->n = 0;
 	out->members = calloc(PAYLOAD_MAX_MEMBERS, sizeof(*out->members));
@@ -301,7 +312,7 @@ int payload_read(const void *buf, size_t len, payload_list *out, rq_error *err)
 			fail_archive(a, err, "payload corrupt");
 			goto fail_a;
 		}
-		if (take_entry(a, e, out, &budget, err) != 0)
+		if (take_entry(a, e, out, &budget, max, err) != 0)
 			goto fail_a;
 	}
 	if (archive_read_close(a) != ARCHIVE_OK) {

@@ -38,6 +38,10 @@ int payload_build(const payload_member *members, size_t n, unsigned char **out, 
  * than PAYLOAD_MAX_MEMBERS members, more than PAYLOAD_MAX_EXPANDED bytes. */
 int payload_read(const void *buf, size_t len, payload_list *out, rq_error *err);
 
+/* As payload_read, with at most max bytes in all (max is capped at
+ * PAYLOAD_MAX_EXPANDED): the IOC's bound for each type of record. */
+int payload_read_max(const void *buf, size_t len, size_t max, payload_list *out, rq_error *err);
+
 /* The member with that name, or NULL. */
 const payload_member *payload_get(const payload_list *p, const char *name);
 

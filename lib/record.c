@@ -75,6 +75,13 @@ static int check_fields(const record_header *h, const char *what, rq_error *err)
 		return rq_fail(err, "%s: unknown record type %u", what, h->type);
 	if (h->seq == 0)
 		return rq_fail(err, "%s: malformed header: sequence number 0", what);
+	if (h->seq > RECORD_SEQ_MAX)
+		return rq_fail(err, "%s: malformed header: sequence number %llu (at most %llu)", what,
+		               (unsigned long long)h->seq, (unsigned long long)RECORD_SEQ_MAX);
+	if (h->created < RECORD_CREATED_MIN || h->created > RECORD_CREATED_MAX)
+		return rq_fail(err,
+		               "%s: malformed header: creation time %lld is outside 1970 to 9999",
+		               what, (long long)h->created);
 	if (h->tz_minutes < -RECORD_TZ_MAX || h->tz_minutes > RECORD_TZ_MAX)
 		return rq_fail(err, "%s: malformed header: time zone offset %d minutes", what,
 		               h->tz_minutes);
@@ -546,7 +553,8 @@ int record_write_next_build(int dirfd, const record_header *in, const keys_stick
 	bool locked;
 	int lockfd, rc = -1;
 
-	if (check_fields(&(record_header){.type = in->type, .seq = 1, .tz_minutes = in->tz_minutes},
+	if (check_fields(&(record_header){.type = in->type, .seq = 1, .created = in->created,
+	                                  .tz_minutes = in->tz_minutes},
 	                 "cannot write record", err) != 0)
 		return -1;
 	mark_name(stick->id, in->type, mark, sizeof(mark));
@@ -558,7 +566,7 @@ int record_write_next_build(int dirfd, const record_header *in, const keys_stick
 	last = read_mark(dirfd, mark);
 	if (last > max)
 		max = last;
-	if (max == UINT64_MAX) {
+	if (max >= RECORD_SEQ_MAX) {
 		rq_fail(err, "cannot write record: sequence numbers exhausted");
 		goto out;
 	}

@@ -25,6 +25,14 @@
 #define RECORD_CHUNK       65536 /* plaintext bytes per stream chunk */
 #define RECORD_MAX_PAYLOAD (64u * 1024 * 1024)
 #define RECORD_TZ_MAX      (18 * 60) /* minutes east or west of UTC */
+/* Sequence numbers stop at 2^53: they stay exact as JSON numbers (receipts,
+ * result documents) and as SQLite integers at the IOC. */
+#define RECORD_SEQ_MAX ((uint64_t)1 << 53)
+/* created: 1970-01-01 to 9999-12-30 UTC, so that the local time, with any
+ * offset up to RECORD_TZ_MAX, is a four-digit year. No clock a scan reads
+ * is outside; a header that is was forged or damaged. */
+#define RECORD_CREATED_MIN ((int64_t)0)
+#define RECORD_CREATED_MAX ((int64_t)253402214399)
 /* Header, full chunks with their length prefix and AEAD tag, signature. */
 #define RECORD_MAX_SIZE                                                                            \
 	(RECORD_HEADER_LEN + RECORD_MAX_PAYLOAD +                                                  \
@@ -38,8 +46,8 @@ typedef struct record_header {
 	unsigned version;
 	unsigned type;        /* RECORD_TYPE_* */
 	uint64_t stick_id;    /* key id of the stick that signed it */
-	uint64_t seq;         /* per stick and type, from 1 */
-	int64_t created;      /* unix seconds */
+	uint64_t seq;         /* per stick and type, 1 to RECORD_SEQ_MAX */
+	int64_t created;      /* unix seconds, RECORD_CREATED_MIN to _MAX */
 	int tz_minutes;       /* local time offset east of UTC at creation */
 	uint64_t ioc_key_id;  /* key id of the IOC key the file key is sealed to */
 	uint64_t payload_len; /* plaintext bytes */

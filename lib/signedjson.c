@@ -1,6 +1,7 @@
 /* signedjson: see signedjson.h. */
 #include <stdlib.h>
 
+#include "jsonbound.h"
 #include "signedjson.h"
 
 json_object *signed_json_read(int dirfd, const char *name, const keys_ioc_public *ioc,
@@ -12,13 +13,9 @@ json_object *signed_json_read(int dirfd, const char *name, const keys_ioc_public
 
 	if (keys_signed_file_read(dirfd, name, SIGNED_JSON_MAX, ioc, &buf, &len, err) != 0)
 		return NULL;
-	obj = json_tokener_parse(buf);
+	/* Signed by the IOC, but read on PCs and sticks: still bounded. */
+	obj = jsonbound_parse(buf, len, &jsonbound_signed, name, err);
 	free(buf);
-	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		rq_fail(err, "%s: not a JSON object", name);
-		return NULL;
-	}
 	return obj;
 }
 

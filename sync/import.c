@@ -118,17 +118,31 @@ void import_report_free(struct import_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-/* The record's creation time, in the time zone it was made in. */
+/* The record's creation time, in the time zone it was made in. The header
+ * was checked (record_read_header): created and tz_minutes are in range, so
+ * the year has four digits; a failure still gives a fixed text, never an
+ * uninitialised one. */
 static void created_iso(const record_header *h, char out[32])
 {
-	time_t t = (time_t)(h->created + (int64_t)h->tz_minutes * 60);
 	int off = h->tz_minutes < 0 ? -h->tz_minutes : h->tz_minutes;
 	struct tm tm;
+	time_t t;
 
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + 19, 13, "%c%02d:%02d", h->tz_minutes < 0 ? '-' : '+', off / 60 % 100,
-		 off % 60);
+	if (h->created < RECORD_CREATED_MIN || h->created > RECORD_CREATED_MAX ||
+	    off > RECORD_TZ_MAX) {
+		snprintf(out, 32, "%s", "1970-01-01T00:00:00+00:00");
+		return;
+	}
+	t = (time_t)(h->created + (int64_t)h->tz_minutes * 60);
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year < -1900) {
+		snprintf(out, 32, "%s", "1970-01-01T00:00:00+00:00");
+		return;
+	}
+	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u%c%02u:%02u",
+		 (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)(tm.tm_mon + 1) % 100,
+		 (unsigned)tm.tm_mday % 100, (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
+		 (unsigned)tm.tm_sec % 100, h->tz_minutes < 0 ? '-' : '+', (unsigned)off / 60 % 100,
+		 (unsigned)off % 60);
 }
 
 /* Records a rejection: the file is kept, the reason stored; 0, or -1 when
@@ -412,60 +426,62 @@ static int load_stick(struct imp *im, rq_error *err)
 	return 0;
 }
 
-static int add_gap(struct imp *im, const char *type, uint64_t first, uint64_t last, rq_error *err)
+/* Appends a gap to the report (the receipt and the output list them). */
+static int note_gap(struct import_report *rep, const char *type, uint64_t first, uint64_t last,
+		    rq_error *err)
 {
-	struct import_report *rep = im->rep;
-	struct import_gap *g = realloc(rep->gaps, (rep->ngaps + 1) * sizeof(*g));
+	struct import_gap *g;
 
-	if (g == NULL)
-		return rq_fail(err, "out of memory");
-	rep->gaps = g;
+	if (rep->ngaps == rep->gapcap) {
+		size_t cap = rep->gapcap ? rep->gapcap * 2 : 16;
+		if ((g = realloc(rep->gaps, cap * sizeof(*g))) == NULL)
+			return rq_fail(err, "out of memory");
+		rep->gaps = g;
+		rep->gapcap = cap;
+	}
 	g = &rep->gaps[rep->ngaps++];
 	snprintf(g->type, sizeof(g->type), "%s", type);
 	g->first = first;
 	g->last = last;
-	return db_bind(im->ioc->db, im->st[Q_GAP], err, "ttii", im->sd.id_hex, type,
-		       (int64_t)first, (int64_t)last) != 0
-		   ? -1
-		   : db_done(im->ioc->db, im->st[Q_GAP], err);
+	return 0;
 }
 
-/* Sequence numbers missing below the highest one imported, per type. */
+/* Sequence numbers missing below the highest one imported, per type, as
+ * ranges and with no limit on their number: forged gaps (a stick's key
+ * can make any number of them) cost one row each and block nothing. The
+ * ranges are gathered first and written after, as SQLite runs one
+ * statement at a time on the read's table. */
 static int compute_gaps(struct imp *im, rq_error *err)
 {
 	static const char *const types[] = {"result", "sample"};
 	sqlite3_stmt *st = im->st[Q_SEQS];
+	struct import_report *rep = im->rep;
 
 	if (db_bind(im->ioc->db, im->st[Q_GAPS_CLEAR], err, "t", im->sd.id_hex) != 0 ||
 	    db_done(im->ioc->db, im->st[Q_GAPS_CLEAR], err) != 0)
 		return -1;
 	for (int t = 0; t < 2; t++) {
+		size_t from = rep->ngaps;
 		uint64_t next = 1;
-		struct import_gap pending[64];
-		size_t np = 0;
 		int rc;
+
 		if (db_bind(im->ioc->db, st, err, "tt", im->sd.id_hex, types[t]) != 0)
 			return -1;
 		while ((rc = db_row(im->ioc->db, st, err)) == 1) {
+			/* Imported numbers are 1 to RECORD_SEQ_MAX (checked headers). */
 			uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
-			if (seq > next) {
-				/* Insert after the read finishes (one statement at a time). */
-				if (np == 64) {
-					sqlite3_reset(st);
-					if (add_gap(im, types[t], pending[0].first, pending[0].last,
-						    err) != 0)
-						return -1;
-					return rq_fail(err, "too many gaps to list");
-				}
-				pending[np].first = next;
-				pending[np++].last = seq - 1;
+			if (seq > next && note_gap(rep, types[t], next, seq - 1, err) != 0) {
+				sqlite3_reset(st);
+				return -1;
 			}
 			next = seq + 1;
 		}
 		if (rc < 0)
 			return -1;
-		for (size_t i = 0; i < np; i++)
-			if (add_gap(im, types[t], pending[i].first, pending[i].last, err) != 0)
+		for (size_t i = from; i < rep->ngaps; i++)
+			if (db_bind(im->ioc->db, im->st[Q_GAP], err, "ttii", im->sd.id_hex, types[t],
+				    (int64_t)rep->gaps[i].first, (int64_t)rep->gaps[i].last) != 0 ||
+			    db_done(im->ioc->db, im->st[Q_GAP], err) != 0)
 				return -1;
 	}
 	return 0;

@@ -35,8 +35,8 @@ struct import_report {
 	struct import_file *files;
 	size_t nfiles, cap;
 	int imported, duplicates, rejected;
-	struct import_gap *gaps;
-	size_t ngaps;
+	struct import_gap *gaps; /* every gap, as ranges: no limit on their number */
+	size_t ngaps, gapcap;
 	bool receipt_written;
 	char receipt_error[512]; /* set when the receipt could not be written */
 };

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "db.h"
+#include "jsonbound.h"
 #include "precheck.h"
 
 static int cmp_sha(const void *a, const void *b)
@@ -95,6 +96,35 @@ static void check_header(const struct precheck_ctx *c, struct precheck *p)
 	}
 }
 
+/* What a payload may expand to at the IOC, per type of record: a result's
+ * result.json (jsonbound_result.max_bytes) with its scan log; a sample's
+ * bytes (raquet-scan copies at most 60 MiB, STICK_SAMPLE_LIMIT) with its
+ * meta.json (jsonbound_meta.max_bytes). */
+#define RESULT_EXPANDED_MAX ((size_t)64 * 1024 * 1024)
+#define SAMPLE_EXPANDED_MAX ((size_t)61 * 1024 * 1024)
+
+/* Decompresses the payload within its type's bound, then bounds the JSON
+ * member the merge will build (docs/record-format.md, "Bounded work"). */
+static int open_payload(const record_header *h, const unsigned char *pl, size_t pllen,
+			payload_list *out, rq_error *err)
+{
+	bool result = h->type == RECORD_TYPE_RESULT;
+	const char *doc = result ? "result.json" : "meta.json";
+	const payload_member *m;
+
+	if (payload_read_max(pl, pllen, result ? RESULT_EXPANDED_MAX : SAMPLE_EXPANDED_MAX, out,
+			     err) != 0)
+		return -1;
+	/* A missing document is the merge's to name. */
+	if ((m = payload_get(out, doc)) != NULL &&
+	    jsonbound_check((const char *)m->data, m->len,
+			    result ? &jsonbound_result : &jsonbound_meta, doc, err) != 0) {
+		payload_free(out);
+		return -1;
+	}
+	return 0;
+}
+
 void precheck_finish(const struct precheck_ctx *c, struct precheck *p)
 {
 	unsigned char *pl = NULL;
@@ -116,7 +146,7 @@ void precheck_finish(const struct precheck_ctx *c, struct precheck *p)
 	/* Opened now even if ioc.db then finds (stick, type, seq) taken: the
 	 * import asks that first and drops the payload. */
 	if (*p->why == '\0' && (record_open(p->buf, p->len, c->sk, &pl, &pllen, &e) != 0 ||
-				payload_read(pl, pllen, &p->payload, &e) != 0))
+				open_payload(&p->h, pl, pllen, &p->payload, &e) != 0))
 		snprintf(p->open_why, sizeof(p->open_why), "%s", e.msg);
 	free(pl);
 	free(p->buf);
