@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,44 @@ struct imp {
 	int rejfd; /* IOC/rejected/<stick>, opened on the first rejection */
 	struct precheck_seen seen; /* this stick's records when the import began */
 	char now[32];
+	uint64_t budget, expanded; /* payload bytes this import may open, has opened */
+	atomic_bool over;          /* the budget is spent: workers open no more */
 };
+
+/* What one import may decompress from one stick's records (results first,
+ * then samples), unless RAQUET_IMPORT_STICK_MAX says otherwise: a genuine
+ * stick's results take a few MiB, its samples at most 60 MiB each. A
+ * record past it is rejected, unopened, and the next import takes it. */
+#define IMPORT_STICK_MAX ((uint64_t)4 * 1024 * 1024 * 1024)
+
+static uint64_t stick_budget(void)
+{
+	const char *s = getenv("RAQUET_IMPORT_STICK_MAX");
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return IMPORT_STICK_MAX;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0' ? (uint64_t)v : IMPORT_STICK_MAX;
+}
+
+/* "" when the opened payload p fits in what is left of the budget (which
+ * it then takes), else why not. Decided here, in the order of the files, so
+ * that the same stick gives the same outcome whatever the workers did. */
+static void take_budget(struct imp *im, const struct precheck *p, char *why, size_t whysz)
+{
+	if (!im->over && p->cost <= im->budget - im->expanded) {
+		im->expanded += p->cost;
+		return;
+	}
+	im->over = true;
+	snprintf(why, whysz,
+		 "not opened: this import has already opened %llu bytes of this stick's "
+		 "records, at most %llu at a time; import the stick again for the rest",
+		 (unsigned long long)im->expanded, (unsigned long long)im->budget);
+}
 
 static int add_file(struct import_report *rep, const char *sub, const char *name,
 		    enum import_outcome outcome, const char *reason)
@@ -336,6 +374,9 @@ static int import_one(struct imp *im, const struct precheck_ctx *c, struct prech
 				 "with other content",
 				 record_type_name(p->h.type), (unsigned long long)p->h.seq);
 	}
+	/* Past the budget, whatever the workers could or could not open. */
+	if (*why == '\0' && (im->over || *p->open_why == '\0'))
+		take_budget(im, p, why, sizeof(why));
 	if (*why == '\0')
 		snprintf(why, sizeof(why), "%s", p->open_why);
 	if (*why == '\0') {
@@ -363,7 +404,7 @@ static int import_dir(struct imp *im, const char *sub, rq_error *err)
 		.sub = sub, .stick_id = im->sd.id, .stick_hex = im->sd.id_hex, .known = im->known,
 		.revoked = im->revoked, .revoked_on = im->revoked_on, .pk = &im->pk,
 		.ioc_pub = &im->ioc->pub, .ioc_hex = im->ioc->id_hex, .sk = im->ioc->sk,
-		.seen = &im->seen};
+		.seen = &im->seen, .over = &im->over};
 	struct pipeline *pl = NULL;
 	struct precheck *p;
 	struct dirent **names;
@@ -525,6 +566,8 @@ int import_stick(struct ioc *ioc, const char *stick, struct import_report *rep, 
 
 	memset(rep, 0, sizeof(*rep));
 	ioc_now(im.now);
+	im.budget = stick_budget();
+	atomic_init(&im.over, false);
 	if (stickdir_open(ioc, stick, &im.sd, err) != 0)
 		return -1;
 	snprintf(rep->stick, sizeof(rep->stick), "%s", im.sd.id_hex);

@@ -144,8 +144,12 @@ void precheck_finish(const struct precheck_ctx *c, struct precheck *p)
 			 c->ioc_hex);
 	}
 	/* Opened now even if ioc.db then finds (stick, type, seq) taken: the
-	 * import asks that first and drops the payload. */
-	if (*p->why == '\0' && (record_open(p->buf, p->len, c->sk, &pl, &pllen, &e) != 0 ||
+	 * import asks that first and drops the payload. Once the import's
+	 * budget for this stick is spent, nothing more is decompressed (the
+	 * import gives the reason). */
+	if (*p->why == '\0' && c->over && atomic_load(c->over))
+		snprintf(p->open_why, sizeof(p->open_why), "%s", "not opened: over budget");
+	else if (*p->why == '\0' && (record_open(p->buf, p->len, c->sk, &pl, &pllen, &e) != 0 ||
 				open_payload(&p->h, pl, pllen, &p->payload, &e) != 0))
 		snprintf(p->open_why, sizeof(p->open_why), "%s", e.msg);
 	free(pl);

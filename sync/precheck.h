@@ -9,6 +9,7 @@
 #define RAQUET_SYNC_PRECHECK_H
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,7 @@ struct precheck_ctx {
 	const char *ioc_hex;
 	const keys_ioc_secret *sk;
 	const struct precheck_seen *seen;
+	const atomic_bool *over; /* set by the import: open no more payloads */
 };
 
 struct precheck {

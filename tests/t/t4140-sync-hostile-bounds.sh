@@ -87,4 +87,22 @@ ok "  ... a single number" grep -q "^gap: result 11 is missing$" "$T/last.out"
 is "  ... in ioc.db" "$(sqlite3 "$I/ioc.db" "SELECT count(*), sum(last_seq - first_seq + 1) FROM gaps WHERE stick = '$S2'")" "71|79"
 ok "  ... and in the receipt" jq -e '.gaps.result | length == 71 and .[0] == [1, 9]' "$T/usb2/RAQUET/receipts/$(key_id "$I/ioc.pub").json"
 
+# Per stick: one import opens at most RAQUET_IMPORT_STICK_MAX bytes of
+# payload (4 GiB by default); the records past it wait for the next import.
+sync_stick "$I" "$T/usb3" $U && S3=$(stick_id "$T/usb3") K3=$T/usb3/RAQUET
+for n in 1 2 3; do
+	head -c 1000000 /dev/urandom > "$T/w/sample.bin"
+	jq -n --arg s "$S3" --arg u $U --argjson n $n --arg h "$(sha256sum "$T/w/sample.bin" | cut -c1-64)" \
+		'{format: "raquet.sample/1", record: {stick: $s, seq: $n, type: "sample"}, unit: $u,
+		  path: "/mnt/c/x\($n).exe", path_escaped: false, signature: "Test.Sample",
+		  sha256: $h, size: 1000000, copied: true}' > "$T/w/meta.json"
+	rq-forge --sample "$K3" "$K3/samples" $n $NOW "$T/w/meta.json" "$T/w/sample.bin" >/dev/null || break
+done
+exit_is "with a budget of 2.5 MB, an import takes two 1 MB samples" 1 env RAQUET_IMPORT_STICK_MAX=2500000 raquet-sync --ioc "$I" import "$T/usb3"
+is "  ... and rejects the third, unopened" "$(tail -1 "$T/last.out")" "stick $S3: 2 imported, 0 already imported, 1 rejected"
+ok "  ... saying why" grep -q "^rejected samples/$S3-3.rqs: not opened: this import has already opened [0-9]* bytes of this stick's records, at most 2500000 at a time; import the stick again for the rest$" "$T/last.out"
+exit_is "the next import takes it" 0 raquet-sync --ioc "$I" import "$T/usb3"
+is "  ... and only it" "$(tail -1 "$T/last.out")" "stick $S3: 1 imported, 2 already imported, 0 rejected"
+is "  ... three samples stored" "$(sqlite3 "$I/ioc.db" "SELECT count(*) FROM samples WHERE stick = '$S3' AND stored IS NOT NULL")" 3
+
 done_testing
