@@ -116,11 +116,12 @@ int main(int argc, char **argv)
 	    keys_ioc_read_public(sfd, "ioc.pub", &ioc, &err) != 0)
 		return die(argv[1], err.msg);
 	for (n = 0; n < argc - 5; n++) {
-		char *path = argv[5 + n], *data;
+		char *path = argv[5 + n], *data, *dir = strdup(path);
 		int dfd;
 
-		if ((dfd = open(dirname(strdup(path)), O_RDONLY | O_DIRECTORY)) < 0)
+		if (dir == NULL || (dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) < 0)
 			return die(path, strerror(errno));
+		free(dir);
 		m[n].name = basename(path);
 		if (read_file_bounded(dfd, m[n].name, PAYLOAD_MAX_EXPANDED, &data, &m[n].len,
 		                      &err) != 0)
@@ -139,5 +140,12 @@ int main(int argc, char **argv)
 	    atomic_write(ofd, name, rec, reclen, 0644, false, &err) != 0)
 		return die(name, ofd < 0 ? strerror(errno) : err.msg);
 	printf("%s\n", name);
+	for (int i = 0; i < n; i++)
+		free(m[i].data);
+	free(pl);
+	free(rec);
+	keys_stick_free(sk);
+	close(ofd);
+	close(sfd);
 	return 0;
 }
