@@ -1,7 +1,8 @@
 /* raquet-sync: the IOC side of raquet (DESIGN §4 "raquet-sync"). One
  * command per entry of a table, as git does; each opens the IOC, takes its
  * lock when it writes, and prints what it did. Exit 0 all good, 1 some
- * records rejected (the rest imported), 2 an error. */
+ * records rejected (the rest imported) or the stick's system partitions
+ * differ from the image this IOC issued, 2 an error. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,11 +13,13 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "image.h"
 #include "import.h"
 #include "ioc.h"
 #include "provision.h"
 #include "schema.h"
 #include "status.h"
+#include "sysverify.h"
 #include "units.h"
 
 #define MAX_UNITS 256
@@ -35,7 +38,12 @@ static void usage(const char *why)
 		"  unit list\n"
 		"  provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]\n"
 		"  import STICK [-v]                verify, open and merge the stick's records\n"
-		"  update STICK [--database DIR]    fresh databases, roster and config\n"
+		"  update STICK [--database DIR] [--image]\n"
+		"                                   fresh databases, roster and config;\n"
+		"                                   --image: rewrite its system partitions\n"
+		"  image --out FILE [--from RELEASED.img]\n"
+		"                                   the released image with this IOC's key\n"
+		"                                   pinned (default --from: the last issued)\n"
 		"  status [STICKID]                 sticks, last import, records, gaps\n"
 		"  revoke STICKID                   refuse the stick's records from now on\n"
 		"  schema                           print the database schema\n"
@@ -282,10 +290,50 @@ static int cmd_provision(int argc, char **argv)
 	return finish(rc);
 }
 
+/* The stick's system partitions against the issued images (sync/sysverify.h):
+ * 0 as issued or nothing to check, 1 modified, 2 unreadable. */
+static int report_system(struct ioc *ioc, const char *stick, bool rewrite)
+{
+	struct sysverify_report rep;
+	rq_error err;
+
+	if ((rewrite ? sysverify_rewrite(ioc, stick, &rep, &err)
+		     : sysverify_check(ioc, stick, &rep, &err)) != 0) {
+		fprintf(stderr, "raquet-sync: %s the stick's system partitions: %s\n",
+			rewrite ? "cannot rewrite" : "cannot check", err.msg);
+		return 2;
+	}
+	if (rep.state == SYSVERIFY_NOT_A_DISK)
+		return 0;
+	printf("system partitions on %s: %s", rep.disk, sysverify_state_text(rep.state));
+	if (rep.state == SYSVERIFY_AS_ISSUED)
+		printf(" (image %s)%s", rep.list_key, rewrite ? ", rewritten" : "");
+	putchar('\n');
+	if (rep.state != SYSVERIFY_MODIFIED)
+		return 0;
+	for (size_t i = 0; i < rep.ndiffs && i < SYSVERIFY_DIFF_MAX; i++) {
+		printf("system partition: %s ", rep.diffs[i].what);
+		print_escaped(stdout, rep.diffs[i].name);
+		putchar('\n');
+	}
+	if (rep.ndiffs > SYSVERIFY_DIFF_MAX)
+		printf("system partition: and %zu more\n", rep.ndiffs - SYSVERIFY_DIFF_MAX);
+	fprintf(stderr, "raquet-sync: the stick's system partitions differ from every image this "
+			"IOC issued: do not boot a PC from it; raquet-sync update STICK --image "
+			"rewrites them\n");
+	return 1;
+}
+
+static int worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
 static int cmd_update(int argc, char **argv)
 {
 	const char *stick = NULL, *database = PROVISION_DEFAULT_DB;
 	struct provision_result r;
+	bool image = false;
 	struct ioc ioc;
 	rq_error err;
 	int rc;
@@ -293,10 +341,12 @@ static int cmd_update(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--database") == 0 && i + 1 < argc)
 			database = argv[++i];
+		else if (strcmp(argv[i], "--image") == 0)
+			image = true;
 		else if (argv[i][0] != '-' && stick == NULL)
 			stick = argv[i];
 		else
-			usage("update STICK [--database DIR]");
+			usage("update STICK [--database DIR] [--image]");
 	}
 	if (stick == NULL)
 		usage("update needs STICK");
@@ -307,6 +357,8 @@ static int cmd_update(int argc, char **argv)
 	else
 		printf("stick %s updated: %d database file%s, %d unit%s in its roster\n", r.id,
 		       r.nfiles, r.nfiles == 1 ? "" : "s", r.nunits, r.nunits == 1 ? "" : "s");
+	if (rc == 0)
+		rc = report_system(&ioc, stick, image);
 	ioc_close(&ioc);
 	return finish(rc);
 }
@@ -318,7 +370,7 @@ static int cmd_import(int argc, char **argv)
 	bool verbose = false;
 	struct ioc ioc;
 	rq_error err;
-	int rc;
+	int rc, sys;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
@@ -332,6 +384,9 @@ static int cmd_import(int argc, char **argv)
 		usage("import needs STICK");
 	if ((rc = open_ioc(&ioc, true, true)) != 0)
 		return rc;
+	/* Before the import writes its receipt: what the IOC reports is what
+	 * the stick held when it came in. */
+	sys = report_system(&ioc, stick, false);
 	if (import_stick(&ioc, stick, &rep, &err) != 0) {
 		fprintf(stderr, "raquet-sync: import of %s failed, nothing was imported: %s\n", stick,
 			err.msg);
@@ -363,7 +418,7 @@ static int cmd_import(int argc, char **argv)
 	}
 	printf("stick %s: %d imported, %d already imported, %d rejected\n", rep.stick,
 	       rep.imported, rep.duplicates, rep.rejected);
-	rc = rep.rejected > 0 ? 1 : 0;
+	rc = worse(rep.rejected > 0 ? 1 : 0, sys);
 	if (!rep.receipt_written) {
 		fprintf(stderr, "raquet-sync: the records are imported, but the receipt could not "
 				"be written to the stick: %s\n",
@@ -469,6 +524,36 @@ static int cmd_revoke(int argc, char **argv)
 	return finish(rc);
 }
 
+static int cmd_image(int argc, char **argv)
+{
+	const char *out = NULL, *from = NULL;
+	struct image_stamp_result r;
+	struct ioc ioc;
+	rq_error err;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+			from = argv[++i];
+		else
+			usage("image --out FILE [--from RELEASED.img]");
+	}
+	if (out == NULL)
+		usage("image needs --out FILE");
+	if ((rc = open_ioc(&ioc, true, false)) != 0)
+		return rc;
+	if (image_stamp(&ioc, from, out, &r, &err) != 0)
+		rc = fail(&err);
+	else
+		printf("image %s written to %s: pins IOC %s; %zu files on its system partition, "
+		       "recorded as image %s\n",
+		       from ? from : "(last issued)", out, ioc.id_hex, r.nfiles, r.list_key);
+	ioc_close(&ioc);
+	return finish(rc);
+}
+
 static int cmd_schema(int argc, char **argv)
 {
 	(void)argv;
@@ -489,6 +574,7 @@ static const struct command {
     {"provision", cmd_provision},
     {"import", cmd_import},
     {"update", cmd_update},
+    {"image", cmd_image},
     {"status", cmd_status},
     {"revoke", cmd_revoke},
     {"schema", cmd_schema},
