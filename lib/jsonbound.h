@@ -23,7 +23,7 @@ struct jsonbound {
 };
 
 /* result.json: generous for a real result (100,000 detections and as many
- * autorun entries still fit), about 450 MB of json-c at the very worst. */
+ * autorun entries still fit); at the bounds json-c builds under 300 MiB. */
 extern const struct jsonbound jsonbound_result;
 /* meta.json of a sample: a handful of fields. */
 extern const struct jsonbound jsonbound_meta;
