@@ -291,9 +291,10 @@ static int fail(bool screen, const char *title, const char *msg)
 static int refuse_foreign(bool screen, const struct stickinfo *si, const char *why)
 {
 	const char *text = si->pin == PIN_BROKEN
-				   ? _("This system has no readable IOC key to check sticks "
-				       "against: its image is damaged. Nothing was scanned. Take "
-				       "the stick to the IOC to have it rewritten.")
+				   ? _("This system carries no IOC key to check sticks against "
+				       "(an image no IOC has stamped, or a damaged one). Nothing "
+				       "was scanned. Take the stick to the IOC to have it "
+				       "rewritten.")
 				   : _("This stick was issued by another IOC, or its keys were "
 				       "changed. Nothing was scanned and nothing was written. "
 				       "Take the stick to the IOC that issued it.");

@@ -107,4 +107,13 @@ is "  ... no record written" "$(records "$T/usb")" 0
 rm -rf "$T/usb" && cp -a "$T/genuine" "$T/usb"
 launch --scan-path "'$T/pc'"
 ok "launcher, pinned: the genuine stick offers its units" wait_for "Máy tính này thuộc đơn vị nào?"
+
+# An image no IOC stamped: raquet-live names a pin that is not there.
+export RAQUET_PINNED_IOC="$T/medium/live/ioc.pub"
+launch --scan-path "'$T/pc'"
+ok "launcher, no pin on the medium: even the genuine stick is refused" wait_for "USB BỊ TỪ CHỐI: KHÔNG PHẢI USB CỦA IOC NÀY"
+ok "  ... saying the image carries no IOC key" sh -c "tr -d '\n' < '$T/screen' | tr -s ' ' | grep -q 'Hệ thống này không có khóa IOC để kiểm tra USB'"
+keys Enter
+wait_exit
+is "  ... exit 2" "$(cat "$T/exit" 2>/dev/null)" 2
 done_testing
