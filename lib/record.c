@@ -36,7 +36,7 @@
 
 _Static_assert(OFF_SSHDR + SSHDR_LEN == RECORD_HEADER_LEN, "header layout");
 
-#define LOCK_NAME ".raquet.lock"
+#define LOCK_NAME RECORD_LOCK_NAME
 
 const char *record_type_name(unsigned type)
 {
@@ -442,7 +442,8 @@ static uint64_t read_mark(int dirfd, const char *name)
 	 * knows every number whose record is there. */
 	if (read_file_bounded(dirfd, name, 64, &text, &len, NULL) != 0)
 		return 0;
-	if (len < 2 || text[len - 1] != '\n' || parse_seq(text, len - 1, &v) != 0)
+	if (len < 2 || text[len - 1] != '\n' || parse_seq(text, len - 1, &v) != 0 ||
+	    v > RECORD_SEQ_MAX)
 		v = 0;
 	free(text);
 	return v;
@@ -500,7 +501,7 @@ static int scan_dir(int dirfd, uint64_t stick_id, unsigned type, const char *mar
 		unsigned t;
 
 		if (record_parse_name(de->d_name, &id, &seq, &t) == 0) {
-			if (id == stick_id && t == type && seq > *max)
+			if (id == stick_id && t == type && seq > *max && seq <= RECORD_SEQ_MAX)
 				*max = seq;
 		} else if (locked && is_leftover(de->d_name, stick_id, type, mark)) {
 			unlinkat(dirfd, de->d_name, 0); /* best effort: only tidiness */
@@ -566,6 +567,8 @@ int record_write_next_build(int dirfd, const record_header *in, const keys_stick
 	last = read_mark(dirfd, mark);
 	if (last > max)
 		max = last;
+	if (in->seq > max && in->seq <= RECORD_SEQ_MAX)
+		max = in->seq;
 	if (max >= RECORD_SEQ_MAX) {
 		rq_fail(err, "cannot write record: sequence numbers exhausted");
 		goto out;

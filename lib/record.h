@@ -28,6 +28,9 @@
 /* Sequence numbers stop at 2^53: they stay exact as JSON numbers (receipts,
  * result documents) and as SQLite integers at the IOC. */
 #define RECORD_SEQ_MAX ((uint64_t)1 << 53)
+/* The writers' lock file in a record directory (raquet-scan asks for it
+ * before acting, see record_write_next). */
+#define RECORD_LOCK_NAME ".raquet.lock"
 /* created: 1970-01-01 to 9999-12-30 UTC, so that the local time, with any
  * offset up to RECORD_TZ_MAX, is a four-digit year. No clock a scan reads
  * is outside; a header that is was forged or damaged. */
@@ -90,7 +93,9 @@ const char *record_type_name(unsigned type);
  * either complete or absent, and no number is ever used twice (a lock file
  * serialises writers, a high-water mark survives deleted records, and the
  * name is published without replacing anything). From *in: type, created,
- * tz_minutes. */
+ * tz_minutes, and seq as a floor: the number chosen is above it too (0:
+ * none; the numbers the IOC's receipt lists). Names and a high-water mark
+ * above RECORD_SEQ_MAX are ignored: planted or damaged, never written. */
 int record_write_next(int dirfd, const record_header *in, const keys_stick_secret *stick,
                       const keys_ioc_public *ioc, const void *payload, size_t len,
                       uint64_t *seq_out, rq_error *err);
