@@ -149,12 +149,15 @@ void precheck_finish(const struct precheck_ctx *c, struct precheck *p)
 	 * import gives the reason). */
 	if (*p->why == '\0' && c->over && atomic_load(c->over))
 		snprintf(p->open_why, sizeof(p->open_why), "%s", "not opened: over budget");
-	else if (*p->why == '\0' && (record_open(p->buf, p->len, c->sk, &pl, &pllen, &e) != 0 ||
-				open_payload(&p->h, pl, pllen, &p->payload, &e) != 0))
+	else if (*p->why == '\0' && record_open(p->buf, p->len, c->sk, &pl, &pllen, &e) != 0)
 		snprintf(p->open_why, sizeof(p->open_why), "%s", e.msg);
-	free(pl);
+	/* The sealed bytes are done with: a worker holds at most the opened
+	 * payload and what it expands to. */
 	free(p->buf);
 	p->buf = NULL;
+	if (pl != NULL && open_payload(&p->h, pl, pllen, &p->payload, &e) != 0)
+		snprintf(p->open_why, sizeof(p->open_why), "%s", e.msg);
+	free(pl);
 	p->cost = 0;
 	for (size_t i = 0; i < p->payload.n; i++)
 		p->cost += p->payload.members[i].len;
