@@ -71,12 +71,11 @@ static struct walk_entry *open_stream(const struct walk_entry *e, const char *st
 	se->name = se->path + plen - nlen;
 	se->dirfd = -1;
 	se->tag = e->tag;
-	se->fd = openat(e->dirfd, se->name,
-			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOATIME);
-	if (se->fd < 0 || fstat(se->fd, &se->st) != 0)
-		*errnum = errno;
-	else if (!S_ISREG(se->st.st_mode))
+	se->fd = walk_open_regular(e->dirfd, se->name, false, &se->st);
+	if (se->fd == WALK_NOT_REGULAR)
 		*errnum = EINVAL;
+	else if (se->fd < 0)
+		*errnum = errno;
 	else
 		return se;
 	walk_entry_free(se);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -308,6 +309,54 @@ static int open_noatime(int dirfd, const char *name, int flags)
 	return fd;
 }
 
+/* Opening is itself an action for a special file: it unblocks a writer
+ * waiting on a FIFO, and a device's driver runs its open routine (a
+ * watchdog starts counting, a tape rewinds). So the name is first opened
+ * with O_PATH, which opens nothing, and only a regular file is then opened
+ * for reading, through /proc/self/fd so that it is the very inode that was
+ * checked. Without /proc, the name is opened again (O_NONBLOCK) and must
+ * still be the same inode; that leaves a window in which a local process
+ * could swap in a device node, which the nodev mounts of live mode close. */
+int walk_open_regular(int dirfd, const char *name, bool follow, struct stat *st)
+{
+	int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+	int pfd = openat(dirfd, name, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	char proc[32];
+	struct stat now;
+	int fd, e;
+
+	if (pfd < 0)
+		return -1;
+	if (fstat(pfd, st) != 0) {
+		e = errno;
+		close(pfd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) { /* a symlink too, when not following */
+		close(pfd);
+		return WALK_NOT_REGULAR;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open_noatime(AT_FDCWD, proc, flags & ~O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		fd = open_noatime(dirfd, name, flags);
+	e = errno;
+	close(pfd);
+	if (fd < 0) {
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, &now) != 0 || now.st_dev != st->st_dev || now.st_ino != st->st_ino ||
+	    !S_ISREG(now.st_mode)) {
+		close(fd);
+		errno = ELOOP; /* replaced between the two opens */
+		return -1;
+	}
+	*st = now;
+	return fd;
+}
+
 static int hand_file(struct walker *w, int fd, int dirfd, const struct stat *st, size_t namepos)
 {
 	struct walk_entry *e = calloc(1, sizeof(*e));
@@ -336,14 +385,13 @@ static int visit_file(struct walker *w, struct frame *f, const char *name)
 	int fd = -1, dirfd = -1;
 
 	if (w->cfg->open_files) {
-		fd = open_noatime(f->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0) {
-			entry_error(w, errno);
+		fd = walk_open_regular(f->fd, name, false, &st);
+		if (fd == WALK_NOT_REGULAR) { /* listed as a file, now something else */
+			entry_error(w, ELOOP);
 			return 0;
 		}
-		if (fstat(fd, &st) != 0) {
+		if (fd < 0) {
 			entry_error(w, errno);
-			close(fd);
 			return 0;
 		}
 	} else if (fstatat(f->fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -494,8 +542,12 @@ int walk_root(const char *root, const struct walk_config *cfg, struct walk_stats
 	if (strcmp(w.path, "/") == 0)
 		w.path[len = 0] = '\0';
 
-	fd = open_noatime(AT_FDCWD, root, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	/* Looked at through O_PATH first: a FIFO or device node named on the
+	 * command line is skipped without being opened. */
+	fd = walk_open_regular(AT_FDCWD, root, true, &st);
+	if (fd == WALK_NOT_REGULAR && S_ISDIR(st.st_mode))
+		fd = open_noatime(AT_FDCWD, root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || (S_ISDIR(st.st_mode) && fstat(fd, &st) != 0)) {
 		report(&w, root, errno, NULL);
 		atomic_fetch_add(&stats->errors, 1);
 		if (fd >= 0)
@@ -516,8 +568,7 @@ int walk_root(const char *root, const struct walk_config *cfg, struct walk_stats
 		}
 		while (w.depth > 0)
 			frame_free(&w.frames[--w.depth]);
-	} else {
-		close(fd);
+	} else { /* never opened (fd is WALK_NOT_REGULAR) */
 		atomic_fetch_add(&stats->skipped, 1);
 		report(&w, root, 0, "not a regular file or directory; skipped");
 	}

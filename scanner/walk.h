@@ -60,6 +60,18 @@ int walk_root(const char *root, const struct walk_config *cfg, struct walk_stats
 
 void walk_entry_free(struct walk_entry *e);
 
+#define WALK_NOT_REGULAR (-2)
+
+/* Opens dirfd/name read-only (non-blocking, no controlling tty, no atime
+ * change where allowed) only if it is a regular file: a FIFO, socket or
+ * device node is never opened, not even for a moment. A symlink in the last
+ * component is followed only when follow is set. Returns the descriptor
+ * with *st from fstat on it; WALK_NOT_REGULAR (*st says what it is) for
+ * anything but a regular file; -1 with errno on failure (ELOOP when the
+ * name was replaced while being opened). Used for every file read from a
+ * scanned disk or a stick. */
+int walk_open_regular(int dirfd, const char *name, bool follow, struct stat *st);
+
 /* True when a directory at relative path comps[0..n) may hold files that a
  * --quick scan covers (exposed for unit tests). *inside is set when every
  * file below it is covered. */

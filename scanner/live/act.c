@@ -14,6 +14,7 @@
 #include "live/act.h"
 #include "quarantine.h"
 #include "streams.h"
+#include "walk.h"
 
 bool act_under(const char *root, const char *path)
 {
@@ -81,10 +82,10 @@ static void act_one(const struct scan_config *sc, const char *root, bool streams
 		return;
 	}
 	stream = streams && streams_split(name) > 0;
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	fd = walk_open_regular(dfd, name, false, &st);
+	if (fd < 0) {
 		snprintf(why, sizeof(why), "cannot open it again: %s",
-			 fd < 0 ? strerror(errno) : "not a regular file");
+			 fd == WALK_NOT_REGULAR ? "not a regular file" : strerror(errno));
 		outcome(d, OUTCOME_FAILED, why);
 		goto out;
 	}

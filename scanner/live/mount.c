@@ -24,10 +24,12 @@
 
 #include "escape.h"
 #include "live/mount.h"
+#include "walk.h"
 
 #define HELPER_MSG_MAX  400
 #define HIBERFILE_HDR   4096 /* what ntfs-3g reads of hiberfil.sys */
 #define RELEASE_WAIT_MS 120000
+#define HARDENED_OPTS   "nosuid,nodev,noexec"
 
 /* The static name of a type we know, or NULL. */
 static const char *known_type(const char *t)
@@ -264,6 +266,58 @@ static int unmount_point(const char *point, rq_error *err)
 	}
 }
 
+/* Appends point's line of /proc/self/mountinfo to the file named by
+ * RAQUET_MOUNT_TRACE, when set: the tests' way to see the options every
+ * mount really got while the volumes are still mounted (t6030). */
+static void trace_mount(const char *point)
+{
+	const char *trace = getenv("RAQUET_MOUNT_TRACE");
+	char mp[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	FILE *f, *out;
+
+	if (trace == NULL || *trace == '\0' || (f = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return;
+	if ((out = fopen(trace, "ae")) != NULL) {
+		while (getline(&line, &cap, f) > 0)
+			if (sscanf(line, "%*u %*u %*s %*s %4095s", mp) == 1 && strcmp(mp, point) == 0)
+				fputs(line, out);
+		fclose(out);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* Every mount of a scanned disk is nosuid,nodev,noexec: a disk from an
+ * infected PC may hold set-id programs and device nodes (ext4, or NTFS
+ * with Interix nodes that ntfs-3g presents as real ones), and as root a
+ * FUSE mount allows both unless told not to. Not every helper honours the
+ * options it is given (exfat-fuse drops noexec), so the flags are set on
+ * the mount point itself with a bind remount, which works for any file
+ * system, keeping its read-only and atime flags; then they are checked. */
+static int harden(const char *point, rq_error *err)
+{
+	struct statvfs sv;
+	unsigned long keep = 0;
+	const unsigned long want = ST_NOSUID | ST_NODEV | ST_NOEXEC;
+
+	if (statvfs(point, &sv) != 0)
+		return rq_fail_errno(err, errno, "cannot check the mount options of %s", point);
+	if ((sv.f_flag & want) != want) {
+		keep |= sv.f_flag & ST_RDONLY ? MS_RDONLY : 0;
+		keep |= sv.f_flag & ST_NOATIME ? MS_NOATIME : 0;
+		keep |= sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0;
+		keep |= sv.f_flag & ST_RELATIME ? MS_RELATIME : 0;
+		if (mount(NULL, point, NULL,
+			  MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | keep, NULL) != 0)
+			return rq_fail_errno(err, errno, "cannot make %s nosuid,nodev,noexec", point);
+		if (statvfs(point, &sv) != 0 || (sv.f_flag & want) != want)
+			return rq_fail(err, "%s is still not nosuid,nodev,noexec; left alone", point);
+	}
+	trace_mount(point);
+	return 0;
+}
+
 /* ntfs-3g's own test (ntfs_volume_check_hiberfile): a hiberfil.sys in the
  * root shorter than its 4 KiB header, or starting "hibr"/"HIBR", means
  * Windows is hibernated; a zeroed or "wake" header means it is not. */
@@ -281,13 +335,12 @@ static bool ntfs_hibernated(const char *point)
 		int fd;
 		if (strcasecmp(de->d_name, "hiberfil.sys") != 0)
 			continue;
-		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		fd = walk_open_regular(dirfd(d), de->d_name, false, &st);
 		if (fd < 0)
 			continue;
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-			hib = st.st_size < HIBERFILE_HDR ||
-			      (pread(fd, hdr, 4, 0) == 4 &&
-			       (memcmp(hdr, "hibr", 4) == 0 || memcmp(hdr, "HIBR", 4) == 0));
+		hib = st.st_size < HIBERFILE_HDR ||
+		      (pread(fd, hdr, 4, 0) == 4 &&
+		       (memcmp(hdr, "hibr", 4) == 0 || memcmp(hdr, "HIBR", 4) == 0));
 		close(fd);
 	}
 	closedir(d);
@@ -301,8 +354,8 @@ static int mount_ntfs(const char *src, const struct mount_options *o, struct liv
 	char *argv[] = {"ntfs-3g", source, m->point, "-o", opts, NULL};
 
 	snprintf(source, sizeof(source), "%s", src);
-	snprintf(opts, sizeof(opts), "%s,streams_interface=windows%s", o->rw ? "rw,noatime" : "ro",
-		 o->rw && o->remove_hiberfile ? ",remove_hiberfile" : "");
+	snprintf(opts, sizeof(opts), "%s,nosuid,nodev,noexec,streams_interface=windows%s",
+		 o->rw ? "rw,noatime" : "ro", o->rw && o->remove_hiberfile ? ",remove_hiberfile" : "");
 	m->driver = "ntfs-3g";
 	if (run_fuse(argv, m->point, err) != 0)
 		return -1;
@@ -331,7 +384,7 @@ static int mount_kernel(const char *dev, const char *type, bool rw, struct live_
 static int mount_fat(const char *dev, const char *type, bool rw, struct live_mount *m,
 		     rq_error *err)
 {
-	char source[PATH_MAX], opts[32];
+	char source[PATH_MAX], opts[64];
 	int errnum = 0;
 	bool fat = strcmp(type, "vfat") == 0;
 	char *fusefat[] = {"fusefat", source, m->point, "-o", opts, NULL};
@@ -342,7 +395,8 @@ static int mount_fat(const char *dev, const char *type, bool rw, struct live_mou
 	if (errnum != ENODEV)
 		return rq_fail_errno(err, errnum, "mount %s", type);
 	snprintf(source, sizeof(source), "%s", dev);
-	snprintf(opts, sizeof(opts), "%s", fat ? (rw ? "rw+" : "ro") : (rw ? "noatime" : "ro"));
+	snprintf(opts, sizeof(opts), "%s,nosuid,nodev,noexec",
+		 fat ? (rw ? "rw+" : "ro") : (rw ? "noatime" : "ro"));
 	m->driver = fat ? "fusefat" : "exfat-fuse";
 	return run_fuse(fat ? fusefat : exfat, m->point, err);
 }
@@ -371,7 +425,8 @@ static int unlock(const struct live_volume *v, const struct mount_options *o, st
 		  char *file, size_t len, rq_error *err)
 {
 	char pass[80], dev[sizeof(v->dev)];
-	char *argv[] = {"dislocker", "-q", "-V", dev, pass, "--", m->dl_point, NULL, NULL};
+	char *argv[] = {"dislocker", "-q", "-V", dev, pass, "--", m->dl_point, "-o", HARDENED_OPTS,
+			NULL, NULL};
 	int rc;
 
 	if (o->bitlocker_pass == NULL)
@@ -380,6 +435,8 @@ static int unlock(const struct live_volume *v, const struct mount_options *o, st
 		argv[5] = "-r";
 		argv[6] = "--";
 		argv[7] = m->dl_point;
+		argv[8] = "-o";
+		argv[9] = HARDENED_OPTS;
 	}
 	snprintf(dev, sizeof(dev), "%s", v->dev);
 	snprintf(pass, sizeof(pass), "-p%s", o->bitlocker_pass);
@@ -394,6 +451,8 @@ static int unlock(const struct live_volume *v, const struct mount_options *o, st
 	}
 	m->dl_mounted = true;
 	m->ndl_pids = holders(v->dev, m->dl_pids, MOUNT_MAX_PIDS);
+	if (harden(m->dl_point, err) != 0)
+		return -1; /* mount_volume's mount_release takes it down */
 	snprintf(file, len, "%s/dislocker-file", m->dl_point);
 	return 0;
 }
@@ -451,6 +510,10 @@ int mount_volume(const struct live_volume *v, const struct mount_options *o, str
 	if (strcmp(m->driver, "ntfs-3g") == 0 || strncmp(m->driver, "fuse", 4) == 0 ||
 	    strcmp(m->driver, "exfat-fuse") == 0)
 		m->npids = holders(src, m->pids, MOUNT_MAX_PIDS);
+	if (harden(m->point, err) != 0) {
+		mount_release(m, &ignored);
+		return -1;
+	}
 	if (o->rw && statvfs(m->point, &sv) == 0 && (sv.f_flag & ST_RDONLY)) {
 		/* ntfs-3g falls back to read-only on a hibernated volume or one
 		 * Fast Startup left unclean, and says so with exit status 0. */

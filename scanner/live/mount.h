@@ -3,7 +3,8 @@
  * through mount(2); NTFS, and FAT or exFAT where the kernel has no driver,
  * through their FUSE helpers (ntfs-3g, fusefat, exfat-fuse), run with
  * fork/exec and their exit status checked; BitLocker through dislocker.
- * Options and states: docs/live-mode.md. */
+ * Every mount is nosuid,nodev,noexec, enforced on the mount point whatever
+ * the helper did with its options. Options and states: docs/live-mode.md. */
 #ifndef RAQUET_LIVE_MOUNT_H
 #define RAQUET_LIVE_MOUNT_H
 
