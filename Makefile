@@ -43,7 +43,7 @@ UNITS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%.t)
 HELPERS = $(HELP_SRC:tests/helpers/%.c=$(O)/bin/%)
 
 .SECONDARY:
-.PHONY: all deps test check check-san check-fuzz check-vm image bench demo install clean help pot
+.PHONY: all deps test check check-san check-fuzz check-vm image bench demo install clean help pot FORCE
 all: $(PROGS) $(MO) $(UNITS) $(HELPERS)
 
 help:
@@ -51,7 +51,7 @@ help:
 	@echo 'make deps       install the Debian packages needed to build and test'
 	@echo 'make test       fast test suite (unit + shell tests)'
 	@echo 'make check      deps, then everything: tests, sanitizer run, short fuzz'
-	@echo 'make image      the bootable USB image $(O)/raquet.img (image/)'
+	@echo 'make image      the bootable USB image $(O)/raquet.img (image/); IOC_PUB=FILE pins that key'
 	@echo 'make check-vm   boot the image in QEMU (UEFI Secure Boot, BIOS) and scan a PC'
 	@echo 'make bench      performance figures against clamscan (not part of check)'
 	@echo 'make demo       deps, build, and scan a small infected sample tree'
@@ -139,12 +139,22 @@ deps:
 # --- the bootable USB image (image/, boot/; docs/stick-layout.md) ---------
 # raquet is installed into $(O)/image-root (PREFIX as built); image/build.sh
 # keeps mmdebstrap's root and the squashfs layers in $(O)/image-cache.
+# IOC_PUB=FILE pins that IOC key in the image (RAQUETBOOT/live/ioc.pub;
+# docs/stick-layout.md); without it the image is a release that refuses
+# every stick until an IOC stamps it (raquet-sync image). $(O)/image-pin.pub
+# holds the key of the last build (empty: none), touched only when it
+# changes, so a new key remakes the image and the same key does not.
 IMAGE_INPUTS = $(wildcard image/*) $(filter-out %.c %.h,$(wildcard boot/*))
 image: $(O)/raquet.img
-$(O)/raquet.img: $(PROGS) $(IMAGE_INPUTS)
+$(O)/image-pin.pub: FORCE
+	@mkdir -p $(@D)
+	$(Q)if [ -n "$(IOC_PUB)" ]; then cmp -s "$(IOC_PUB)" $@ || cp "$(IOC_PUB)" $@; \
+	elif [ ! -f $@ ] || [ -s $@ ]; then : > $@; fi
+FORCE:
+$(O)/raquet.img: $(PROGS) $(IMAGE_INPUTS) $(O)/image-pin.pub
 	$(Q)rm -rf $(O)/image-root
 	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(O))/image-root >/dev/null
-	$(Q)image/build.sh $@ $(O)/image-root $(O)/image-cache
+	$(Q)IMAGE_IOC_PUB=$(O)/image-pin.pub image/build.sh $@ $(O)/image-root $(O)/image-cache
 
 # --- tests ----------------------------------------------------------------
 test: all

@@ -18,7 +18,10 @@
 #                  table so Windows versions that show one partition of a
 #                  removable disk show this one; physically last so it can grow
 #   2  RAQUETBOOT  EFI system partition, FAT32: shim, GRUB, kernel, initrd,
-#                  live/*.squashfs, GRUB's i386-pc modules
+#                  live/*.squashfs, GRUB's i386-pc modules, and
+#                  live/ioc.pub, the IOC key the live system pins
+#                  ($IMAGE_IOC_PUB; without it an unstamped release that
+#                  refuses every stick until an IOC runs raquet-sync image)
 #   3  BIOS boot   GRUB's core.img for legacy BIOS
 # No loop device: sfdisk and mkfs.fat write into files, mtools fills them.
 set -eu
@@ -31,6 +34,7 @@ TOP=$(dirname "$HERE")
 : "${IMAGE_MIRROR:=http://deb.debian.org/debian}"
 : "${IMAGE_SECURITY:=http://deb.debian.org/debian-security}"
 : "${SQUASHFS_COMP:=-comp zstd -Xcompression-level 6}"  # quick to make and to read under TCG
+: "${IMAGE_IOC_PUB:=}"               # the IOC public key to pin (make image IOC_PUB=FILE)
 SHIM=/usr/lib/shim/shimx64.efi.signed
 MOKMANAGER=/usr/lib/shim/mmx64.efi.signed
 GRUB_EFI=/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed
@@ -48,6 +52,13 @@ done
 [ -n "$(find "$STAGING" -name raquet-scan -type f 2>/dev/null)" ] ||
 	die "no raquet-scan in $STAGING (make install DESTDIR=$STAGING)"
 mkdir -p "$CACHE"
+# An IOC public key file as keys_ioc_write_public writes it: a comment line,
+# then base64 of tag (2) + id (8) + Ed25519 key (32) + X25519 key (32).
+if [ -s "$IMAGE_IOC_PUB" ]; then
+	head -1 "$IMAGE_IOC_PUB" | grep -q '^untrusted comment: ' &&
+		[ "$(sed -n 2p "$IMAGE_IOC_PUB" | base64 -d 2>/dev/null | wc -c)" = 74 ] ||
+		die "the key to pin ($IMAGE_IOC_PUB, from IOC_PUB) is not an IOC public key (ioc.pub)"
+fi
 
 # poke FILE OFFSET VALUE COUNT: VALUE as COUNT little-endian bytes at OFFSET.
 poke() {
@@ -162,6 +173,12 @@ mcopy -i "$m" "$BASE/filesystem.squashfs" ::/live/filesystem.squashfs
 mcopy -i "$m" "$LAYER" ::/live/raquet.squashfs
 printf 'filesystem.squashfs\nraquet.squashfs\n' > "$layer/filesystem.module"
 mcopy -i "$m" "$layer/filesystem.module" ::/live/filesystem.module
+if [ -s "$IMAGE_IOC_PUB" ]; then
+	say PIN "IOC $(head -1 "$IMAGE_IOC_PUB" | sed 's/.* //')"
+	mcopy -i "$m" "$IMAGE_IOC_PUB" ::/live/ioc.pub
+else
+	say PIN "none: an unstamped release (raquet-sync image stamps an IOC's key)"
+fi
 
 # --- 4. the data partition (RAQUET) ----------------------------------------
 say FAT "RAQUET ($IMAGE_DATA_MIB MiB)"

@@ -7,6 +7,10 @@
 # (SeaBIOS); each time the stick scans the PC unattended, quarantines, seals
 # its record and powers off. The host then reads the data partition back,
 # opens the record with the IOC key and checks what the PC disk still holds.
+# The image is stamped with the test IOC's key by raquet-sync image (the
+# pin the live system checks the stick against), and the PC has a second
+# disk whose FAT partition is labelled RAQUET, as the stick's is: it is a
+# PC disk, scanned and cleaned, and the record lands on the real stick.
 #
 # RAQUET_VM=uefi|bios runs one boot only; RAQUET_VM_TIMEOUT (s, default 900)
 # bounds each boot; RAQUET_VM_SMP sets -smp (2); RAQUET_VM_DB=DIR puts DIR's databases on the stick instead
@@ -33,9 +37,12 @@ part_start() {
 	sfdisk -J "$1" | jq ".partitiontable.partitions[$(($2 - 1))].start * 512"
 }
 
-# The stick's data partition as the IOC provisions it (until raquet-sync
-# provision exists: tests/lib.sh's stand-in).
-make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb" || { echo "Bail out! cannot provision"; exit 1; }
+# The stick's data partition as the IOC provisions it (tests/lib.sh's
+# stand-in for raquet-sync provision), the image stamped with its key.
+raquet-sync --ioc "$T/ioc" init >/dev/null && make_stick "$T/ioc" "$T/usb" ||
+	{ echo "Bail out! cannot provision"; exit 1; }
+raquet-sync --ioc "$T/ioc" image --from "$IMG" --out "$T/stamped.img" >/dev/null ||
+	{ echo "Bail out! raquet-sync image cannot stamp $IMG"; exit 1; }
 S=$T/usb/RAQUET
 STICK_ID=$(key_id "$S/stick.pub")
 printf 'unattended = yes\nunit = %s\naction = quarantine\nscan = full\n' "$UNIT" > "$S/config"
@@ -85,13 +92,27 @@ make_pc() {
 	dd if="$_d/fat" of="$1" bs=1M seek=41 conv=notrunc status=none
 }
 
+# make_pc2 DISK: the PC's second disk, one FAT32 partition labelled RAQUET
+# (as a stick's data partition is) with a RAQUET/ folder and EICAR in it.
+make_pc2() {
+	_d=$T/pc2parts
+	rm -rf "$_d" && mkdir -p "$_d" && truncate -s 34M "$_d/fat" &&
+	mkfs.fat -F 32 -n RAQUET "$_d/fat" >/dev/null 2>&1 && write_eicar "$_d/eicar.com" &&
+	printf 'unattended = yes\naction = report\n' > "$_d/config" &&
+	mmd -i "$_d/fat" ::/RAQUET && mcopy -i "$_d/fat" "$_d/eicar.com" "$_d/config" ::/RAQUET/ &&
+	rm -f "$1" && truncate -s 36M "$1" &&
+	printf 'label: gpt\n1 : start=2048, size=69632, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="RAQUET"\n' |
+		sfdisk --quiet "$1" >/dev/null &&
+	dd if="$_d/fat" of="$1" bs=1M seek=1 conv=notrunc status=none
+}
+
 # boot NAME QEMU-ARGS...: boots a fresh stick and PC, waits for the poweroff.
 # Sets $elapsed (s), $menu_at (s from QEMU start to the end of GRUB's menu,
 # "Booting ...") and $scan_at (s from QEMU start to "scan starting").
 boot() {
 	_name=$1; shift
-	stick=$T/$_name-stick.img pc=$T/$_name-pc.img serial=$LOGS/$_name.serial
-	cp --sparse=always "$IMG" "$stick" && make_pc "$pc" || return 1
+	stick=$T/$_name-stick.img pc=$T/$_name-pc.img pc2=$T/$_name-pc2.img serial=$LOGS/$_name.serial
+	cp --sparse=always "$T/stamped.img" "$stick" && make_pc "$pc" && make_pc2 "$pc2" || return 1
 	_off=$(part_start "$stick" 1)
 	mcopy -s -D o -i "$stick@@$_off" "$S"/* ::/RAQUET/ || return 1
 	rm -f "$serial"
@@ -100,7 +121,8 @@ boot() {
 		-monitor none -nic none -serial "file:$serial" "$@" \
 		-device qemu-xhci -drive if=none,id=stick,file="$stick",format=raw \
 		-device usb-storage,drive=stick,bootindex=0,removable=on \
-		-drive if=none,id=pc,file="$pc",format=raw -device ide-hd,drive=pc,bus=ide.1 &
+		-drive if=none,id=pc,file="$pc",format=raw -device ide-hd,drive=pc,bus=ide.1 \
+		-drive if=none,id=pc2,file="$pc2",format=raw -device ide-hd,drive=pc2,bus=ide.2 &
 	_pid=$!
 	scan_at= menu_at=
 	while kill -0 $_pid 2>/dev/null; do
@@ -143,6 +165,7 @@ check_boot() {
 	sort > "$_o/want" <<-EOF
 	DATA/eicar.txt Raquet.Test.Eicar quarantined
 	DATA/tailieu.exe Raquet.Test.ClamExe quarantined
+	RAQUET/eicar.com Raquet.Test.Eicar quarantined
 	Users/an/Desktop/hoadon.exe Raquet.Test.ClamExe quarantined
 	Users/an/Downloads/eicar.com Raquet.Test.Eicar quarantined
 	EOF
@@ -150,7 +173,13 @@ check_boot() {
 		cut -d' ' -f1,3 "$_o/want" > "$_o/want2" && mv "$_o/want2" "$_o/want"
 		cut -d' ' -f1,3 "$_o/detections" > "$_o/det2" && mv "$_o/det2" "$_o/detections"
 	fi
-	ok "$1: four detections, all quarantined" diff -u "$_o/want" "$_o/detections"
+	ok "$1: five detections, all quarantined" diff -u "$_o/want" "$_o/detections"
+	ok "$1: the pinned key was the stamped one" grep -q "raquet-live: pinned IOC key: $(key_id "$T/ioc/ioc.pub")" "$serial"
+	ok "$1: the PC's partition labelled RAQUET was scanned as a PC volume" \
+		jq -e '[.volumes[] | select(.label == "RAQUET" and .state == "scanned")] | length == 1' "$_r"
+	_f2="$pc2@@1048576"
+	ok "$1: ... its EICAR quarantined" sh -c "! mdir -b -i '$_f2' ::/RAQUET | grep -qi eicar.com"
+	ok "$1: ... and no record or quarantine written there" sh -c "! mdir -b -i '$_f2' ::/RAQUET | grep -qi 'results\|samples\|quarantine'"
 	if jq -e '.. | objects | select(has("computer_name"))' "$_r" >/dev/null 2>&1; then
 		ok "$1: the computer name from the hive" \
 			jq -e '[.. | objects | .computer_name? | strings] | index("KETOAN-PC01")' "$_r"
