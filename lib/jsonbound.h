@@ -22,8 +22,8 @@ struct jsonbound {
 	size_t max_containers; /* objects and arrays: the costly values */
 };
 
-/* result.json: generous for a real result (100,000 detections and as many
- * autorun entries still fit); at the bounds json-c builds under 300 MiB. */
+/* result.json: generous for a real result (some 150,000 detections still
+ * fit); at the bounds json-c builds under 300 MiB, plus the strings. */
 extern const struct jsonbound jsonbound_result;
 /* meta.json of a sample: a handful of fields. */
 extern const struct jsonbound jsonbound_meta;

@@ -100,7 +100,7 @@ static void check_header(const struct precheck_ctx *c, struct precheck *p)
  * result.json (jsonbound_result.max_bytes) with its scan log; a sample's
  * bytes (raquet-scan copies at most 60 MiB, STICK_SAMPLE_LIMIT) with its
  * meta.json (jsonbound_meta.max_bytes). */
-#define RESULT_EXPANDED_MAX ((size_t)64 * 1024 * 1024)
+#define RESULT_EXPANDED_MAX ((size_t)96 * 1024 * 1024)
 #define SAMPLE_EXPANDED_MAX ((size_t)61 * 1024 * 1024)
 
 /* Decompresses the payload within its type's bound, then bounds the JSON

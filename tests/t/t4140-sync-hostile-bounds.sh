@@ -22,8 +22,8 @@ ok "an 8 MiB [{},{},...] result.json in a small record" rq-forge "$K" "$R" 3 $NO
 ok "  ... the record is small" test "$(stat -c %s "$R/$S-3.rqr")" -lt 100000
 doc 4 && ok "created = INT64_MAX" rq-forge "$K" "$R" 4 9223372036854775807 "$T/w/result.json"
 doc 5 && ok "created before 1970" rq-forge "$K" "$R" 5 -86400 "$T/w/result.json"
-doc 6 && head -c 70000000 /dev/zero > "$T/w/scan.log" &&
-	ok "a scan log that expands to 70 MB" rq-forge "$K" "$R" 6 $NOW "$T/w/result.json" "$T/w/scan.log"
+doc 6 && head -c 110000000 /dev/zero > "$T/w/scan.log" &&
+	ok "a scan log that expands to 110 MB" rq-forge "$K" "$R" 6 $NOW "$T/w/result.json" "$T/w/scan.log"
 { printf '{"a":'; yes '[' | head -n 100 | tr -d '\n'; yes ']' | head -n 100 | tr -d '\n'; printf '}'; } > "$T/w/result.json"
 ok "a result.json nested 100 deep" rq-forge "$K" "$R" 7 $NOW "$T/w/result.json"
 printf '{"format": "raquet.result/1", /* " */ "unit": "x"}' > "$T/w/result.json"
@@ -46,7 +46,7 @@ ok "  ... and quickly (under 60 s, even under ASan)" awk "BEGIN { exit !($secs <
 ok "[{},{},...]: refused before it is built" grep -q "^rejected results/$S-3.rqr: result.json is too big to import: more than 300000 objects and arrays$" "$O"
 ok "created = INT64_MAX: a clean rejection" grep -q "^rejected results/$S-4.rqr: record: malformed header: creation time 9223372036854775807 is outside 1970 to 9999$" "$O"
 ok "created before 1970: the same" grep -q "^rejected results/$S-5.rqr: record: malformed header: creation time -86400 is outside 1970 to 9999$" "$O"
-ok "a payload over its type's bound" grep -q "^rejected results/$S-6.rqr: payload: oversize member scan.log (more than 67108864 bytes in all)$" "$O"
+ok "a payload over its type's bound" grep -q "^rejected results/$S-6.rqr: payload: oversize member scan.log (more than 100663296 bytes in all)$" "$O"
 ok "nested too deep" grep -q "^rejected results/$S-7.rqr: result.json is nested too deep to import: more than 32 levels$" "$O"
 ok "a comment (which could hide strings from the count)" grep -q "^rejected results/$S-8.rqr: result.json is not strict JSON: byte 0x2f at offset 30$" "$O"
 ok "meta.json over 1 MiB" grep -q "^rejected samples/$S-1.rqs: meta.json is too big to import: 2097163 bytes, at most 1048576$" "$O"
