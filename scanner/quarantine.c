@@ -391,7 +391,7 @@ static int store_entry(int qfd, const char *qdir, int fd, const struct stat *st,
 	sodium_bin2hex(sha_hex, 65, sha, sizeof(sha));
 	clock_gettime(CLOCK_REALTIME, &now);
 	iso_time(when, &now);
-	meta = qmeta_build(id, path, signature, st, sha_hex, when);
+	meta = qmeta_build(key, id, path, signature, st, sha_hex, when);
 	if (meta == NULL) {
 		rq_fail(err, "out of memory writing quarantine metadata; file left in place");
 		goto fail;

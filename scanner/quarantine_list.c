@@ -35,7 +35,8 @@ static int row_cmp(const void *a, const void *b)
 
 /* Fills a row from the entry id; a damaged entry becomes a row with a
  * problem, never an error. Returns -1 only when out of memory. */
-static int row_fill(int qfd, const char *id, bool has_meta, struct qrow *r)
+static int row_fill(int qfd, const char *id, const unsigned char *key, bool has_meta,
+                    struct qrow *r)
 {
 	char dname[Q_ENTRY_NAME_LEN];
 	struct qmeta m;
@@ -50,7 +51,7 @@ static int row_fill(int qfd, const char *id, bool has_meta, struct qrow *r)
 		                    "(interrupted quarantine; safe to delete)");
 		return r->problem ? 0 : -1;
 	}
-	if (qmeta_load(qfd, id, &m, &perr) != 0) {
+	if (qmeta_load(qfd, id, key, &m, &perr) != 0) {
 		snprintf(buf, sizeof(buf), "corrupt metadata: %s", perr.msg);
 		r->problem = escape_name(buf);
 		return r->problem ? 0 : -1;
@@ -84,7 +85,8 @@ static void rows_free(struct qrow *rows, size_t n)
 
 /* Collects one row per entry: every <id>.meta, and every <id>.data that
  * has no .meta (left by an interrupted store). */
-static int rows_collect(int qfd, const char *qdir, struct qrow **out, size_t *count, rq_error *err)
+static int rows_collect(int qfd, const char *qdir, const unsigned char *key, struct qrow **out,
+                        size_t *count, rq_error *err)
 {
 	struct qrow *rows = NULL, *nr;
 	size_t n = 0, cap = 0;
@@ -120,7 +122,7 @@ static int rows_collect(int qfd, const char *qdir, struct qrow **out, size_t *co
 				goto oom;
 			rows = nr;
 		}
-		if (row_fill(qfd, id, is_meta, &rows[n++]) != 0)
+		if (row_fill(qfd, id, key, is_meta, &rows[n++]) != 0)
 			goto oom;
 	}
 	if (errno != 0) {
@@ -142,6 +144,8 @@ oom:
 int quarantine_list(const char *qdir, FILE *out, rq_error *err)
 {
 	struct qrow *rows = NULL;
+	unsigned char *key;
+	rq_error kerr;
 	size_t n = 0;
 	int qfd;
 
@@ -149,10 +153,22 @@ int quarantine_list(const char *qdir, FILE *out, rq_error *err)
 		return rq_fail(err, "cannot initialise libsodium");
 	if ((qfd = qdir_open(qdir, false, err)) < 0)
 		return -1;
-	if (rows_collect(qfd, qdir, &rows, &n, err) != 0) {
+	if ((key = qkey_alloc(err)) == NULL) {
 		close(qfd);
 		return -1;
 	}
+	/* Without a usable key every entry is listed as unverifiable, and
+	 * the listing still shows what is there. */
+	if (qkey_load(qfd, qdir, false, key, &kerr) != 0) {
+		sodium_free(key);
+		key = NULL;
+	}
+	if (rows_collect(qfd, qdir, key, &rows, &n, err) != 0) {
+		sodium_free(key);
+		close(qfd);
+		return -1;
+	}
+	sodium_free(key);
 	close(qfd);
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows), row_cmp);

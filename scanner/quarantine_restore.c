@@ -3,6 +3,7 @@
  * never over an existing file, never into a recreated directory. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -115,21 +116,30 @@ static void note(rq_error *err, const char *fmt, const char *what, int e)
 
 /* Gives the temporary file the entry's owner, mode and times. Owner and mode
  * that the target cannot hold (not root; FAT, which has neither) are not
- * fatal: the content is what matters, and the caller is told. */
+ * fatal: the content is what matters, and the caller is told. Set-uid,
+ * set-gid and sticky bits are never restored: a restore run as root must
+ * not be a way to make a set-uid program, whatever the metadata says (a
+ * file that needed them gets them back by hand, knowingly). */
 static int apply_meta(int tfd, const struct qmeta *m, rq_error *err)
 {
 	struct timespec ts[2] = {m->atime, m->mtime};
+	mode_t mode = (mode_t)(m->mode & 0777);
 
 	if (fchown(tfd, m->uid, m->gid) != 0) {
 		if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP)
 			return rq_fail_errno(err, errno, "cannot set the owner");
 		note(err, "%s%s not restored: %s", "owner", errno);
 	}
-	/* After fchown, which clears set-id bits. */
-	if (fchmod(tfd, m->mode) != 0) {
+	if (fchmod(tfd, mode) != 0) {
 		if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP)
 			return rq_fail_errno(err, errno, "cannot set the mode");
 		note(err, "%s%s not restored: %s", "mode", errno);
+	}
+	if (m->mode & 07000) {
+		size_t n = strlen(err->msg);
+		snprintf(err->msg + n, sizeof(err->msg) - n,
+		         "%sset-uid, set-gid and sticky bits not restored (mode was %04o, now %04o)",
+		         n ? "; " : "", m->mode, (unsigned)mode);
 	}
 	/* Last, since writing the content moved the times. */
 	if (futimens(tfd, ts) != 0) {
@@ -140,8 +150,41 @@ static int apply_meta(int tfd, const struct qmeta *m, rq_error *err)
 	return 0;
 }
 
-/* Opens the original directory (following no symlink in its last
- * component) and returns the base name inside path. */
+/* Opens dir from "/" one component at a time with O_NOFOLLOW|O_DIRECTORY,
+ * so that a symlink anywhere in the path (a planted /tmp/x -> /etc, a
+ * junction on an NTFS volume) is refused, not followed: restore writes as
+ * root to a path that came from a disk and from a .meta. "." and ".."
+ * are refused too; empty components (a doubled slash) are skipped. */
+static int open_dir_nofollow(const char *dir)
+{
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), next;
+	const char *p = dir;
+
+	while (fd >= 0 && *p) {
+		char comp[NAME_MAX + 1];
+		size_t len = strcspn(p, "/");
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		if (len > NAME_MAX || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.')) {
+			close(fd);
+			errno = len > NAME_MAX ? ENAMETOOLONG : EINVAL;
+			return -1;
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		p += len;
+	}
+	return fd;
+}
+
+/* Opens the original directory (following no symlink in any component)
+ * and returns the base name inside path. */
 static int open_parent(const char *path, const char **base, rq_error *err)
 {
 	const char *slash = strrchr(path, '/');
@@ -149,17 +192,25 @@ static int open_parent(const char *path, const char **base, rq_error *err)
 	int pfd;
 
 	*base = slash + 1;
-	if (**base == '\0' || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
-		return rq_fail(err, "original path %s has no file name", path);
+	if (**base == '\0' || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0) {
+		char *disp = escape_name(path);
+		rq_fail(err, "original path %s has no file name", disp ? disp : "(?)");
+		free(disp);
+		return -1;
+	}
 	dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
 	if (dir == NULL)
 		return rq_fail(err, "out of memory");
-	pfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	pfd = open_dir_nofollow(dir);
 	if (pfd < 0) {
 		int e = errno;
 		char *disp = escape_name(dir);
 		if (e == ENOENT)
 			rq_fail(err, "original directory %s no longer exists; not restored",
+			        disp ? disp : "(?)");
+		else if (e == ELOOP || e == ENOTDIR)
+			rq_fail(err, "original directory %s is reached through a symbolic link "
+			             "or is not a directory; not restored",
 			        disp ? disp : "(?)");
 		else
 			rq_fail_errno(err, e, "cannot open original directory %s; not restored",
@@ -263,7 +314,11 @@ int quarantine_restore(const char *qdir, const char *id, rq_error *err)
 	}
 	if ((qfd = qdir_open(qdir, false, err)) < 0)
 		return -1;
-	r = qmeta_load(qfd, id, &m, err);
+	/* The key first: it authenticates the metadata before anything in it
+	 * is used. */
+	if ((key = qkey_alloc(err)) == NULL || qkey_load(qfd, qdir, false, key, err) != 0)
+		goto out;
+	r = qmeta_load(qfd, id, key, &m, err);
 	if (r == 1) {
 		rq_fail(err, "no quarantine entry %s in %s", id, qdir);
 		goto out;
@@ -279,8 +334,7 @@ int quarantine_restore(const char *qdir, const char *id, rq_error *err)
 		rq_fail(err, "out of memory");
 		goto out;
 	}
-	if ((key = qkey_alloc(err)) == NULL || qkey_load(qfd, qdir, false, key, err) != 0 ||
-	    (pfd = open_parent(m.path, &base, err)) < 0 ||
+	if ((pfd = open_parent(m.path, &base, err)) < 0 ||
 	    restore_into(pfd, base, qfd, key, &m, disp, err) != 0)
 		goto out;
 	/* The file is back and synced; only now does the entry go. The .meta

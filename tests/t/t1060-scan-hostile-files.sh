@@ -54,4 +54,44 @@ exit_is "a name holding U+009B (CSI) and U+0085" 1 scan "$T/c1"
 ok "  ... is printed escaped" grep -qF 'x\xc2\x9b2J\xc2\x85.com: Raquet.Test.Eicar.UNOFFICIAL FOUND' "$T/last.out"
 ok "  ... with no C1 byte pair left on stdout" sh -c "! LC_ALL=C grep -q \"\$(printf '\302\233')\" '$T/last.out'"
 
+# --- --restore: no set-id or sticky bits ---------------------------------
+qscan() { scan --action quarantine --quarantine-dir "$T/q" --json "$T/q.json" "$@"; }
+qid() { jq -r --arg n "$1" '.detections[] | select(.path | endswith($n)) | .detail' "$T/q.json"; }
+mkdir -p "$T/s" && write_eicar "$T/s/suid.com" && chmod 6755 "$T/s/suid.com" &&
+	write_eicar "$T/s/sticky.com" && chmod 1700 "$T/s/sticky.com"
+exit_is "set-uid+set-gid and sticky files quarantined" 1 qscan "$T/s"
+exit_is "restore of the set-uid+set-gid file succeeds" 0 raquet-scan --restore "$(qid suid.com)" --quarantine-dir "$T/q"
+is "  ... without its set-id bits" "$(stat -c %a "$T/s/suid.com")" 755
+ok "  ... and says so" grep -q "set-uid, set-gid and sticky bits not restored (mode was 6755, now 0755)" "$T/last.out" "$T/last.err"
+exit_is "restore of the sticky file succeeds" 0 raquet-scan --restore "$(qid sticky.com)" --quarantine-dir "$T/q"
+is "  ... without its sticky bit" "$(stat -c %a "$T/s/sticky.com")" 700
+
+# --- --restore never follows a symlink in the target path ----------------
+mkdir -p "$T/l/inbox" "$T/victim" && write_eicar "$T/l/inbox/a.com" && write_eicar "$T/l/inbox/b.com"
+exit_is "two files quarantined from a folder" 1 qscan "$T/l"
+a=$(qid a.com) b=$(qid b.com)
+rmdir "$T/l/inbox" && ln -s "$T/victim" "$T/l/inbox"
+exit_is "the folder is now a symlink: restore refused" 2 raquet-scan --restore "$a" --quarantine-dir "$T/q"
+ok "  ... saying why" grep -q "reached through a symbolic link" "$T/last.err"
+ok "  ... nothing written where it points" sh -c "! test -e '$T/victim/a.com'"
+rm "$T/l/inbox" && mv "$T/l" "$T/l.real" && mkdir "$T/l.real/inbox" && ln -s "$T/l.real" "$T/l"
+exit_is "a symlink higher up the path: restore refused" 2 raquet-scan --restore "$b" --quarantine-dir "$T/q"
+ok "  ... nothing written through it" sh -c "! test -e '$T/l.real/inbox/b.com'"
+rm "$T/l" && mv "$T/l.real" "$T/l"
+exit_is "with the real folders back, it restores" 0 raquet-scan --restore "$b" --quarantine-dir "$T/q"
+ok "  ... byte for byte" sh -c "test \"\$(cat '$T/l/inbox/b.com')\" = '$EICAR'"
+
+# --- an edited .meta is refused -------------------------------------------
+M=$T/q/$a.meta
+cp "$M" "$T/meta.orig"
+sed -i 's|"path_base64":"[^"]*"|"path_base64":"'"$(printf '%s' "$T/victim/a.com" | base64 -w0)"'"|' "$M"
+ok "  (the path in a .meta rewritten to another folder)" sh -c "! cmp -s '$M' '$T/meta.orig'"
+exit_is "an edited path in .meta is refused" 2 raquet-scan --restore "$a" --quarantine-dir "$T/q"
+ok "  ... as tampering" grep -q "authentication failed" "$T/last.err"
+ok "  ... nothing written at the forged path" sh -c "! test -e '$T/victim/a.com'"
+cp "$T/meta.orig" "$M" && sed -i 's|"mode":[0-9]*|"mode":3565|' "$M"
+exit_is "an edited mode (set-uid, set-gid) in .meta is refused" 2 raquet-scan --restore "$a" --quarantine-dir "$T/q"
+exit_is "  ... and the listing names it" 0 raquet-scan --list-quarantine "$T/q"
+ok "  ... as corrupt metadata" grep -q "^$a  corrupt metadata: edited" "$T/last.out"
+
 done_testing

@@ -194,9 +194,11 @@ static void test_round_trip(void)
 	ok(count_entries(qdir) == 2, "one .data and one .meta");
 
 	ok(quarantine_restore(qdir, id, &err) == 0, "restore succeeds (%s)", err.msg);
-	is_str(err.msg, "", "no note as root");
+	is_str(err.msg, "set-uid, set-gid and sticky bits not restored (mode was 4751, now 0751)",
+	       "as root, the only note is the set-uid bit left off");
 	ok(lstat(path, &st) == 0, "file is back");
-	ok((st.st_mode & 07777) == 04751 && S_ISREG(st.st_mode), "mode restored, set-uid too");
+	ok((st.st_mode & 07777) == 0751 && S_ISREG(st.st_mode),
+	   "mode restored without its set-uid bit");
 	ok(st.st_uid == 1234 && st.st_gid == 5678, "owner restored");
 	ok(st.st_mtim.tv_sec == ts[1].tv_sec && st.st_mtim.tv_nsec == ts[1].tv_nsec,
 	      "mtime restored to the nanosecond");
@@ -428,8 +430,8 @@ static void test_tampered(void)
 	*s = *s == 'a' ? 'b' : 'a';
 	fd = open(path, O_WRONLY | O_TRUNC);
 	ok(fd >= 0 && write(fd, buf, len) == (ssize_t)len && close(fd) == 0, "meta altered");
-	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "sha256"),
-	      "sha256 mismatch refused");
+	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "authentication failed"),
+	      "an edited sha256 is refused by the metadata's MAC");
 	ok(count_entries(src) == 0, "nothing written");
 	free(buf);
 	unlink(path);
@@ -602,6 +604,163 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 	return remove(p);
 }
 
+/* Removes entry id from qdir (what a refused restore leaves there). */
+static void drop_entry(const char *id)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s.meta", qdir, id);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.data", qdir, id);
+	unlink(path);
+}
+
+/* Replaces the first occurrence of from by to in qdir/<id>.meta (a valid
+ * JSON edit, as an attacker would make). */
+static bool edit_meta(const char *id, const char *from, const char *to)
+{
+	char path[256], *buf, *at, *out;
+	size_t len;
+	bool done = false;
+
+	snprintf(path, sizeof(path), "%s/%s.meta", qdir, id);
+	if ((buf = read_whole(path, &len)) == NULL)
+		return false;
+	buf[len] = '\0';
+	if ((at = strstr(buf, from)) != NULL &&
+	    (out = malloc(len + strlen(to) + 1)) != NULL) {
+		size_t head = (size_t)(at - buf);
+		memcpy(out, buf, head);
+		strcpy(out + head, to);
+		strcat(out, at + strlen(from));
+		done = write_file(path, out, strlen(out)) == 0;
+		free(out);
+	}
+	free(buf);
+	return done;
+}
+
+/* Every field restore acts on is authenticated: an edited path, mode or
+ * owner, a .meta of the old unauthenticated format, or another
+ * directory's key make the entry unrestorable, and the listing says so. */
+static void test_meta_mac(void)
+{
+	char id[33], dp[256], path[256], b64[256], evil[256], out[4096];
+	rq_error err = {""};
+	FILE *f;
+
+	store_one("m.exe", "mac test", id, dp, sizeof(dp));
+	snprintf(path, sizeof(path), "%s/m.exe", src);
+	snprintf(evil, sizeof(evil), "%s/evil.exe", src);
+	ok(edit_meta(id, "\"mode\":", "\"mode\":2048,\"was\":"), "mode edited to set-gid");
+	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "authentication failed"),
+	   "edited mode refused (%s)", err.msg);
+	ok(!exists(path), "  ... nothing restored");
+	drop_entry(id);
+
+	store_one("n.exe", "mac test 2", id, dp, sizeof(dp));
+	{
+		char orig[256];
+		snprintf(path, sizeof(path), "%s/n.exe", src);
+		sodium_bin2base64(orig, sizeof(orig), (const unsigned char *)path, strlen(path),
+		                  sodium_base64_VARIANT_ORIGINAL);
+		sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)evil, strlen(evil),
+		                  sodium_base64_VARIANT_ORIGINAL);
+		ok(edit_meta(id, orig, b64), "path_base64 edited to another file");
+	}
+	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "authentication failed"),
+	   "edited path refused");
+	ok(!exists(evil), "  ... nothing written at the forged path");
+	ok((f = fmemopen(out, sizeof(out), "w")) != NULL && quarantine_list(qdir, f, &err) >= 0 &&
+	       fclose(f) == 0 && has(out, "corrupt metadata: edited or not made with this quarantine's key"),
+	   "the listing names the edited entry");
+	drop_entry(id);
+
+	store_one("o.exe", "old format", id, dp, sizeof(dp));
+	ok(edit_meta(id, "raquet.quarantine/2", "raquet.quarantine/1") && edit_meta(id, "\"mac\"", "\"old\""),
+	   "an entry rewritten in the old format, without a MAC");
+	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "older raquet"),
+	   "the old unauthenticated format is refused, saying why");
+	drop_entry(id);
+
+	store_one("p.exe", "other key", id, dp, sizeof(dp));
+	snprintf(path, sizeof(path), "%s/.key", qdir);
+	{
+		size_t klen;
+		char *key = read_whole(path, &klen), other[32];
+		randombytes_buf(other, sizeof(other));
+		ok(key && klen == 32 && write_file(path, other, sizeof(other)) == 0, "the key replaced");
+		ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "authentication failed"),
+		   "another key does not authenticate the metadata");
+		if (key)
+			write_file(path, key, klen);
+		free(key);
+	}
+	ok(quarantine_restore(qdir, id, &err) == 0, "with its own key back it restores (%s)", err.msg);
+	snprintf(path, sizeof(path), "%s/p.exe", src);
+	unlink(path);
+}
+
+/* A symlink in any component of the original path is refused, not
+ * followed: restore runs as root. */
+static void test_symlinked_parent(void)
+{
+	char id[33], dir[200], moved[200], path[300], target[300];
+	rq_error err = {""};
+
+	snprintf(dir, sizeof(dir), "%s/sub", src);
+	snprintf(moved, sizeof(moved), "%s/elsewhere", top);
+	mkdir(dir, 0755);
+	mkdir(moved, 0755);
+	{
+		char sha[65];
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
+		snprintf(path, sizeof(path), "%s/s.exe", dir);
+		write_file(path, "symlink test", 12);
+		fd = dfd >= 0 ? openat(dfd, "s.exe", O_RDONLY | O_NOFOLLOW) : -1;
+		ok(fd >= 0 && quarantine_store(qdir, fd, dfd, "s.exe", path, "Raquet.Test", id, sha,
+		                               &err) == 0,
+		   "stored from a folder (%s)", err.msg);
+		if (fd >= 0)
+			close(fd);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	/* The original folder becomes a symlink to another one. */
+	ok(rmdir(dir) == 0 && symlink(moved, dir) == 0, "the original folder replaced by a symlink");
+	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "symbolic link"),
+	   "restore through a symlinked last folder refused (%s)", err.msg);
+	snprintf(target, sizeof(target), "%s/s.exe", moved);
+	ok(!exists(target), "  ... nothing written where it points");
+	drop_entry(id);
+	/* A symlink higher up: src/link -> src, original src/link/sub2/x. */
+	unlink(dir);
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/up", top);
+	ok(symlink(src, path) == 0, "a symlink higher up in the path");
+	{
+		char p2[300], sha[65];
+		int dfd, fd;
+		snprintf(p2, sizeof(p2), "%s/up/sub/t.exe", top);
+		snprintf(target, sizeof(target), "%s/t.exe", dir);
+		write_file(target, "up test", 7);
+		dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		fd = openat(dfd, "t.exe", O_RDONLY | O_NOFOLLOW);
+		ok(fd >= 0 && quarantine_store(qdir, fd, dfd, "t.exe", p2, "Raquet.Test", id, sha, &err) == 0,
+		   "stored under a path with a symlinked component (%s)", err.msg);
+		if (fd >= 0)
+			close(fd);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "symbolic link"),
+	   "restore through a symlink in a middle component refused");
+	ok(!exists(target), "  ... nothing written");
+	drop_entry(id);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0) {
@@ -624,6 +783,8 @@ int main(void)
 	test_no_overwrite();
 	test_unknown_id();
 	test_tampered();
+	test_meta_mac();
+	test_symlinked_parent();
 	test_missing_dir();
 	test_replaced();
 	test_threads();
