@@ -403,6 +403,24 @@ static void read_stderr(const struct scan_job *job, struct summary *sum)
 	fclose(f);
 }
 
+/* A scanner killed by a signal wrote nothing that says so: without this
+ * line the summary's "no record" would have nothing below it. */
+static void note_signal(struct summary *sum, int sig)
+{
+	const size_t max = sizeof(sum->messages) / sizeof(sum->messages[0]);
+	char *msg;
+
+	if (asprintf(&msg, "raquet-scan was ended by signal %d (%s) before it finished", sig,
+		     strsignal(sig)) < 0)
+		return;
+	if (sum->nmessages == max) {
+		free(sum->messages[0]);
+		memmove(sum->messages, sum->messages + 1, (max - 1) * sizeof(char *));
+		sum->nmessages--;
+	}
+	sum->messages[sum->nmessages++] = msg;
+}
+
 static void remove_tmpdir(struct scan_job *job)
 {
 	int dfd = open(job->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -436,6 +454,8 @@ int runscan_finish(struct scan_job *job, struct summary *sum, rq_error *err)
 		sum->exit_status = WEXITSTATUS(status) > 2 ? 2 : WEXITSTATUS(status);
 	read_stdout(job, sum);
 	read_stderr(job, sum);
+	if (WIFSIGNALED(status))
+		note_signal(sum, WTERMSIG(status));
 	dfd = open(job->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0 && read_file_bounded(dfd, "result.json", RESULT_MAX, &text, &len, err) == 0) {
 		sum->have_result = summary_from_json(text, sum) == 0;

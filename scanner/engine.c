@@ -1,11 +1,14 @@
-/* engine: loading and compiling the libclamav engine. */
+/* engine: loading and compiling the libclamav engine, with a private
+ * temporary directory per run. */
 #include <dirent.h>
 #include <errno.h>
-#include <unistd.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -96,14 +99,64 @@ static int load_one(struct cl_engine *engine, const char *path, struct engine_in
 	return 0;
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) != 0 && errno != ENOENT;
+	return unlink(path) != 0 && errno != ENOENT;
+}
+
+int engine_remove_tmpdir(const char *dir)
+{
+	if (dir == NULL || dir[0] == '\0')
+		return 0;
+	/* Depth first, physical (a symlink is removed, not followed), on this
+	 * file system only; keeps going past a failure and says so at the end. */
+	return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0 ? 0 : -1;
+}
+
+/* libclamav leaves "<time>-scantemp.<random>" folders behind when a scan
+ * ends early; in a directory of our own, removing the directory removes
+ * them, whatever libclamav did. */
+static int make_tmpdir(struct cl_engine *engine, char tmpdir[ENGINE_TMPDIR_MAX], rq_error *err)
+{
+	const char *base = getenv("TMPDIR");
+	cl_error_t rc;
+
+	if (base == NULL || base[0] != '/' || strlen(base) > ENGINE_TMPDIR_MAX - 32)
+		base = "/tmp";
+	snprintf(tmpdir, ENGINE_TMPDIR_MAX, "%s/raquet-scan.XXXXXX", base);
+	if (mkdtemp(tmpdir) == NULL) {
+		int e = errno;
+		tmpdir[0] = '\0';
+		return rq_fail_errno(err, e, "cannot create a temporary directory under %s", base);
+	}
+	if ((rc = cl_engine_set_str(engine, CL_ENGINE_TMPDIR, tmpdir)) != CL_SUCCESS) {
+		rq_fail(err, "cannot set libclamav's temporary directory: %s", cl_strerror(rc));
+		engine_remove_tmpdir(tmpdir);
+		tmpdir[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+void engine_free(struct cl_engine *engine, const char *tmpdir)
+{
+	if (engine)
+		cl_engine_free(engine);
+	engine_remove_tmpdir(tmpdir);
+}
+
 struct cl_engine *engine_load(const char *const *dbs, size_t ndbs,
 			      const struct engine_limits *limits, struct engine_info *info,
-			      rq_error *err)
+			      char tmpdir[ENGINE_TMPDIR_MAX], rq_error *err)
 {
 	struct cl_engine *engine;
 	cl_error_t rc;
 
 	memset(info, 0, sizeof(*info));
+	tmpdir[0] = '\0';
 	pthread_once(&clam_once, clam_init);
 	if (clam_init_rc != CL_SUCCESS) {
 		rq_fail(err, "cannot initialise libclamav: %s", cl_strerror(clam_init_rc));
@@ -113,7 +166,7 @@ struct cl_engine *engine_load(const char *const *dbs, size_t ndbs,
 		rq_fail(err, "cannot create the libclamav engine: out of memory");
 		return NULL;
 	}
-	if (set_limits(engine, limits, err) != 0)
+	if (make_tmpdir(engine, tmpdir, err) != 0 || set_limits(engine, limits, err) != 0)
 		goto fail;
 	for (size_t i = 0; i < ndbs; i++)
 		if (load_one(engine, dbs[i], info, err) != 0)
@@ -126,7 +179,8 @@ struct cl_engine *engine_load(const char *const *dbs, size_t ndbs,
 	snprintf(info->version, sizeof(info->version), "%s", cl_retver());
 	return engine;
 fail:
-	cl_engine_free(engine);
+	engine_free(engine, tmpdir);
+	tmpdir[0] = '\0';
 	return NULL;
 }
 

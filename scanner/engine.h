@@ -24,11 +24,23 @@ struct engine_info {
 	char db_time[32];        /* its build time, "" if unknown */
 };
 
+#define ENGINE_TMPDIR_MAX 256
+
 /* Loads every database path (file or directory) into a new compiled engine.
- * A corrupt, empty or missing database is an error that names it. */
+ * A corrupt, empty or missing database is an error that names it.
+ * libclamav's temporary files go to a private directory made here under
+ * $TMPDIR (else /tmp), named in tmpdir; engine_free removes it with
+ * whatever a stopped scan left in it. */
 struct cl_engine *engine_load(const char *const *dbs, size_t ndbs,
 			      const struct engine_limits *limits, struct engine_info *info,
-			      rq_error *err);
+			      char tmpdir[ENGINE_TMPDIR_MAX], rq_error *err);
+
+/* Frees the engine, then removes its private temporary directory. */
+void engine_free(struct cl_engine *engine, const char *tmpdir);
+
+/* Removes dir and everything under it, never following a symlink nor
+ * leaving its file system. Best effort: returns -1 if something stayed. */
+int engine_remove_tmpdir(const char *dir);
 
 /* The scan options clamscan uses by default (all parsers, heuristic alerts),
  * plus --alert-exceeds-max. */

@@ -340,6 +340,26 @@ static json_object *device_json(const char *root)
 	return out;
 }
 
+/* Sealing failed after the preflight passed (the stick pulled out, an I/O
+ * error): the result is kept next to the quarantine, to be sealed at the
+ * next start; the scan still fails (exit 2), as nothing was sealed. */
+static void keep_pending(struct stick *stick, json_object *doc, const char *log,
+			 const char *why)
+{
+	char name[96];
+	rq_error err;
+
+	fprintf(stderr, "raquet-scan: the result was NOT sealed to the stick: %s\n", why);
+	if (stick_write_pending(stick, doc, log, why, name, sizeof(name), &err) == 0)
+		fprintf(stderr,
+			"raquet-scan: the result was kept in %s/%s; it will be sealed the next time "
+			"raquet-scan starts with this stick\n",
+			stick->path, name);
+	else
+		fprintf(stderr, "raquet-scan: the result could not be kept on the stick either: %s\n",
+			err.msg);
+}
+
 /* Seals the result to the stick; returns 0 and prints where it went. Live
  * mode hands its own device and volumes (taken over), else NULL. */
 static int seal_result(struct options *o, struct stick *stick, const struct scan_report *rep,
@@ -360,7 +380,7 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
 	else if (stick_seal_result(stick, doc, log, &seq, &err) != 0)
-		fprintf(stderr, "raquet-scan: the result was NOT saved to the stick: %s\n", err.msg);
+		keep_pending(stick, doc, log, err.msg);
 	else {
 		record_name(stick->key->id, seq, RECORD_TYPE_RESULT, name, sizeof(name));
 		printf("Record saved: %s/results/%s (#%llu)\n", stick->path, name,
@@ -374,6 +394,52 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	json_object_put(doc);
 	free(log);
 	return rc;
+}
+
+static void pending_sealed(void *ctx, const char *name, uint64_t seq)
+{
+	struct stick *stick = ctx;
+	char rec[RECORD_NAME_MAX];
+
+	record_name(stick->key->id, seq, RECORD_TYPE_RESULT, rec, sizeof(rec));
+	printf("Pending record sealed: %s/results/%s (#%llu), from %s/quarantine/%s\n",
+	       stick->path, rec, (unsigned long long)seq, stick->path, name);
+}
+
+static void print_warnings(struct stick *stick)
+{
+	for (size_t i = 0; i < stick->nwarnings; i++) {
+		fprintf(stderr, "raquet-scan: warning: %s\n", stick->warnings[i]);
+		free(stick->warnings[i]);
+	}
+	if (stick->warnings_dropped)
+		fprintf(stderr, "raquet-scan: warning: %zu more like these\n",
+			stick->warnings_dropped);
+	stick->nwarnings = stick->warnings_dropped = 0;
+}
+
+/* No action without a record: everything that would make sealing fail is
+ * checked before the first file is touched, and a result an earlier run
+ * could not seal is sealed first. */
+static int ready_to_seal(struct options *o, struct stick *stick)
+{
+	rq_error err;
+	int rc = stick_check_sealable(stick, o->scan.action == SCAN_QUARANTINE, &err);
+
+	print_warnings(stick);
+	if (rc != 0) {
+		fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		fprintf(stderr, "raquet-scan: nothing was scanned and nothing was changed\n");
+		return -1;
+	}
+	if (stick_seal_pending(stick, pending_sealed, stick, &err) < 0) {
+		fprintf(stderr, "raquet-scan: a result kept from an earlier scan could not be sealed: "
+				"%s\n", err.msg);
+		fprintf(stderr, "raquet-scan: nothing was scanned and nothing was changed\n");
+		return -1;
+	}
+	print_warnings(stick);
+	return 0;
 }
 
 static int open_stick(struct options *o, struct stick *stick, struct sample_hook *hook)
@@ -400,7 +466,11 @@ static int open_stick(struct options *o, struct stick *stick, struct sample_hook
 		o->scan.action = stick->config.action;
 	if (!o->qdir_given && asprintf((char **)&o->scan.quarantine_dir, "%s/quarantine",
 				       stick->path) < 0)
-		return -1;
+		return stick_close(stick), -1;
+	if (!o->qdir_given)
+		o->scan.keep_free = STICK_KEEP_FREE; /* the quarantine shares the stick */
+	if (ready_to_seal(o, stick) != 0)
+		return stick_close(stick), -1;
 	hook->stick = stick;
 	hook->unit = o->unit;
 	if (o->scan.action == SCAN_QUARANTINE) {
@@ -577,6 +647,12 @@ int main(int argc, char **argv)
 		if (err.msg[0]) /* restored, but not every attribute could be set */
 			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
 		return finish_stdout(0);
+	}
+	/* Before stick_open, the engine, the progress line or a mount start any
+	 * thread or helper: a stop is then always the signal thread's. */
+	if (scan_block_signals(&err) != 0) {
+		fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		return 2;
 	}
 	return o.live ? cmd_auto(&o) : cmd_scan(&o);
 }

@@ -1,7 +1,8 @@
 /* scan: one walker thread feeds a bounded queue; N workers scan with the one
  * shared engine and act on detections; a pre-count walks the same roots by
  * metadata only, concurrently, so the ETA never delays the first scan. A
- * signal thread turns SIGINT/SIGTERM into a prompt, orderly stop. */
+ * signal thread turns SIGINT/SIGTERM into a prompt, orderly stop: it is the
+ * only thread that ever receives them (scan_block_signals). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "escape.h"
@@ -23,10 +25,12 @@ struct run {
 	const struct scan_config *cfg;
 	struct scan_report *rep;
 	struct cl_engine *engine;
+	char tmpdir[ENGINE_TMPDIR_MAX]; /* the engine's private temporary directory */
 	struct cl_scan_options opts;
 	struct queue queue;
 	atomic_int stop;        /* interrupted: stop scanning */
 	atomic_int count_stop;  /* stop the pre-count (also when the scan is done) */
+	atomic_int finished;    /* the run is over: the signal thread may end */
 	pthread_mutex_t out_lock; /* stdout and stderr lines */
 	pthread_mutex_t det_lock; /* rep->dets and per-root error counts */
 	size_t detcap;
@@ -90,6 +94,20 @@ static int delete_scanned(const struct walk_entry *e, char **why)
 	return 0;
 }
 
+/* The record must still fit once a file is quarantined (the quarantine
+ * and the record usually share the stick): a quarantine that would leave
+ * less than keep_free bytes is not done. */
+static bool room_left(struct run *r, const struct walk_entry *e)
+{
+	struct statvfs sv;
+	uint64_t avail;
+
+	if (r->cfg->keep_free == 0 || statvfs(r->cfg->quarantine_dir, &sv) != 0)
+		return true; /* quarantine_store reports its own errors */
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return avail > r->cfg->keep_free && avail - r->cfg->keep_free > (uint64_t)e->st.st_size;
+}
+
 static void act(struct run *r, const struct walk_entry *e, struct detection *d)
 {
 	rq_error err;
@@ -110,7 +128,13 @@ static void act(struct run *r, const struct walk_entry *e, struct detection *d)
 		}
 		break;
 	case SCAN_QUARANTINE:
-		if (quarantine_store(r->cfg->quarantine_dir, e->fd, e->dirfd, e->name, e->path,
+		if (!room_left(r, e)) {
+			d->outcome = OUTCOME_FAILED;
+			d->detail = strdup("not enough room left on the quarantine's disk for the "
+					   "record; left in place");
+			say(r, stdout, e->path, "not quarantined: %s%s", d->detail ? d->detail : "",
+			    "");
+		} else if (quarantine_store(r->cfg->quarantine_dir, e->fd, e->dirfd, e->name, e->path,
 				     d->signature, id, d->sha256, &err) == 0) {
 			d->outcome = OUTCOME_QUARANTINED;
 			d->detail = strdup(id);
@@ -297,10 +321,31 @@ static void *precount_main(void *arg)
 	return NULL;
 }
 
-/* The signal thread: the only place SIGINT/SIGTERM are received. The first
- * asks for an orderly stop (the result is still written, as incomplete); a
- * second one quits at once. SIGUSR1 from the main thread means the run is
- * over. */
+static void stop_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+}
+
+int scan_block_signals(rq_error *err)
+{
+	sigset_t set;
+	int e;
+
+	stop_set(&set);
+	if ((e = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
+		return rq_fail_errno(err, e, "cannot block SIGINT and SIGTERM");
+	return 0;
+}
+
+/* The signal thread: the only place SIGINT/SIGTERM are received (every
+ * other thread has them blocked, so a signal arriving before it runs waits
+ * for it). The first asks for an orderly stop (the result is still
+ * written, as incomplete); a second one quits at once, removing libclamav's
+ * temporary directory first. SIGUSR1 ends the thread once the run is
+ * over; one sent from outside before that is ignored. */
 static void *signal_main(void *arg)
 {
 	static const char again[] = "raquet-scan: interrupted again; quitting now\n";
@@ -308,16 +353,17 @@ static void *signal_main(void *arg)
 	sigset_t set;
 	int sig = 0;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
+	stop_set(&set);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
-		if (sig == SIGUSR1)
-			return NULL;
+		if (sig == SIGUSR1) {
+			if (atomic_load(&r->finished))
+				return NULL;
+			continue;
+		}
 		if (r->rep->interrupted) {
+			engine_remove_tmpdir(r->tmpdir);
 			if (write(STDERR_FILENO, again, sizeof(again) - 1) < 0)
 				_exit(2);
 			_exit(2);
@@ -366,23 +412,21 @@ static void totals(struct scan_report *rep)
 	}
 }
 
+/* *up says which of the signal and pre-count threads run, so that each
+ * that started is joined even when a later one could not start. */
 static int start_threads(struct run *r, pthread_t *workers, unsigned int *started,
-			 pthread_t *pre, pthread_t *sig, rq_error *err)
+			 pthread_t *pre, pthread_t *sig, bool up[2], rq_error *err)
 {
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	*started = 0;
 	if (pthread_create(sig, NULL, signal_main, r) != 0)
 		return rq_fail(err, "cannot start the signal thread");
-	for (*started = 0; *started < r->cfg->jobs; (*started)++)
+	up[0] = true;
+	for (; *started < r->cfg->jobs; (*started)++)
 		if (pthread_create(&workers[*started], NULL, worker_main, r) != 0)
 			return rq_fail(err, "cannot start worker thread %u", *started + 1);
 	if (pthread_create(pre, NULL, precount_main, r) != 0)
 		return rq_fail(err, "cannot start the pre-count thread");
+	up[1] = true;
 	return 0;
 }
 
@@ -390,6 +434,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 {
 	struct run r = {.cfg = cfg, .rep = rep};
 	pthread_t *workers, pre, sig;
+	bool up[2] = {false, false};
 	unsigned int started = 0;
 	struct timespec t0, t1;
 	int rc = 0;
@@ -404,7 +449,15 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		return rq_fail(err, "out of memory");
 	}
 	rep->nroots = cfg->npaths;
-	r.engine = engine_load(cfg->dbs, cfg->ndbs, &cfg->limits, &rep->engine, err);
+	/* Normally done by main before anything started a thread; here again for
+	 * other callers, before the progress thread exists. */
+	if (scan_block_signals(err) != 0) {
+		queue_destroy(&r.queue);
+		free(workers);
+		scan_report_free(rep);
+		return -1;
+	}
+	r.engine = engine_load(cfg->dbs, cfg->ndbs, &cfg->limits, &rep->engine, r.tmpdir, err);
 	if (r.engine == NULL) {
 		queue_destroy(&r.queue);
 		free(workers);
@@ -420,7 +473,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		progress_start(&r.progress, &r.counters, &r.out_lock, cfg->progress_fd, cfg->paths,
 			       cfg->npaths);
 
-	if (start_threads(&r, workers, &started, &pre, &sig, err) != 0) {
+	if (start_threads(&r, workers, &started, &pre, &sig, up, err) != 0) {
 		rc = -1;
 		atomic_store(&r.stop, 1);
 		atomic_store(&r.count_stop, 1);
@@ -431,8 +484,10 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(workers[i], NULL);
 	atomic_store(&r.count_stop, 1); /* the pre-count is only for the ETA */
-	if (rc == 0) {
+	if (up[1])
 		pthread_join(pre, NULL);
+	if (up[0]) { /* it holds r: it must end before scan_run returns */
+		atomic_store(&r.finished, 1);
 		pthread_kill(sig, SIGUSR1);
 		pthread_join(sig, NULL);
 	}
@@ -441,7 +496,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	totals(rep);
-	cl_engine_free(r.engine);
+	engine_free(r.engine, r.tmpdir);
 	queue_destroy(&r.queue);
 	pthread_mutex_destroy(&r.out_lock);
 	pthread_mutex_destroy(&r.det_lock);

@@ -32,6 +32,9 @@ struct scan_config {
 	unsigned int jobs;
 	enum scan_action action;
 	const char *quarantine_dir;
+	/* Bytes that must stay free on the quarantine's file system after a
+	 * file is quarantined (with --stick: room for the record); 0: none. */
+	uint64_t keep_free;
 	bool quick, one_file_system, progress;
 	int progress_fd; /* > 0: JSON progress lines there instead of the terminal */
 	struct engine_limits limits;
@@ -81,6 +84,13 @@ struct scan_report {
 int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *err);
 
 void scan_report_free(struct scan_report *rep);
+
+/* Blocks SIGINT, SIGTERM and SIGUSR1 in the calling thread. Called by main
+ * before anything starts a thread, so that every thread inherits the mask
+ * and scan_run's signal thread is the only one a stop reaches: a thread
+ * started with them unblocked (a progress thread, say) would take SIGTERM's
+ * default action and end the process with no record. */
+int scan_block_signals(rq_error *err);
 
 const char *scan_outcome_name(enum scan_outcome o);
 const char *scan_action_name(enum scan_action a);

@@ -3,9 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,6 +180,8 @@ void stick_close(struct stick *s)
 	keys_stick_free(s->key);
 	json_object_put(s->info);
 	json_object_put(s->roster);
+	for (size_t i = 0; i < s->nwarnings; i++)
+		free(s->warnings[i]);
 	free(s->path);
 	memset(s, 0, sizeof(*s));
 	s->dirfd = -1;
@@ -258,6 +263,7 @@ int stick_seal_result(struct stick *s, json_object *doc, const char *log, uint64
 	int dirfd, rc;
 
 	now_header(&h, RECORD_TYPE_RESULT);
+	h.seq = s->receipt_max[RECORD_TYPE_RESULT]; /* the lowest the next may follow */
 	b.h = &h;
 	dirfd = openat(s->dirfd, "results", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
@@ -342,6 +348,7 @@ int stick_seal_sample(struct stick *s, int fd, const struct detection *d, const 
 	int dirfd, rc = -1;
 
 	now_header(&h, RECORD_TYPE_SAMPLE);
+	h.seq = s->receipt_max[RECORD_TYPE_SAMPLE];
 	b.h = &h;
 	if (read_sample(fd, d->size, s->config.sample_max, &b, err) != 0)
 		goto out;
@@ -419,4 +426,435 @@ int stick_list(const struct stick *s, FILE *out, rq_error *err)
 	if ((a = list_dir(s, "results", out, err)) < 0 || (b = list_dir(s, "samples", out, err)) < 0)
 		return -1;
 	return a + b;
+}
+
+/* --- before acting: can the result be sealed? ----------------------------- */
+
+static void warn(struct stick *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct stick *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (s->nwarnings == STICK_WARN_MAX) {
+		s->warnings_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg)
+		s->warnings[s->nwarnings++] = msg;
+	else
+		s->warnings_dropped++;
+}
+
+/* A real write, synced and removed: access(2) says nothing of a FAT
+ * mounted read-only after errors, a full disk or a dying stick. */
+static int probe_write(struct stick *s, int dirfd, const char *sub, rq_error *err)
+{
+	char name[64];
+	int fd, e = 0;
+
+	snprintf(name, sizeof(name), ".raquet-probe.%ld", (long)getpid());
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		e = errno;
+	else if (write_all(fd, "probe\n", 6) != 0 || fsync(fd) != 0)
+		e = errno ? errno : EIO;
+	if (fd >= 0) {
+		close(fd);
+		unlinkat(dirfd, name, 0);
+	}
+	if (e == EROFS)
+		return rq_fail(err, "the stick is read-only (%s/%s): the result could not be saved",
+			       s->path, sub);
+	if (e == ENOSPC || e == EDQUOT)
+		return rq_fail(err, "the stick is full (%s/%s): the result could not be saved",
+			       s->path, sub);
+	if (e)
+		return rq_fail_errno(err, e, "cannot write to %s/%s: the result could not be saved",
+				     s->path, sub);
+	return 0;
+}
+
+static int probe_space(struct stick *s, int dirfd, const char *sub, rq_error *err)
+{
+	struct statvfs sv;
+	uint64_t avail;
+
+	if (fstatvfs(dirfd, &sv) != 0)
+		return rq_fail_errno(err, errno, "cannot read the free space of %s/%s", s->path, sub);
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (avail < STICK_KEEP_FREE)
+		return rq_fail(err, "the stick is full (%llu KiB free in %s/%s, a scan needs %u KiB "
+				    "for its record)",
+			       (unsigned long long)(avail / 1024), s->path, sub,
+			       STICK_KEEP_FREE / 1024);
+	return 0;
+}
+
+/* lib/record.c serialises writers with flock on this file and waits for it
+ * when sealing; here we only ask, so that a store another program holds (or
+ * a lock file that cannot be opened: a planted directory, a symlink) stops
+ * the scan before it acts instead of hanging or failing after. */
+static int probe_lock(struct stick *s, int dirfd, const char *sub, rq_error *err)
+{
+	int fd = openat(dirfd, RECORD_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return rq_fail_errno(err, errno, "the stick's record store is locked: cannot open "
+						 "%s/%s/%s", s->path, sub, RECORD_LOCK_NAME);
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		if (e == EINTR)
+			continue;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return rq_fail(err, "the stick's record store (%s/%s) is in use by another "
+					    "program (another raquet-scan?); try again when it is done",
+				       s->path, sub);
+		if (e == ENOLCK || e == EOPNOTSUPP || e == ENOSYS || e == EINVAL)
+			return 0; /* no flock here: lib/record.c publishes exclusively */
+		return rq_fail_errno(err, e, "cannot lock %s/%s/%s", s->path, sub, RECORD_LOCK_NAME);
+	}
+	close(fd); /* releases it */
+	return 0;
+}
+
+struct seq_probe {
+	bool reached;
+};
+
+/* Called by record_write_next_build under its lock with the number it would
+ * use: that is all we wanted to know, so nothing is written. */
+static int seq_probe_build(uint64_t seq, void *ctx, unsigned char **out, size_t *outlen,
+			   rq_error *err)
+{
+	struct seq_probe *p = ctx;
+
+	(void)seq, (void)out, (void)outlen;
+	p->reached = true;
+	return rq_fail(err, "probe only");
+}
+
+static int probe_seq(struct stick *s, int dirfd, unsigned type, rq_error *err)
+{
+	struct seq_probe p = {false};
+	record_header h;
+	uint64_t seq;
+	rq_error e;
+
+	now_header(&h, type);
+	h.seq = s->receipt_max[type];
+	if (record_write_next_build(dirfd, &h, s->key, &s->ioc, seq_probe_build, &p, &seq, &e) ==
+	    0 || p.reached)
+		return 0;
+	return rq_fail(err, "%s/%s: %s: the result could not be saved", s->path,
+		       type == RECORD_TYPE_RESULT ? "results" : "samples", e.msg);
+}
+
+/* Names this stick's sealing ignores: numbers beyond RECORD_SEQ_MAX were
+ * not written by raquet (that many scans cannot happen), so they are
+ * planted or damaged, and must not use up the sequence. */
+static int note_absurd_names(struct stick *s, int dirfd, const char *sub, rq_error *err)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return rq_fail_errno(err, errno, "cannot read %s/%s", s->path, sub);
+	}
+	while ((de = readdir(d)) != NULL) {
+		uint64_t id, seq;
+		unsigned t;
+		if (record_parse_name(de->d_name, &id, &seq, &t) == 0 && id == s->key->id &&
+		    seq > RECORD_SEQ_MAX) {
+			char *esc = escape_name(de->d_name);
+			warn(s, "%s/%s/%s ignored: its number is beyond %llu, more than any stick "
+				"can seal (planted or damaged)",
+			     s->path, sub, esc ? esc : "?", (unsigned long long)RECORD_SEQ_MAX);
+			free(esc);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* The highest number of one type the receipt lists: "records": {"result":
+ * [[first, last], ...], "sample": [...]}. A range that is not 1 <= first
+ * <= last <= RECORD_SEQ_MAX is ignored (the IOC never writes one). */
+static uint64_t receipt_ranges_max(struct stick *s, json_object *records, const char *type)
+{
+	json_object *a;
+	uint64_t max = 0;
+	bool bad = false;
+
+	if (!json_object_object_get_ex(records, type, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *p = json_object_array_get_idx(a, i), *x, *y;
+		int64_t first, last;
+		if (!json_object_is_type(p, json_type_array) || json_object_array_length(p) != 2 ||
+		    !json_object_is_type((x = json_object_array_get_idx(p, 0)), json_type_int) ||
+		    !json_object_is_type((y = json_object_array_get_idx(p, 1)), json_type_int)) {
+			bad = true;
+			continue;
+		}
+		first = json_object_get_int64(x);
+		last = json_object_get_int64(y);
+		if (first < 1 || last < first || (uint64_t)last > RECORD_SEQ_MAX) {
+			bad = true;
+			continue;
+		}
+		if ((uint64_t)last > max)
+			max = (uint64_t)last;
+	}
+	if (bad)
+		warn(s, "%s/receipts: a %s range that is no sequence of numbers was ignored", s->path,
+		     type);
+	return max;
+}
+
+/* receipts/<IOC key id>.json, signed by the stick's IOC (sync/receipt.c):
+ * what the IOC already holds of this stick. A receipt that does not verify
+ * is ignored with a warning: it can only lower nothing. */
+static void read_receipt(struct stick *s)
+{
+	char hex[KEYS_ID_HEX_LEN + 1], name[KEYS_ID_HEX_LEN + 8];
+	json_object *doc, *records;
+	const char *v;
+	rq_error e;
+	int fd;
+
+	keys_id_hex(s->ioc.id, hex);
+	snprintf(name, sizeof(name), "%s.json", hex);
+	fd = openat(s->dirfd, "receipts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return; /* never imported */
+	if (faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+		close(fd);
+		return;
+	}
+	doc = signed_json_read(fd, name, &s->ioc, &e);
+	close(fd);
+	if (doc == NULL) {
+		warn(s, "%s/receipts/%s ignored: %s", s->path, name, e.msg);
+		return;
+	}
+	if ((v = json_str_member(doc, "format")) == NULL || strcmp(v, "raquet.receipt/1") != 0 ||
+	    (v = json_str_member(doc, "stick")) == NULL || strcmp(v, s->id_hex) != 0 ||
+	    !json_object_object_get_ex(doc, "records", &records) ||
+	    !json_object_is_type(records, json_type_object)) {
+		warn(s, "%s/receipts/%s ignored: not a receipt for this stick", s->path, name);
+		json_object_put(doc);
+		return;
+	}
+	s->receipt_max[RECORD_TYPE_RESULT] = receipt_ranges_max(s, records, "result");
+	s->receipt_max[RECORD_TYPE_SAMPLE] = receipt_ranges_max(s, records, "sample");
+	json_object_put(doc);
+}
+
+static int check_store(struct stick *s, const char *sub, unsigned type, rq_error *err)
+{
+	int dirfd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc;
+
+	if (dirfd < 0)
+		return rq_fail_errno(err, errno, "cannot open %s/%s", s->path, sub);
+	rc = probe_write(s, dirfd, sub, err) != 0 || probe_space(s, dirfd, sub, err) != 0 ||
+	     probe_lock(s, dirfd, sub, err) != 0 || note_absurd_names(s, dirfd, sub, err) != 0 ||
+	     probe_seq(s, dirfd, type, err) != 0 ? -1 : 0;
+	close(dirfd);
+	return rc;
+}
+
+int stick_check_sealable(struct stick *s, bool samples, rq_error *err)
+{
+	read_receipt(s);
+	if (check_store(s, "results", RECORD_TYPE_RESULT, err) != 0)
+		return -1;
+	if (samples && check_store(s, "samples", RECORD_TYPE_SAMPLE, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* --- a result that could not be sealed ------------------------------------ */
+
+#define PENDING_MAX       (8u * 1024 * 1024) /* bytes of one pending file */
+#define PENDING_MAX_NODES 200000             /* '{' and '[' in one: json-c's cost */
+#define PENDING_MAX_FILES 99
+
+static void pending_name(unsigned n, char *out, size_t len)
+{
+	if (n == 1)
+		snprintf(out, len, "%s.json", STICK_PENDING);
+	else
+		snprintf(out, len, "%s-%u.json", STICK_PENDING, n);
+}
+
+static int open_quarantine(struct stick *s, rq_error *err)
+{
+	int fd = openat(s->dirfd, "quarantine", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		rq_fail_errno(err, errno, "cannot open %s/quarantine", s->path);
+	return fd;
+}
+
+int stick_write_pending(struct stick *s, json_object *doc, const char *log, const char *why,
+			char *name_out, size_t name_len, rq_error *err)
+{
+	json_object *p = json_object_new_object();
+	char when[32], name[64];
+	const char *text;
+	int qfd, rc = -1;
+
+	if (p == NULL)
+		return rq_fail(err, "out of memory");
+	result_time(time(NULL), when);
+	json_object_object_add(p, "format", json_object_new_string("raquet.pending-result/1"));
+	json_object_object_add(p, "stick", json_object_new_string(s->id_hex));
+	json_object_object_add(p, "written", json_object_new_string(when));
+	json_object_object_add(p, "reason", json_object_new_string(why ? why : ""));
+	json_object_object_add(p, "result", json_object_get(doc));
+	json_object_object_add(p, "log", json_object_new_string(log ? log : ""));
+	text = json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text == NULL || strlen(text) > PENDING_MAX) {
+		rq_fail(err, text ? "the result is too big to keep as pending" : "out of memory");
+		goto out;
+	}
+	if ((qfd = open_quarantine(s, err)) < 0)
+		goto out;
+	/* Never replaces an earlier one that is still waiting. */
+	for (unsigned n = 1; n <= PENDING_MAX_FILES && rc != 0; n++) {
+		pending_name(n, name, sizeof(name));
+		errno = 0;
+		rc = atomic_write(qfd, name, text, strlen(text), 0600, true, err);
+		if (rc != 0 && errno != EEXIST)
+			break;
+	}
+	close(qfd);
+	if (rc == 0)
+		snprintf(name_out, name_len, "quarantine/%s", name);
+out:
+	json_object_put(p);
+	return rc;
+}
+
+/* "pending-result.json" or "pending-result-N.json", N from 2: its number
+ * (the order they were written in), else 0. */
+static unsigned pending_number(const char *name)
+{
+	size_t n = strlen(STICK_PENDING);
+	char *end;
+	unsigned long v;
+
+	if (strncmp(name, STICK_PENDING, n) != 0)
+		return 0;
+	if (strcmp(name + n, ".json") == 0)
+		return 1;
+	if (name[n] != '-' || name[n + 1] < '1' || name[n + 1] > '9')
+		return 0;
+	v = strtoul(name + n + 1, &end, 10);
+	return strcmp(end, ".json") == 0 && v >= 2 && v <= PENDING_MAX_FILES ? (unsigned)v : 0;
+}
+
+/* The file is on the stick, so it is as hostile as a record: bounded
+ * before json-c builds it, and it must name this stick. */
+static int load_pending(struct stick *s, int qfd, const char *name, json_object **doc,
+			const char **log, json_object **whole, rq_error *err)
+{
+	json_object *p, *result, *l;
+	size_t len, nodes = 0;
+	const char *v;
+	char *text;
+
+	if (read_file_bounded(qfd, name, PENDING_MAX, &text, &len, err) != 0)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		nodes += text[i] == '{' || text[i] == '[';
+	p = nodes <= PENDING_MAX_NODES ? json_tokener_parse(text) : NULL;
+	free(text);
+	if (p == NULL || !json_object_is_type(p, json_type_object) ||
+	    (v = json_str_member(p, "format")) == NULL ||
+	    strcmp(v, "raquet.pending-result/1") != 0 ||
+	    (v = json_str_member(p, "stick")) == NULL || strcmp(v, s->id_hex) != 0 ||
+	    !json_object_object_get_ex(p, "result", &result) ||
+	    !json_object_is_type(result, json_type_object) ||
+	    !json_object_object_get_ex(p, "log", &l) || !json_object_is_type(l, json_type_string)) {
+		json_object_put(p);
+		return rq_fail(err, "%s/quarantine/%s is not a pending result of this stick", s->path,
+			       name);
+	}
+	*doc = result;
+	*log = json_object_get_string(l);
+	*whole = p;
+	return 0;
+}
+
+int stick_seal_pending(struct stick *s, void (*done)(void *ctx, const char *name, uint64_t seq),
+		       void *ctx, rq_error *err)
+{
+	unsigned have[PENDING_MAX_FILES + 1] = {0};
+	struct dirent *de;
+	rq_error e;
+	int qfd, fd, count = 0;
+	DIR *d;
+
+	if ((qfd = open_quarantine(s, err)) < 0)
+		return -1;
+	fd = openat(qfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		rq_fail_errno(err, errno, "cannot read %s/quarantine", s->path);
+		if (fd >= 0)
+			close(fd);
+		close(qfd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		unsigned n = pending_number(de->d_name);
+		if (n)
+			have[n] = 1;
+	}
+	closedir(d);
+	for (unsigned n = 1; n <= PENDING_MAX_FILES; n++) {
+		json_object *doc = NULL, *whole = NULL;
+		const char *log = NULL;
+		char name[64];
+		uint64_t seq;
+		if (!have[n])
+			continue;
+		pending_name(n, name, sizeof(name));
+		/* One that is not this stick's pending result cannot be sealed by
+		 * waiting: it is left for a person to look at, and scans go on. */
+		if (load_pending(s, qfd, name, &doc, &log, &whole, &e) != 0) {
+			warn(s, "%s; left in place, not sealed", e.msg);
+			continue;
+		}
+		if (stick_seal_result(s, doc, log, &seq, err) != 0) {
+			json_object_put(whole);
+			count = -1;
+			break;
+		}
+		json_object_put(whole);
+		/* Sealed, then removed: a crash between the two seals it twice,
+		 * which the IOC sees as two records; the other order could lose it. */
+		if (unlinkat(qfd, name, 0) != 0)
+			warn(s, "%s/quarantine/%s was sealed as result #%llu but could not be "
+				"removed: %s", s->path, name, (unsigned long long)seq,
+			     strerror(errno));
+		fsync_dir(qfd);
+		if (done)
+			done(ctx, name, seq);
+		count++;
+	}
+	close(qfd);
+	return count;
 }

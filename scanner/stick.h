@@ -17,6 +17,11 @@
 #define STICK_DIR          "RAQUET"
 #define STICK_SAMPLE_MAX   (32u * 1024 * 1024) /* default sample cap */
 #define STICK_SAMPLE_LIMIT (60u * 1024 * 1024) /* what a record can carry */
+/* Free bytes a scan that may act needs on the stick before it starts, and
+ * that quarantining always leaves: room for the result record. */
+#define STICK_KEEP_FREE    (4u * 1024 * 1024)
+#define STICK_WARN_MAX     8 /* warnings kept; more are counted */
+#define STICK_PENDING      "pending-result" /* quarantine/pending-result[-N].json */
 
 struct stick_config {
 	enum scan_action action; /* live-mode default */
@@ -36,6 +41,13 @@ struct stick {
 	json_object *info;      /* stick.json, signature checked */
 	json_object *roster;    /* roster.json, signature checked */
 	struct stick_config config;
+	/* The highest number the IOC's signed receipt lists per type (index
+	 * RECORD_TYPE_RESULT, RECORD_TYPE_SAMPLE): sealing goes on above it
+	 * even if the records and the high-water mark are gone. */
+	uint64_t receipt_max[3];
+	/* What the caller should show: receipts or names ignored. */
+	char *warnings[STICK_WARN_MAX];
+	size_t nwarnings, warnings_dropped;
 };
 
 /* Opens DIR/RAQUET: ioc.pub, stick.key, stick.json and roster.json (both
@@ -46,6 +58,9 @@ void stick_close(struct stick *s);
 
 /* Checks db/ against its MANIFEST signed by the IOC (scanner/stickdb.c). */
 int stick_check_database(const struct stick *s, rq_error *err);
+/* The signed db/MANIFEST's version and date (0 and "" when it has none). */
+int stick_manifest_info(const struct stick *s, uint64_t *version, char *date, size_t datelen,
+			rq_error *err);
 
 /* The unit's name when code is in the signed roster, else NULL. */
 const char *stick_unit_name(const struct stick *s, const char *code);
@@ -60,6 +75,32 @@ int stick_seal_sample(struct stick *s, int fd, const struct detection *d, const 
  * stick, seq and created) and the scan log into results/. */
 int stick_seal_result(struct stick *s, json_object *doc, const char *log, uint64_t *seq,
 		      rq_error *err);
+
+/* Before a scan that may act (quarantine, delete): checks everything that
+ * would make sealing its result fail, so that nothing is done without a
+ * record: results/ (and samples/ when samples will be sealed) can be
+ * written, the stick has STICK_KEEP_FREE bytes free, no other program
+ * holds the record store's lock, and a next sequence number exists. Also
+ * reads the IOC's receipt (receipt_max) and notes record names whose
+ * numbers are beyond RECORD_SEQ_MAX (ignored by the sequence, warned
+ * about). Returns 0, or -1 with err saying what is wrong. */
+int stick_check_sealable(struct stick *s, bool samples, rq_error *err);
+
+/* When the result could not be sealed: writes it, with the scan log and
+ * why, to quarantine/pending-result[-N].json (mode 0600, atomically, never
+ * replacing one), to be sealed by stick_seal_pending at the next start.
+ * name_out receives "quarantine/NAME". The file is NOT confidential to the
+ * IOC as a record is: it lives on the stick until the next start. */
+int stick_write_pending(struct stick *s, json_object *doc, const char *log, const char *why,
+			char *name_out, size_t name_len, rq_error *err);
+
+/* Seals every pending result of this stick as a result record, oldest
+ * first, and removes each once sealed; done(ctx, name, seq) is told of
+ * each. A file that is not a pending result of this stick is left alone
+ * with a warning. Returns how many were sealed, or -1 when sealing failed
+ * (the ones not sealed stay). */
+int stick_seal_pending(struct stick *s, void (*done)(void *ctx, const char *name, uint64_t seq),
+		       void *ctx, rq_error *err);
 
 /* Prints seq, time, type and size of every record on the stick, from their
  * headers only. Returns the number of records, or -1. */
