@@ -377,6 +377,7 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	if (ctx.device == NULL)
 		ctx.device = device_json(o->identity_root);
 	doc = result_build(&o->scan, rep, &ctx);
+	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
 	else if (stick_seal_result(stick, doc, log, &seq, &err) != 0)
@@ -429,20 +430,18 @@ static int ready_to_seal(struct options *o, struct stick *stick)
 	print_warnings(stick);
 	if (rc != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
-		fprintf(stderr, "raquet-scan: nothing was scanned and nothing was changed\n");
 		return -1;
 	}
 	if (stick_seal_pending(stick, pending_sealed, stick, &err) < 0) {
 		fprintf(stderr, "raquet-scan: a result kept from an earlier scan could not be sealed: "
 				"%s\n", err.msg);
-		fprintf(stderr, "raquet-scan: nothing was scanned and nothing was changed\n");
 		return -1;
 	}
 	print_warnings(stick);
 	return 0;
 }
 
-static int open_stick(struct options *o, struct stick *stick, struct sample_hook *hook)
+static int open_stick_checked(struct options *o, struct stick *stick, struct sample_hook *hook)
 {
 	rq_error err;
 
@@ -478,6 +477,15 @@ static int open_stick(struct options *o, struct stick *stick, struct sample_hook
 		o->scan.hook_ctx = hook;
 	}
 	return 0;
+}
+
+static int open_stick(struct options *o, struct stick *stick, struct sample_hook *hook)
+{
+	if (open_stick_checked(o, stick, hook) == 0)
+		return 0;
+	if (!o->list_stick) /* every refusal before the scan: the technician may go on */
+		fprintf(stderr, "raquet-scan: nothing was scanned and nothing was changed\n");
+	return -1;
 }
 
 static int cmd_scan(struct options *o)

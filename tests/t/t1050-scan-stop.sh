@@ -149,6 +149,10 @@ refused() { # WHY MESSAGE ARGS...: refused before acting, the file still there
 	ok "  ... nothing on stdout" test ! -s "$T/last.out"
 }
 
+# No stick where it was said to be.
+refused "a missing stick" "cannot open stick" "$T/no-such-stick"
+rm -rf "$T/empty" && mkdir "$T/empty"
+refused "a folder that is no stick" "is not a raquet stick" "$T/empty"
 # A read-only stick: a real file system mounted read-only.
 mkdir -p "$T/ro" && mount -t tmpfs -o size=32m tmpfs "$T/ro" && at_exit "umount '$T/ro' 2>/dev/null"
 cp -a "$T/usb/RAQUET" "$T/ro/" && mount -o remount,ro "$T/ro"
