@@ -396,7 +396,7 @@ static int list_dir(const struct stick *s, const char *sub, FILE *out, rq_error 
 			free(names[i]);
 			continue;
 		}
-		fd = openat(dirfd, names[i]->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(dirfd, names[i]->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd >= 0 && fstat(fd, &st) == 0)
 			got = pread(fd, head, sizeof(head), 0);
 		if (fd >= 0)

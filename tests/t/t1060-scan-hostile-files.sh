@@ -46,6 +46,13 @@ kill "$w" 2>/dev/null
 exit_is "a device node named on the command line is skipped unopened" 0 scan "$T/t/dev/zero"
 ok "  ... and says so" grep -q "zero: not a regular file or directory; skipped" "$T/last.err"
 
+# --- a FIFO on a stick (a stick given as a folder may be any file system)
+make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb" && mkdir -p "$T/usb/RAQUET/results" &&
+	mkfifo "$T/usb/RAQUET/results/$(key_id "$T/usb/RAQUET/stick.pub")-1.rqr"
+# No writer: a blocking open would wait for ever (timeout's 124).
+exit_is "listing a stick whose record is a FIFO ends" 0 timeout 20 raquet-scan --stick "$T/usb" --list
+ok "  ... naming it unreadable" grep -q "(unreadable header)" "$T/last.out"
+
 # --- C1 controls in a name ----------------------------------------------
 mkdir -p "$T/c1"
 n=$(printf 'x\302\2332J\302\205.com')
