@@ -501,11 +501,18 @@ static int probe_space(struct stick *s, int dirfd, const char *sub, rq_error *er
  * the scan before it acts instead of hanging or failing after. */
 static int probe_lock(struct stick *s, int dirfd, const char *sub, rq_error *err)
 {
-	int fd = openat(dirfd, RECORD_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = openat(dirfd, RECORD_LOCK_NAME,
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	struct stat st;
 
 	if (fd < 0)
 		return rq_fail_errno(err, errno, "the stick's record store is locked: cannot open "
 						 "%s/%s/%s", s->path, sub, RECORD_LOCK_NAME);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rq_fail(err, "the stick's record store is locked: %s/%s/%s is not a "
+				    "regular file", s->path, sub, RECORD_LOCK_NAME);
+	}
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		int e = errno;
 		if (e == EINTR)

@@ -170,6 +170,9 @@ rm "$S/results/$id-9007199254740992.rqr"
 mv "$S/results/.raquet.lock" "$T/lock.bak" 2>/dev/null; mkdir "$S/results/.raquet.lock"
 refused "a lock file that cannot be opened" "record store is locked" "$T/usb"
 rmdir "$S/results/.raquet.lock"
+mkfifo "$S/results/.raquet.lock"
+refused "a FIFO for a lock file" "is not a regular file" "$T/usb"
+rm "$S/results/.raquet.lock"
 small_pc
 exit_is "a store another program holds: refused" 2 timeout 60 flock "$S/results/.raquet.lock" \
 	raquet-scan --no-progress --stick "$T/usb" --unit $UNIT --action delete "$T/small"
