@@ -134,8 +134,10 @@ char *rep_column(sqlite3_stmt *st, int i)
 /* The report reads what schema version REPORT_SCHEMA has (scans_latest,
  * scans.computer, the campaign's rq_* tables); raquet-sync brings an older
  * ioc.db up to it, and the report, which only reads, says so rather than
- * doing it. */
-#define REPORT_SCHEMA 3
+ * doing it. Version 4 adds scan_flags, which the notes read; a version 3
+ * database has no flags, so an empty one stands in for it. */
+#define REPORT_SCHEMA     3
+#define REPORT_SCHEMA_MAX 4
 
 static int check_version(sqlite3 *db, const char *path, rq_error *err)
 {
@@ -158,11 +160,14 @@ static int check_version(sqlite3 *db, const char *path, rq_error *err)
 			       "raquet-sync command on this IOC once (e.g. raquet-sync status) to "
 			       "upgrade it",
 			       path, v, REPORT_SCHEMA);
-	if (v > REPORT_SCHEMA)
+	if (v > REPORT_SCHEMA_MAX)
 		return rq_fail(err,
 			       "%s has schema version %d; this raquet-report knows up to %d "
 			       "(use a newer raquet-report)",
-			       path, v, REPORT_SCHEMA);
+			       path, v, REPORT_SCHEMA_MAX);
+	if (v < 4 && sqlite3_exec(db, "CREATE TEMP TABLE scan_flags(scan, flag, detail)", NULL,
+				  NULL, NULL) != SQLITE_OK)
+		return rep_db_fail(db, err, path);
 	return 0;
 }
 

@@ -377,6 +377,7 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	if (ctx.device == NULL)
 		ctx.device = device_json(o->identity_root);
 	doc = result_build(&o->scan, rep, &ctx);
+	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
 	else if (stick_seal_result(stick, doc, log, &seq, &err) != 0)

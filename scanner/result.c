@@ -3,6 +3,7 @@
  * "path_escaped" says when escaping changed a path. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include "atomicio.h"
 #include "escape.h"
 #include "result.h"
+#include "signedjson.h"
+#include "stick.h"
 
 void result_time(time_t t, char buf[32])
 {
@@ -207,4 +210,97 @@ out:
 	free(dcopy);
 	free(ncopy);
 	return rc;
+}
+
+/* ---- what the stick adds: its databases' version, the PC's clock ------- */
+
+/* "YYYY-MM-DDTHH:MM:SS" then "Z" or "+HH:MM" (what the IOC writes,
+ * sync/ioc.c): seconds since the epoch, or -1. */
+static int64_t iso_time(const char *s)
+{
+	int y, mo, d, h, mi, se, oh = 0, om = 0, n = 0;
+	struct tm tm;
+	int64_t t;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
+	    n != 19)
+		return -1;
+	if (strcmp(s + 19, "Z") != 0 &&
+	    ((s[19] != '+' && s[19] != '-') || strlen(s) != 25 ||
+	     sscanf(s + 20, "%2d:%2d", &oh, &om) != 2 || oh > 18 || om > 59))
+		return -1;
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    se > 60)
+		return -1;
+	tm = (struct tm){.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+			 .tm_min = mi, .tm_sec = se};
+	t = (int64_t)timegm(&tm);
+	return t - (s[19] == '-' ? -1 : s[19] == '+' ? 1 : 0) * (oh * 3600 + om * 60);
+}
+
+/* Keeps the latest of the dates the IOC signed onto the stick. */
+static void note_ioc_date(const char *date, int64_t *best, char best_text[40])
+{
+	int64_t t = iso_time(date);
+
+	if (t > *best) {
+		*best = t;
+		snprintf(best_text, 40, "%s", date);
+	}
+}
+
+/* receipts/<IOC key id>.json's "issued", when it is there and verifies. */
+static void note_receipt(const struct stick *s, int64_t *best, char best_text[40])
+{
+	char hex[KEYS_ID_HEX_LEN + 1], name[KEYS_ID_HEX_LEN + 8];
+	json_object *doc = NULL;
+	rq_error e;
+	int fd;
+
+	keys_id_hex(s->ioc.id, hex);
+	snprintf(name, sizeof(name), "%s.json", hex);
+	fd = openat(s->dirfd, "receipts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		doc = signed_json_read(fd, name, &s->ioc, &e);
+	close(fd);
+	note_ioc_date(json_str_member(doc, "issued"), best, best_text);
+	json_object_put(doc);
+}
+
+int result_add_stick(json_object *doc, const struct stick *s, time_t pc, FILE *warnings)
+{
+	json_object *engine = NULL, *clock = json_object_new_object();
+	char mdate[40], best_text[40] = "", now[32];
+	int64_t best = -1;
+	uint64_t version;
+	bool behind;
+	rq_error e;
+
+	if (clock == NULL)
+		return -1;
+	if (stick_manifest_info(s, &version, mdate, sizeof(mdate), &e) == 0 &&
+	    json_object_object_get_ex(doc, "engine", &engine)) {
+		json_object_object_add(engine, "manifest_version",
+				       json_object_new_int64(version > INT64_MAX ? -1
+										 : (int64_t)version));
+		json_object_object_add(engine, "manifest_date", str_or_null(mdate[0] ? mdate : NULL));
+		note_ioc_date(mdate, &best, best_text);
+	}
+	note_ioc_date(json_str_member(s->info, "issued"), &best, best_text);
+	note_ioc_date(json_str_member(s->roster, "issued"), &best, best_text);
+	note_receipt(s, &best, best_text);
+	behind = best >= 0 && (int64_t)pc + RESULT_CLOCK_SLACK < best;
+	result_time(pc, now);
+	json_object_object_add(clock, "pc", json_object_new_string(now));
+	json_object_object_add(clock, "ioc_min", str_or_null(best >= 0 ? best_text : NULL));
+	json_object_object_add(clock, "behind", json_object_new_boolean(behind));
+	json_object_object_add(doc, "clock", clock);
+	if (behind && warnings)
+		fprintf(warnings,
+			"raquet-scan: warning: this PC's clock says %s, earlier than %s, when the "
+			"IOC last updated the stick; the result keeps both dates\n",
+			now, best_text);
+	return behind ? 1 : 0;
 }

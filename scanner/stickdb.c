@@ -19,7 +19,11 @@
 
 #define MANIFEST_MAX   (1024 * 1024)
 #define MANIFEST_FILES 4096
-#define MANIFEST_HEAD  "raquet-manifest/1"
+/* Version 1 lists the files; version 2 (sync/manifest.h) first says which
+ * set it is ("version N", "date ...") so that results can name it. */
+#define MANIFEST_HEAD1 "raquet-manifest/1"
+#define MANIFEST_HEAD2 "raquet-manifest/2"
+#define DATE_MAX       40
 
 struct entry {
 	char sha[65];
@@ -59,27 +63,60 @@ static int parse_line(char *line, struct entry *e)
 	return 0;
 }
 
+/* "version N" then "date D" of a version 2 MANIFEST; D is the IOC's
+ * ISO 8601 time, only its characters checked here. */
+static int parse_head(char *line, int lineno, uint64_t *version, char *date)
+{
+	char *end;
+
+	if (lineno == 2) {
+		if (strncmp(line, "version ", 8) != 0 || line[8] < '1' || line[8] > '9')
+			return -1;
+		errno = 0;
+		*version = strtoull(line + 8, &end, 10);
+		return *end != '\0' || errno != 0 ? -1 : 0;
+	}
+	if (strncmp(line, "date ", 5) != 0 || strlen(line + 5) == 0 ||
+	    strlen(line + 5) >= DATE_MAX || strspn(line + 5, "0123456789-:+TZ") != strlen(line + 5))
+		return -1;
+	memcpy(date, line + 5, strlen(line + 5) + 1);
+	return 0;
+}
+
+/* The signed MANIFEST's files, and its version and date (0 and "" for a
+ * version 1 MANIFEST, which has neither). */
 static int read_manifest(const struct stick *s, int dbfd, struct entry **out, size_t *n,
-			 rq_error *err)
+			 uint64_t *version, char date[DATE_MAX], rq_error *err)
 {
 	char *buf, *line, *save = NULL;
 	struct entry *v;
 	size_t len;
-	int lineno = 0;
+	int lineno = 0, heads = 0;
 
 	if (keys_signed_file_read(dbfd, "MANIFEST", MANIFEST_MAX, &s->ioc, &buf, &len, err) != 0) {
 		rq_error e = *err;
 		return rq_fail(err, "refusing the stick's databases: %s/db/%s", s->path, e.msg);
 	}
 	*n = 0;
+	*version = 0;
+	date[0] = '\0';
 	if ((v = calloc(MANIFEST_FILES, sizeof(*v))) == NULL) {
 		free(buf);
 		return rq_fail(err, "out of memory");
 	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (++lineno == 1) {
-			if (strcmp(line, MANIFEST_HEAD) != 0)
+			if (strcmp(line, MANIFEST_HEAD2) == 0)
+				heads = 2;
+			else if (strcmp(line, MANIFEST_HEAD1) != 0)
 				break;
+			continue;
+		}
+		if (lineno <= 1 + heads) {
+			if (parse_head(line, lineno, version, date) != 0) {
+				lineno = -lineno;
+				break;
+			}
 			continue;
 		}
 		if (*n == MANIFEST_FILES || parse_line(line, &v[*n]) != 0) {
@@ -89,7 +126,7 @@ static int read_manifest(const struct stick *s, int dbfd, struct entry **out, si
 		(*n)++;
 	}
 	free(buf);
-	if (lineno <= 1) {
+	if (lineno <= 1 + heads) {
 		free(v);
 		return rq_fail(err, "refusing the stick's databases: %s/db/MANIFEST is malformed%s",
 			       s->path, lineno == 1 ? " (bad first line)" : "");
@@ -156,6 +193,8 @@ static int check_extra(const struct stick *s, int dbfd, const struct entry *v, s
 int stick_check_database(const struct stick *s, rq_error *err)
 {
 	struct entry *v = NULL;
+	uint64_t version;
+	char date[DATE_MAX];
 	size_t n = 0;
 	int dbfd, rc = -1;
 
@@ -165,7 +204,7 @@ int stick_check_database(const struct stick *s, rq_error *err)
 	if (dbfd < 0)
 		return rq_fail_errno(err, errno, "refusing the stick's databases: cannot open %s/db",
 				     s->path);
-	if (read_manifest(s, dbfd, &v, &n, err) != 0)
+	if (read_manifest(s, dbfd, &v, &n, &version, date, err) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (check_file(s, dbfd, &v[i], err) != 0)
@@ -174,5 +213,27 @@ int stick_check_database(const struct stick *s, rq_error *err)
 out:
 	free(v);
 	close(dbfd);
+	return rc;
+}
+
+int stick_manifest_info(const struct stick *s, uint64_t *version, char *date, size_t datelen,
+			rq_error *err)
+{
+	struct entry *v = NULL;
+	char d[DATE_MAX];
+	size_t n = 0;
+	int dbfd, rc;
+
+	*version = 0;
+	if (datelen > 0)
+		date[0] = '\0';
+	dbfd = openat(s->dirfd, "db", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dbfd < 0)
+		return rq_fail_errno(err, errno, "cannot open %s/db", s->path);
+	rc = read_manifest(s, dbfd, &v, &n, version, d, err);
+	close(dbfd);
+	free(v);
+	if (rc == 0 && datelen > 0)
+		snprintf(date, datelen, "%s", d);
 	return rc;
 }

@@ -444,6 +444,8 @@ static void print_stick(const struct status_stick *s, void *ctx)
 		       (long long)s->samples, (long long)s->missing, (long long)s->db_age_days,
 		       s->last_import ? s->last_import : "never");
 		print_escaped(stdout, s->units);
+		if (s->flagged)
+			printf("  flagged %lld", (long long)s->flagged);
 		putchar('\n');
 		return;
 	}
@@ -459,6 +461,7 @@ static void print_stick(const struct status_stick *s, void *ctx)
 	printf("gaps:        %s\ndatabases:   updated %s (%lld days ago)\nrejected:    %lld\n",
 	       s->gaps ? s->gaps : "none", s->db_updated, (long long)s->db_age_days,
 	       (long long)s->rejected);
+	printf("flagged:     %lld results\n", (long long)s->flagged);
 }
 
 static void print_rejection(const char *file, const char *reason, const char *stored, void *ctx)
@@ -495,7 +498,8 @@ static int cmd_status(int argc, char **argv)
 		rc = 2;
 	}
 	else if (detail && (fputs("rejected files:\n", stdout),
-			    status_rejections(ioc.db, id, print_rejection, NULL, &err) != 0))
+			    status_rejections(ioc.db, id, print_rejection, NULL, &err) != 0 ||
+			    status_print_flags(ioc.db, id, stdout, &err) < 0))
 		rc = fail(&err);
 	else if (!detail && n == 0)
 		printf("no sticks yet (raquet-sync provision STICK --unit CODE)\n");
@@ -562,6 +566,7 @@ static int cmd_schema(int argc, char **argv)
 	fputs(schema_sql, stdout);
 	fputs(schema_v2_sql, stdout);
 	fputs(schema_v3_sql, stdout);
+	fputs(schema_v4_sql, stdout);
 	return finish(0);
 }
 

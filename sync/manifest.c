@@ -9,11 +9,26 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "db.h"
 #include "ioc.h"
 #include "manifest.h"
 
 #define MANIFEST_MAX_FILES 4096
 #define COPY_BUF           (1024 * 1024)
+
+/* ---- SQL ---- */
+/* The IOC-wide counter of signed database sets: every set gets a new
+ * version, so a stick's versions only grow whatever the databases are. */
+static const char sql_next_version[] =
+    "INSERT INTO meta(key, value) VALUES ('manifest_version', '1')"
+    " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    " RETURNING CAST(value AS INTEGER)";
+/* Results numbered above after_seq were made with this set or a later one
+ * (docs/ioc-database.md, "Flags"). */
+static const char sql_given[] =
+    "INSERT INTO stick_manifests(stick, version, given, after_seq) VALUES (?1, ?2, ?3,"
+    " (SELECT coalesce(max(seq), 0) FROM records WHERE stick = ?1 AND type = 'result'))";
+/* ---- end of SQL ---- */
 
 /* What libclamav loads from a database directory. */
 static const char *const db_ext[] = {
@@ -137,8 +152,8 @@ static int list_sources(const char *srcdir, int src, struct dirent ***names, rq_
 }
 
 /* Copies the databases and appends their lines to text. */
-static int copy_all(const char *srcdir, int src, int dst, char **text, size_t *len, int *nfiles,
-		    rq_error *err)
+static int copy_all(const char *srcdir, int src, int dst, const char *head, char **text,
+		    size_t *len, int *nfiles, rq_error *err)
 {
 	struct dirent **names;
 	unsigned char *buf = malloc(COPY_BUF);
@@ -150,7 +165,7 @@ static int copy_all(const char *srcdir, int src, int dst, char **text, size_t *l
 		free(buf);
 		return rq_fail(err, "out of memory");
 	}
-	*len = (size_t)snprintf(*text, cap, "%s\n", MANIFEST_FORMAT);
+	*len = (size_t)snprintf(*text, cap, "%s", head);
 	*nfiles = 0;
 	if ((n = list_sources(srcdir, src, &names, err)) < 0) {
 		free(buf);
@@ -197,14 +212,49 @@ static int copy_all(const char *srcdir, int src, int dst, char **text, size_t *l
 	return rc;
 }
 
-int manifest_install(int rqfd, const char *srcdir, const keys_ioc_secret *sk, char sha_out[65],
-		     int *nfiles, rq_error *err)
+/* A new version from the IOC's counter, recorded as given to stick now;
+ * head gets the MANIFEST's first three lines. Runs in the caller's
+ * transaction, so a failed provision or update gives no version away. */
+static int next_version(struct ioc *ioc, const char *stick, char *head, size_t headlen,
+			rq_error *err)
+{
+	sqlite3_stmt *st = db_prepare(ioc->db, sql_next_version, err);
+	long long version = 0;
+	char now[32];
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = db_row(ioc->db, st, err);
+	if (rc == 1)
+		version = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || version < 1)
+		return rq_fail(err, "database: no manifest version returned");
+	ioc_now(now);
+	if ((st = db_prepare(ioc->db, sql_given, err)) == NULL)
+		return -1;
+	rc = db_bind(ioc->db, st, err, "tit", stick, (int64_t)version, now) != 0 ||
+			     db_done(ioc->db, st, err) != 0
+		 ? -1
+		 : 0;
+	sqlite3_finalize(st);
+	snprintf(head, headlen, "%s\nversion %lld\ndate %s\n", MANIFEST_FORMAT, version, now);
+	return rc;
+}
+
+int manifest_install(int rqfd, const char *srcdir, struct ioc *ioc, const char *stick,
+		     char sha_out[65], int *nfiles, rq_error *err)
 {
 	unsigned char md[crypto_hash_sha256_BYTES];
-	char *text = NULL;
+	char *text = NULL, head[128];
 	size_t len = 0;
 	int src, dst = -1, rc = -1;
 
+	if (next_version(ioc, stick, head, sizeof(head), err) != 0)
+		return -1;
 	src = open(srcdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0)
 		return rq_fail_errno(err, errno, "cannot open the database directory %s", srcdir);
@@ -217,8 +267,8 @@ int manifest_install(int rqfd, const char *srcdir, const keys_ioc_secret *sk, ch
 		rq_fail_errno(err, errno, "cannot open RAQUET/db.new");
 		goto out;
 	}
-	if (copy_all(srcdir, src, dst, &text, &len, nfiles, err) != 0 ||
-	    keys_signed_file_write(dst, "MANIFEST", text, len, sk, err) != 0 ||
+	if (copy_all(srcdir, src, dst, head, &text, &len, nfiles, err) != 0 ||
+	    keys_signed_file_write(dst, "MANIFEST", text, len, ioc->sk, err) != 0 ||
 	    fsync_dir(dst) != 0)
 		goto out;
 	crypto_hash_sha256(md, (const unsigned char *)text, len);

@@ -2,6 +2,7 @@
  * Every field is checked for presence, type and bounds before anything is
  * written; a document that does not match its schema is refused whole. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ static const char *const sql[] = {
     "INSERT INTO scans(stick, seq, device, unit, technician, started, started_utc, scan_date,"
     " finished, duration, mode_scan, mode_action, engine, signatures, db_version, files, bytes,"
     " errors, ndetections, status, document, log, computer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-    " substr(?6, 1, 10), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+    " coalesce(?23, substr(?6, 1, 10)), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+    " ?20, ?21, ?22)",
 #define Q_VOLUME 3
     "INSERT INTO volumes(scan, idx, path, device, filesystem, label, size, state, files, bytes,"
     " errors, skipped, excluded, changed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
@@ -52,6 +54,31 @@ static const char *const sql[] = {
 #define Q_SAMPLE 6
     "INSERT INTO samples(stick, seq, unit, path, signature, sha256, size, copied, stored,"
     " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+/* The checks of docs/ioc-database.md, "Flags". A date more than a day
+ * before the stick was issued or after this import (?2, UTC); the day
+ * allows for a PC that keeps local time and calls it UTC. */
+#define Q_DATE 7
+    "SELECT CASE WHEN julianday(?1) < julianday(issued) - 1 THEN 'date-before-issue'"
+    " WHEN julianday(?1) > julianday(?2) + 1 THEN 'date-after-import' END,"
+    " datetime(issued) FROM sticks WHERE id = ?3",
+/* Where a flagged scan goes in its device's order: no later than anything
+ * the stick did before it (its lower numbers) or its issue, so a date
+ * nobody can check never puts it after another stick's scans. */
+#define Q_FLOOR 8
+    "SELECT max(coalesce((SELECT max(started_utc) FROM scans WHERE stick = ?1 AND seq < ?2), ''),"
+    " (SELECT datetime(issued) FROM sticks WHERE id = ?1))",
+/* The unit the device counts in now (that of its latest scan), and
+ * whether another stick's scans put it there. */
+#define Q_UNIT_NOW 9
+    "SELECT s.unit, EXISTS (SELECT 1 FROM scans o WHERE o.device = ?1 AND o.unit = s.unit"
+    " AND o.stick <> ?2) FROM scans s INDEXED BY scans_latest WHERE s.device = ?1"
+    " ORDER BY s.started_utc DESC, s.stick DESC, s.seq DESC LIMIT 1",
+/* The newest database set the stick had been given before this number. */
+#define Q_GIVEN 10
+    "SELECT version, given FROM stick_manifests WHERE stick = ?1 AND after_seq < ?2"
+    " ORDER BY version DESC LIMIT 1",
+#define Q_FLAG 11
+    "INSERT OR IGNORE INTO scan_flags(scan, flag, detail) VALUES (?1, ?2, ?3)",
 };
 /* ---- end of SQL ---- */
 #define NSQL (sizeof(sql) / sizeof(sql[0]))
@@ -59,6 +86,8 @@ static const char *const sql[] = {
 struct merge {
 	sqlite3 *db;
 	sqlite3_stmt *st[NSQL];
+	char now_utc[20];  /* the import's time, "YYYY-MM-DD HH:MM:SS" UTC */
+	char now_date[11]; /* ... and the IOC's local date, for a flagged date */
 	/* the sample between merge_sample_check and merge_sample_store */
 	json_object *meta;
 	char sha[65];
@@ -73,6 +102,18 @@ struct merge *merge_new(sqlite3 *db, rq_error *err)
 		return NULL;
 	}
 	m->db = db;
+	{
+		time_t t = time(NULL);
+		struct tm tm;
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(m->now_utc, sizeof(m->now_utc), "%Y-%m-%d %H:%M:%S", &tm) == 0 ||
+		    localtime_r(&t, &tm) == NULL ||
+		    strftime(m->now_date, sizeof(m->now_date), "%Y-%m-%d", &tm) == 0) {
+			free(m);
+			rq_fail(err, "cannot read the clock");
+			return NULL;
+		}
+	}
 	for (size_t i = 0; i < NSQL; i++)
 		if ((m->st[i] = db_prepare(db, sql[i], err)) == NULL) {
 			merge_free(m);
@@ -276,13 +317,24 @@ static const char *computer_name(json_object *doc, json_object *device)
 	return json_object_is_type(w, json_type_object) ? opt_str(w, "computer_name") : NULL;
 }
 
+#define MAX_FLAGS 4
+
 struct result {
 	const char *unit, *technician, *started, *finished, *status;
 	const char *mode_scan, *mode_action, *engine;
 	const char *computer; /* or NULL */
 	char started_utc[20], finished_utc[20];
 	int64_t signatures, db_version, files, bytes, errors, ndet;
+	int64_t manifest_version; /* -1: the result names none */
 	bool db_version_null;
+	/* What the import decided (docs/ioc-database.md, "Flags"). */
+	char count_unit[128];  /* where the scan counts (scans.unit) */
+	const char *scan_date; /* the period's date when flagged, else NULL */
+	struct {
+		const char *flag;
+		char detail[320];
+	} flags[MAX_FLAGS];
+	size_t nflags;
 	double duration;
 	json_object *device, *volumes, *detections, *autoruns;
 };
@@ -314,6 +366,15 @@ static int check_top(json_object *doc, struct result *r, rq_error *err)
 	    get_int(o, "signatures", false, &r->signatures, NULL) != 0 ||
 	    get_int(o, "database_version", true, &r->db_version, &r->db_version_null) != 0)
 		return bad(err, D, "engine", "{libclamav, signatures, database_version}");
+	/* Since MANIFEST version 2: absent or null in older results. */
+	r->manifest_version = -1;
+	if (json_object_object_get_ex(o, "manifest_version", NULL)) {
+		bool null;
+		if (get_int(o, "manifest_version", true, &r->manifest_version, &null) != 0)
+			return bad(err, D, "engine.manifest_version", "an integer >= 0 or null");
+		if (null)
+			r->manifest_version = -1;
+	}
 	if (member(doc, "mode", json_type_object, false, &o) != 0 ||
 	    get_str(o, "scan", false, &r->mode_scan) != 0 || one_of(r->mode_scan, scan_modes) ||
 	    get_str(o, "action", false, &r->mode_action) != 0 || one_of(r->mode_action, actions))
@@ -395,6 +456,126 @@ static int check_detection(json_object *d, size_t i, rq_error *err)
 	    (json_object_object_get_ex(d, "sample", NULL) && get_str(d, "sample", true, &s) != 0))
 		return bad(err, "result.json", f,
 			   "{path, path_escaped, signature, sha256, size, outcome, detail}");
+	return 0;
+}
+
+/* ---- flags (docs/ioc-database.md, "Flags") ----------------------------- */
+
+static void add_flag(struct result *r, const char *flag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_flag(struct result *r, const char *flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nflags == MAX_FLAGS)
+		return;
+	r->flags[r->nflags].flag = flag;
+	va_start(ap, fmt);
+	vsnprintf(r->flags[r->nflags].detail, sizeof(r->flags[0].detail), fmt, ap);
+	va_end(ap);
+	r->nflags++;
+}
+
+/* A date a PC clock wrote is evidence, not truth: one more than a day
+ * before the stick was issued or after this import is flagged, and the
+ * scan is ordered no later than what its stick did before it (Q_FLOOR) and
+ * counted in the period of the import's date. The result is kept as it
+ * came; started_utc and scan_date are what the IOC orders and counts by. */
+static int check_date(struct merge *m, const char *stick, const record_header *h,
+		      struct result *r, rq_error *err)
+{
+	sqlite3_stmt *st = m->st[Q_DATE];
+	const char *flag;
+	char issued[20];
+	int rc;
+
+	if (db_bind(m->db, st, err, "ttt", r->started_utc, m->now_utc, stick) != 0 ||
+	    (rc = db_row(m->db, st, err)) < 0)
+		return MERGE_FAIL;
+	if (rc == 0)
+		return rq_fail(err, "database: stick %s is not registered", stick), MERGE_FAIL;
+	flag = strcmp(db_text(st, 0), "date-before-issue") == 0	  ? "date-before-issue"
+	       : strcmp(db_text(st, 0), "date-after-import") == 0 ? "date-after-import"
+								    : NULL;
+	snprintf(issued, sizeof(issued), "%s", db_text(st, 1));
+	sqlite3_reset(st);
+	if (flag == NULL)
+		return 0;
+	add_flag(r, flag, "the result says it started at %s UTC; its stick was issued at %s UTC "
+			  "and this import ran at %s UTC",
+		 r->started_utc, issued, m->now_utc);
+	st = m->st[Q_FLOOR];
+	if (db_bind(m->db, st, err, "ti", stick, (int64_t)h->seq) != 0 ||
+	    (rc = db_row(m->db, st, err)) < 0)
+		return MERGE_FAIL;
+	snprintf(r->started_utc, sizeof(r->started_utc), "%s",
+		 rc == 1 && strlen(db_text(st, 0)) == 19 ? db_text(st, 0) : m->now_utc);
+	sqlite3_reset(st);
+	r->scan_date = m->now_date;
+	return 0;
+}
+
+/* A device that another stick's scans put in one unit is not moved to
+ * another by this stick's result: the scan counts where the device was,
+ * flagged with the unit it gave. */
+static int check_unit_change(struct merge *m, const char *stick, int64_t device,
+			     struct result *r, rq_error *err)
+{
+	sqlite3_stmt *st = m->st[Q_UNIT_NOW];
+	int rc;
+
+	snprintf(r->count_unit, sizeof(r->count_unit), "%s", r->unit);
+	if (db_bind(m->db, st, err, "it", device, stick) != 0 || (rc = db_row(m->db, st, err)) < 0)
+		return MERGE_FAIL;
+	if (rc == 1 && strcmp(db_text(st, 0), r->unit) != 0 && sqlite3_column_int(st, 1) != 0 &&
+	    strlen(db_text(st, 0)) < sizeof(r->count_unit)) {
+		snprintf(r->count_unit, sizeof(r->count_unit), "%s", db_text(st, 0));
+		add_flag(r, "unit-changed",
+			 "the result puts the device in unit %s; other sticks' scans had it in %s, "
+			 "where it stays counted",
+			 r->unit, r->count_unit);
+	}
+	if (rc == 1)
+		sqlite3_reset(st);
+	return 0;
+}
+
+/* A result numbered after the stick was given a database set must name
+ * that set or a later one; naming none counts as older. */
+static int check_manifest(struct merge *m, const char *stick, const record_header *h,
+			  struct result *r, rq_error *err)
+{
+	sqlite3_stmt *st = m->st[Q_GIVEN];
+	int64_t given;
+	int rc;
+
+	if (db_bind(m->db, st, err, "ti", stick, (int64_t)h->seq) != 0 ||
+	    (rc = db_row(m->db, st, err)) < 0)
+		return MERGE_FAIL;
+	if (rc == 0)
+		return 0;
+	given = sqlite3_column_int64(st, 0);
+	if (r->manifest_version < given) {
+		char used[48] = "no database version";
+		if (r->manifest_version >= 0)
+			snprintf(used, sizeof(used), "database version %lld",
+				 (long long)r->manifest_version);
+		add_flag(r, "old-database",
+			 "the result names %s; the IOC gave the stick version %lld on %s",
+			 used, (long long)given, db_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int insert_flags(struct merge *m, int64_t scan, const struct result *r, rq_error *err)
+{
+	for (size_t i = 0; i < r->nflags; i++)
+		if (db_bind(m->db, m->st[Q_FLAG], err, "itt", scan, r->flags[i].flag,
+			    r->flags[i].detail) != 0 ||
+		    db_done(m->db, m->st[Q_FLAG], err) != 0)
+			return -1;
 	return 0;
 }
 
@@ -494,16 +675,19 @@ static int insert_detections(struct merge *m, int64_t scan, const struct result 
 }
 
 static int insert_scan(struct merge *m, const char *stick, const record_header *h,
-		       const struct result *r, const char *json, size_t len, const char *log,
+		       struct result *r, const char *json, size_t len, const char *log,
 		       size_t loglen, rq_error *err)
 {
 	sqlite3_stmt *st = m->st[Q_SCAN];
 	int64_t device, scan;
 	int rc;
 
-	if ((rc = insert_device(m, stick, h, r, &device, err)) != 0)
+	if ((rc = check_date(m, stick, h, r, err)) != 0 ||
+	    (rc = check_manifest(m, stick, h, r, err)) != 0 ||
+	    (rc = insert_device(m, stick, h, r, &device, err)) != 0 ||
+	    (rc = check_unit_change(m, stick, device, r, err)) != 0)
 		return rc;
-	if (db_bind(m->db, st, err, "tiitttttdttti", stick, (int64_t)h->seq, device, r->unit,
+	if (db_bind(m->db, st, err, "tiitttttdttti", stick, (int64_t)h->seq, device, r->count_unit,
 		    r->technician, r->started, r->started_utc, r->finished, r->duration,
 		    r->mode_scan, r->mode_action, r->engine, r->signatures) != 0)
 		return MERGE_FAIL;
@@ -517,12 +701,13 @@ static int insert_scan(struct merge *m, const char *stick, const record_header *
 	    sqlite3_bind_text(st, 20, json, (int)len, SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 21, log ? log : "", log ? (int)loglen : 0, SQLITE_TRANSIENT) !=
 		SQLITE_OK ||
-	    sqlite3_bind_text(st, 22, r->computer, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+	    sqlite3_bind_text(st, 22, r->computer, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 23, r->scan_date, -1, SQLITE_TRANSIENT) != SQLITE_OK)
 		return db_fail(m->db, err, "database"), MERGE_FAIL;
 	if (db_done(m->db, st, err) != 0)
 		return MERGE_FAIL;
 	scan = sqlite3_last_insert_rowid(m->db);
-	if (insert_volumes(m, scan, r->volumes, err) != 0 ||
+	if (insert_flags(m, scan, r, err) != 0 || insert_volumes(m, scan, r->volumes, err) != 0 ||
 	    insert_detections(m, scan, r, err) != 0)
 		return MERGE_FAIL;
 	return 0;

@@ -274,7 +274,7 @@ static int provision_files(struct ioc *ioc, const struct provision_opts *o, int 
 	    keys_stick_write_public(rqfd, "stick.pub", &pk, err) != 0 ||
 	    keys_ioc_write_public(rqfd, "ioc.pub", &ioc->pub, err) != 0 ||
 	    make_dirs(rqfd, err) != 0 ||
-	    manifest_install(rqfd, o->database, ioc->sk, manifest, &r->nfiles, err) != 0 ||
+	    manifest_install(rqfd, o->database, ioc, r->id, manifest, &r->nfiles, err) != 0 ||
 	    write_config(ioc, rqfd, err) != 0 ||
 	    register_stick(ioc, o, &pk, r->id, now, manifest, err) != 0 ||
 	    write_roster(ioc, rqfd, r->id, now, &r->nunits, err) != 0)
@@ -356,7 +356,7 @@ int provision_update(struct ioc *ioc, const char *stick, const char *database,
 		goto out;
 	if (keys_ioc_write_public(sd.fd, "ioc.pub", &ioc->pub, err) != 0 ||
 	    make_dirs(sd.fd, err) != 0 ||
-	    manifest_install(sd.fd, database, ioc->sk, manifest, &r->nfiles, err) != 0 ||
+	    manifest_install(sd.fd, database, ioc, sd.id_hex, manifest, &r->nfiles, err) != 0 ||
 	    write_config(ioc, sd.fd, err) != 0 ||
 	    write_roster(ioc, sd.fd, sd.id_hex, now, &r->nunits, err) != 0) {
 		sqlite3_exec(ioc->db, "ROLLBACK", NULL, NULL, NULL);

@@ -1,7 +1,7 @@
 /* schema: the embedded schema and the migrations (see schema.h).
  *
- * The SQL blocks below are sync/schema.sql, sync/schema-v2.sql and
- * sync/schema-v3.sql, each generated with
+ * The SQL blocks below are sync/schema.sql, sync/schema-v2.sql,
+ * sync/schema-v3.sql and sync/schema-v4.sql, each generated with
  *   sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' FILE
  * t4000 checks that `raquet-sync schema` prints those files exactly. */
 #include <stdio.h>
@@ -364,11 +364,58 @@ const char schema_v3_sql[] =
     ;
 /* ---- end of SQL ---- */
 
+/* ---- SQL: sync/schema-v4.sql (version 3 to 4) ---- */
+const char schema_v4_sql[] =
+	"-- ioc.db schema, version 4: what an import notices in a result without\n"
+	"-- refusing it (docs/ioc-database.md, \"Flags\"). A stick's key signs whatever\n"
+	"-- its holder wants and a PC's clock is often wrong, so a date, a unit or a\n"
+	"-- database version a result gives is evidence; where it disagrees with what\n"
+	"-- the IOC knows, the scan is imported and counted, and flagged here for\n"
+	"-- the operator (raquet-sync status, the report's notes). Applied after\n"
+	"-- version 3 by every raquet-sync command that opens an older ioc.db;\n"
+	"-- sync/schema.c embeds this file byte for byte (t4000 checks it). Scans\n"
+	"-- imported before the upgrade have no flags.\n"
+	"\n"
+	"-- One row per scan and kind of doubt. flag is one of\n"
+	"--   date-before-issue  the scan says it started over a day before its stick\n"
+	"--                      was issued (a dead CMOS battery: 2000, 2009)\n"
+	"--   date-after-import  ... over a day after the IOC imported it (2099)\n"
+	"--   unit-changed       the device was counted in another unit, from another\n"
+	"--                      stick's scans; the scan counts there (scans.unit),\n"
+	"--                      and detail names the unit the result gave\n"
+	"--   old-database       the result names an older signature set (MANIFEST\n"
+	"--                      version) than the IOC had given the stick before the\n"
+	"--                      scan's sequence number, or none\n"
+	"-- detail is a sentence for the operator.\n"
+	"CREATE TABLE scan_flags (\n"
+	"	scan   INTEGER NOT NULL REFERENCES scans(id),\n"
+	"	flag   TEXT NOT NULL CHECK (flag IN ('date-before-issue', 'date-after-import',\n"
+	"	                                     'unit-changed', 'old-database')),\n"
+	"	detail TEXT NOT NULL,\n"
+	"	PRIMARY KEY (scan, flag)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"-- Every signed database set (db/MANIFEST) given to a stick: its version\n"
+	"-- (meta 'manifest_version' counts them, IOC-wide), when, and the highest\n"
+	"-- result number the IOC had imported from the stick then. A result\n"
+	"-- numbered above after_seq was made after the stick had this set, so it\n"
+	"-- must name this version or a later one.\n"
+	"CREATE TABLE stick_manifests (\n"
+	"	stick     TEXT NOT NULL,\n"
+	"	version   INTEGER NOT NULL CHECK (version >= 1),\n"
+	"	given     TEXT NOT NULL,\n"
+	"	after_seq INTEGER NOT NULL CHECK (after_seq >= 0),\n"
+	"	PRIMARY KEY (stick, version)\n"
+	") WITHOUT ROWID;\n"
+    ;
+/* ---- end of SQL ---- */
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
     schema_sql,
     schema_v2_sql,
     schema_v3_sql,
+    schema_v4_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)

@@ -8,14 +8,15 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
-/* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2) and
- * sync/schema-v3.sql (2 to 3), byte for byte (`raquet-sync schema` prints
- * them in that order). */
+/* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2),
+ * sync/schema-v3.sql (2 to 3) and sync/schema-v4.sql (3 to 4), byte for
+ * byte (`raquet-sync schema` prints them in that order). */
 extern const char schema_sql[];
 extern const char schema_v2_sql[];
 extern const char schema_v3_sql[];
+extern const char schema_v4_sql[];
 
 /* Brings db to SCHEMA_VERSION in one transaction per step; refuses a
  * database newer than this program. A new, empty database gets the schema. */

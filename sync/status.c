@@ -1,8 +1,10 @@
 /* status: sticks, their imports and revocation (see status.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "escape.h"
 #include "ioc.h"
 #include "keys.h"
 #include "status.h"
@@ -17,8 +19,15 @@ static const char sql_sticks[] =
     " (SELECT group_concat(type || ' ' || CASE WHEN first_seq = last_seq THEN first_seq"
     "  ELSE first_seq || '-' || last_seq END, ', ') FROM gaps WHERE stick = s.id),"
     " (SELECT count(*) FROM rejections WHERE stick = s.id),"
-    " CAST(julianday('now') - julianday(s.db_updated) AS INTEGER)"
+    " CAST(julianday('now') - julianday(s.db_updated) AS INTEGER),"
+    " (SELECT count(DISTINCT f.scan) FROM scans c JOIN scan_flags f ON f.scan = c.id"
+    "  WHERE c.stick = s.id)"
     " FROM sticks s WHERE ?1 IS NULL OR s.id = ?1 ORDER BY s.issued, s.id";
+/* What the imports of the stick's results flagged (docs/ioc-database.md,
+ * "Flags"), in the order of the stick's numbers. */
+static const char sql_flags[] =
+    "SELECT c.seq, f.flag, f.detail FROM scans c JOIN scan_flags f ON f.scan = c.id"
+    " WHERE c.stick = ?1 ORDER BY c.seq, f.flag";
 static const char sql_rejections[] =
     "SELECT file, reason, stored FROM rejections WHERE stick = ?1 ORDER BY id";
 static const char sql_revoke[] = "UPDATE sticks SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL";
@@ -56,6 +65,7 @@ int status_sticks(sqlite3 *db, const char *id, status_stick_fn fn, void *ctx, rq
 		    .gaps = text_or_null(st, 10),
 		    .rejected = sqlite3_column_int64(st, 11),
 		    .db_age_days = sqlite3_column_int64(st, 12),
+		    .flagged = sqlite3_column_int64(st, 13),
 		};
 		fn(&s, ctx);
 		n++;
@@ -80,6 +90,30 @@ int status_rejections(sqlite3 *db, const char *id, status_rejection_fn fn, void 
 		fn(db_text(st, 0), db_text(st, 1), db_text(st, 2), ctx);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int status_print_flags(sqlite3 *db, const char *id, FILE *out, rq_error *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql_flags, err);
+	int rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	if (db_bind(db, st, err, "t", id) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = db_row(db, st, err)) == 1) {
+		/* The detail quotes a unit code a result gave: hostile text. */
+		char *esc = escape_name(db_text(st, 2));
+		if (n++ == 0)
+			fputs("flagged results (imported and counted; check them):\n", out);
+		fprintf(out, "  #%lld %s: %s\n", (long long)sqlite3_column_int64(st, 0),
+			db_text(st, 1), esc ? esc : "?");
+		free(esc);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : n;
 }
 
 int status_revoke(sqlite3 *db, const char *id, char when[32], rq_error *err)

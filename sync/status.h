@@ -1,16 +1,18 @@
 /* status: what the IOC knows about its sticks (unit, last import, records,
- * gaps, database age, rejections), and revoking a stick. */
+ * gaps, database age, rejections, flagged results), and revoking a stick. */
 #ifndef RAQUET_SYNC_STATUS_H
 #define RAQUET_SYNC_STATUS_H
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rqerror.h"
 
 struct status_stick {
 	const char *id, *label, *units, *issued, *db_updated, *revoked, *last_import, *gaps;
 	int64_t results, samples, missing, rejected, db_age_days;
+	int64_t flagged; /* results imported with a flag (scan_flags) */
 };
 
 typedef void (*status_stick_fn)(const struct status_stick *s, void *ctx);
@@ -21,6 +23,10 @@ typedef void (*status_rejection_fn)(const char *file, const char *reason, const 
 int status_sticks(sqlite3 *db, const char *id, status_stick_fn fn, void *ctx, rq_error *err);
 int status_rejections(sqlite3 *db, const char *id, status_rejection_fn fn, void *ctx,
 		      rq_error *err);
+
+/* Prints the stick's flagged results to out, one line each (number, flag,
+ * why), under a heading; nothing when there are none. Returns how many. */
+int status_print_flags(sqlite3 *db, const char *id, FILE *out, rq_error *err);
 
 /* Marks the stick revoked now; its records are refused from then on. */
 int status_revoke(sqlite3 *db, const char *id, char when[32], rq_error *err);

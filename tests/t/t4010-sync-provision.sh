@@ -21,7 +21,8 @@ is "  ... stick.json" "$(jq -c '[.format, .stick, .ioc, .label, .units, .db_mani
 	"[\"raquet.stick/1\",\"$id\",\"$(key_id "$I/ioc.pub")\",\"Phú Vang 01\",[\"000.01.20.H57\"],true]"
 is "  ... the roster: the stick's unit and the units below it" "$(jq -c '[.format, [.units[] | [.code, .name, .parent]]]' "$S/roster.json")" \
 	'["raquet.roster/1",[["000.01.20.H57","UBND huyện Phú Vang",null],["000.01.21.H57","UBND xã Phú Thượng","000.01.20.H57"]]]'
-is "  ... the MANIFEST" "$(cat "$S/db/MANIFEST")" "$(printf 'raquet-manifest/1\n%s %s test.hdb\n%s %s test.ndb' \
+is "  ... the MANIFEST (version 1 of this IOC, dated)" "$(cat "$S/db/MANIFEST")" "$(printf 'raquet-manifest/2\nversion 1\ndate %s\n%s %s test.hdb\n%s %s test.ndb' \
+	"$(sed -n 's/^date \([0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}[+-][0-9][0-9]:[0-9][0-9]\)$/\1/p' "$S/db/MANIFEST")" \
 	"$(sha256sum "$T/sigs/test.hdb" | cut -d' ' -f1)" "$(stat -c %s "$T/sigs/test.hdb")" \
 	"$(sha256sum "$T/sigs/test.ndb" | cut -d' ' -f1)" "$(stat -c %s "$T/sigs/test.ndb")")"
 is "  ... the config comes from IOC/stick-config" "$(cat "$S/config")" "$(cat "$I/stick-config")"
