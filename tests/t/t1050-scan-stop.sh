@@ -174,10 +174,15 @@ mkfifo "$S/results/.raquet.lock"
 refused "a FIFO for a lock file" "is not a regular file" "$T/usb"
 rm "$S/results/.raquet.lock"
 small_pc
-exit_is "a store another program holds: refused" 2 timeout 60 flock "$S/results/.raquet.lock" \
+touch "$T/hold"
+flock "$S/results/.raquet.lock" sh -c "echo locked > '$T/locked'; while [ -e '$T/hold' ]; do sleep 0.1; done" &
+holder=$!
+wait_file "$T/locked" "" >/dev/null
+exit_is "a store another program holds: refused" 2 timeout 60 \
 	raquet-scan --no-progress --stick "$T/usb" --unit $UNIT --action delete "$T/small"
 ok "  ... at once, saying so" grep -q "is in use by another program" "$T/last.err"
 ok "  ... the infected file is still in place" test -f "$T/small/eicar.com"
+rm -f "$T/hold" && wait $holder
 exit_is "the same stick, free again, scans" 1 raquet-scan --no-progress --stick "$T/usb" --unit $UNIT --action delete "$T/small"
 ok "  ... as record #5" grep -q "(#5)$" "$T/last.out"
 
