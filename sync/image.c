@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <sodium.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -119,9 +120,14 @@ static int run_read(char *const argv[], int (*sink)(const void *, size_t, void *
 			rc = rq_fail_errno(err, errno, "%s: read", what);
 			break;
 		}
-		if (rc == 0 && sink(buf, (size_t)got, ctx) != 0)
-			rc = rq_fail(err, "%s: output too large", what);
-		/* on a sink error keep reading: the child must not block */
+		if (sink(buf, (size_t)got, ctx) != 0) {
+			/* A hostile FAT (a cluster chain in a loop, a directory
+			 * inside itself) would keep mtools talking for ever. */
+			rc = rq_fail(err, "%s: more than the partition holds (a damaged or "
+					  "hostile file system)", what);
+			kill(pid, SIGKILL);
+			break;
+		}
 	}
 	close(fds[0]);
 	if (reap(pid, what, rc == 0 ? err : NULL) != 0 && rc == 0)

@@ -150,6 +150,13 @@ modified "a changed BIOS boot partition (GRUB's core.img)" "changed bios-boot"
 raquet-sync --ioc "$I" update "$M" --database "$T/sigs" --image >/dev/null 2>&1
 exit_is "  ... rewritten, as issued again" 0 raquet-sync --ioc "$I" import "$M"
 
+dd if=/dev/zero of="${L}p2" bs=512 count=1 conv=notrunc status=none
+exit_is "import: an ESP whose FAT cannot be read is an error" 2 raquet-sync --ioc "$I" import "$M"
+ok "  ... said as such" grep -q "cannot check the stick's system partitions: mdir (listing the system partition) failed" "$T/last.err"
+ok "  ... the records are imported all the same" grep -q "^stick .*: 0 imported, 0 already imported, 0 rejected" "$T/last.out"
+exit_is "  ... update --image rewrites it" 0 raquet-sync --ioc "$I" update "$M" --database "$T/sigs" --image
+ok "  ... as issued" grep -qx "system partitions on $L: as issued (image $key1), rewritten" "$T/last.out"
+
 # A later release: sticks of the earlier one stay "as issued".
 exit_is "image: a second release" 0 raquet-sync --ioc "$I" image --from "$T/release-2.img" --out "$T/stick-2.img"
 key2=$(sed -n 's/.*recorded as image \([0-9a-f]\{16\}\)$/\1/p' "$T/last.out")
