@@ -117,7 +117,7 @@ ok "  ... as issued" grep -qx "system partitions on $L: as issued (image $key1)"
 # modified IMPORT-WANT WHAT: import reports the modification and exits 1.
 modified() {
 	exit_is "import: $1 is reported" 1 raquet-sync --ioc "$I" import "$M"
-	ok "  ... naming it: $2" grep -qx "system partition: $2" "$T/last.out"
+	ok "  ... naming it: $2" grep -qxF "system partition: $2" "$T/last.out"
 	ok "  ... as MODIFIED" grep -qx "system partitions on $L: MODIFIED" "$T/last.out"
 	ok "  ... telling the operator what to do" grep -q "differ from every image this IOC issued: do not boot a PC from it; raquet-sync update STICK --image rewrites them" "$T/last.err"
 }
@@ -139,6 +139,10 @@ mcopy -i "${L}p2" "$T/evil.squashfs" ::/EFI/BOOT/fbx64.efi 2>/dev/null
 modified "an added EFI program" "added esp:/EFI/BOOT/fbx64.efi"
 exit_is "  ... update --image also removes it" 0 raquet-sync --ioc "$I" update "$M" --database "$T/sigs" --image
 ok "  ... gone" sh -c "! mdir -i '${L}p2' ::/EFI/BOOT/fbx64.efi >/dev/null 2>&1"
+mcopy -i "${L}p2" "$T/evil.squashfs" "::/EFI/BOOT/x$(printf '\302\233')2Jy.efi" 2>/dev/null
+modified "a file with a terminal control (U+009B, CSI) in its name" 'added esp:/EFI/BOOT/x\xc2\x9b2Jy.efi'
+ok "  ... printed escaped: no raw C1 control reaches the terminal" sh -c "! grep -q \"\$(printf '\302\233')\" '$T/last.out'"
+raquet-sync --ioc "$I" update "$M" --database "$T/sigs" --image >/dev/null 2>&1
 mdel -i "${L}p2" ::/boot/grub/grub.cfg 2>/dev/null
 modified "a deleted grub.cfg" "missing esp:/boot/grub/grub.cfg"
 raquet-sync --ioc "$I" update "$M" --database "$T/sigs" --image >/dev/null 2>&1
