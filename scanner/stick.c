@@ -720,6 +720,7 @@ int stick_write_pending(struct stick *s, json_object *doc, const char *log, cons
 	json_object *p = json_object_new_object();
 	char when[32], name[64];
 	const char *text;
+	bool tried = false;
 	int qfd, rc = -1;
 
 	if (p == NULL)
@@ -739,14 +740,21 @@ int stick_write_pending(struct stick *s, json_object *doc, const char *log, cons
 	}
 	if ((qfd = open_quarantine(s, err)) < 0)
 		goto out;
-	/* Never replaces an earlier one that is still waiting. */
+	/* Never replaces an earlier one that is still waiting. Whether a name
+	 * is taken is asked of the directory, not of errno: on FAT (no hard
+	 * links) atomic_write's refusal leaves another errno behind. */
 	for (unsigned n = 1; n <= PENDING_MAX_FILES && rc != 0; n++) {
 		pending_name(n, name, sizeof(name));
-		errno = 0;
+		if (faccessat(qfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		tried = true;
 		rc = atomic_write(qfd, name, text, strlen(text), 0600, true, err);
-		if (rc != 0 && errno != EEXIST)
-			break;
+		if (rc != 0 && faccessat(qfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			break; /* not taken meanwhile: a real failure */
 	}
+	if (rc != 0 && !tried)
+		rq_fail(err, "%s/quarantine holds %d pending results already", s->path,
+			PENDING_MAX_FILES);
 	close(qfd);
 	if (rc == 0)
 		snprintf(name_out, name_len, "quarantine/%s", name);
