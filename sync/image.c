@@ -642,6 +642,7 @@ int image_stamp(struct ioc *ioc, const char *from, const char *out, struct image
 	struct image_list list = {NULL, 0};
 	struct image_layout l;
 	const char *outbase;
+	struct stat st;
 	int imgdir = -1, in = -1, outdir = -1, rc = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -673,6 +674,12 @@ int image_stamp(struct ioc *ioc, const char *from, const char *out, struct image
 	 * those of an image that was handed out. */
 	if ((outdir = open_dir_of(out, &outbase, err)) < 0)
 		goto out_tmp;
+	/* --out is a file to copy to sticks; a device (/dev/sdb) would get a
+	 * sibling "sdb.tmp" in /dev and a rename over the device node. */
+	if (fstatat(outdir, outbase, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+		rq_fail(err, "%s is not a regular file: write the image to a stick with dd", out);
+		goto out_tmp;
+	}
 	close(in);
 	if ((in = openat(imgdir, IMAGE_ISSUED ".tmp", O_RDONLY | O_CLOEXEC)) < 0) {
 		rq_fail_errno(err, errno, "%s", tmp);

@@ -79,6 +79,10 @@ ok "  ... saying why" grep -q "no RAQUETBOOT partition\|no partition table" "$T/
 ok "  ... and leaves no output" sh -c "! test -e '$T/x.img' && ! test -e '$T/x.img.tmp' && ! test -e '$I/image/issued.img.tmp'"
 exit_is "image: --from a missing file" 2 raquet-sync --ioc "$I" image --from "$T/nope.img" --out "$T/x.img"
 exit_is "image: --out is required" 2 raquet-sync --ioc "$I" image --from "$T/release-1.img"
+ln -s "$T/release-1.img" "$T/link.img"
+exit_is "image: --out a symlink or device is refused" 2 raquet-sync --ioc "$I" image --from "$T/release-1.img" --out "$T/link.img"
+ok "  ... saying to use dd" grep -q "is not a regular file: write the image to a stick with dd" "$T/last.err"
+is "  ... and what it pointed to is untouched" "$(sha256sum < "$T/release-1.img")" "$sha_rel"
 mkdir -p "$T/ioc2" && sync_ioc "$T/ioc2"
 exit_is "image: without --from, an IOC that issued nothing yet says what to give" 2 \
 	raquet-sync --ioc "$T/ioc2" image --out "$T/x.img"
