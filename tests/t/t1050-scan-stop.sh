@@ -178,7 +178,7 @@ touch "$T/hold"
 flock "$S/results/.raquet.lock" sh -c "echo locked > '$T/locked'; while [ -e '$T/hold' ]; do sleep 0.1; done" &
 holder=$!
 wait_file "$T/locked" "" >/dev/null
-exit_is "a store another program holds: refused" 2 timeout 60 \
+exit_is "a store another program holds: refused" 2 timeout -k 5 60 \
 	raquet-scan --no-progress --stick "$T/usb" --unit $UNIT --action delete "$T/small"
 ok "  ... at once, saying so" grep -q "is in use by another program" "$T/last.err"
 ok "  ... the infected file is still in place" test -f "$T/small/eicar.com"
