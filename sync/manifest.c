@@ -236,10 +236,9 @@ static int next_version(struct ioc *ioc, const char *stick, char *head, size_t h
 	ioc_now(now);
 	if ((st = db_prepare(ioc->db, sql_given, err)) == NULL)
 		return -1;
-	rc = db_bind(ioc->db, st, err, "tit", stick, (int64_t)version, now) != 0 ||
-			     db_done(ioc->db, st, err) != 0
-		 ? -1
-		 : 0;
+	rc = db_bind(ioc->db, st, err, "tit", stick, (int64_t)version, now);
+	if (rc == 0)
+		rc = db_done(ioc->db, st, err);
 	sqlite3_finalize(st);
 	snprintf(head, headlen, "%s\nversion %lld\ndate %s\n", MANIFEST_FORMAT, version, now);
 	return rc;
