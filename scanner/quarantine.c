@@ -31,6 +31,7 @@
 #include "escape.h"
 #include "le.h"
 #include "quarantine_int.h"
+#include "walk.h"
 
 #define Q_KEY_NAME ".key"
 #define Q_KEY_LEN  crypto_secretstream_xchacha20poly1305_KEYBYTES
@@ -129,16 +130,19 @@ int qdir_publish_noreplace(int pfd, const char *tmp, const char *base)
 static int key_read(int qfd, const char *qdir, unsigned char *key, rq_error *err)
 {
 	struct stat st;
-	int fd = openat(qfd, Q_KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Never opens a FIFO or device planted as .key (the stick may be any
+	 * file system when given as a folder). */
+	int fd = walk_open_regular(qfd, Q_KEY_NAME, false, &st);
 
-	if (fd < 0 && errno == ENOENT)
+	if (fd == -1 && errno == ENOENT)
 		return 1;
-	if (fd < 0)
+	if (fd == -1)
 		return rq_fail_errno(err, errno, "cannot open quarantine key %s/%s", qdir,
 		                     Q_KEY_NAME);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != Q_KEY_LEN ||
+	if (fd == WALK_NOT_REGULAR || st.st_size != Q_KEY_LEN ||
 	    read_full(fd, key, Q_KEY_LEN) != Q_KEY_LEN) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return rq_fail(err, "quarantine key %s/%s is damaged (not %d bytes)", qdir,
 		               Q_KEY_NAME, (int)Q_KEY_LEN);
 	}

@@ -16,6 +16,7 @@
 #include "escape.h"
 #include "le.h"
 #include "quarantine_int.h"
+#include "walk.h"
 
 static int read_le32(int fd, uint32_t *v)
 {
@@ -235,7 +236,9 @@ static int restore_into(int pfd, const char *base, int qfd, const unsigned char 
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return rq_fail(err, "%s already exists; not overwriting it", disp);
 	qentry_name(dname, m->id, ".data");
-	dfd = openat(qfd, dname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = walk_open_regular(qfd, dname, false, &st); /* never a FIFO or device */
+	if (dfd == WALK_NOT_REGULAR)
+		return rq_fail(err, "the data of quarantine entry %s is not a regular file", m->id);
 	if (dfd < 0)
 		return rq_fail_errno(err, errno, "cannot open the data of quarantine entry %s",
 		                     m->id);

@@ -53,6 +53,16 @@ make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb" && mkdir -p "$T/usb/RAQUET/res
 exit_is "listing a stick whose record is a FIFO ends" 0 timeout 20 raquet-scan --stick "$T/usb" --list
 ok "  ... naming it unreadable" grep -q "(unreadable header)" "$T/last.out"
 
+# --- a FIFO planted as the quarantine's key
+mkdir -p "$T/qf" && mkfifo "$T/qf/.key"
+mkdir -p "$T/qs" && write_eicar "$T/qs/e.com"
+exit_is "quarantining into it ends (a blocking open would wait for ever)" 1 \
+	timeout 20 raquet-scan --no-progress -d "$T/db" --action quarantine --quarantine-dir "$T/qf" "$T/qs"
+ok "  ... the file left in place, the key called damaged" sh -c "test -f '$T/qs/e.com' &&
+	grep -q 'not quarantined: quarantine key .*damaged' '$T/last.out'"
+exit_is "restore from it fails too" 2 \
+	timeout 20 raquet-scan --restore 0123456789abcdef0123456789abcdef --quarantine-dir "$T/qf"
+
 # --- C1 controls in a name ----------------------------------------------
 mkdir -p "$T/c1"
 n=$(printf 'x\302\2332J\302\205.com')
