@@ -282,9 +282,11 @@ int result_add_stick(json_object *doc, const struct stick *s, time_t pc, FILE *w
 		return -1;
 	if (stick_manifest_info(s, &version, mdate, sizeof(mdate), &e) == 0 &&
 	    json_object_object_get_ex(doc, "engine", &engine)) {
+		/* Beyond int64 no IOC counter goes: say nothing rather than a
+		 * number the IOC would refuse the whole result for. */
 		json_object_object_add(engine, "manifest_version",
-				       json_object_new_int64(version > INT64_MAX ? -1
-										 : (int64_t)version));
+				       version > INT64_MAX ? NULL
+							   : json_object_new_int64((int64_t)version));
 		json_object_object_add(engine, "manifest_date", str_or_null(mdate[0] ? mdate : NULL));
 		note_ioc_date(mdate, &best, best_text);
 	}
