@@ -270,9 +270,65 @@ int payload_read(const void *buf, size_t len, payload_list *out, rq_error *err)
 	return payload_read_max(buf, len, PAYLOAD_MAX_EXPANDED, out, err);
 }
 
+/* Tar headers, their padding and the end blocks come on top of the
+ * members' bytes: under 10 KiB for payload_build's 16 members at most. */
+#define HEADER_SLACK ((size_t)64 * 1024)
+
+/* The gzip stream, decompressed by its own archive handle and handed to the
+ * tar reader with a cap on the bytes: the members' sizes are checked before
+ * their data is read, but nothing else bounds what libarchive decompresses
+ * while it skips a pax header of 1 GiB or data after the members. */
+struct gunzip {
+	struct archive *raw;
+	size_t total, cap;
+};
+
+static la_ssize_t gunzip_read(struct archive *a, void *data, const void **block)
+{
+	struct gunzip *g = data;
+	la_int64_t off;
+	size_t n;
+	int r = archive_read_data_block(g->raw, block, &n, &off);
+
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK) {
+		const char *s = archive_error_string(g->raw);
+		archive_set_error(a, EINVAL, "%s", s ? s : "damaged gzip stream");
+		return -1;
+	}
+	if (n > g->cap - g->total) {
+		archive_set_error(a, EFBIG, "the archive decompresses to more than %zu bytes",
+		                  g->cap);
+		return -1;
+	}
+	g->total += n;
+	return (la_ssize_t)n;
+}
+
+/* g->raw: buf's gzip stream as one "raw" entry, positioned at its data. */
+static int gunzip_open(struct gunzip *g, const void *buf, size_t len, rq_error *err)
+{
+	struct archive_entry *e;
+	int r;
+
+	if ((g->raw = archive_read_new()) == NULL)
+		return rq_fail(err, "payload: out of memory");
+	/* Only what payload_build writes: less code facing hostile bytes. */
+	r = archive_read_support_filter_gzip(g->raw);
+	if ((r != ARCHIVE_OK && r != ARCHIVE_WARN) ||
+	    archive_read_support_format_raw(g->raw) != ARCHIVE_OK ||
+	    archive_read_open_memory(g->raw, buf, len) != ARCHIVE_OK ||
+	    archive_read_next_header(g->raw, &e) != ARCHIVE_OK ||
+	    archive_filter_code(g->raw, 0) != ARCHIVE_FILTER_GZIP)
+		return fail_archive(g->raw, err, "payload corrupt");
+	return 0;
+}
+
 int payload_read_max(const void *buf, size_t len, size_t max, payload_list *out, rq_error *err)
 {
-	struct archive *a;
+	struct gunzip g = {0};
+	struct archive *a = NULL;
 	struct archive_entry *e;
 	size_t budget;
 	int r;
@@ -282,6 +338,7 @@ int payload_read_max(const void *buf, size_t len, size_t max, payload_list *out,
 	if (max > PAYLOAD_MAX_EXPANDED)
 		max = PAYLOAD_MAX_EXPANDED;
 	budget = max;
+	g.cap = max + HEADER_SLACK;
 
 	out->n = 0;
 	out->members = calloc(PAYLOAD_MAX_MEMBERS, sizeof(*out->members));
@@ -291,18 +348,16 @@ int payload_read_max(const void *buf, size_t len, size_t max, payload_list *out,
 		rq_fail(err, "payload: empty archive");
 		goto fail;
 	}
-	a = archive_read_new();
-	if (a == NULL) {
+	if (gunzip_open(&g, buf, len, err) != 0)
+		goto fail;
+	if ((a = archive_read_new()) == NULL) {
 		rq_fail(err, "payload: out of memory");
 		goto fail;
 	}
-	/* Only what payload_build writes: less code facing hostile bytes. */
-	r = archive_read_support_filter_gzip(a);
-	if ((r != ARCHIVE_OK && r != ARCHIVE_WARN) ||
-	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
+	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_open2(a, &g, NULL, gunzip_read, NULL, NULL) != ARCHIVE_OK) {
 		fail_archive(a, err, "payload corrupt");
-		goto fail_a;
+		goto fail;
 	}
 	for (;;) {
 		r = archive_read_next_header(a, &e);
@@ -310,24 +365,28 @@ int payload_read_max(const void *buf, size_t len, size_t max, payload_list *out,
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 			fail_archive(a, err, "payload corrupt");
-			goto fail_a;
+			goto fail;
 		}
 		if (take_entry(a, e, out, &budget, max, err) != 0)
-			goto fail_a;
+			goto fail;
 	}
 	if (archive_read_close(a) != ARCHIVE_OK) {
 		fail_archive(a, err, "payload corrupt");
-		goto fail_a;
-	}
-	archive_read_free(a);
-	if (out->n == 0) {
-		rq_fail(err, "payload: the archive has no members");
 		goto fail;
 	}
-	return 0;
-fail_a:
 	archive_read_free(a);
+	archive_read_free(g.raw);
+	if (out->n == 0) {
+		rq_fail(err, "payload: the archive has no members");
+		payload_free(out);
+		return -1;
+	}
+	return 0;
 fail:
+	if (a != NULL)
+		archive_read_free(a);
+	if (g.raw != NULL)
+		archive_read_free(g.raw);
 	payload_free(out);
 	return -1;
 }

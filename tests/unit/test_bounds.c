@@ -3,8 +3,12 @@
  * text could hide work from it; lib/record's ranges for the header's
  * sequence number and creation time, on both the writing and the reading
  * side; lib/payload's per-read expansion bound. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "jsonbound.h"
 #include "keys.h"
@@ -211,6 +215,61 @@ static void test_payload_max(void)
 	free(pl);
 }
 
+/* A gzip'd tar whose first entry is a pax header of n bytes: nothing a
+ * member size says, yet n bytes to decompress while libarchive skips it. */
+static unsigned char *pax_bomb(size_t n, size_t *outlen)
+{
+	static unsigned char chunk[65536];
+	unsigned char hdr[512] = {0};
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	unsigned char *out = malloc(n / 100 + 65536);
+	unsigned sum = 0;
+	size_t used = 0;
+
+	memcpy(hdr, "PaxHeader/x", 11);
+	memcpy(hdr + 100, "0000644", 7);
+	snprintf((char *)hdr + 124, 12, "%011zo", n);
+	hdr[156] = 'x';
+	memcpy(hdr + 257, "ustar", 6);
+	memcpy(hdr + 263, "00", 2);
+	memset(hdr + 148, ' ', 8);
+	for (int i = 0; i < 512; i++)
+		sum += hdr[i];
+	snprintf((char *)hdr + 148, 8, "%06o", sum);
+	memset(chunk, 'A', sizeof(chunk));
+	archive_write_add_filter_gzip(a);
+	archive_write_set_format_raw(a);
+	archive_write_set_bytes_in_last_block(a, 1);
+	archive_write_open_memory(a, out, n / 100 + 65536, &used);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_write_header(a, e);
+	archive_write_data(a, hdr, sizeof(hdr));
+	for (size_t off = 0; off < n; off += sizeof(chunk))
+		archive_write_data(a, chunk, sizeof(chunk));
+	archive_write_close(a);
+	archive_write_free(a);
+	archive_entry_free(e);
+	*outlen = used;
+	return out;
+}
+
+static void test_payload_stream(void)
+{
+	size_t len;
+	/* libarchive refuses a pax header over 1 MiB by itself; one under it
+	 * still costs decompressing beyond a small payload's bound. */
+	unsigned char *bomb = pax_bomb(1000u * 1024, &len);
+	payload_list p;
+	rq_error err;
+
+	ok(len < 10000, "a 1000 KiB pax header in %zu bytes", len);
+	ok(payload_read_max(bomb, len, 64 * 1024, &p, &err) != 0 &&
+	       has(&err, "decompresses to more than 131072 bytes"),
+	   "what a payload decompresses to is bounded, headers too (%s)", err.msg);
+	free(bomb);
+}
+
 int main(void)
 {
 	keys_ioc_secret *ioc_sk;
@@ -230,6 +289,7 @@ int main(void)
 	test_json_real();
 	test_header_ranges(stick_sk, &ioc_pk);
 	test_payload_max();
+	test_payload_stream();
 	keys_stick_free(stick_sk);
 	keys_ioc_free(ioc_sk);
 	return done_testing();
