@@ -18,6 +18,7 @@
 #include "ioc.h"
 #include "provision.h"
 #include "schema.h"
+#include "stale.h"
 #include "status.h"
 #include "sysverify.h"
 #include "units.h"
@@ -45,6 +46,7 @@ static void usage(const char *why)
 		"                                   the released image with this IOC's key\n"
 		"                                   pinned (default --from: the last issued)\n"
 		"  status [STICKID]                 sticks, last import, records, gaps\n"
+		"  status --stale-days N            active sticks whose databases are N+ days old\n"
 		"  revoke STICKID                   refuse the stick's records from now on\n"
 		"  schema                           print the database schema\n"
 		"The IOC directory is --ioc DIR, else $RAQUET_IOC, else %s.\n"
@@ -484,6 +486,8 @@ static int cmd_status(int argc, char **argv)
 	rq_error err;
 	int rc, n;
 
+	if (argc >= 2 && strcmp(argv[1], "--stale-days") == 0)
+		return stale_command(ioc_dir, argc, argv, stdout, &err) < 0 ? fail(&err) : finish(0);
 	if (argc > 2)
 		usage("status [STICKID]");
 	if (detail && status_parse_id(argv[1], id, &err) != 0)
