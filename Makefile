@@ -43,7 +43,7 @@ UNITS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%.t)
 HELPERS = $(HELP_SRC:tests/helpers/%.c=$(O)/bin/%)
 
 .SECONDARY:
-.PHONY: all deps test check check-san check-fuzz check-vm image bench demo install clean help pot FORCE
+.PHONY: all deps test check check-san check-fuzz check-vm image bench demo programs install deb clean help pot FORCE
 all: $(PROGS) $(MO) $(UNITS) $(HELPERS)
 
 help:
@@ -56,6 +56,7 @@ help:
 	@echo 'make bench      performance figures against clamscan (not part of check)'
 	@echo 'make demo       deps, build, and scan a small infected sample tree'
 	@echo 'make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
+	@echo 'make deb        Debian packages raquet-ioc and raquet-scan into $(O)/deb/ (lintian-checked)'
 	@echo 'V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into $(O)-san/'
 
 $(O)/obj/%.o: %.c
@@ -185,13 +186,36 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)RAQUET_BUILD=$(abspath $(O)) tests/demo.sh
 
-install: $(PROGS) $(MO)
+# The programs and catalogues only (debian/rules builds this, not tests).
+programs: $(PROGS) $(MO)
+
+install: programs
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
 	for mo in $(MO); do l=$${mo#$(O)/share/locale/}; l=$${l%%/*}; \
 	    install -D -m 644 $$mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/raquet.mo || exit 1; done
 	if [ -d docs/man ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
 	    install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
+	for d in docs/man/*/; do [ -d "$$d" ] || continue; l=$$(basename "$$d"); \
+	    install -d $(DESTDIR)$(MANDIR)/$$l/man1 && install -m 644 "$$d"*.1 $(DESTDIR)$(MANDIR)/$$l/man1/ || exit 1; done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 completion/raquet-* $(DESTDIR)$(BASHCOMPDIR)/
+	install -D -m 644 reports/templates/default.json $(DESTDIR)$(DATADIR)/raquet/templates/default.json
+	# The freshclam timer (docs/office-guide.md): installed, never enabled here.
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/raquet-freshclam.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/raquet-freshclam.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/raquet-freshclam.service
+	install -m 644 contrib/raquet-freshclam.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+
+# --- Debian packages (debian/, docs/packaging.md) --------------------------
+# The tracked files are copied to $(O)/deb/src and built there, so the
+# packages land in $(O)/deb/ and nothing is written into the tree. lintian
+# must find no error.
+deb:
+	$(Q)rm -rf $(O)/deb && mkdir -p $(O)/deb/src
+	$(Q)git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(O)/deb/src
+	$(Q)cd $(O)/deb/src && dpkg-buildpackage -us -uc -b -Jauto
+	$(Q)lintian --fail-on error $(O)/deb/*.changes
 
 clean:
 	rm -rf $(O) $(O)-san build-fuzz

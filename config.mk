@@ -5,6 +5,11 @@ PREFIX  = /usr/local
 BINDIR  = $(PREFIX)/bin
 MANDIR  = $(PREFIX)/share/man
 LOCALEDIR = $(PREFIX)/share/locale
+DATADIR = $(PREFIX)/share
+BASHCOMPDIR = $(DATADIR)/bash-completion/completions
+# systemd searches $(PREFIX)/lib/systemd/system for /usr and /usr/local;
+# debian/rules gives /lib/systemd/system (bookworm's place).
+SYSTEMDUNITDIR = $(PREFIX)/lib/systemd/system
 DESTDIR =
 
 PKG_CONFIG = pkg-config
@@ -30,4 +35,5 @@ DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
   dosfstools exfatprogs fusefat exfat-fuse ntfs-3g util-linux fdisk mtools dislocker \
   libncurses-dev gettext tmux \
   libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils \
-  mmdebstrap squashfs-tools mtools ovmf qemu-system-x86 shim-signed grub-efi-amd64-signed grub-pc-bin
+  mmdebstrap squashfs-tools mtools ovmf qemu-system-x86 shim-signed grub-efi-amd64-signed grub-pc-bin \
+  debhelper dpkg-dev fakeroot lintian man-db bash-completion
