@@ -63,15 +63,13 @@ int qkey_load(int qfd, const char *qdir, bool create, unsigned char *key, rq_err
 
 /* <id>.meta's JSON text (malloc'd) with its MAC under key (the directory's
  * key), or NULL when out of memory. */
-char *qmeta_build(const unsigned char *key, const char *id, const char *path,
-                  const char *signature, const struct stat *st, const char *sha_hex,
-                  const char *when);
+char *qmeta_build(const unsigned char *key, const char *id, const char *path, const char *signature,
+                  const struct stat *st, const char *sha_hex, const char *when);
 /* Reads <id>.meta and checks its MAC under key (the directory's key; NULL
  * when it could not be loaded, which fails every entry). Returns 0, -1 on a
  * damaged, edited or unauthenticated (format /1) entry, or 1 when there is
  * no such entry. */
-int qmeta_load(int qfd, const char *id, const unsigned char *key, struct qmeta *m,
-               rq_error *err);
+int qmeta_load(int qfd, const char *id, const unsigned char *key, struct qmeta *m, rq_error *err);
 void qmeta_free(struct qmeta *m);
 
 #endif

@@ -27,7 +27,7 @@
 /* The MAC key is derived from the directory's key (which also encrypts the
  * .data files), so one key file serves both without one use weakening the
  * other. */
-#define Q_MAC_CTX   "rqqmeta2"
+#define Q_MAC_CTX    "rqqmeta2"
 #define Q_MAC_SUBKEY 1
 _Static_assert(crypto_kdf_KEYBYTES == crypto_secretstream_xchacha20poly1305_KEYBYTES,
                "the directory's key is a KDF master key as it is");
@@ -112,9 +112,8 @@ static json_object *jtime(const struct timespec *ts)
 
 /* Builds <id>.meta's JSON text (malloc'd). path is the raw original path:
  * kept base64-encoded so any byte survives, and escaped for display. */
-char *qmeta_build(const unsigned char *key, const char *id, const char *path,
-                  const char *signature, const struct stat *st, const char *sha_hex,
-                  const char *when)
+char *qmeta_build(const unsigned char *key, const char *id, const char *path, const char *signature,
+                  const struct stat *st, const char *sha_hex, const char *when)
 {
 	size_t plen = strlen(path);
 	size_t b64len = sodium_base64_ENCODED_LEN(plen, sodium_base64_VARIANT_ORIGINAL);
@@ -252,8 +251,9 @@ static int meta_parse(const char *text, const char *id, struct qmeta *m,
 	if (strcmp(s, Q_FORMAT_V1) == 0) {
 		/* Not authenticated, so nothing in it can be trusted, and a
 		 * forger would simply write /1: refused, with the reason. */
-		rq_fail(err, "written by an older raquet without authentication (%s); "
-		             "not restorable",
+		rq_fail(err,
+		        "written by an older raquet without authentication (%s); "
+		        "not restorable",
 		        Q_FORMAT_V1);
 		goto out;
 	}
@@ -345,7 +345,8 @@ int qmeta_load(int qfd, const char *id, const unsigned char *key, struct qmeta *
 	free(text);
 	if (key == NULL) {
 		qmeta_free(m);
-		return rq_fail(err, "the quarantine key is missing or damaged, so it cannot be checked");
+		return rq_fail(err,
+		               "the quarantine key is missing or damaged, so it cannot be checked");
 	}
 	if (meta_mac(key, m, want) != 0 || sodium_memcmp(mac, want, Q_MAC_LEN) != 0) {
 		qmeta_free(m);

@@ -138,9 +138,10 @@ static int apply_meta(int tfd, const struct qmeta *m, rq_error *err)
 	}
 	if (m->mode & 07000) {
 		size_t n = strlen(err->msg);
-		snprintf(err->msg + n, sizeof(err->msg) - n,
-		         "%sset-uid, set-gid and sticky bits not restored (mode was %04o, now %04o)",
-		         n ? "; " : "", m->mode, (unsigned)mode);
+		snprintf(
+		    err->msg + n, sizeof(err->msg) - n,
+		    "%sset-uid, set-gid and sticky bits not restored (mode was %04o, now %04o)",
+		    n ? "; " : "", m->mode, (unsigned)mode);
 	}
 	/* Last, since writing the content moved the times. */
 	if (futimens(tfd, ts) != 0) {
@@ -210,8 +211,9 @@ static int open_parent(const char *path, const char **base, rq_error *err)
 			rq_fail(err, "original directory %s no longer exists; not restored",
 			        disp ? disp : "(?)");
 		else if (e == ELOOP || e == ENOTDIR)
-			rq_fail(err, "original directory %s is reached through a symbolic link "
-			             "or is not a directory; not restored",
+			rq_fail(err,
+			        "original directory %s is reached through a symbolic link "
+			        "or is not a directory; not restored",
 			        disp ? disp : "(?)");
 		else
 			rq_fail_errno(err, e, "cannot open original directory %s; not restored",
