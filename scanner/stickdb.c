@@ -139,7 +139,7 @@ static int check_file(const struct stick *s, int dbfd, const struct entry *e, rq
 {
 	struct stat st;
 	char hex[65];
-	int fd = openat(dbfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dbfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return rq_fail(err, "refusing the stick's databases: %s/db/%s is missing (%s)",

@@ -53,6 +53,15 @@ make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb" && mkdir -p "$T/usb/RAQUET/res
 exit_is "listing a stick whose record is a FIFO ends" 0 timeout 20 raquet-scan --stick "$T/usb" --list
 ok "  ... naming it unreadable" grep -q "(unreadable header)" "$T/last.out"
 
+# A signature file of a provisioned stick (MANIFEST signed by the IOC)
+# swapped for a FIFO: refused at once, not a scan hung at its start.
+sync_ioc "$T/sioc" && sync_stick "$T/sioc" "$T/susb" 000.00.12.H57 &&
+	rm "$T/susb/RAQUET/db/test.ndb" && mkfifo "$T/susb/RAQUET/db/test.ndb" && mkdir -p "$T/one" &&
+	echo hi > "$T/one/a.txt"
+exit_is "a FIFO among the stick's databases is refused, never waited on" 2 \
+	timeout 20 raquet-scan --no-progress --stick "$T/susb" --unit 000.00.12.H57 "$T/one"
+ok "  ... as not matching the MANIFEST" grep -q "test.ndb was changed" "$T/last.err"
+
 # --- a FIFO planted as the quarantine's key
 mkdir -p "$T/qf" && mkfifo "$T/qf/.key"
 mkdir -p "$T/qs" && write_eicar "$T/qs/e.com"
