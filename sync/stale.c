@@ -19,15 +19,15 @@ struct stale_ctx {
 
 int stale_parse_days(const char *arg, int *days, rq_error *err)
 {
-	long v = 0;
+	size_t len = arg ? strlen(arg) : 0;
 
-	/* Digits only: strtol would take "-1", " 7" or "1e3"-like prefixes. */
-	if (arg == NULL || *arg == '\0' || strlen(arg) > 5 || strspn(arg, "0123456789") != strlen(arg))
-		return rq_fail(err, "--stale-days wants a number of days from 0 to %d", STALE_MAX_DAYS);
-	v = strtol(arg, NULL, 10);
-	if (v > STALE_MAX_DAYS)
-		return rq_fail(err, "--stale-days wants a number of days from 0 to %d", STALE_MAX_DAYS);
-	*days = (int)v;
+	/* Digits only (strtol would take "-1", " 7" or "7x"), and at most five
+	 * of them, so the value cannot overflow before it is compared. */
+	if (len == 0 || len > 5 || strspn(arg, "0123456789") != len ||
+	    strtol(arg, NULL, 10) > STALE_MAX_DAYS)
+		return rq_fail(err, "--stale-days wants a number of days from 0 to %d",
+		               STALE_MAX_DAYS);
+	*days = (int)strtol(arg, NULL, 10);
 	return 0;
 }
 
@@ -57,8 +57,8 @@ static void stale_stick(const struct status_stick *s, void *ctx)
 		return;
 	c->stale++;
 	fprintf(c->out, "stick %s: databases %lld days old (updated %s), last import %s, units ",
-		s->id, (long long)s->db_age_days, s->db_updated,
-		s->last_import ? s->last_import : "never");
+	        s->id, (long long)s->db_age_days, s->db_updated,
+	        s->last_import ? s->last_import : "never");
 	put_escaped(c, s->units);
 	if (s->label) {
 		fputs(", label ", c->out);
@@ -87,11 +87,11 @@ int stale_command(const char *ioc_dir, int argc, char **argv, FILE *out, rq_erro
 		return rq_fail(err, "out of memory");
 	if (c.stale == 0)
 		fprintf(out, "no active stick carries databases %d days old or older (%d active)\n",
-			c.days, c.active);
+		        c.days, c.active);
 	else
 		fprintf(out,
-			"%d of %d active sticks carry databases %d days old or older: "
-			"raquet-sync update STICK\n",
-			c.stale, c.active, c.days);
+		        "%d of %d active sticks carry databases %d days old or older: "
+		        "raquet-sync update STICK\n",
+		        c.stale, c.active, c.days);
 	return c.stale;
 }
