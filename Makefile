@@ -212,6 +212,8 @@ install: programs
 # packages land in $(O)/deb/ and nothing is written into the tree. lintian
 # must find no error.
 deb:
+	$(Q)git rev-parse --is-inside-work-tree >/dev/null 2>&1 || \
+	    { echo 'make deb packages the files git tracks: run it in a git checkout' >&2; exit 1; }
 	$(Q)rm -rf $(O)/deb && mkdir -p $(O)/deb/src
 	$(Q)git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(O)/deb/src
 	$(Q)cd $(O)/deb/src && dpkg-buildpackage -us -uc -b -Jauto
