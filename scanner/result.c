@@ -249,22 +249,12 @@ static void note_ioc_date(const char *date, int64_t *best, char best_text[40])
 	}
 }
 
-/* receipts/<IOC key id>.json's "issued", when it is there and verifies. */
+/* The IOC's receipt's "issued", when it is there and verifies. */
 static void note_receipt(const struct stick *s, int64_t *best, char best_text[40])
 {
-	char hex[KEYS_ID_HEX_LEN + 1], name[KEYS_ID_HEX_LEN + 8];
-	json_object *doc = NULL;
 	rq_error e;
-	int fd;
+	json_object *doc = stick_receipt(s, &e);
 
-	keys_id_hex(s->ioc.id, hex);
-	snprintf(name, sizeof(name), "%s.json", hex);
-	fd = openat(s->dirfd, "receipts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		doc = signed_json_read(fd, name, &s->ioc, &e);
-	close(fd);
 	note_ioc_date(json_str_member(doc, "issued"), best, best_text);
 	json_object_put(doc);
 }

@@ -628,40 +628,54 @@ static uint64_t receipt_ranges_max(struct stick *s, json_object *records, const 
 	return max;
 }
 
-/* receipts/<IOC key id>.json, signed by the stick's IOC (sync/receipt.c):
- * what the IOC already holds of this stick. A receipt that does not verify
- * is ignored with a warning: it can only lower nothing. */
-static void read_receipt(struct stick *s)
+json_object *stick_receipt(const struct stick *s, rq_error *err)
 {
 	char hex[KEYS_ID_HEX_LEN + 1], name[KEYS_ID_HEX_LEN + 8];
 	json_object *doc, *records;
 	const char *v;
-	rq_error e;
 	int fd;
 
+	err->msg[0] = '\0';
 	keys_id_hex(s->ioc.id, hex);
 	snprintf(name, sizeof(name), "%s.json", hex);
 	fd = openat(s->dirfd, "receipts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return; /* never imported */
+		return NULL; /* never imported */
 	if (faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
 		close(fd);
-		return;
+		return NULL;
 	}
-	doc = signed_json_read(fd, name, &s->ioc, &e);
+	doc = signed_json_read(fd, name, &s->ioc, err);
 	close(fd);
-	if (doc == NULL) {
-		warn(s, "%s/receipts/%s ignored: %s", s->path, name, e.msg);
-		return;
-	}
+	if (doc == NULL)
+		return NULL;
 	if ((v = json_str_member(doc, "format")) == NULL || strcmp(v, "raquet.receipt/1") != 0 ||
 	    (v = json_str_member(doc, "stick")) == NULL || strcmp(v, s->id_hex) != 0 ||
 	    !json_object_object_get_ex(doc, "records", &records) ||
 	    !json_object_is_type(records, json_type_object)) {
-		warn(s, "%s/receipts/%s ignored: not a receipt for this stick", s->path, name);
 		json_object_put(doc);
+		rq_fail(err, "not a receipt for this stick");
+		return NULL;
+	}
+	return doc;
+}
+
+/* What the IOC already holds of this stick raises the sequence. A receipt
+ * that does not verify is ignored with a warning: it can only lower
+ * nothing. */
+static void read_receipt(struct stick *s)
+{
+	char hex[KEYS_ID_HEX_LEN + 1];
+	json_object *doc, *records;
+	rq_error e;
+
+	if ((doc = stick_receipt(s, &e)) == NULL) {
+		keys_id_hex(s->ioc.id, hex);
+		if (e.msg[0])
+			warn(s, "%s/receipts/%s.json ignored: %s", s->path, hex, e.msg);
 		return;
 	}
+	json_object_object_get_ex(doc, "records", &records);
 	s->receipt_max[RECORD_TYPE_RESULT] = receipt_ranges_max(s, records, "result");
 	s->receipt_max[RECORD_TYPE_SAMPLE] = receipt_ranges_max(s, records, "sample");
 	json_object_put(doc);

@@ -102,6 +102,12 @@ int stick_write_pending(struct stick *s, json_object *doc, const char *log, cons
 int stick_seal_pending(struct stick *s, void (*done)(void *ctx, const char *name, uint64_t seq),
 		       void *ctx, rq_error *err);
 
+/* receipts/<IOC key id>.json (sync/receipt.c): the IOC's signed word of
+ * what it holds of this stick, checked against ioc.pub and naming this
+ * stick. NULL with err->msg "" when there is none, NULL with a message when
+ * one is there but cannot be trusted. The caller puts it. */
+json_object *stick_receipt(const struct stick *s, rq_error *err);
+
 /* Prints seq, time, type and size of every record on the stick, from their
  * headers only. Returns the number of records, or -1. */
 int stick_list(const struct stick *s, FILE *out, rq_error *err);

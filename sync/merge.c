@@ -14,9 +14,9 @@
 
 #include "db.h"
 #include "ioc.h"
+#include "jsonbound.h"
 #include "merge.h"
 
-#define JSON_DEPTH   32
 #define TEXT_MAX     65536
 #define MAX_VOLUMES  1024
 #define MAX_AUTORUNS 100000
@@ -228,35 +228,6 @@ static int parse_time(const char *s, char utc[20])
 		return -1;
 	strftime(utc, 20, "%Y-%m-%d %H:%M:%S", &tm);
 	return 0;
-}
-
-static json_object *parse_json(const char *text, size_t len, const char *doc, rq_error *err)
-{
-	json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
-	json_object *o;
-
-	if (tok == NULL) {
-		rq_fail(err, "out of memory");
-		return NULL;
-	}
-	if (len > (size_t)TEXT_MAX * 1024 || memchr(text, '\0', len) != NULL) {
-		json_tokener_free(tok);
-		rq_fail(err, "%s is not JSON text", doc);
-		return NULL;
-	}
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	/* Nothing but white space may follow (text is not NUL-terminated). */
-	size_t end = o ? json_tokener_get_parse_end(tok) : len;
-	while (end < len && strchr(" \t\r\n", text[end]) != NULL)
-		end++;
-	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success || end != len ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
-		rq_fail(err, "%s is not a JSON object", doc);
-	}
-	json_tokener_free(tok);
-	return o;
 }
 
 /* The "record" member repeats the signed header. */
@@ -717,7 +688,7 @@ int merge_result(struct merge *m, const char *stick, const record_header *h, con
 		 size_t len, const char *log, size_t loglen, rq_error *err)
 {
 	struct result r = {0};
-	json_object *doc = parse_json(json, len, "result.json", err);
+	json_object *doc = jsonbound_parse(json, len, &jsonbound_result, "result.json", err);
 	int rc = MERGE_REJECT;
 
 	if (doc == NULL)
@@ -747,7 +718,7 @@ int merge_sample_check(struct merge *m, const char *stick, const record_header *
 {
 	static const char *D = "meta.json";
 	unsigned char md[crypto_hash_sha256_BYTES];
-	json_object *doc = parse_json(json, len, D, err), *v;
+	json_object *doc = jsonbound_parse(json, len, &jsonbound_meta, D, err), *v;
 	const char *s, *unit, *sha;
 	int64_t size = 0;
 	int rc = MERGE_REJECT;
