@@ -127,6 +127,7 @@ struct summary {
 	size_t ndets;
 	char *messages[8]; /* last lines raquet-scan wrote on stderr (escaped) */
 	size_t nmessages;
+	bool warned;       /* one of them is a warning: shown after any run */
 };
 
 int runscan_start(const struct scan_request *req, struct scan_job *job, rq_error *err);

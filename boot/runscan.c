@@ -375,29 +375,39 @@ static void read_stdout(const struct scan_job *job, struct summary *sum)
 	fclose(f);
 }
 
-/* stderr: the last few messages, escaped; they explain a failed run. */
-static void read_stderr(const struct scan_job *job, struct summary *sum)
+/* Keeps msg (taken over) among the last few messages. */
+static void add_message(struct summary *sum, char *msg)
 {
 	const size_t max = sizeof(sum->messages) / sizeof(sum->messages[0]);
+
+	if (sum->nmessages == max) {
+		free(sum->messages[0]);
+		memmove(sum->messages, sum->messages + 1, (max - 1) * sizeof(char *));
+		sum->nmessages--;
+	}
+	sum->messages[sum->nmessages++] = msg;
+}
+
+/* stderr: the last few messages, escaped; they explain a failed run, and
+ * a warning (a PC clock behind the IOC's dates) is shown after any run. */
+static void read_stderr(const struct scan_job *job, struct summary *sum)
+{
+	static const char warning[] = "raquet-scan: warning:";
 	FILE *f = open_tmp(job, "stderr");
-	char *line = NULL;
+	char *line = NULL, *esc;
 	size_t cap = 0;
 	ssize_t n;
 
 	if (f == NULL)
 		return;
 	while ((n = getline(&line, &cap, f)) > 0) {
-		char *esc;
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
 		if (line[0] == '\0' || (esc = escape_name(line)) == NULL)
 			continue;
-		if (sum->nmessages == max) {
-			free(sum->messages[0]);
-			memmove(sum->messages, sum->messages + 1, (max - 1) * sizeof(char *));
-			sum->nmessages--;
-		}
-		sum->messages[sum->nmessages++] = esc;
+		if (strncmp(esc, warning, sizeof(warning) - 1) == 0)
+			sum->warned = true;
+		add_message(sum, esc);
 	}
 	free(line);
 	fclose(f);
@@ -407,18 +417,11 @@ static void read_stderr(const struct scan_job *job, struct summary *sum)
  * line the summary's "no record" would have nothing below it. */
 static void note_signal(struct summary *sum, int sig)
 {
-	const size_t max = sizeof(sum->messages) / sizeof(sum->messages[0]);
 	char *msg;
 
 	if (asprintf(&msg, "raquet-scan was ended by signal %d (%s) before it finished", sig,
-		     strsignal(sig)) < 0)
-		return;
-	if (sum->nmessages == max) {
-		free(sum->messages[0]);
-		memmove(sum->messages, sum->messages + 1, (max - 1) * sizeof(char *));
-		sum->nmessages--;
-	}
-	sum->messages[sum->nmessages++] = msg;
+		     strsignal(sig)) >= 0)
+		add_message(sum, msg);
 }
 
 static void remove_tmpdir(struct scan_job *job)

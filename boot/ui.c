@@ -788,7 +788,8 @@ static void build_summary(struct lines *L, const struct summary *s, const struct
 		volume_lines(L, s);
 		detection_lines(L, s);
 	}
-	if (s->nmessages > 0 && (!s->saved || !s->have_result || s->exit_status == 2)) {
+	if (s->nmessages > 0 &&
+	    (!s->saved || !s->have_result || s->exit_status == 2 || s->warned)) {
 		add(L, LOOK_NORMAL, "%s", "");
 		add(L, LOOK_BOLD, "%s", _("Messages from the scanner:"));
 		for (size_t i = 0; i < s->nmessages; i++)

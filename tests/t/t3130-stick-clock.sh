@@ -35,6 +35,11 @@ exit_is "stick.json issued in 2099: the scan goes on (EICAR found)" 1 scan
 is "  ... the result records the clock behind" "$(clock)" '[true,"2099-06-01T08:00:00+07:00"]'
 ok "  ... and warns on stderr" grep -q "^raquet-scan: warning: this PC's clock says .*, earlier than 2099-06-01T08:00:00+07:00, when the IOC last updated the stick; the result keeps both dates$" "$T/last.err"
 is "  ... the record is sealed" "$(ls "$K/results" | grep -c '\.rqr$')" 3
+exit_is "the launcher on that PC: the scan goes on" 1 timeout 60 env LC_ALL= LANG=en_US.UTF-8 \
+	raquet-launcher --stick "$T/usb" --identity-root "$T/id" --unit $A --action report \
+	--scan-path "$T/pc" </dev/null
+ok "  ... its summary shows the clock warning, though the record was saved" sh -c \
+	"grep -q '^Record saved on the stick as #4$' '$T/last.out' && grep -q \"raquet-scan: warning: this PC's clock says\" '$T/last.out'"
 future "$K/roster.json" '.issued = "2099-07-01T00:00:00Z"'
 exit_is "roster.json issued later still" 1 scan
 is "  ... the latest date counts" "$(clock)" '[true,"2099-07-01T00:00:00Z"]'
