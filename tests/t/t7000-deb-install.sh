@@ -9,10 +9,13 @@
 
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (chroot, mounts)"; exit 0; }
 command -v mmdebstrap >/dev/null && command -v dpkg-buildpackage >/dev/null ||
-	{ echo "1..0 # SKIP needs mmdebstrap and dpkg-dev (make deps)"; exit 0; }
+	{ echo "Bail out! needs mmdebstrap and dpkg-dev (make deps)"; exit 1; }
 
-DEB=$RAQUET_BUILD/deb
-CACHE=$RAQUET_BUILD/deb-root
+# The packages are built by debian/rules, not from RAQUET_BUILD: the
+# sanitizer run (build-san) reuses the plain build's packages and root.
+PKGBUILD=${RAQUET_BUILD%-san}
+DEB=$PKGBUILD/deb
+CACHE=$PKGBUILD/deb-root
 BASE=$CACHE/bookworm-apt.tar
 R=$T/root
 
@@ -25,7 +28,7 @@ fresh_debs() {
 }
 # (Built, then only checked to exist: a file edited during the build must
 # not fail the test, it only makes the next run build again.)
-fresh_debs || make -C "$TOP" --no-print-directory O="$RAQUET_BUILD" deb >"$T/deb.log" 2>&1 ||
+fresh_debs || make -C "$TOP" --no-print-directory O="$PKGBUILD" deb >"$T/deb.log" 2>&1 ||
 	{ tail -30 "$T/deb.log" | sed 's/^/# /'; rm -f "$DEB"/raquet-ioc_*.deb; }
 ok "make deb built raquet-ioc and raquet-scan" sh -c "ls '$DEB'/raquet-ioc_*_*.deb '$DEB'/raquet-scan_*_*.deb"
 [ "$_failed" = 0 ] || { echo "Bail out! make deb failed"; exit 1; }
