@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "mountinfo.h"
 #include "sysverify.h"
 
 #define CMDLINE_MAX (64 * 1024)
@@ -27,23 +28,6 @@ const char *sysverify_state_text(enum sysverify_state s)
 	case SYSVERIFY_MODIFIED: return "MODIFIED";
 	}
 	return "?";
-}
-
-/* Unescapes the octal escapes (\040) of a mountinfo field in place. */
-static void unescape_field(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++, o++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o = *s;
-		}
-	}
-	*o = '\0';
 }
 
 /* The block device a FUSE daemon serves at mountpoint (fusefat shows no
@@ -111,8 +95,8 @@ static int mount_device(const char *real, dev_t *dev, rq_error *err)
 		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &m1, &m2, mp) != 3 || dash == NULL ||
 		    sscanf(dash + 3, "%63s %4095s", fstype, src) != 2)
 			continue;
-		unescape_field(mp);
-		unescape_field(src);
+		mountinfo_unescape(mp);
+		mountinfo_unescape(src);
 		if (strcmp(mp, real) != 0)
 			continue;
 		found = 1; /* later lines mount over earlier ones */

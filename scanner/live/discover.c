@@ -14,6 +14,7 @@
 
 #include "escape.h"
 #include "live/discover.h"
+#include "mountinfo.h"
 
 #define SYS_BLOCK "/sys/block"
 
@@ -290,23 +291,6 @@ int discover_volumes(const char *const *devices, size_t ndevices, const char *sk
 	return 0;
 }
 
-/* Unescapes the octal escapes (\040) of a mountinfo field in place. */
-static void unescape_field(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++, o++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /* The disk of block device major:minor (itself when it is a disk). */
 static int disk_of(unsigned int maj, unsigned int min, char disk[DISCOVER_NAME_MAX])
 {
@@ -346,8 +330,8 @@ int discover_stick_disk(const char *dir, char disk[DISCOVER_NAME_MAX], rq_error 
 		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) != 3 ||
 		    (dash = strstr(line, " - ")) == NULL || sscanf(dash + 3, "%*s %4095s", src) != 1)
 			continue;
-		unescape_field(mp);
-		unescape_field(src);
+		mountinfo_unescape(mp);
+		mountinfo_unescape(src);
 		len = strlen(mp);
 		if (strcmp(mp, "/") == 0)
 			len = 0;
