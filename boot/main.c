@@ -31,7 +31,7 @@ struct options {
 	const char *paths[MAX_PATHS], *devices[MAX_PATHS];
 	size_t npaths, ndevices;
 	bool action_given, mode_given, quick, unattended, poweroff;
-	enum launcher_action action;
+	enum resultdoc_action action;
 	int wait;
 };
 
@@ -121,13 +121,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_ACTION:
 			o->action_given = true;
-			if (strcmp(optarg, "report") == 0)
-				o->action = ACTION_REPORT;
-			else if (strcmp(optarg, "quarantine") == 0)
-				o->action = ACTION_QUARANTINE;
-			else if (strcmp(optarg, "delete") == 0)
-				o->action = ACTION_DELETE;
-			else
+			if (resultdoc_action_parse(optarg, &o->action) != 0)
 				usage("--action wants report, quarantine or delete");
 			break;
 		case OPT_QUICK:
@@ -300,6 +294,24 @@ static int refuse_foreign(bool screen, const struct stickinfo *si, const char *w
 				       "Take the stick to the IOC that issued it.");
 	if (screen) {
 		ui_message(_("STICK REFUSED: NOT FROM THIS IOC"), text);
+		ui_end();
+	}
+	fprintf(stderr, "raquet-launcher: %s (%s)\n", text, why);
+	return 2;
+}
+
+/* A RAQUET/config the scan would refuse (the same parser, lib/sticklayout.h):
+ * the technician cannot fix it on the spot, and a scan started anyway
+ * would only fail after the choices were made, so say where to take it. */
+static int refuse_config(bool screen, const char *why)
+{
+	const char *text = _("The stick's settings file (RAQUET/config) has an error. Nothing "
+			     "was scanned and nothing was written. Take the stick to the IOC "
+			     "to have its settings rewritten.");
+	if (screen) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s (%s)", text, why);
+		ui_message(_("STICK REFUSED: BAD SETTINGS"), msg);
 		ui_end();
 	}
 	fprintf(stderr, "raquet-launcher: %s (%s)\n", text, why);
@@ -493,6 +505,8 @@ int main(int argc, char **argv)
 			ui_start(NULL);
 		if (si.pin == PIN_FOREIGN || si.pin == PIN_BROKEN)
 			return refuse_foreign(screen, &si, err.msg);
+		if (si.bad_config)
+			return refuse_config(screen, err.msg);
 		return fail(screen, _("This stick cannot be used"), err.msg);
 	}
 	unattended =

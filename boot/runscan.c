@@ -24,10 +24,9 @@
 
 static const char *const tmp_files[] = {"result.json", "stdout", "stderr"};
 
-const char *launcher_action_arg(enum launcher_action a)
+const char *launcher_action_arg(enum resultdoc_action a)
 {
-	static const char *const names[] = {"report", "quarantine", "delete"};
-	return names[a];
+	return resultdoc_action_name(a);
 }
 
 static int build_argv(const struct scan_request *req, const char *json, const char **argv,

@@ -68,12 +68,12 @@ const char *launcher_outcome_text(const char *outcome)
 	return outcome;
 }
 
-const char *launcher_action_text(enum launcher_action a)
+const char *launcher_action_text(enum resultdoc_action a)
 {
 	switch (a) {
-	case ACTION_QUARANTINE:
+	case RESULTDOC_QUARANTINE:
 		return _("Quarantine");
-	case ACTION_DELETE:
+	case RESULTDOC_DELETE:
 		return _("Delete");
 	default:
 		return _("Report only");
@@ -470,7 +470,7 @@ enum ui_result ui_pick_action(struct choice *choice)
 	labels[2] = _("Delete: remove them for good");
 	res = run_list(&l);
 	if (res == UI_NEXT)
-		choice->action = (enum launcher_action)l.sel;
+		choice->action = (enum resultdoc_action)l.sel;
 	return res;
 }
 
@@ -536,7 +536,7 @@ static void describe_choice(int y, const struct choice *c)
 	field(y, LOOK_BOLD, _("Unit:"), "%s — %s", c->unit->code, c->unit->name);
 	field(y + 1, LOOK_BOLD, _("Technician:"), "%s", c->technician[0] ? c->technician : "—");
 	field(y + 2, LOOK_BOLD, _("Scan:"), "%s", mode_text(c->quick));
-	field(y + 3, c->action == ACTION_DELETE ? LOOK_WARN : LOOK_BOLD, _("Action:"), "%s",
+	field(y + 3, c->action == RESULTDOC_DELETE ? LOOK_WARN : LOOK_BOLD, _("Action:"), "%s",
 	      launcher_action_text(c->action));
 }
 

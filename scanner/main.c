@@ -183,11 +183,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_ACTION:
 			o->action_given = true;
 			if (strcmp(optarg, "report") == 0)
-				sc->action = SCAN_REPORT;
+				sc->action = RESULTDOC_REPORT;
 			else if (strcmp(optarg, "quarantine") == 0)
-				sc->action = SCAN_QUARANTINE;
+				sc->action = RESULTDOC_QUARANTINE;
 			else if (strcmp(optarg, "delete") == 0)
-				sc->action = SCAN_DELETE;
+				sc->action = RESULTDOC_DELETE;
 			else
 				usage("--action wants report, quarantine or delete");
 			break;
@@ -293,7 +293,7 @@ static char *scan_log(const struct scan_report *rep)
 		const struct detection *d = &rep->dets[i];
 		char *esc = escape_name(d->path);
 		fprintf(f, "%s: %s FOUND\n", esc ? esc : "?", d->signature);
-		fprintf(f, "%s: %s%s%s\n", esc ? esc : "?", scan_outcome_name(d->outcome),
+		fprintf(f, "%s: %s%s%s\n", esc ? esc : "?", resultdoc_outcome_name(d->outcome),
 			d->detail ? ": " : "", d->detail ? d->detail : "");
 		free(esc);
 	}
@@ -425,7 +425,7 @@ static void print_warnings(struct stick *stick)
 static int ready_to_seal(struct options *o, struct stick *stick)
 {
 	rq_error err;
-	int rc = stick_check_sealable(stick, o->scan.action == SCAN_QUARANTINE, &err);
+	int rc = stick_check_sealable(stick, o->scan.action == RESULTDOC_QUARANTINE, &err);
 
 	print_warnings(stick);
 	if (rc != 0) {
@@ -472,7 +472,7 @@ static int open_stick_checked(struct options *o, struct stick *stick, struct sam
 		return stick_close(stick), -1;
 	hook->stick = stick;
 	hook->unit = o->unit;
-	if (o->scan.action == SCAN_QUARANTINE) {
+	if (o->scan.action == RESULTDOC_QUARANTINE) {
 		o->scan.on_detection = seal_sample;
 		o->scan.hook_ctx = hook;
 	}
@@ -544,10 +544,10 @@ static void print_outcomes(const struct scan_report *rep)
 		char *esc = escape_name(d->path);
 		const char *p = esc ? esc : "?", *why = d->detail ? d->detail : "";
 		switch (d->outcome) {
-		case OUTCOME_REPORTED: break;
-		case OUTCOME_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
-		case OUTCOME_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
-		case OUTCOME_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
+		case RESULTDOC_REPORTED: break;
+		case RESULTDOC_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
+		case RESULTDOC_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
+		case RESULTDOC_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
 		}
 		free(esc);
 	}

@@ -38,8 +38,8 @@ const char *result_status(const struct scan_report *rep)
 	if (rep->ndets == 0)
 		return "clean";
 	for (size_t i = 0; i < rep->ndets; i++)
-		left |= rep->dets[i].outcome == OUTCOME_REPORTED ||
-			rep->dets[i].outcome == OUTCOME_FAILED;
+		left |= rep->dets[i].outcome == RESULTDOC_REPORTED ||
+			rep->dets[i].outcome == RESULTDOC_FAILED;
 	return left ? "infected-not-cleaned" : "cleaned";
 }
 
@@ -91,7 +91,7 @@ static json_object *detection_json(const struct detection *d)
 	json_object_object_add(o, "signature", json_object_new_string(d->signature));
 	json_object_object_add(o, "sha256", d->sha256[0] ? json_object_new_string(d->sha256) : NULL);
 	json_object_object_add(o, "size", u64(d->size));
-	json_object_object_add(o, "outcome", json_object_new_string(scan_outcome_name(d->outcome)));
+	json_object_object_add(o, "outcome", json_object_new_string(resultdoc_outcome_name(d->outcome)));
 	json_object_object_add(o, "detail", str_or_null(d->detail));
 	json_object_object_add(o, "sample", str_or_null(d->sample));
 	return o;
@@ -128,7 +128,7 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 
 	o = json_object_new_object();
 	json_object_object_add(o, "scan", json_object_new_string(cfg->quick ? "quick" : "full"));
-	json_object_object_add(o, "action", json_object_new_string(scan_action_name(cfg->action)));
+	json_object_object_add(o, "action", json_object_new_string(resultdoc_action_name(cfg->action)));
 	json_object_object_add(o, "jobs", json_object_new_int((int)cfg->jobs));
 	json_object_object_add(o, "max_filesize", cfg->limits.max_filesize
 						      ? u64(cfg->limits.max_filesize) : NULL);

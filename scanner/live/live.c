@@ -292,7 +292,7 @@ static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_e
 	cfg.paths = paths;
 	cfg.npaths = nroots;
 	cfg.streams = streams;
-	cfg.action = SCAN_REPORT; /* acting comes after, on a read-write mount */
+	cfg.action = RESULTDOC_REPORT; /* acting comes after, on a read-write mount */
 	cfg.on_detection = NULL;
 	rc = scan_run(&cfg, rep, err);
 	free(paths);
@@ -339,7 +339,7 @@ int live_run(const struct live_config *lc, const struct scan_config *sc, struct 
 		if (rep->interrupted)
 			act_refuse(v->point, rep->dets, rep->ndets,
 				   "interrupted before cleaning; left in place");
-		else if (sc->action != SCAN_REPORT)
+		else if (sc->action != RESULTDOC_REPORT)
 			clean_volume(&l, v, rep);
 	}
 	rc = 0;
