@@ -352,6 +352,15 @@ static enum ui_result run_list(struct list *l)
 				res = UI_BACK;
 				break;
 			}
+		} else if (is_backspace(rc, k)) { /* also KEY_BACKSPACE, a function key */
+			if (l->keys && typed[0]) {
+				size_t len = strlen(typed);
+				while (len > 0 && ((unsigned char)typed[--len] & 0xC0) == 0x80)
+					;
+				typed[len] = '\0';
+				nshown = list_filter(l, typed, shown);
+				cur = 0;
+			}
 		} else if (rc == KEY_CODE_YES) {
 			switch (k) {
 			case KEY_UP:
@@ -372,18 +381,6 @@ static enum ui_result run_list(struct list *l)
 			case KEY_END:
 				cur = nshown ? nshown - 1 : 0;
 				break;
-			case KEY_BACKSPACE:
-				goto backspace;
-			}
-		} else if (is_backspace(rc, k)) {
-		backspace:
-			if (l->keys && typed[0]) {
-				size_t len = strlen(typed);
-				while (len > 0 && ((unsigned char)typed[--len] & 0xC0) == 0x80)
-					;
-				typed[len] = '\0';
-				nshown = list_filter(l, typed, shown);
-				cur = 0;
 			}
 		} else if (rc == OK && l->keys && iswprint(k)) {
 			char mb[MB_LEN_MAX + 1];
