@@ -302,7 +302,7 @@ int summary_from_json(const char *text, struct summary *sum)
 		json_object_put(doc);
 		return -1;
 	}
-	sum->status = str_or(doc, "status", "incomplete");
+	sum->status = str_or(doc, "status", resultdoc_status_name(RESULTDOC_INCOMPLETE));
 	if (json_object_object_get_ex(doc, "totals", &totals)) {
 		sum->files = u64_of(totals, "files");
 		sum->bytes = u64_of(totals, "bytes");

@@ -266,7 +266,7 @@ static void print_summary(FILE *out, const struct scan_report *rep)
 	fprintf(out, "Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
 	       (int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
-	fprintf(out, "Status: %s\n", result_status(rep));
+	fprintf(out, "Status: %s\n", resultdoc_status_name(result_status(rep)));
 }
 
 /* stdout may be a full stick or a closed pipe: that must not look like
@@ -377,6 +377,11 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	if (ctx.device == NULL)
 		ctx.device = device_json(o->identity_root);
 	doc = result_build(&o->scan, rep, &ctx);
+	if (doc == NULL) {
+		fprintf(stderr, "raquet-scan: out of memory building the result document\n");
+		free(log);
+		return -1;
+	}
 	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
@@ -512,7 +517,7 @@ static int cmd_scan(struct options *o)
 		return 2;
 	}
 	status = rep.ndets > 0 ? 1 : 0;
-	if (rep.errors > 0 || rep.interrupted || strcmp(result_status(&rep), "incomplete") == 0)
+	if (rep.errors > 0 || rep.interrupted || result_status(&rep) == RESULTDOC_INCOMPLETE)
 		status = 2;
 	if (rep.interrupted)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
@@ -523,7 +528,10 @@ static int cmd_scan(struct options *o)
 	} else if (o->json_path) {
 		struct result_context ctx = {0};
 		json_object *doc = result_build(&o->scan, &rep, &ctx);
-		if (result_write_file(doc, o->json_path, &err) != 0) {
+		if (doc == NULL) {
+			fprintf(stderr, "raquet-scan: out of memory building the result document\n");
+			status = 2;
+		} else if (result_write_file(doc, o->json_path, &err) != 0) {
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 			status = 2;
 		}

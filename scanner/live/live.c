@@ -20,7 +20,7 @@ struct vol {
 	struct live_volume v;
 	struct live_mount m;
 	char point[256];         /* where it was scanned; detections lie under it */
-	const char *state;
+	enum resultdoc_state state;
 	char detail[512];
 	int root;                /* index in the scan's paths, -1 when not scanned */
 	bool hiberfile_removed;
@@ -76,7 +76,7 @@ int live_read_bitlocker_key(const char *file, char pass[LIVE_KEY_LEN + 1], rq_er
 	return 0;
 }
 
-static void set_state(struct vol *v, const char *state, const char *detail)
+static void set_state(struct vol *v, enum resultdoc_state state, const char *detail)
 {
 	v->state = state;
 	snprintf(v->detail, sizeof(v->detail), "%s", detail ? detail : "");
@@ -120,28 +120,28 @@ static void mount_all(struct live *l, size_t *nroots)
 		bool locked = strcmp(v->v.fstype, "BitLocker") == 0;
 		v->root = -1;
 		if (signal_pending()) {
-			set_state(v, "interrupted", "not mounted: interrupted");
+			set_state(v, RESULTDOC_INTERRUPTED, "not mounted: interrupted");
 		} else if (v->v.fstype[0] == '\0') {
-			set_state(v, "unsupported", v->v.note ? v->v.note : "no file system");
+			set_state(v, RESULTDOC_UNSUPPORTED, v->v.note ? v->v.note : "no file system");
 		} else if (locked && !l->lc->bitlocker_pass) {
-			set_state(v, "encrypted", "BitLocker: not scanned; give --bitlocker-key FILE "
+			set_state(v, RESULTDOC_ENCRYPTED, "BitLocker: not scanned; give --bitlocker-key FILE "
 						  "with the 48-digit recovery password to scan it");
 		} else if (!mount_supported(v->v.fstype)) {
 			char *t = escape_name(v->v.fstype);
 			snprintf(msg, sizeof(msg), "no driver for file system %s", t ? t : "?");
 			free(t);
-			set_state(v, "unsupported", msg);
+			set_state(v, RESULTDOC_UNSUPPORTED, msg);
 		} else if (mount_volume(&v->v, &ro, &v->m, &err) != 0) {
-			set_state(v, locked ? "encrypted" : "mount-failed", err.msg);
+			set_state(v, locked ? RESULTDOC_ENCRYPTED : RESULTDOC_MOUNT_FAILED, err.msg);
 		} else {
 			v->root = (int)(*nroots)++;
 			snprintf(v->point, sizeof(v->point), "%s", v->m.point);
 			if (v->m.hibernated)
-				set_state(v, "read-only-hibernated",
+				set_state(v, RESULTDOC_HIBERNATED,
 					  "Windows is hibernated or was shut down with Fast Startup: "
 					  "scanned read-only, nothing can be removed");
 			else
-				set_state(v, "scanned", locked ? "BitLocker: unlocked read-only" : NULL);
+				set_state(v, RESULTDOC_SCANNED, locked ? "BitLocker: unlocked read-only" : NULL);
 			read_windows(l, v);
 		}
 	}
@@ -176,14 +176,14 @@ static void clean_volume(struct live *l, struct vol *v, struct scan_report *rep)
 		snprintf(why, sizeof(why), "cannot mount the volume read-write: %s", err.msg);
 		act_refuse(v->point, rep->dets, rep->ndets, why);
 		if (v->m.hibernated)
-			set_state(v, "read-only-hibernated",
+			set_state(v, RESULTDOC_HIBERNATED,
 				  "Windows used Fast Startup or is hibernated: ntfs-3g allows "
 				  "read-only only; nothing was removed");
 		return;
 	}
 	if (was_hibernated) {
 		v->hiberfile_removed = true;
-		set_state(v, "scanned", "hiberfil.sys removed (--remove-hiberfile)");
+		set_state(v, RESULTDOC_SCANNED, "hiberfil.sys removed (--remove-hiberfile)");
 	}
 	act_volume(l->sc, v->point, v->m.streams, rep->dets, rep->ndets);
 }
@@ -226,15 +226,15 @@ static json_object *volume_json(const struct vol *v, const struct scan_report *r
 {
 	json_object *o = json_object_new_object();
 	const struct scan_root *r = v->root >= 0 ? &rep->roots[v->root] : NULL;
-	const char *state = r && rep->interrupted && strcmp(v->state, "scanned") == 0
-				    ? "interrupted" : v->state;
+	enum resultdoc_state state = r && rep->interrupted && v->state == RESULTDOC_SCANNED
+					     ? RESULTDOC_INTERRUPTED : v->state;
 
 	json_object_object_add(o, "device", json_object_new_string(v->v.dev));
 	json_object_object_add(o, "filesystem", str_or_null(v->v.fstype, true));
 	json_object_object_add(o, "label", str_or_null(v->v.label, true));
 	json_object_object_add(o, "uuid", str_or_null(v->v.uuid, true));
 	json_object_object_add(o, "size", u64(v->v.size));
-	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "state", json_object_new_string(resultdoc_state_name(state)));
 	json_object_object_add(o, "detail", str_or_null(v->detail, false));
 	json_object_object_add(o, "path", r ? json_object_new_string(v->point) : NULL);
 	json_object_object_add(o, "path_escaped", json_object_new_boolean(false));
@@ -349,8 +349,8 @@ out:
 		out->volumes = json_object_new_array();
 		for (size_t i = 0; i < l.n; i++) {
 			json_object_array_add(out->volumes, volume_json(&l.vols[i], rep));
-			out->failed += strcmp(l.vols[i].state, "mount-failed") == 0;
-			out->hibernated += strcmp(l.vols[i].state, "read-only-hibernated") == 0;
+			out->failed += l.vols[i].state == RESULTDOC_MOUNT_FAILED;
+			out->hibernated += l.vols[i].state == RESULTDOC_HIBERNATED;
 		}
 		out->device = device_json(&l);
 	} else {
