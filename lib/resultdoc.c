@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "identity.h"
 #include "resultdoc.h"
 
 static const char *const status_names[RESULTDOC_NSTATUS] = {
@@ -135,4 +136,37 @@ int resultdoc_put_path(json_object *obj, const char *key, const char *path, bool
 		return -1;
 	return resultdoc_put(obj, "path_escaped", json_object_new_boolean(!escape_is_clean(path)),
 			     bad);
+}
+
+int resultdoc_put_counts(json_object *vol, const struct resultdoc_counts *c, bool *bad)
+{
+	bool failed_here = false;
+
+	resultdoc_put_u64(vol, "files", c->files, &failed_here);
+	resultdoc_put_u64(vol, "bytes", c->bytes, &failed_here);
+	resultdoc_put_u64(vol, "errors", c->errors, &failed_here);
+	resultdoc_put_u64(vol, "skipped", c->skipped, &failed_here);
+	resultdoc_put_u64(vol, "excluded", c->excluded, &failed_here);
+	resultdoc_put_u64(vol, "changed", c->changed, &failed_here);
+	return failed_here ? failed(bad) : 0;
+}
+
+json_object *resultdoc_device(const char *root, const char *exclude_disk, rq_error *err)
+{
+	/* struct identity is large (disks, MACs, ignored values): not on the
+	 * stack of a scanner thread. */
+	struct identity *id = calloc(1, sizeof(*id));
+	json_object *out = NULL;
+
+	if (id == NULL) {
+		rq_fail(err, "out of memory");
+		return NULL;
+	}
+	if (identity_collect(root ? root : "/", exclude_disk, id, err) == 0 &&
+	    identity_to_json(id, &out) != 0) {
+		rq_fail(err, "out of memory building the device identity");
+		out = NULL;
+	}
+	free(id);
+	return out;
 }

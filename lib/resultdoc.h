@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rqerror.h"
+
 /* The counts (RESULTDOC_N*) follow each enum as macros so a switch over
  * the enum stays complete without a case for them. */
 
@@ -89,5 +91,20 @@ int resultdoc_put_str(json_object *obj, const char *key, const char *s, bool *ba
 int resultdoc_put_u64(json_object *obj, const char *key, uint64_t v, bool *bad);
 /* The escaped path under key and "path_escaped" (lib/escape.h). */
 int resultdoc_put_path(json_object *obj, const char *key, const char *path, bool *bad);
+
+/* --- builders shared by plain and live mode ------------------------------ */
+
+/* What a volume's scan counted (its "files" ... "changed" members). */
+struct resultdoc_counts {
+	uint64_t files, bytes, errors, skipped, excluded, changed;
+};
+/* Adds files, bytes, errors, skipped, excluded and changed, in that order
+ * (both volume shapes end with them; docs/result-format.md). */
+int resultdoc_put_counts(json_object *vol, const struct resultdoc_counts *c, bool *bad);
+
+/* The "device" member: the PC's identity (lib/identity.h) collected under
+ * root ("/" when NULL), exclude_disk (the stick's, may be NULL) left out.
+ * NULL with err when it cannot be collected or json-c could not allocate. */
+json_object *resultdoc_device(const char *root, const char *exclude_disk, rq_error *err);
 
 #endif

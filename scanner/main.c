@@ -182,13 +182,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'r': break; /* always recursive; accepted as clamscan does */
 		case OPT_ACTION:
 			o->action_given = true;
-			if (strcmp(optarg, "report") == 0)
-				sc->action = RESULTDOC_REPORT;
-			else if (strcmp(optarg, "quarantine") == 0)
-				sc->action = RESULTDOC_QUARANTINE;
-			else if (strcmp(optarg, "delete") == 0)
-				sc->action = RESULTDOC_DELETE;
-			else
+			if (resultdoc_action_parse(optarg, &sc->action) != 0)
 				usage("--action wants report, quarantine or delete");
 			break;
 		case OPT_QDIR: sc->quarantine_dir = optarg; o->qdir_given = true; break;
@@ -326,17 +320,11 @@ static void seal_sample(void *ctx, int fd, struct detection *d)
 
 static json_object *device_json(const char *root)
 {
-	struct identity *id = calloc(1, sizeof(*id));
-	json_object *out = NULL;
 	rq_error err;
+	json_object *out = resultdoc_device(root, NULL, &err);
 
-	if (id == NULL)
-		return NULL;
-	if (identity_collect(root ? root : "/", NULL, id, &err) != 0)
+	if (out == NULL)
 		fprintf(stderr, "raquet-scan: device identity: %s\n", err.msg);
-	else if (identity_to_json(id, &out) != 0)
-		out = NULL;
-	free(id);
 	return out;
 }
 

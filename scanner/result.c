@@ -57,20 +57,17 @@ static json_object *root_volume(const struct scan_report *rep, const struct scan
 	enum resultdoc_state state = root->missing ? RESULTDOC_MISSING
 				     : rep->interrupted ? RESULTDOC_INTERRUPTED
 							: RESULTDOC_SCANNED;
+	struct resultdoc_counts counts;
 	bool bad = v == NULL;
 
+	scan_root_counts(root, &counts);
 	resultdoc_put_null_ok(v, "device", NULL, &bad);
 	resultdoc_put_path(v, "path", root->path, &bad);
 	resultdoc_put_null_ok(v, "filesystem", NULL, &bad);
 	resultdoc_put_null_ok(v, "label", NULL, &bad);
 	resultdoc_put_null_ok(v, "size", NULL, &bad);
 	resultdoc_put_str(v, "state", resultdoc_state_name(state), &bad);
-	resultdoc_put_u64(v, "files", atomic_load(&root->stats.files), &bad);
-	resultdoc_put_u64(v, "bytes", atomic_load(&root->stats.bytes), &bad);
-	resultdoc_put_u64(v, "errors", atomic_load(&root->stats.errors) + root->scan_errors, &bad);
-	resultdoc_put_u64(v, "skipped", atomic_load(&root->stats.skipped), &bad);
-	resultdoc_put_u64(v, "excluded", atomic_load(&root->stats.excluded), &bad);
-	resultdoc_put_u64(v, "changed", atomic_load(&root->stats.changed), &bad);
+	resultdoc_put_counts(v, &counts, &bad);
 	if (bad) {
 		json_object_put(v);
 		return NULL;

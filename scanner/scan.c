@@ -39,6 +39,18 @@ struct run {
 	struct walk_stats precount;
 };
 
+void scan_root_counts(const struct scan_root *r, struct resultdoc_counts *c)
+{
+	*c = (struct resultdoc_counts){
+	    .files = atomic_load(&r->stats.files),
+	    .bytes = atomic_load(&r->stats.bytes),
+	    .errors = atomic_load(&r->stats.errors) + r->scan_errors,
+	    .skipped = atomic_load(&r->stats.skipped),
+	    .excluded = atomic_load(&r->stats.excluded),
+	    .changed = atomic_load(&r->stats.changed),
+	};
+}
+
 /* Prints a line about path on stream, the path escaped, under out_lock. */
 static void say(struct run *r, FILE *stream, const char *path, const char *fmt, const char *a,
 		const char *b)

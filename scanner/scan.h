@@ -86,4 +86,8 @@ void scan_report_free(struct scan_report *rep);
  * default action and end the process with no record. */
 int scan_block_signals(rq_error *err);
 
+/* A root's counts as the result document gives them (errors: the
+ * walker's and the engine's). */
+void scan_root_counts(const struct scan_root *r, struct resultdoc_counts *c);
+
 #endif

@@ -638,7 +638,7 @@ static void pending_name(unsigned n, char *out, size_t len)
 
 static int open_quarantine(struct stick *s, rq_error *err)
 {
-	int fd = openat(s->dirfd, "quarantine", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(s->dirfd, STICK_QUARANTINE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		rq_fail_errno(err, errno, "cannot open %s/quarantine", s->path);

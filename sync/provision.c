@@ -142,10 +142,10 @@ static int write_config(struct ioc *ioc, int rqfd, rq_error *err)
 
 static int make_dirs(int rqfd, rq_error *err)
 {
-	return ioc_mkdirat(rqfd, "results", 0755, err) != 0 ||
-		       ioc_mkdirat(rqfd, "samples", 0755, err) != 0 ||
-		       ioc_mkdirat(rqfd, "quarantine", 0700, err) != 0 ||
-		       ioc_mkdirat(rqfd, "receipts", 0755, err) != 0
+	return ioc_mkdirat(rqfd, STICK_RESULTS, 0755, err) != 0 ||
+		       ioc_mkdirat(rqfd, STICK_SAMPLES, 0755, err) != 0 ||
+		       ioc_mkdirat(rqfd, STICK_QUARANTINE, 0700, err) != 0 ||
+		       ioc_mkdirat(rqfd, STICK_RECEIPTS, 0755, err) != 0
 		   ? -1
 		   : 0;
 }

@@ -202,70 +202,65 @@ static void release_all(struct live *l, struct live_result *out)
 	sync();
 }
 
-static json_object *u64(uint64_t v)
-{
-	return json_object_new_int64((int64_t)v);
-}
-
-static json_object *str_or_null(const char *s, bool escape)
+/* An empty text is null; names from the disk are escaped (lib/escape.h). */
+static void put_text(json_object *o, const char *key, const char *s, bool escape, bool *bad)
 {
 	char *esc;
-	json_object *o;
 
-	if (s == NULL || s[0] == '\0')
-		return NULL;
-	if (!escape)
-		return json_object_new_string(s);
-	esc = escape_name(s);
-	o = json_object_new_string(esc ? esc : "");
+	if (s == NULL || s[0] == '\0' || !escape) {
+		resultdoc_put_str(o, key, s && s[0] ? s : NULL, bad);
+		return;
+	}
+	if ((esc = escape_name(s)) == NULL) {
+		*bad = true;
+		return;
+	}
+	resultdoc_put_str(o, key, esc, bad);
 	free(esc);
-	return o;
 }
 
+/* NULL when json-c could not allocate: the caller's document fails. */
 static json_object *volume_json(const struct vol *v, const struct scan_report *rep)
 {
 	json_object *o = json_object_new_object();
 	const struct scan_root *r = v->root >= 0 ? &rep->roots[v->root] : NULL;
 	enum resultdoc_state state = r && rep->interrupted && v->state == RESULTDOC_SCANNED
 					     ? RESULTDOC_INTERRUPTED : v->state;
+	struct resultdoc_counts counts = {0};
+	bool bad = o == NULL;
 
-	json_object_object_add(o, "device", json_object_new_string(v->v.dev));
-	json_object_object_add(o, "filesystem", str_or_null(v->v.fstype, true));
-	json_object_object_add(o, "label", str_or_null(v->v.label, true));
-	json_object_object_add(o, "uuid", str_or_null(v->v.uuid, true));
-	json_object_object_add(o, "size", u64(v->v.size));
-	json_object_object_add(o, "state", json_object_new_string(resultdoc_state_name(state)));
-	json_object_object_add(o, "detail", str_or_null(v->detail, false));
-	json_object_object_add(o, "path", r ? json_object_new_string(v->point) : NULL);
-	json_object_object_add(o, "path_escaped", json_object_new_boolean(false));
-	json_object_object_add(o, "driver", r ? str_or_null(v->m.driver, false) : NULL);
-	json_object_object_add(o, "files", u64(r ? atomic_load(&r->stats.files) : 0));
-	json_object_object_add(o, "bytes", u64(r ? atomic_load(&r->stats.bytes) : 0));
-	json_object_object_add(o, "errors",
-			       u64(r ? atomic_load(&r->stats.errors) + r->scan_errors : 0));
-	json_object_object_add(o, "skipped", u64(r ? atomic_load(&r->stats.skipped) : 0));
-	json_object_object_add(o, "excluded", u64(r ? atomic_load(&r->stats.excluded) : 0));
-	json_object_object_add(o, "changed", u64(r ? atomic_load(&r->stats.changed) : 0));
-	json_object_object_add(o, "detections", u64(r ? count_under(rep, v->point) : 0));
-	json_object_object_add(o, "hiberfile_removed", json_object_new_boolean(v->hiberfile_removed));
+	if (r)
+		scan_root_counts(r, &counts);
+	resultdoc_put_str(o, "device", v->v.dev, &bad);
+	put_text(o, "filesystem", v->v.fstype, true, &bad);
+	put_text(o, "label", v->v.label, true, &bad);
+	put_text(o, "uuid", v->v.uuid, true, &bad);
+	resultdoc_put_u64(o, "size", v->v.size, &bad);
+	resultdoc_put_str(o, "state", resultdoc_state_name(state), &bad);
+	put_text(o, "detail", v->detail, false, &bad);
+	resultdoc_put_str(o, "path", r ? v->point : NULL, &bad);
+	resultdoc_put(o, "path_escaped", json_object_new_boolean(false), &bad);
+	put_text(o, "driver", r ? v->m.driver : NULL, false, &bad);
+	resultdoc_put_counts(o, &counts, &bad);
+	resultdoc_put_u64(o, "detections", r ? count_under(rep, v->point) : 0, &bad);
+	resultdoc_put(o, "hiberfile_removed", json_object_new_boolean(v->hiberfile_removed), &bad);
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
 static json_object *device_json(struct live *l)
 {
-	struct identity *id = calloc(1, sizeof(*id));
-	json_object *dev = NULL;
+	json_object *dev;
 	rq_error err;
 
-	if (id && identity_collect(l->lc->identity_root ? l->lc->identity_root : "/",
-				   l->stick_disk[0] ? l->stick_disk : NULL, id, &err) == 0)
-		identity_to_json(id, &dev);
+	dev = resultdoc_device(l->lc->identity_root, l->stick_disk[0] ? l->stick_disk : NULL, &err);
 	if (dev == NULL) {
 		dev = json_object_new_object();
-		json_object_object_add(dev, "error", json_object_new_string(id ? err.msg
-									     : "out of memory"));
+		json_object_object_add(dev, "error", json_object_new_string(err.msg));
 	}
-	free(id);
 	json_object_object_add(dev, "windows", l->windows);
 	l->windows = NULL;
 	return dev;
@@ -346,11 +341,18 @@ int live_run(const struct live_config *lc, const struct scan_config *sc, struct 
 out:
 	release_all(&l, out);
 	if (rc == 0) {
-		out->volumes = json_object_new_array();
+		bool bad = (out->volumes = json_object_new_array()) == NULL;
 		for (size_t i = 0; i < l.n; i++) {
-			json_object_array_add(out->volumes, volume_json(&l.vols[i], rep));
+			if (!bad)
+				resultdoc_put(out->volumes, NULL, volume_json(&l.vols[i], rep), &bad);
 			out->failed += l.vols[i].state == RESULTDOC_MOUNT_FAILED;
 			out->hibernated += l.vols[i].state == RESULTDOC_HIBERNATED;
+		}
+		if (bad) {
+			/* Out of memory: the document then lists the mounted roots
+			 * (result_build's plain volumes) rather than half a list. */
+			json_object_put(out->volumes);
+			out->volumes = NULL;
 		}
 		out->device = device_json(&l);
 	} else {
