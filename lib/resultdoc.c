@@ -15,12 +15,9 @@ static const char *const status_names[RESULTDOC_NSTATUS] = {
 };
 
 static const char *const state_names[RESULTDOC_NSTATES] = {
-    [RESULTDOC_SCANNED] = "scanned",
-    [RESULTDOC_MISSING] = "missing",
-    [RESULTDOC_INTERRUPTED] = "interrupted",
-    [RESULTDOC_HIBERNATED] = "read-only-hibernated",
-    [RESULTDOC_ENCRYPTED] = "encrypted",
-    [RESULTDOC_UNSUPPORTED] = "unsupported",
+    [RESULTDOC_SCANNED] = "scanned",           [RESULTDOC_MISSING] = "missing",
+    [RESULTDOC_INTERRUPTED] = "interrupted",   [RESULTDOC_HIBERNATED] = "read-only-hibernated",
+    [RESULTDOC_ENCRYPTED] = "encrypted",       [RESULTDOC_UNSUPPORTED] = "unsupported",
     [RESULTDOC_MOUNT_FAILED] = "mount-failed",
 };
 
@@ -57,18 +54,18 @@ static int index_of(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-#define NAMES(type, table)                                                                  \
-	const char *resultdoc_##type##_name(enum resultdoc_##type v)                        \
-	{                                                                                   \
-		return name_of(table, sizeof(table) / sizeof(table[0]), (unsigned)v);       \
-	}                                                                                   \
-	int resultdoc_##type##_parse(const char *s, enum resultdoc_##type *out)             \
-	{                                                                                   \
-		int i = index_of(table, sizeof(table) / sizeof(table[0]), s);               \
-		if (i < 0)                                                                  \
-			return -1;                                                          \
-		*out = (enum resultdoc_##type)i;                                            \
-		return 0;                                                                   \
+#define NAMES(type, table)                                                                         \
+	const char *resultdoc_##type##_name(enum resultdoc_##type v)                               \
+	{                                                                                          \
+		return name_of(table, sizeof(table) / sizeof(table[0]), (unsigned)v);              \
+	}                                                                                          \
+	int resultdoc_##type##_parse(const char *s, enum resultdoc_##type *out)                    \
+	{                                                                                          \
+		int i = index_of(table, sizeof(table) / sizeof(table[0]), s);                      \
+		if (i < 0)                                                                         \
+			return -1;                                                                 \
+		*out = (enum resultdoc_##type)i;                                                   \
+		return 0;                                                                          \
 	}
 
 NAMES(status, status_names)
@@ -135,7 +132,7 @@ int resultdoc_put_path(json_object *obj, const char *key, const char *path, bool
 	if (rc != 0)
 		return -1;
 	return resultdoc_put(obj, "path_escaped", json_object_new_boolean(!escape_is_clean(path)),
-			     bad);
+	                     bad);
 }
 
 int resultdoc_put_counts(json_object *vol, const struct resultdoc_counts *c, bool *bad)

@@ -31,9 +31,9 @@ enum resultdoc_status {
 /* A volume's "state". */
 enum resultdoc_state {
 	RESULTDOC_SCANNED,
-	RESULTDOC_MISSING,          /* a plain-mode root that could not be opened */
+	RESULTDOC_MISSING, /* a plain-mode root that could not be opened */
 	RESULTDOC_INTERRUPTED,
-	RESULTDOC_HIBERNATED,       /* "read-only-hibernated" */
+	RESULTDOC_HIBERNATED, /* "read-only-hibernated" */
 	RESULTDOC_ENCRYPTED,
 	RESULTDOC_UNSUPPORTED,
 	RESULTDOC_MOUNT_FAILED
@@ -51,11 +51,7 @@ enum resultdoc_outcome {
 
 /* "mode"."action": what to do with detections (also RAQUET/config's
  * action, raquet-scan's --action, the launcher's choice). */
-enum resultdoc_action {
-	RESULTDOC_REPORT,
-	RESULTDOC_QUARANTINE,
-	RESULTDOC_DELETE
-};
+enum resultdoc_action { RESULTDOC_REPORT, RESULTDOC_QUARANTINE, RESULTDOC_DELETE };
 #define RESULTDOC_NACTIONS (RESULTDOC_DELETE + 1)
 
 /* "mode"."scan" (also RAQUET/config's scan). */

@@ -44,9 +44,9 @@ struct stick_config {
 	enum resultdoc_action action; /* default report */
 	bool quick;                   /* scan = quick; default full */
 	bool unattended;
-	bool poweroff;                /* after an unattended run (the launcher acts on it) */
-	char unit[STICK_UNIT_MAX];    /* unit for unattended runs, "" if none */
-	uint64_t sample_max;          /* bigger quarantined files are recorded, not copied */
+	bool poweroff;             /* after an unattended run (the launcher acts on it) */
+	char unit[STICK_UNIT_MAX]; /* unit for unattended runs, "" if none */
+	uint64_t sample_max;       /* bigger quarantined files are recorded, not copied */
 };
 
 /* Opens DIR/RAQUET as a directory, refusing a symbolic link. Returns the
@@ -61,10 +61,10 @@ void stick_config_defaults(struct stick_config *c);
  * *c holds the defaults overlaid with the text's values on success, and is
  * untouched on failure. */
 int stick_config_parse(const char *text, size_t len, const char *where, struct stick_config *c,
-		       rq_error *err);
+                       rq_error *err);
 /* Reads and parses name in dirfd (at most STICK_CONFIG_MAX bytes, not
  * through a link); a missing file gives the defaults. */
 int stick_config_read(int dirfd, const char *name, const char *where, struct stick_config *c,
-		      rq_error *err);
+                      rq_error *err);
 
 #endif

@@ -8,17 +8,16 @@
 #include "../../sync/schema.h"
 #include "tap.h"
 
-#define ROUND_TRIP(type, n)                                                               \
-	do {                                                                              \
-		for (int i = 0; i < (n); i++) {                                           \
-			enum resultdoc_##type v;                                          \
-			const char *name = resultdoc_##type##_name((enum resultdoc_##type)i); \
-			ok(name != NULL && resultdoc_##type##_parse(name, &v) == 0 &&     \
-				   (int)v == i,                                           \
-			   #type " %d (%s) round-trips", i, name ? name : "null");        \
-		}                                                                         \
-		ok(resultdoc_##type##_name((enum resultdoc_##type)(n)) == NULL,           \
-		   #type ": a value past the table has no name");                         \
+#define ROUND_TRIP(type, n)                                                                        \
+	do {                                                                                       \
+		for (int i = 0; i < (n); i++) {                                                    \
+			enum resultdoc_##type v;                                                   \
+			const char *name = resultdoc_##type##_name((enum resultdoc_##type)i);      \
+			ok(name != NULL && resultdoc_##type##_parse(name, &v) == 0 && (int)v == i, \
+			   #type " %d (%s) round-trips", i, name ? name : "null");                 \
+		}                                                                                  \
+		ok(resultdoc_##type##_name((enum resultdoc_##type)(n)) == NULL,                    \
+		   #type ": a value past the table has no name");                                  \
 	} while (0)
 
 /* The quoted names of "COLUMN IN ('a', 'b', ...)" in text, joined by '|'. */
@@ -36,7 +35,7 @@ static void sql_list(const char *text, const char *column, char *out, size_t out
 		if (*p != '\'' || (q = memchr(p + 1, '\'', (size_t)(end - p - 1))) == NULL)
 			continue;
 		snprintf(out + strlen(out), outsz - strlen(out), "%s%.*s", out[0] ? "|" : "",
-			 (int)(q - p - 1), p + 1);
+		         (int)(q - p - 1), p + 1);
 		p = q;
 	}
 }
@@ -50,8 +49,14 @@ static void c_list(const char *(*name)(int), int n, const char *extra, char *out
 		snprintf(out + strlen(out), outsz - strlen(out), "|%s", extra);
 }
 
-static const char *status_name(int i) { return resultdoc_status_name((enum resultdoc_status)i); }
-static const char *action_name(int i) { return resultdoc_action_name((enum resultdoc_action)i); }
+static const char *status_name(int i)
+{
+	return resultdoc_status_name((enum resultdoc_status)i);
+}
+static const char *action_name(int i)
+{
+	return resultdoc_action_name((enum resultdoc_action)i);
+}
 
 int main(void)
 {
@@ -68,7 +73,8 @@ int main(void)
 	ROUND_TRIP(scan, RESULTDOC_NSCANS);
 	is_str(resultdoc_status_name(RESULTDOC_INFECTED_NOT_CLEANED), "infected-not-cleaned",
 	       "the document's spelling");
-	is_str(resultdoc_state_name(RESULTDOC_HIBERNATED), "read-only-hibernated", "  ... of a state");
+	is_str(resultdoc_state_name(RESULTDOC_HIBERNATED), "read-only-hibernated",
+	       "  ... of a state");
 
 	ok(resultdoc_status_parse("Clean", &st) != 0 && st == RESULTDOC_CLEAN,
 	   "a name in another case is refused, *out untouched");
@@ -93,9 +99,14 @@ int main(void)
 	bad = false;
 	ok(resultdoc_put_null_ok(o, "n", NULL, &bad) == 0 && !bad, "a wanted null is not");
 	ok(resultdoc_put_str(o, "s", "v", &bad) == 0 && resultdoc_put_u64(o, "u", 7, &bad) == 0 &&
-		   !bad,
+	       !bad,
 	   "strings and numbers are added");
-	ok(resultdoc_put_path(o, "path", "a\x01" "b", &bad) == 0 && !bad, "a path is added");
+	ok(resultdoc_put_path(o, "path",
+	                      "a\x01"
+	                      "b",
+	                      &bad) == 0 &&
+	       !bad,
+	   "a path is added");
 	is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 	       "{\"n\":null,\"s\":\"v\",\"u\":7,\"path\":\"a\\\\x01b\",\"path_escaped\":true}",
 	       "  ... escaped, saying so");
