@@ -451,8 +451,10 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 		ui_progress(&job, c);
 	else
 		text_progress(&job);
+	/* The scan has run by now (its record may be on the stick): only
+	 * its end could not be seen, so saying it did not start would lie. */
 	if (runscan_finish(&job, &sum, &err) != 0)
-		return fail(screen, _("The scan could not start"), err.msg);
+		return fail(screen, _("The scan's end could not be seen"), err.msg);
 	if (screen) {
 		/* Unattended, nobody may be there to press a key: the summary
 		 * closes by itself (raquet-live may power off after us). */
