@@ -464,10 +464,8 @@ static int cmd_image(struct ioc *ioc, struct args *a)
 static int cmd_schema(struct ioc *ioc, struct args *a)
 {
 	(void)ioc, (void)a;
-	fputs(schema_sql, stdout);
-	fputs(schema_v2_sql, stdout);
-	fputs(schema_v3_sql, stdout);
-	fputs(schema_v4_sql, stdout);
+	for (int v = 0; v < SCHEMA_VERSION; v++)
+		fputs(schema_migrations[v], stdout);
 	return 0;
 }
 
