@@ -27,10 +27,19 @@ BOOT_SRC = $(filter-out boot/main.c,$(wildcard boot/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 HELP_SRC = $(wildcard tests/helpers/*.c)
 
+# Texts compiled in, generated from their own files at build time
+# (tools/embed-text.sh; never committed). A new migration is one entry in
+# SCHEMA_TEXTS and one row in sync/schema.c's schema_migrations.
+SCHEMA_TEXTS = schema_sql=sync/schema.sql schema_v2_sql=sync/schema-v2.sql \
+               schema_v3_sql=sync/schema-v3.sql schema_v4_sql=sync/schema-v4.sql
+TEMPLATE_TEXTS = template_default_json=reports/templates/default.json
+GEN_SCHEMA   = $(O)/gen/schema_sql.c
+GEN_TEMPLATE = $(O)/gen/template_default.c
+
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/obj/%.o)
 SCAN_OBJ = $(SCAN_SRC:%.c=$(O)/obj/%.o)
-SYNC_OBJ = $(SYNC_SRC:%.c=$(O)/obj/%.o)
-REP_OBJ  = $(REP_SRC:%.c=$(O)/obj/%.o)
+SYNC_OBJ = $(SYNC_SRC:%.c=$(O)/obj/%.o) $(O)/obj/gen/schema_sql.o
+REP_OBJ  = $(REP_SRC:%.c=$(O)/obj/%.o) $(O)/obj/gen/template_default.o
 BOOT_OBJ = $(BOOT_SRC:%.c=$(O)/obj/%.o)
 # Message catalogues: po/LANG.po -> $(O)/share/locale/LANG/LC_MESSAGES/raquet.mo
 MO = $(patsubst po/%.po,$(O)/share/locale/%/LC_MESSAGES/raquet.mo,$(wildcard po/*.po))
@@ -63,6 +72,21 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(E) CC $<
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(GEN_SCHEMA): tools/embed-text.sh $(foreach t,$(SCHEMA_TEXTS),$(word 2,$(subst =, ,$(t))))
+	@mkdir -p $(@D)
+	$(E) GEN $@
+	$(Q)sh tools/embed-text.sh $@ $(SCHEMA_TEXTS)
+
+$(GEN_TEMPLATE): tools/embed-text.sh $(foreach t,$(TEMPLATE_TEXTS),$(word 2,$(subst =, ,$(t))))
+	@mkdir -p $(@D)
+	$(E) GEN $@
+	$(Q)sh tools/embed-text.sh $@ $(TEMPLATE_TEXTS)
+
+$(O)/obj/gen/%.o: $(O)/gen/%.c
+	@mkdir -p $(@D)
+	$(E) CC $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/libraquet.a: $(LIB_OBJ)
 	$(E) AR $@

@@ -39,11 +39,9 @@ struct options {
 	char *stick_db; /* DIR/RAQUET/db */
 };
 
-static void usage(const char *why)
+static void print_usage(FILE *f)
 {
-	if (why)
-		fprintf(stderr, "raquet-scan: %s\n", why);
-	fprintf(stderr,
+	fprintf(f,
 		"usage: raquet-scan [options] PATH...\n"
 		"       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
 		"       raquet-scan --list-quarantine DIR\n"
@@ -79,6 +77,14 @@ static void usage(const char *why)
 		"                           its unsaved work are LOST\n"
 		"  -V, --version            print the version\n",
 		DEFAULT_DB, DEFAULT_QUARANTINE);
+}
+
+/* A usage error: why and the usage on stderr, exit 2. */
+static void usage(const char *why)
+{
+	if (why)
+		rq_warn("%s", why);
+	print_usage(stderr);
 	exit(2);
 }
 
@@ -214,7 +220,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_BLKEY: o->bitlocker_key = optarg; break;
 		case OPT_RMHIBER: o->remove_hiberfile = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
-		case 'h': usage(NULL); break;
+		case 'h': print_usage(stdout); exit(rq_finish_stdout(0));
 		default: usage(NULL);
 		}
 	}
@@ -261,17 +267,6 @@ static void print_summary(FILE *out, const struct scan_report *rep)
 	       (int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
 	fprintf(out, "Status: %s\n", resultdoc_status_name(result_status(rep)));
-}
-
-/* stdout may be a full stick or a closed pipe: that must not look like
- * success. */
-static int finish_stdout(int status)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "raquet-scan: cannot write to standard output: %s\n", strerror(errno));
-		return 2;
-	}
-	return status;
 }
 
 /* The scan log sealed with a stick result: what stdout showed. */
@@ -496,7 +491,7 @@ static int cmd_scan(struct options *o)
 		if (status)
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 		stick_close(&stick);
-		return finish_stdout(status);
+		return rq_finish_stdout(status);
 	}
 	if (scan_run(&o->scan, &rep, &err) != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
@@ -528,7 +523,7 @@ static int cmd_scan(struct options *o)
 	if (o->summary)
 		print_summary(stdout, &rep);
 	scan_report_free(&rep);
-	return finish_stdout(status);
+	return rq_finish_stdout(status);
 }
 
 /* Live mode acts after the scan: its outcome lines come here, worded as the
@@ -624,7 +619,7 @@ static int cmd_auto(struct options *o)
 	if (o->summary)
 		print_summary(stdout, &rep);
 	scan_report_free(&rep);
-	return finish_stdout(status);
+	return rq_finish_stdout(status);
 }
 
 int main(int argc, char **argv)
@@ -633,6 +628,7 @@ int main(int argc, char **argv)
 	struct rlimit core = {0, 0};
 	rq_error err = {""};
 
+	rq_set_progname("raquet-scan");
 	setrlimit(RLIMIT_CORE, &core); /* quarantine keys and samples stay off disk */
 	parse_args(argc, argv, &o);
 	if (o.list_quarantine) {
@@ -640,7 +636,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 			return 2;
 		}
-		return finish_stdout(0);
+		return rq_finish_stdout(0);
 	}
 	if (o.restore_id) {
 		if (quarantine_restore(o.scan.quarantine_dir, o.restore_id, &err) != 0) {
@@ -650,7 +646,7 @@ int main(int argc, char **argv)
 		printf("restored %s\n", o.restore_id);
 		if (err.msg[0]) /* restored, but not every attribute could be set */
 			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
-		return finish_stdout(0);
+		return rq_finish_stdout(0);
 	}
 	/* Before stick_open, the engine, the progress line or a mount start any
 	 * thread or helper: a stop is then always the signal thread's. */
