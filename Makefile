@@ -52,14 +52,15 @@ UNITS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%.t)
 HELPERS = $(HELP_SRC:tests/helpers/%.c=$(O)/bin/%)
 
 .SECONDARY:
-.PHONY: all deps test check check-san check-fuzz check-vm image bench demo programs install deb clean help pot FORCE
+.PHONY: all deps test check check-san check-fuzz check-vm image bench demo programs install deb clean help pot format format-check FORCE
 all: $(PROGS) $(MO) $(UNITS) $(HELPERS)
 
 help:
 	@echo 'make [all]      build programs and tests into $(O)/'
 	@echo 'make deps       install the Debian packages needed to build and test'
 	@echo 'make test       fast test suite (unit + shell tests)'
-	@echo 'make check      deps, then everything: tests, sanitizer run, short fuzz'
+	@echo 'make check      deps, then everything: layout, tests, sanitizer run, short fuzz, VM'
+	@echo 'make format-check  fail if a C file differs from .clang-format (make format rewrites them)'
 	@echo 'make image      the bootable USB image $(O)/raquet.img (image/); IOC_PUB=FILE pins that key'
 	@echo 'make check-vm   boot the image in QEMU (UEFI Secure Boot, BIOS) and scan a PC'
 	@echo 'make bench      performance figures against clamscan (not part of check)'
@@ -195,6 +196,15 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory check-vm
 
 -include tests/fuzz/Makefile.inc
+
+# The layout of every tracked C file is .clang-format's (STYLE.md, habit 10).
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(FORMAT_SRC)
+format-check:
+	$(Q)bad=0; for f in $(FORMAT_SRC); do \
+		clang-format "$$f" | diff -u --label "$$f" --label "$$f (clang-format)" "$$f" - || bad=1; \
+	done; if [ $$bad = 1 ]; then echo 'format-check: run make format' >&2; exit 1; fi
 
 # The image booted in QEMU (TCG), twice; deps may install QEMU and OVMF.
 check-vm: deps
