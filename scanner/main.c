@@ -19,6 +19,7 @@
 #include "result.h"
 #include "scan.h"
 #include "stick.h"
+#include "usbrepair.h"
 
 #define DEFAULT_DB         "/var/lib/clamav"
 #define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
@@ -267,6 +268,23 @@ static void print_summary(FILE *out, const struct scan_report *rep)
 	       (int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
 	fprintf(out, "Status: %s\n", result_status(rep));
+	if (rep->repairs.n)
+		fprintf(out, "USB repairs: %zu (drives repaired: %zu)\n", rep->repairs.n,
+			usbrepair_volumes_repaired(&rep->repairs));
+}
+
+/* Shortcut-worm repair at the top of each folder scanned (usbrepair.h). */
+static void repair_roots(const struct options *o, struct scan_report *rep)
+{
+	rq_error err;
+
+	for (size_t i = 0; i < o->scan.npaths; i++) {
+		struct usbrepair_volume v = {.root = o->scan.paths[i],
+					     .removable = usbrepair_removable(o->scan.paths[i])};
+		if (usbrepair_volume(&v, &o->scan, rep->dets, rep->ndets, &rep->repairs, &err) < 0)
+			fprintf(stderr, "raquet-scan: USB repair: %s\n", err.msg);
+	}
+	usbrepair_print(stdout, &rep->repairs);
 }
 
 /* stdout may be a full stick or a closed pipe: that must not look like
@@ -297,6 +315,7 @@ static char *scan_log(const struct scan_report *rep)
 			d->detail ? ": " : "", d->detail ? d->detail : "");
 		free(esc);
 	}
+	usbrepair_print(f, &rep->repairs);
 	print_summary(f, rep);
 	if (fclose(f) != 0) {
 		free(buf);
@@ -516,6 +535,8 @@ static int cmd_scan(struct options *o)
 		status = 2;
 	if (rep.interrupted)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
+	else
+		repair_roots(o, &rep);
 	if (o->stick_dir) {
 		if (seal_result(o, &stick, &rep, NULL, NULL) != 0)
 			status = 2;

@@ -15,6 +15,7 @@
 #include "result.h"
 #include "signedjson.h"
 #include "stick.h"
+#include "usbrepair.h"
 
 void result_time(time_t t, char buf[32])
 {
@@ -160,6 +161,7 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	}
 	json_object_object_add(doc, "detections", a);
 	json_object_object_add(doc, "autoruns", json_object_new_array());
+	json_object_object_add(doc, "repairs", usbrepair_json(&rep->repairs));
 
 	o = json_object_new_object();
 	json_object_object_add(o, "files", u64(rep->files));

@@ -16,6 +16,13 @@
 enum scan_action { SCAN_REPORT, SCAN_QUARANTINE, SCAN_DELETE };
 
 struct detection;
+struct usb_repair;
+
+/* What usbrepair did or would do (usbrepair.h), in a scan_report. */
+struct usbrepair_list {
+	struct usb_repair *v;
+	size_t n, cap;
+};
 
 enum scan_outcome {
 	OUTCOME_REPORTED,    /* report mode: left in place by choice */
@@ -76,6 +83,7 @@ struct scan_report {
 	struct timespec started;  /* wall clock */
 	double seconds;           /* monotonic duration */
 	bool interrupted;
+	struct usbrepair_list repairs; /* filled after the scan: usbrepair_volume */
 };
 
 /* Loads the engine and scans every path. Returns 0 when the run could
