@@ -634,6 +634,7 @@ static int cmd_auto(struct options *o)
 		return 2;
 	}
 	print_outcomes(&rep);
+	usbrepair_print(stdout, &rep.repairs);
 	if (o->summary)
 		print_volumes(lr.volumes, lr.hibernated);
 	status = rep.ndets > 0 ? 1 : 0;

@@ -68,6 +68,17 @@ void usbrepair_free(struct usbrepair_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
+void usbrepair_truncate(struct usbrepair_list *list, size_t n)
+{
+	while (list->n > n) {
+		struct usb_repair *r = &list->v[--list->n];
+		free(r->volume);
+		free(r->path);
+		free(r->reason);
+		free(r->detail);
+	}
+}
+
 static struct usb_repair *add(struct rctx *c, const char *name, enum usbrepair_kind kind,
 			      const char *action, const char *reason)
 {
@@ -615,7 +626,7 @@ size_t usbrepair_volumes_repaired(const struct usbrepair_list *list)
 
 /* sysfs attribute "removable" of the block device devdir (a partition's is
  * its disk's, one level up), or whether it hangs off a USB bus. */
-static bool sysfs_removable(const char *devdir)
+bool usbrepair_sysfs_removable(const char *devdir)
 {
 	char path[PATH_MAX], real[PATH_MAX], buf[4] = "";
 	const char *tries[] = {"removable", "../removable"};
@@ -647,5 +658,5 @@ bool usbrepair_removable(const char *root)
 	if (st.st_dev == up.st_dev && st.st_ino != up.st_ino)
 		return false; /* not the top of a mounted volume */
 	snprintf(dev, sizeof(dev), "/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
-	return sysfs_removable(dev);
+	return usbrepair_sysfs_removable(dev);
 }

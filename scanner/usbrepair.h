@@ -57,12 +57,19 @@ int usbrepair_volume(const struct usbrepair_volume *v, const struct scan_config 
 
 void usbrepair_free(struct usbrepair_list *list);
 
+/* Drops the entries after the first n (a dry run's, before the real one). */
+void usbrepair_truncate(struct usbrepair_list *list, size_t n);
+
 const char *usbrepair_kind_name(enum usbrepair_kind k);
 const char *usbrepair_outcome_name(enum usbrepair_outcome o);
 
 /* One line per repair, clamscan-style ("PATH: shortcut quarantined as ID"),
  * names escaped. */
 void usbrepair_print(FILE *out, const struct usbrepair_list *list);
+
+/* Whether the block device at devdir (/sys/block/sdb, or a partition's
+ * directory) is removable or on a USB bus. */
+bool usbrepair_sysfs_removable(const char *devdir);
 
 /* Whether root is the top of a volume on a removable or USB disk (sysfs). */
 bool usbrepair_removable(const char *root);

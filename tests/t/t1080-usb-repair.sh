@@ -7,6 +7,7 @@
 # they were; report mode changes nothing; malformed shortcuts, a garbage
 # autorun.inf and a shortcut pointing outside the volume do no harm.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/live-lib.sh"
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
 	echo "not ok 1 - needs root and /dev/fuse"; echo "1..1"; exit 1
@@ -54,7 +55,7 @@ printf 'my own secrets\n' > "$T/diary.txt"
 mkdir -p "$T/outside" && cp "$T/x.vbs" "$T/outside/x.vbs"
 
 # The user's data as the worm left it, through mtools.
-fat_image() {
+worm_fat_image() {
 	truncate -s 64M "$1" && mkfs.vfat -F 32 "$1" >/dev/null &&
 	mmd -i "$1" "::/$DOCS" ::/Photos ::/Private &&
 	mcopy -i "$1" "$T/report.docx" "::/$DOCS/report.docx" &&
@@ -72,12 +73,12 @@ fat_image() {
 	mattrib -i "$1" +h +s "::/$DOCS" ::/Photos ::/x.vbs ::/autorun.inf &&
 	mattrib -i "$1" +h ::/Private
 }
-fat_attrs() { LC_ALL=C.UTF-8 mattrib -i "$1" -/ ::/ | sort; }
+fat_attrs() { LC_ALL=C.UTF-8 mattrib -i "$1" -/ ::/ 2>/dev/null | sort; }
 fat_mount() { fusefat -o rw+ "$1" "$2" >/dev/null 2>&1; }
 
 img=$T/fat.img M=$T/fat
 mkdir -p "$M"
-ok "FAT image built with mtools" fat_image "$img"
+ok "FAT image built with mtools" worm_fat_image "$img"
 fat_attrs "$img" > "$T/fat-before"
 ok "folders start hidden+system" grep -q "SH .*::/$DOCS\$" "$T/fat-before"
 
@@ -177,4 +178,23 @@ cp "$T/x.vbs" "$G/x.vbs"
 exit_is "oversized autorun.inf: scan ends normally" 1 raquet-scan --no-progress -d "$T/db" \
 	--action quarantine --quarantine-dir "$T/qg" --json "$T/g2.json" "$G"
 ok "oversized autorun.inf: left in place" test -e "$G/autorun.inf"
+# --auto: the same drive as a partition of a disk the live mode finds,
+# mounts read-only, then read-write for the moment of cleaning.
+worm_fat_image "$T/p2.fat" && make_disk "$T/disk.img" "$T/p2.fat" &&
+	attach "$T/disk.img" || { echo "Bail out! cannot attach the disk image"; exit 1; }
+make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb" && fake_pc "$T/sys1" SN-USB-1
+S=$T/usb/RAQUET
+exit_is "--auto quarantine: worm found" 1 raquet-scan --auto --device "$L" --stick "$T/usb" \
+	--unit 000.00.12.H57 --identity-root "$T/sys1" --no-progress -d "$T/db" \
+	--action quarantine </dev/null
+ok "--auto: nothing stays mounted" no_raquet_mounts
+fat_attrs "${L}p1" > "$T/auto-after"
+ok "--auto: the folder is visible" grep -q "^ *::/$DOCS\$" "$T/auto-after"
+ok "--auto: the user's own hidden folder stays hidden" grep -q "^ *H *::/Private\$" "$T/auto-after"
+fails "--auto: the worm's shortcut is gone" mdir -i "${L}p1" "::/$DOCS.lnk"
+ok "--auto: the clean shortcut stays" mdir -i "${L}p1" ::/Calculator.lnk
+ok "the IOC opens the record" rq-testkeys open -s "$S/stick.pub" "$T/ioc" "$S/results/$(key_id "$S/stick.pub")-1.rqr" "$T/open"
+is "--auto: the record lists the repairs, by device" \
+	"$(jq -r '[.repairs[] | select(.outcome == "done") | .volume] | unique | join(" ")' "$T/open/result.json")" "${L}p1"
+is "--auto: six repairs done" "$(jq '[.repairs[] | select(.outcome == "done")] | length' "$T/open/result.json")" 6
 done_testing
