@@ -1,7 +1,7 @@
 /* schema: the embedded schema and the migrations (see schema.h).
  *
  * The SQL blocks below are sync/schema.sql, sync/schema-v2.sql,
- * sync/schema-v3.sql and sync/schema-v4.sql, each generated with
+ * sync/schema-v3.sql, sync/schema-v4.sql and sync/schema-v6.sql, each generated with
  *   sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' FILE
  * t4000 checks that `raquet-sync schema` prints those files exactly. */
 #include <stdio.h>
@@ -408,6 +408,29 @@ const char schema_v4_sql[] =
 	"	PRIMARY KEY (stick, version)\n"
 	") WITHOUT ROWID;\n"
     ;
+/* ---- SQL: version 4 to 5 is part F's (issue 13); an empty step here
+ * until it is merged (the lead renumbers) ---- */
+const char schema_v5_sql[] = "";
+
+/* ---- SQL: sync/schema-v6.sql (version 5 to 6) ---- */
+const char schema_v6_sql[] =
+	"-- ioc.db schema, version 6: USB drives (issue 16; docs/usb-repair.md,\n"
+	"-- docs/ioc-database.md). Applied after version 5 by every raquet-sync\n"
+	"-- command that opens an older ioc.db; sync/schema.c embeds this file byte\n"
+	"-- for byte. Scans imported before the upgrade have no row: a computer,\n"
+	"-- nothing repaired.\n"
+	"\n"
+	"-- One row per scan: what kind of device it was (a PC, or a USB drive\n"
+	"-- scanned in station mode: counted apart from computers, never in the\n"
+	"-- appendix's machine rows), how many shortcut-worm repairs the result lists\n"
+	"-- as done, and on how many drives (volumes) they were done.\n"
+	"CREATE TABLE scan_usb (\n"
+	"	scan            INTEGER PRIMARY KEY REFERENCES scans(id),\n"
+	"	device_kind     TEXT NOT NULL CHECK (device_kind IN ('computer', 'removable')),\n"
+	"	repairs         INTEGER NOT NULL CHECK (repairs >= 0),\n"
+	"	drives_repaired INTEGER NOT NULL CHECK (drives_repaired >= 0)\n"
+	");\n"
+    ;
 /* ---- end of SQL ---- */
 
 /* migrations[i] takes a database from version i to i + 1. */
@@ -416,6 +439,8 @@ static const char *const migrations[SCHEMA_VERSION] = {
     schema_v2_sql,
     schema_v3_sql,
     schema_v4_sql,
+    schema_v5_sql,
+    schema_v6_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)

@@ -8,7 +8,7 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 6
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2),
  * sync/schema-v3.sql (2 to 3) and sync/schema-v4.sql (3 to 4), byte for
@@ -17,6 +17,8 @@ extern const char schema_sql[];
 extern const char schema_v2_sql[];
 extern const char schema_v3_sql[];
 extern const char schema_v4_sql[];
+extern const char schema_v5_sql[]; /* part F's, empty until merged */
+extern const char schema_v6_sql[]; /* sync/schema-v6.sql: USB drives */
 
 /* Brings db to SCHEMA_VERSION in one transaction per step; refuses a
  * database newer than this program. A new, empty database gets the schema. */

@@ -24,29 +24,29 @@ DOCS='Tài liệu'
 
 # The worm's shortcuts, a clean one, and hostile ones; each checked with
 # lnkinfo (the reference reader) before it is used.
-L=$T/lnk
-mkdir -p "$L"
-rq-mklnk "$L/docs.lnk" -t 'C:\Windows\System32\cmd.exe' -w 'C:\' \
+LN=$T/lnk
+mkdir -p "$LN"
+rq-mklnk "$LN/docs.lnk" -t 'C:\Windows\System32\cmd.exe' -w 'C:\' \
 	-a "/c start x.vbs & explorer \"$DOCS\""
-rq-mklnk "$L/photos.lnk" -t 'C:\Windows\System32\wscript.exe' -a '//B %~dp0x.vbs'
-rq-mklnk "$L/calc.lnk" -t 'C:\Windows\System32\calc.exe'
-rq-mklnk "$L/outside.lnk" -r '..\..\..\..\..\..\..\outside\x.vbs'
+rq-mklnk "$LN/photos.lnk" -t 'C:\Windows\System32\wscript.exe' -a '//B %~dp0x.vbs'
+rq-mklnk "$LN/calc.lnk" -t 'C:\Windows\System32\calc.exe'
+rq-mklnk "$LN/outside.lnk" -r '..\..\..\..\..\..\..\outside\x.vbs'
 ok "lnkinfo reads the worm's shortcut" sh -c \
-	"lnkinfo '$L/docs.lnk' | grep -q 'Command line arguments.*start x.vbs & explorer \"$DOCS\"'"
+	"lnkinfo '$LN/docs.lnk' | grep -q 'Command line arguments.*start x.vbs & explorer \"$DOCS\"'"
 ok "lnkinfo reads the wscript shortcut" sh -c \
-	"lnkinfo '$L/photos.lnk' | grep -q 'Local path.*wscript.exe'"
-ok "lnkinfo reads the clean shortcut" sh -c "lnkinfo '$L/calc.lnk' | grep -q 'calc.exe'"
+	"lnkinfo '$LN/photos.lnk' | grep -q 'Local path.*wscript.exe'"
+ok "lnkinfo reads the clean shortcut" sh -c "lnkinfo '$LN/calc.lnk' | grep -q 'calc.exe'"
 ok "lnkinfo reads the outside shortcut" sh -c \
-	"lnkinfo '$L/outside.lnk' | grep -q 'Relative path.*outside.x.vbs'"
+	"lnkinfo '$LN/outside.lnk' | grep -q 'Relative path.*outside.x.vbs'"
 # Malformed: cut in the middle of LinkInfo; a LinkInfo size of 4 GiB; a
 # string count beyond the end.
-head -c 90 "$L/docs.lnk" > "$L/truncated.lnk"
-cp "$L/docs.lnk" "$L/huge.lnk" && printf '\377\377\377\377' |
-	dd of="$L/huge.lnk" bs=1 seek=76 conv=notrunc 2>/dev/null
-cp "$L/photos.lnk" "$L/count.lnk"
-n=$(stat -c %s "$L/count.lnk")
-printf '\377\377' | dd of="$L/count.lnk" bs=1 seek=$((n - 4 - 2 * 14 - 2)) conv=notrunc 2>/dev/null
-ok "lnkinfo rejects the truncated shortcut" sh -c "! lnkinfo '$L/truncated.lnk' >/dev/null 2>&1"
+head -c 90 "$LN/docs.lnk" > "$LN/truncated.lnk"
+cp "$LN/docs.lnk" "$LN/huge.lnk" && printf '\377\377\377\377' |
+	dd of="$LN/huge.lnk" bs=1 seek=76 conv=notrunc 2>/dev/null
+cp "$LN/photos.lnk" "$LN/count.lnk"
+n=$(stat -c %s "$LN/count.lnk")
+printf '\377\377' | dd of="$LN/count.lnk" bs=1 seek=$((n - 4 - 2 * 14 - 2)) conv=notrunc 2>/dev/null
+ok "lnkinfo rejects the truncated shortcut" sh -c "! lnkinfo '$LN/truncated.lnk' >/dev/null 2>&1"
 
 printf '[autorun]\r\nopen=wscript.exe x.vbs\r\nshell\\open\\command=wscript.exe x.vbs\r\nicon=%%SystemRoot%%\\system32\\SHELL32.dll,4\r\n' > "$T/autorun.inf"
 head -c 3000 /dev/urandom > "$T/report.docx"
@@ -62,13 +62,13 @@ worm_fat_image() {
 	mcopy -i "$1" "$T/a.jpg" ::/Photos/a.jpg &&
 	mcopy -i "$1" "$T/diary.txt" ::/Private/diary.txt &&
 	mcopy -i "$1" "$T/x.vbs" ::/x.vbs &&
-	mcopy -i "$1" "$L/docs.lnk" "::/$DOCS.lnk" &&
-	mcopy -i "$1" "$L/photos.lnk" ::/Photos.lnk &&
-	mcopy -i "$1" "$L/calc.lnk" ::/Calculator.lnk &&
-	mcopy -i "$1" "$L/outside.lnk" ::/Outside.lnk &&
-	mcopy -i "$1" "$L/truncated.lnk" ::/Truncated.lnk &&
-	mcopy -i "$1" "$L/huge.lnk" ::/Huge.lnk &&
-	mcopy -i "$1" "$L/count.lnk" ::/Count.lnk &&
+	mcopy -i "$1" "$LN/docs.lnk" "::/$DOCS.lnk" &&
+	mcopy -i "$1" "$LN/photos.lnk" ::/Photos.lnk &&
+	mcopy -i "$1" "$LN/calc.lnk" ::/Calculator.lnk &&
+	mcopy -i "$1" "$LN/outside.lnk" ::/Outside.lnk &&
+	mcopy -i "$1" "$LN/truncated.lnk" ::/Truncated.lnk &&
+	mcopy -i "$1" "$LN/huge.lnk" ::/Huge.lnk &&
+	mcopy -i "$1" "$LN/count.lnk" ::/Count.lnk &&
 	mcopy -i "$1" "$T/autorun.inf" ::/autorun.inf &&
 	mattrib -i "$1" +h +s "::/$DOCS" ::/Photos ::/x.vbs ::/autorun.inf &&
 	mattrib -i "$1" +h ::/Private
@@ -118,7 +118,7 @@ mcopy -n -i "$img" ::/Private/diary.txt "$T/got-diary.txt"
 mcopy -n -i "$img" ::/Calculator.lnk "$T/got-calc.lnk"
 ok "clean: the user's files are byte-identical" sh -c "cmp '$T/report.docx' '$T/got-report.docx' &&
 	cmp '$T/a.jpg' '$T/got-a.jpg' && cmp '$T/diary.txt' '$T/got-diary.txt'"
-ok "clean: the clean shortcut is byte-identical" cmp "$L/calc.lnk" "$T/got-calc.lnk"
+ok "clean: the clean shortcut is byte-identical" cmp "$LN/calc.lnk" "$T/got-calc.lnk"
 ok "clean: nothing outside the volume changed" cmp "$T/x.vbs" "$T/outside/x.vbs"
 is "clean: repairs done" "$(jq -r '[.repairs[] | select(.outcome == "done")] | length' "$T/clean.json")" 6
 is "clean: repair kinds" "$(jq -r '[.repairs[].kind] | sort | unique | join(",")' "$T/clean.json")" \
@@ -141,9 +141,9 @@ at_exit "umount '$N' 2>/dev/null"
 nattr() { getfattr --absolute-names -e hex -n system.ntfs_attrib_be "$N/$1" | sed -n 's/.*=0x//p'; }
 mkdir -p "$N/$DOCS" "$N/Photos" "$N/Private" &&
 cp "$T/report.docx" "$N/$DOCS/" && cp "$T/a.jpg" "$N/Photos/" && cp "$T/diary.txt" "$N/Private/" &&
-cp "$T/x.vbs" "$T/autorun.inf" "$N/" && cp "$L/docs.lnk" "$N/$DOCS.lnk" &&
-cp "$L/photos.lnk" "$N/Photos.lnk" && cp "$L/calc.lnk" "$N/Calculator.lnk" &&
-cp "$L/truncated.lnk" "$N/Truncated.lnk"
+cp "$T/x.vbs" "$T/autorun.inf" "$N/" && cp "$LN/docs.lnk" "$N/$DOCS.lnk" &&
+cp "$LN/photos.lnk" "$N/Photos.lnk" && cp "$LN/calc.lnk" "$N/Calculator.lnk" &&
+cp "$LN/truncated.lnk" "$N/Truncated.lnk"
 for d in "$DOCS" Photos; do setfattr -n system.ntfs_attrib_be -v 0x00000016 "$N/$d"; done
 setfattr -n system.ntfs_attrib_be -v 0x00000012 "$N/Private"
 is "NTFS: folder starts hidden+system" "$(nattr "$DOCS")" 00000016
@@ -158,7 +158,7 @@ is "NTFS clean: user's hidden folder unchanged" "$(nattr Private)" 00000012
 ok "NTFS clean: shortcuts, worm and autorun.inf gone" sh -c \
 	"! ls '$N' | grep -q -e '$DOCS.lnk' -e Photos.lnk -e x.vbs -e autorun.inf"
 ok "NTFS clean: clean and malformed shortcuts kept" sh -c \
-	"cmp '$L/calc.lnk' '$N/Calculator.lnk' && cmp '$L/truncated.lnk' '$N/Truncated.lnk'"
+	"cmp '$LN/calc.lnk' '$N/Calculator.lnk' && cmp '$LN/truncated.lnk' '$N/Truncated.lnk'"
 ok "NTFS clean: user's files byte-identical" sh -c "cmp '$T/report.docx' '$N/$DOCS/report.docx' &&
 	cmp '$T/a.jpg' '$N/Photos/a.jpg' && cmp '$T/diary.txt' '$N/Private/diary.txt'"
 umount "$N"
@@ -197,4 +197,21 @@ ok "the IOC opens the record" rq-testkeys open -s "$S/stick.pub" "$T/ioc" "$S/re
 is "--auto: the record lists the repairs, by device" \
 	"$(jq -r '[.repairs[] | select(.outcome == "done") | .volume] | unique | join(" ")' "$T/open/result.json")" "${L}p1"
 is "--auto: six repairs done" "$(jq '[.repairs[] | select(.outcome == "done")] | length' "$T/open/result.json")" 6
+# The IOC: the repairs and the drives repaired reach ioc.db (scan_usb) and
+# the report's notes.
+I=$T/ioc-sync
+make_sigs "$T/sync-sigs" && cp "$T/db/worm.ndb" "$T/sync-sigs/"
+ok "an IOC" sync_ioc "$I"
+ok "a stick" sync_stick "$I" "$T/usb-sync" 000.00.12.H57
+worm_fat_image "$T/sync.img" && fat_mount "$T/sync.img" "$M"
+fake_pc "$T/sys-usb2" SN-USB-2
+exit_is "a drive cleaned, sealed to the stick" 1 raquet-scan --no-progress --stick "$T/usb-sync" \
+	--unit 000.00.12.H57 --identity-root "$T/sys-usb2" --action quarantine "$M"
+fusermount -u "$M"
+exit_is "import" 0 raquet-sync --ioc "$I" import "$T/usb-sync"
+is "ioc.db: repairs and drives repaired" \
+	"$(sqlite3 "$I/ioc.db" 'SELECT device_kind, repairs, drives_repaired FROM scan_usb')" "computer|6|1"
+exit_is "report" 0 raquet-report --ioc "$I" -o "$T/r.json"
+ok "the report's notes count the drive repaired" sh -c \
+	"jq -r '.rows[2].note' '$T/r.json' | grep -q '1 ổ USB đã được sửa sau mã độc shortcut'"
 done_testing
