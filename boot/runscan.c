@@ -338,6 +338,18 @@ int summary_from_json(const char *text, struct summary *sum)
 			ds->detail = str_or(o, "detail", NULL);
 		}
 	}
+	if (json_object_object_get_ex(doc, "repairs", &arr) &&
+	    json_object_is_type(arr, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			char *o = str_or(json_object_array_get_idx(arr, i), "outcome", "");
+			if (o && strcmp(o, "done") == 0)
+				sum->repairs_done++;
+			else if (o && strcmp(o, "planned") == 0)
+				sum->repairs_planned++;
+			else
+				sum->repairs_failed++;
+			free(o);
+		}
 	json_object_put(doc);
 	if (sum->status == NULL || (sum->nvols && !sum->vols) || (sum->ndets && !sum->dets))
 		return -1;

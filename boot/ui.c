@@ -762,6 +762,21 @@ static void detection_lines(struct lines *L, const struct summary *s)
 	}
 }
 
+/* What the shortcut-worm repair did (docs/usb-repair.md). */
+static void repair_lines(struct lines *L, const struct summary *s)
+{
+	if (s->repairs_done)
+		add(L, LOOK_GOOD, _("USB repair: %llu done (hidden folders shown again, worm "
+				    "shortcuts removed)"),
+		    (unsigned long long)s->repairs_done);
+	if (s->repairs_planned)
+		add(L, LOOK_WARN, _("USB repair to do (report only): %llu"),
+		    (unsigned long long)s->repairs_planned);
+	if (s->repairs_failed)
+		add(L, LOOK_BAD, _("USB repair not possible: %llu (see the record)"),
+		    (unsigned long long)s->repairs_failed);
+}
+
 static void build_summary(struct lines *L, const struct summary *s, const struct choice *c)
 {
 	char t[32];
@@ -787,6 +802,7 @@ static void build_summary(struct lines *L, const struct summary *s, const struct
 		add(L, LOOK_NORMAL, "%s", "");
 		volume_lines(L, s);
 		detection_lines(L, s);
+		repair_lines(L, s);
 	}
 	if (s->nmessages > 0 &&
 	    (!s->saved || !s->have_result || s->exit_status == 2 || s->warned)) {
