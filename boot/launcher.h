@@ -72,6 +72,7 @@ struct choice {
 	const struct unit *unit;
 	char technician[LAUNCHER_NAME_MAX];
 	bool quick;
+	bool station; /* "Quét USB": raquet-scan --station (docs/usb-repair.md) */
 	enum launcher_action action;
 };
 

@@ -48,9 +48,11 @@ static int build_argv(const struct scan_request *req, const char *json, const ch
 		ADD(y);                                                                            \
 	} while (0)
 	ADD(req->scanner);
-	if (req->paths == NULL || req->npaths == 0)
+	if (c->station)
+		ADD("--station"); /* the PC's disks are not scanned: no paths, no --device */
+	else if (req->paths == NULL || req->npaths == 0)
 		ADD("--auto");
-	for (size_t i = 0; i < req->ndevices; i++) {
+	for (size_t i = 0; !c->station && i < req->ndevices; i++) {
 		ADD("--device");
 		ADD(req->devices[i]);
 	}
@@ -59,14 +61,14 @@ static int build_argv(const struct scan_request *req, const char *json, const ch
 	if (c->technician[0])
 		ADD2("--technician", c->technician);
 	ADD2("--action", launcher_action_arg(c->action));
-	if (c->quick)
+	if (c->quick && !c->station)
 		ADD("--quick");
 	if (req->identity_root)
 		ADD2("--identity-root", req->identity_root);
 	ADD2("--json", json);
 	ADD2("--progress-fd", "3");
 	ADD2("--no-progress", "--no-summary");
-	if (req->paths && req->npaths > 0) {
+	if (req->paths && req->npaths > 0 && !c->station) {
 		ADD("--");
 		for (size_t i = 0; i < req->npaths; i++)
 			ADD(req->paths[i]);
