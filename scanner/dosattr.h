@@ -20,10 +20,10 @@ enum dosattr_backend { DOSATTR_NONE, DOSATTR_FAT_IOCTL, DOSATTR_NTFS_XATTR, DOSA
 
 struct dosattr {
 	enum dosattr_backend backend;
-	int dirfd;                /* the directory whose entries are looked at */
-	char source[PATH_MAX];    /* mtools: the device or image */
-	char prefix[PATH_MAX];    /* mtools: "::/" and the directory's path in the volume */
-	char why[256];            /* DOSATTR_NONE: why attributes are out of reach */
+	int dirfd;             /* the directory whose entries are looked at */
+	char source[PATH_MAX]; /* mtools: the device or image */
+	char prefix[PATH_MAX]; /* mtools: "::/" and the directory's path in the volume */
+	char why[256];         /* DOSATTR_NONE: why attributes are out of reach */
 };
 
 /* Chooses how to reach the attributes of dirfd's entries (dirfd stays the

@@ -42,8 +42,8 @@ static void read_attr(const char *dir, const char *name, char out[ATTR_MAX])
 
 static bool skip_kind(const char *name)
 {
-	static const char *const prefixes[] = {"loop", "ram", "zram", "sr", "md", "dm-", "nbd",
-					       "fd", NULL};
+	static const char *const prefixes[] = {"loop", "ram", "zram", "sr", "md",
+	                                       "dm-",  "nbd", "fd",   NULL};
 	for (size_t i = 0; prefixes[i]; i++)
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
 			return true;

@@ -19,9 +19,9 @@
 #include "quarantine.h"
 #include "usbrepair.h"
 
-#define AUTORUN_MAX   (64u << 10) /* a real autorun.inf is a few lines */
-#define SIG_SHORTCUT  "Raquet.Repair.WormShortcut"
-#define SIG_AUTORUN   "Raquet.Repair.WormAutorun"
+#define AUTORUN_MAX  (64u << 10) /* a real autorun.inf is a few lines */
+#define SIG_SHORTCUT "Raquet.Repair.WormShortcut"
+#define SIG_AUTORUN  "Raquet.Repair.WormAutorun"
 
 struct entry {
 	char *name;
@@ -33,9 +33,9 @@ struct rctx {
 	const struct usbrepair_volume *v;
 	const struct scan_config *sc;
 	const char *volume;
-	char root[4096];      /* v->root without trailing slashes */
+	char root[4096]; /* v->root without trailing slashes */
 	int rootfd;
-	const char **bases;   /* basenames of the detections under root */
+	const char **bases; /* basenames of the detections under root */
 	const char **sigs;
 	size_t nbases;
 	struct entry *ents;
@@ -80,7 +80,7 @@ void usbrepair_truncate(struct usbrepair_list *list, size_t n)
 }
 
 static struct usb_repair *add(struct rctx *c, const char *name, enum usbrepair_kind kind,
-			      const char *action, const char *reason)
+                              const char *action, const char *reason)
 {
 	struct usbrepair_list *l = c->list;
 	struct usb_repair *r;
@@ -139,7 +139,7 @@ static bool names_file(const char *text, const char *base)
 			continue;
 		/* "%~dp0x.vbs": the batch idiom for "next to me" */
 		bool before = i == 0 || is_delim((unsigned char)text[i - 1]) ||
-			      (i >= 4 && strncasecmp(text + i - 4, "~dp0", 4) == 0);
+		              (i >= 4 && strncasecmp(text + i - 4, "~dp0", 4) == 0);
 		if (before && is_delim((unsigned char)text[i + bl]))
 			return true;
 	}
@@ -164,7 +164,7 @@ static bool has_suffix(const char *name, const char *suffix)
 /* Takes dirfd/name away as the scan's action says. Returns 0 (detail: the
  * quarantine id), or -1 with err. */
 static int remove_entry(struct rctx *c, const char *name, const char *path, const char *sig,
-			char *detail, size_t dlen, rq_error *err)
+                        char *detail, size_t dlen, rq_error *err)
 {
 	char id[QUARANTINE_ID_LEN + 1], sha[65];
 	struct stat st, now;
@@ -179,12 +179,12 @@ static int remove_entry(struct rctx *c, const char *name, const char *path, cons
 		return rq_fail(err, "not a regular file any more");
 	}
 	if (c->sc->action == SCAN_QUARANTINE) {
-		rc = quarantine_store(c->sc->quarantine_dir, fd, c->rootfd, name, path, sig, id, sha,
-				      err);
+		rc = quarantine_store(c->sc->quarantine_dir, fd, c->rootfd, name, path, sig, id,
+		                      sha, err);
 		if (rc == 0)
 			snprintf(detail, dlen, "%s", id);
 	} else if (fstatat(c->rootfd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
-		   now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+	           now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
 		rc = rq_fail(err, "the file was replaced while being removed");
 	} else if ((rc = unlinkat(c->rootfd, name, 0)) != 0) {
 		rc = rq_fail_errno(err, errno, "cannot remove");
@@ -234,7 +234,7 @@ static int shortcuts(struct rctx *c)
 			continue;
 		}
 		if (asprintf(&text, "%s\n%s\n%s\n%s", li->target, li->relative, li->env,
-			     li->arguments) < 0) {
+		             li->arguments) < 0) {
 			free(li);
 			return -1;
 		}
@@ -302,7 +302,7 @@ static bool autorun_key(const char *key)
 
 	return strcasecmp(key, "open") == 0 || strcasecmp(key, "shellexecute") == 0 ||
 	       (strncasecmp(key, "shell\\", 6) == 0 && n > 14 &&
-		strcasecmp(key + n - 8, "\\command") == 0);
+	        strcasecmp(key + n - 8, "\\command") == 0);
 }
 
 /* The index of the detected file the [autorun] section starts, or -1. */
@@ -311,7 +311,8 @@ static ssize_t autorun_names(const struct rctx *c, char *text)
 	bool in_autorun = false;
 	char *save = NULL;
 
-	for (char *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+	for (char *line = strtok_r(text, "\r\n", &save); line;
+	     line = strtok_r(NULL, "\r\n", &save)) {
 		char *l = trim(line), *eq;
 		if (l[0] == '[') {
 			in_autorun = strncasecmp(l, "[autorun]", 9) == 0;
@@ -361,8 +362,8 @@ static int autorun(struct rctx *c)
  * counted nor changed. */
 static bool windows_folder(const char *name)
 {
-	static const char *const names[] = {"System Volume Information", "$RECYCLE.BIN",
-					    "RECYCLER", "RECYCLED", NULL};
+	static const char *const names[] = {"System Volume Information", "$RECYCLE.BIN", "RECYCLER",
+	                                    "RECYCLED", NULL};
 	for (size_t i = 0; names[i]; i++)
 		if (strcasecmp(name, names[i]) == 0)
 			return true;
@@ -446,10 +447,10 @@ static int hidden(struct rctx *c)
 	}
 	for (size_t i = 0; i < c->nents && rc == 0; i++)
 		if (pick[i])
-			rc = unhide(c, &a,  &c->ents[i],
-				    shortcut_removed_for(c, &c->ents[i])
-					? "its same-named shortcut was the worm's"
-					: "every folder of this removable drive was hidden+system");
+			rc = unhide(c, &a, &c->ents[i],
+			            shortcut_removed_for(c, &c->ents[i])
+			                ? "its same-named shortcut was the worm's"
+			                : "every folder of this removable drive was hidden+system");
 	free(pick);
 	return rc;
 }
@@ -480,8 +481,8 @@ static int list_entries(struct rctx *c)
 			cap = ncap;
 		}
 		c->ents[c->nents] = (struct entry){.name = strdup(de->d_name),
-						   .dir = S_ISDIR(st.st_mode),
-						   .reg = S_ISREG(st.st_mode)};
+		                                   .dir = S_ISDIR(st.st_mode),
+		                                   .reg = S_ISREG(st.st_mode)};
 		if (c->ents[c->nents].name == NULL)
 			break;
 		c->nents++;
@@ -511,8 +512,8 @@ static int detected_bases(struct rctx *c, const struct detection *dets, size_t n
 }
 
 int usbrepair_volume(const struct usbrepair_volume *v, const struct scan_config *sc,
-		     const struct detection *dets, size_t ndets, struct usbrepair_list *list,
-		     rq_error *err)
+                     const struct detection *dets, size_t ndets, struct usbrepair_list *list,
+                     rq_error *err)
 {
 	struct rctx c = {.v = v, .sc = sc, .list = list, .rootfd = -1};
 	size_t len;
@@ -560,7 +561,8 @@ void usbrepair_print(FILE *out, const struct usbrepair_list *list)
 			break;
 		case REPAIR_DONE:
 			if (strcmp(r->action, "quarantine") == 0)
-				fprintf(out, "%s: %s moved to quarantine as %s\n", p, what, r->detail);
+				fprintf(out, "%s: %s moved to quarantine as %s\n", p, what,
+				        r->detail);
 			else if (strcmp(r->action, "delete") == 0)
 				fprintf(out, "%s: %s removed\n", p, what);
 			else
@@ -569,7 +571,7 @@ void usbrepair_print(FILE *out, const struct usbrepair_list *list)
 		case REPAIR_FAILED:
 		case REPAIR_UNSUPPORTED:
 			fprintf(out, "%s: %s not repaired: %s\n", p, what,
-				r->detail ? r->detail : "?");
+			        r->detail ? r->detail : "?");
 			break;
 		}
 		free(esc);
@@ -595,12 +597,12 @@ json_object *usbrepair_json(const struct usbrepair_list *list)
 		json_object_object_add(o, "volume", escaped(r->volume));
 		json_object_object_add(o, "path", escaped(r->path));
 		json_object_object_add(o, "path_escaped",
-				       json_object_new_boolean(!escape_is_clean(r->path)));
+		                       json_object_new_boolean(!escape_is_clean(r->path)));
 		json_object_object_add(o, "kind",
-				       json_object_new_string(usbrepair_kind_name(r->kind)));
+		                       json_object_new_string(usbrepair_kind_name(r->kind)));
 		json_object_object_add(o, "action", json_object_new_string(r->action));
 		json_object_object_add(o, "outcome",
-				       json_object_new_string(usbrepair_outcome_name(r->outcome)));
+		                       json_object_new_string(usbrepair_outcome_name(r->outcome)));
 		json_object_object_add(o, "reason", r->reason ? escaped(r->reason) : NULL);
 		json_object_object_add(o, "detail", r->detail ? escaped(r->detail) : NULL);
 		json_object_array_add(a, o);

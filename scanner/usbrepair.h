@@ -23,20 +23,20 @@ enum usbrepair_kind {
 };
 
 enum usbrepair_outcome {
-	REPAIR_PLANNED,     /* report mode: would be done */
+	REPAIR_PLANNED, /* report mode: would be done */
 	REPAIR_DONE,
 	REPAIR_FAILED,      /* detail says why; left as it was */
 	REPAIR_UNSUPPORTED, /* the file system gives no way to do it */
 };
 
 struct usb_repair {
-	char *volume;  /* the volume (live: its device) or the folder scanned */
-	char *path;    /* raw bytes as found */
+	char *volume; /* the volume (live: its device) or the folder scanned */
+	char *path;   /* raw bytes as found */
 	enum usbrepair_kind kind;
 	const char *action; /* "quarantine", "delete" or "unhide" */
 	enum usbrepair_outcome outcome;
-	char *reason;  /* why: the detected file it names, or the rule */
-	char *detail;  /* quarantine id, or why it failed */
+	char *reason; /* why: the detected file it names, or the rule */
+	char *detail; /* quarantine id, or why it failed */
 };
 
 struct usbrepair_volume {
@@ -52,8 +52,8 @@ struct usbrepair_volume {
  * added, or -1 with err when the root cannot be read at all (out of
  * memory, not a directory is 0: nothing to repair). */
 int usbrepair_volume(const struct usbrepair_volume *v, const struct scan_config *sc,
-		     const struct detection *dets, size_t ndets, struct usbrepair_list *list,
-		     rq_error *err);
+                     const struct detection *dets, size_t ndets, struct usbrepair_list *list,
+                     rq_error *err);
 
 void usbrepair_free(struct usbrepair_list *list);
 

@@ -37,7 +37,8 @@ int usbfacts_check(json_object *doc, struct usbfacts *f, rq_error *err)
 	size_t n, ndone = 0;
 
 	memset(f, 0, sizeof(*f));
-	if (json_object_object_get_ex(doc, "device", &dev) && json_object_is_type(dev, json_type_object)) {
+	if (json_object_object_get_ex(doc, "device", &dev) &&
+	    json_object_is_type(dev, json_type_object)) {
 		const char *kind = str_member(dev, "kind");
 		f->removable = kind && strcmp(kind, "removable") == 0;
 	}
@@ -57,8 +58,10 @@ int usbfacts_check(json_object *doc, struct usbfacts *f, rq_error *err)
 		if (vol == NULL || kind == NULL || outcome == NULL || !in_set(kind, kinds) ||
 		    !in_set(outcome, outcomes)) {
 			free(done);
-			return rq_fail(err, "result.json: repairs[%zu]: needs volume, a known kind "
-					    "and a known outcome", i);
+			return rq_fail(err,
+			               "result.json: repairs[%zu]: needs volume, a known kind "
+			               "and a known outcome",
+			               i);
 		}
 		if (strcmp(outcome, "done") == 0)
 			done[ndone++] = vol;
@@ -73,18 +76,18 @@ int usbfacts_check(json_object *doc, struct usbfacts *f, rq_error *err)
 }
 
 int usbfacts_store(sqlite3 *db, const char *stick, int64_t seq, const struct usbfacts *f,
-		   rq_error *err)
+                   rq_error *err)
 {
 	static const char sql[] =
-		"INSERT INTO scan_usb(scan, device_kind, repairs, drives_repaired)"
-		" SELECT id, ?3, ?4, ?5 FROM scans WHERE stick = ?1 AND seq = ?2";
+	    "INSERT INTO scan_usb(scan, device_kind, repairs, drives_repaired)"
+	    " SELECT id, ?3, ?4, ?5 FROM scans WHERE stick = ?1 AND seq = ?2";
 	sqlite3_stmt *st = db_prepare(db, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	rc = db_bind(db, st, err, "titii", stick, seq, f->removable ? "removable" : "computer",
-		     f->repairs, f->drives_repaired);
+	             f->repairs, f->drives_repaired);
 	if (rc == 0)
 		rc = db_done(db, st, err);
 	sqlite3_finalize(st);

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	 * HasArguments 0x20, IsUnicode 0x80 */
 	uint32_t flags = 0x80;
 	static const unsigned char clsid[16] = {0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
-						0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46};
+	                                        0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46};
 	FILE *f;
 	int c;
 
@@ -88,41 +88,54 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt(argc, argv, "t:a:r:w:")) != -1) {
 		switch (c) {
-		case 't': target = optarg; flags |= 0x2; break;
-		case 'a': args = optarg; flags |= 0x20; break;
-		case 'r': rel = optarg; flags |= 0x8; break;
-		case 'w': wd = optarg; flags |= 0x10; break;
-		default: return 2;
+		case 't':
+			target = optarg;
+			flags |= 0x2;
+			break;
+		case 'a':
+			args = optarg;
+			flags |= 0x20;
+			break;
+		case 'r':
+			rel = optarg;
+			flags |= 0x8;
+			break;
+		case 'w':
+			wd = optarg;
+			flags |= 0x10;
+			break;
+		default:
+			return 2;
 		}
 	}
 	/* ShellLinkHeader */
 	u32(0x4c);
 	put(clsid, 16);
 	u32(flags);
-	u32(0x20);                 /* FileAttributes: archive */
+	u32(0x20);                  /* FileAttributes: archive */
 	for (int i = 0; i < 6; i++) /* creation, access, write times */
 		u32(0);
-	u32(0);                    /* FileSize */
-	u32(0);                    /* IconIndex */
-	u32(1);                    /* ShowCommand: SW_SHOWNORMAL */
-	u16(0);                    /* HotKey */
-	u16(0);                    /* reserved */
+	u32(0); /* FileSize */
+	u32(0); /* IconIndex */
+	u32(1); /* ShowCommand: SW_SHOWNORMAL */
+	u16(0); /* HotKey */
+	u16(0); /* reserved */
 	u32(0);
 	u32(0);
 	if (target) {
 		size_t start = len, vol;
-		u32(0);            /* LinkInfoSize, set below */
-		u32(0x1c);         /* LinkInfoHeaderSize */
-		u32(1);            /* VolumeIDAndLocalBasePath */
-		u32(0x1c);         /* VolumeIDOffset */
-		u32(0);            /* LocalBasePathOffset, set below */
-		u32(0);            /* CommonNetworkRelativeLinkOffset */
-		u32(0);            /* CommonPathSuffixOffset, set below */
+		u32(0);    /* LinkInfoSize, set below */
+		u32(0x1c); /* LinkInfoHeaderSize */
+		u32(1);    /* VolumeIDAndLocalBasePath */
+		u32(0x1c); /* VolumeIDOffset */
+		u32(0);    /* LocalBasePathOffset, set below */
+		u32(0);    /* CommonNetworkRelativeLinkOffset */
+		u32(0);    /* CommonPathSuffixOffset, set below */
 		vol = len;
-		u32(0x11);         /* VolumeIDSize */
-		u32(3);            /* DRIVE_FIXED */
-		u32(0x12345678);   /* serial */
-		u32(0x10);         /* VolumeLabelOffset */
+		u32(0x11);       /* VolumeIDSize */
+		u32(3);          /* DRIVE_FIXED */
+		u32(0x12345678); /* serial */
+		u32(0x10);       /* VolumeLabelOffset */
 		put("", 1);
 		set32(start + 16, (uint32_t)(len - start));
 		put(target, strlen(target) + 1);
