@@ -178,7 +178,7 @@ static int remove_entry(struct rctx *c, const char *name, const char *path, cons
 		close(fd);
 		return rq_fail(err, "not a regular file any more");
 	}
-	if (c->sc->action == SCAN_QUARANTINE) {
+	if (c->sc->action == RESULTDOC_QUARANTINE) {
 		rc = quarantine_store(c->sc->quarantine_dir, fd, c->rootfd, name, path, sig, id,
 		                      sha, err);
 		if (rc == 0)
@@ -198,7 +198,7 @@ static void take_away(struct rctx *c, struct usb_repair *r, struct entry *e, con
 	char detail[QUARANTINE_ID_LEN + 1];
 	rq_error err;
 
-	if (c->sc->action == SCAN_REPORT) {
+	if (c->sc->action == RESULTDOC_REPORT) {
 		e->removed = true; /* in a report, what would be */
 		return;
 	}
@@ -212,7 +212,7 @@ static void take_away(struct rctx *c, struct usb_repair *r, struct entry *e, con
 
 static const char *action_word(const struct rctx *c)
 {
-	return c->sc->action == SCAN_DELETE ? "delete" : "quarantine";
+	return c->sc->action == RESULTDOC_DELETE ? "delete" : "quarantine";
 }
 
 static int shortcuts(struct rctx *c)
@@ -393,7 +393,7 @@ static int unhide(struct rctx *c, const struct dosattr *a, struct entry *e, cons
 		return -1;
 	if (a->backend == DOSATTR_NONE)
 		set_outcome(r, REPAIR_UNSUPPORTED, a->why);
-	else if (c->sc->action != SCAN_REPORT) {
+	else if (c->sc->action != RESULTDOC_REPORT) {
 		if (dosattr_clear_hidden(a, e->name, &err) == 0)
 			set_outcome(r, REPAIR_DONE, NULL);
 		else
