@@ -342,14 +342,16 @@ int summary_from_json(const char *text, struct summary *sum)
 	if (json_object_object_get_ex(doc, "repairs", &arr) &&
 	    json_object_is_type(arr, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			char *o = str_or(json_object_array_get_idx(arr, i), "outcome", "");
-			if (o && strcmp(o, "done") == 0)
+			json_object *r = json_object_array_get_idx(arr, i), *ov;
+			enum resultdoc_repair_outcome o = RESULTDOC_NOT_DONE;
+			if (json_object_object_get_ex(r, "outcome", &ov))
+				resultdoc_repair_outcome_parse(json_object_get_string(ov), &o);
+			if (o == RESULTDOC_DONE)
 				sum->repairs_done++;
-			else if (o && strcmp(o, "planned") == 0)
+			else if (o == RESULTDOC_PLANNED)
 				sum->repairs_planned++;
 			else
 				sum->repairs_failed++;
-			free(o);
 		}
 	json_object_put(doc);
 	if (sum->status == NULL || (sum->nvols && !sum->vols) || (sum->ndets && !sum->dets))

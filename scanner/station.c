@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "resultdoc.h"
 #include "station.h"
 
 #define ATTR_MAX 128
@@ -43,7 +44,7 @@ static void read_attr(const char *dir, const char *name, char out[ATTR_MAX])
 static bool skip_kind(const char *name)
 {
 	static const char *const prefixes[] = {"loop", "ram", "zram", "sr", "md",
-	                                       "dm-",  "nbd", "fd",   NULL};
+					       "dm-",  "nbd", "fd",   NULL};
 	for (size_t i = 0; prefixes[i]; i++)
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
 			return true;
@@ -191,7 +192,8 @@ json_object *station_identity(const char *disk)
 	snprintf(key, sizeof(key), "usb:%s:%s:%s", vid, pid, serial);
 	crypto_hash_sha256(h, (const unsigned char *)key, strlen(key));
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	json_object_object_add(o, "kind", json_object_new_string("removable"));
+	json_object_object_add(
+	    o, "kind", json_object_new_string(resultdoc_device_kind_name(RESULTDOC_REMOVABLE)));
 	json_object_object_add(o, "id", json_object_new_string(hex));
 	json_object_object_add(o, "weak", json_object_new_boolean(serial[0] == '\0'));
 	put_escaped(usb, "vendor_id", vid);

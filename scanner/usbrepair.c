@@ -44,18 +44,6 @@ struct rctx {
 	int added;
 };
 
-const char *usbrepair_kind_name(enum usbrepair_kind k)
-{
-	static const char *const names[] = {"shortcut", "autorun", "hidden"};
-	return names[k];
-}
-
-const char *usbrepair_outcome_name(enum usbrepair_outcome o)
-{
-	static const char *const names[] = {"planned", "done", "failed", "unsupported"};
-	return names[o];
-}
-
 void usbrepair_free(struct usbrepair_list *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
@@ -79,8 +67,8 @@ void usbrepair_truncate(struct usbrepair_list *list, size_t n)
 	}
 }
 
-static struct usb_repair *add(struct rctx *c, const char *name, enum usbrepair_kind kind,
-                              const char *action, const char *reason)
+static struct usb_repair *add(struct rctx *c, const char *name, enum resultdoc_repair_kind kind,
+			      enum resultdoc_repair_action action, const char *reason)
 {
 	struct usbrepair_list *l = c->list;
 	struct usb_repair *r;
@@ -107,13 +95,13 @@ static struct usb_repair *add(struct rctx *c, const char *name, enum usbrepair_k
 	}
 	r->kind = kind;
 	r->action = action;
-	r->outcome = REPAIR_PLANNED;
+	r->outcome = RESULTDOC_PLANNED;
 	l->n++;
 	c->added++;
 	return r;
 }
 
-static void set_outcome(struct usb_repair *r, enum usbrepair_outcome o, const char *detail)
+static void set_outcome(struct usb_repair *r, enum resultdoc_repair_outcome o, const char *detail)
 {
 	free(r->detail);
 	r->outcome = o;
@@ -139,7 +127,7 @@ static bool names_file(const char *text, const char *base)
 			continue;
 		/* "%~dp0x.vbs": the batch idiom for "next to me" */
 		bool before = i == 0 || is_delim((unsigned char)text[i - 1]) ||
-		              (i >= 4 && strncasecmp(text + i - 4, "~dp0", 4) == 0);
+			      (i >= 4 && strncasecmp(text + i - 4, "~dp0", 4) == 0);
 		if (before && is_delim((unsigned char)text[i + bl]))
 			return true;
 	}
@@ -164,7 +152,7 @@ static bool has_suffix(const char *name, const char *suffix)
 /* Takes dirfd/name away as the scan's action says. Returns 0 (detail: the
  * quarantine id), or -1 with err. */
 static int remove_entry(struct rctx *c, const char *name, const char *path, const char *sig,
-                        char *detail, size_t dlen, rq_error *err)
+			char *detail, size_t dlen, rq_error *err)
 {
 	char id[QUARANTINE_ID_LEN + 1], sha[65];
 	struct stat st, now;
@@ -180,11 +168,11 @@ static int remove_entry(struct rctx *c, const char *name, const char *path, cons
 	}
 	if (c->sc->action == RESULTDOC_QUARANTINE) {
 		rc = quarantine_store(c->sc->quarantine_dir, fd, c->rootfd, name, path, sig, id,
-		                      sha, err);
+				      sha, err);
 		if (rc == 0)
 			snprintf(detail, dlen, "%s", id);
 	} else if (fstatat(c->rootfd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
-	           now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		   now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
 		rc = rq_fail(err, "the file was replaced while being removed");
 	} else if ((rc = unlinkat(c->rootfd, name, 0)) != 0) {
 		rc = rq_fail_errno(err, errno, "cannot remove");
@@ -203,16 +191,16 @@ static void take_away(struct rctx *c, struct usb_repair *r, struct entry *e, con
 		return;
 	}
 	if (remove_entry(c, e->name, r->path, sig, detail, sizeof(detail), &err) == 0) {
-		set_outcome(r, REPAIR_DONE, detail);
+		set_outcome(r, RESULTDOC_DONE, detail);
 		e->removed = true;
 	} else {
-		set_outcome(r, REPAIR_FAILED, err.msg);
+		set_outcome(r, RESULTDOC_NOT_DONE, err.msg);
 	}
 }
 
-static const char *action_word(const struct rctx *c)
+static enum resultdoc_repair_action action_word(const struct rctx *c)
 {
-	return c->sc->action == RESULTDOC_DELETE ? "delete" : "quarantine";
+	return c->sc->action == RESULTDOC_DELETE ? RESULTDOC_R_DELETE : RESULTDOC_R_QUARANTINE;
 }
 
 static int shortcuts(struct rctx *c)
@@ -234,7 +222,7 @@ static int shortcuts(struct rctx *c)
 			continue;
 		}
 		if (asprintf(&text, "%s\n%s\n%s\n%s", li->target, li->relative, li->env,
-		             li->arguments) < 0) {
+			     li->arguments) < 0) {
 			free(li);
 			return -1;
 		}
@@ -245,7 +233,7 @@ static int shortcuts(struct rctx *c)
 			continue;
 		if (asprintf(&reason, "runs %s, detected as %s", c->bases[d], c->sigs[d]) < 0)
 			return -1;
-		r = add(c, e->name, REPAIR_SHORTCUT, action_word(c), reason);
+		r = add(c, e->name, RESULTDOC_SHORTCUT, action_word(c), reason);
 		free(reason);
 		if (r == NULL)
 			return -1;
@@ -302,7 +290,7 @@ static bool autorun_key(const char *key)
 
 	return strcasecmp(key, "open") == 0 || strcasecmp(key, "shellexecute") == 0 ||
 	       (strncasecmp(key, "shell\\", 6) == 0 && n > 14 &&
-	        strcasecmp(key + n - 8, "\\command") == 0);
+		strcasecmp(key + n - 8, "\\command") == 0);
 }
 
 /* The index of the detected file the [autorun] section starts, or -1. */
@@ -349,7 +337,7 @@ static int autorun(struct rctx *c)
 			continue;
 		if (asprintf(&reason, "starts %s, detected as %s", c->bases[d], c->sigs[d]) < 0)
 			return -1;
-		r = add(c, e->name, REPAIR_AUTORUN, action_word(c), reason);
+		r = add(c, e->name, RESULTDOC_AUTORUN, action_word(c), reason);
 		free(reason);
 		if (r == NULL)
 			return -1;
@@ -363,7 +351,7 @@ static int autorun(struct rctx *c)
 static bool windows_folder(const char *name)
 {
 	static const char *const names[] = {"System Volume Information", "$RECYCLE.BIN", "RECYCLER",
-	                                    "RECYCLED", NULL};
+					    "RECYCLED", NULL};
 	for (size_t i = 0; names[i]; i++)
 		if (strcasecmp(name, names[i]) == 0)
 			return true;
@@ -386,18 +374,18 @@ static bool shortcut_removed_for(const struct rctx *c, const struct entry *e)
 
 static int unhide(struct rctx *c, const struct dosattr *a, struct entry *e, const char *why)
 {
-	struct usb_repair *r = add(c, e->name, REPAIR_HIDDEN, "unhide", why);
+	struct usb_repair *r = add(c, e->name, RESULTDOC_HIDDEN, RESULTDOC_R_UNHIDE, why);
 	rq_error err;
 
 	if (r == NULL)
 		return -1;
 	if (a->backend == DOSATTR_NONE)
-		set_outcome(r, REPAIR_UNSUPPORTED, a->why);
+		set_outcome(r, RESULTDOC_NO_WAY, a->why);
 	else if (c->sc->action != RESULTDOC_REPORT) {
 		if (dosattr_clear_hidden(a, e->name, &err) == 0)
-			set_outcome(r, REPAIR_DONE, NULL);
+			set_outcome(r, RESULTDOC_DONE, NULL);
 		else
-			set_outcome(r, REPAIR_FAILED, err.msg);
+			set_outcome(r, RESULTDOC_NOT_DONE, err.msg);
 	}
 	return 0;
 }
@@ -448,9 +436,9 @@ static int hidden(struct rctx *c)
 	for (size_t i = 0; i < c->nents && rc == 0; i++)
 		if (pick[i])
 			rc = unhide(c, &a, &c->ents[i],
-			            shortcut_removed_for(c, &c->ents[i])
-			                ? "its same-named shortcut was the worm's"
-			                : "every folder of this removable drive was hidden+system");
+				    shortcut_removed_for(c, &c->ents[i])
+					? "its same-named shortcut was the worm's"
+					: "every folder of this removable drive was hidden+system");
 	free(pick);
 	return rc;
 }
@@ -481,8 +469,8 @@ static int list_entries(struct rctx *c)
 			cap = ncap;
 		}
 		c->ents[c->nents] = (struct entry){.name = strdup(de->d_name),
-		                                   .dir = S_ISDIR(st.st_mode),
-		                                   .reg = S_ISREG(st.st_mode)};
+						   .dir = S_ISDIR(st.st_mode),
+						   .reg = S_ISREG(st.st_mode)};
 		if (c->ents[c->nents].name == NULL)
 			break;
 		c->nents++;
@@ -512,8 +500,8 @@ static int detected_bases(struct rctx *c, const struct detection *dets, size_t n
 }
 
 int usbrepair_volume(const struct usbrepair_volume *v, const struct scan_config *sc,
-                     const struct detection *dets, size_t ndets, struct usbrepair_list *list,
-                     rq_error *err)
+		     const struct detection *dets, size_t ndets, struct usbrepair_list *list,
+		     rq_error *err)
 {
 	struct rctx c = {.v = v, .sc = sc, .list = list, .rootfd = -1};
 	size_t len;
@@ -554,58 +542,73 @@ void usbrepair_print(FILE *out, const struct usbrepair_list *list)
 	for (size_t i = 0; i < list->n; i++) {
 		const struct usb_repair *r = &list->v[i];
 		char *esc = escape_name(r->path);
-		const char *p = esc ? esc : "?", *what = usbrepair_kind_name(r->kind);
+		const char *p = esc ? esc : "?", *what = resultdoc_repair_kind_name(r->kind);
 		switch (r->outcome) {
-		case REPAIR_PLANNED:
-			fprintf(out, "%s: %s: would %s (%s)\n", p, what, r->action, r->reason);
+		case RESULTDOC_PLANNED:
+			fprintf(out, "%s: %s: would %s (%s)\n", p, what,
+				resultdoc_repair_action_name(r->action), r->reason);
 			break;
-		case REPAIR_DONE:
-			if (strcmp(r->action, "quarantine") == 0)
+		case RESULTDOC_DONE:
+			if (r->action == RESULTDOC_R_QUARANTINE)
 				fprintf(out, "%s: %s moved to quarantine as %s\n", p, what,
-				        r->detail);
-			else if (strcmp(r->action, "delete") == 0)
+					r->detail);
+			else if (r->action == RESULTDOC_R_DELETE)
 				fprintf(out, "%s: %s removed\n", p, what);
 			else
 				fprintf(out, "%s: made visible again\n", p);
 			break;
-		case REPAIR_FAILED:
-		case REPAIR_UNSUPPORTED:
+		case RESULTDOC_NOT_DONE:
+		case RESULTDOC_NO_WAY:
 			fprintf(out, "%s: %s not repaired: %s\n", p, what,
-			        r->detail ? r->detail : "?");
+				r->detail ? r->detail : "?");
 			break;
 		}
 		free(esc);
 	}
 }
 
-static json_object *escaped(const char *s)
+/* Escaped (the names come from the scanned drive), or NULL for NULL; *bad
+ * when escaping ran out of memory. */
+static char *escaped(const char *s, bool *bad)
 {
-	char *esc = escape_name(s);
-	json_object *o = json_object_new_string(esc ? esc : "");
+	char *e = s ? escape_name(s) : NULL;
 
-	free(esc);
-	return o;
+	if (s && e == NULL)
+		*bad = true;
+	return e;
 }
 
 json_object *usbrepair_json(const struct usbrepair_list *list)
 {
 	json_object *a = json_object_new_array();
+	bool bad = a == NULL;
 
-	for (size_t i = 0; a && i < list->n; i++) {
+	for (size_t i = 0; !bad && i < list->n; i++) {
 		const struct usb_repair *r = &list->v[i];
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "volume", escaped(r->volume));
-		json_object_object_add(o, "path", escaped(r->path));
-		json_object_object_add(o, "path_escaped",
-		                       json_object_new_boolean(!escape_is_clean(r->path)));
-		json_object_object_add(o, "kind",
-		                       json_object_new_string(usbrepair_kind_name(r->kind)));
-		json_object_object_add(o, "action", json_object_new_string(r->action));
-		json_object_object_add(o, "outcome",
-		                       json_object_new_string(usbrepair_outcome_name(r->outcome)));
-		json_object_object_add(o, "reason", r->reason ? escaped(r->reason) : NULL);
-		json_object_object_add(o, "detail", r->detail ? escaped(r->detail) : NULL);
-		json_object_array_add(a, o);
+		char *vol = escaped(r->volume, &bad), *why = escaped(r->reason, &bad);
+		char *det = escaped(r->detail, &bad);
+		if (o == NULL)
+			bad = true;
+		else if (resultdoc_put_str(o, "volume", vol, &bad) ||
+			 resultdoc_put_path(o, "path", r->path, &bad) ||
+			 resultdoc_put_str(o, "kind", resultdoc_repair_kind_name(r->kind), &bad) ||
+			 resultdoc_put_str(o, "action", resultdoc_repair_action_name(r->action),
+					   &bad) ||
+			 resultdoc_put_str(o, "outcome", resultdoc_repair_outcome_name(r->outcome),
+					   &bad) ||
+			 resultdoc_put_str(o, "reason", why, &bad) ||
+			 resultdoc_put_str(o, "detail", det, &bad))
+			json_object_put(o);
+		else
+			resultdoc_put(a, NULL, o, &bad);
+		free(vol);
+		free(why);
+		free(det);
+	}
+	if (bad) {
+		json_object_put(a);
+		return NULL; /* resultdoc_put marks the document bad */
 	}
 	return a;
 }
@@ -616,10 +619,10 @@ size_t usbrepair_volumes_repaired(const struct usbrepair_list *list)
 
 	for (size_t i = 0; i < list->n; i++) {
 		bool seen = false;
-		if (list->v[i].outcome != REPAIR_DONE)
+		if (list->v[i].outcome != RESULTDOC_DONE)
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = list->v[j].outcome == REPAIR_DONE &&
+			seen = list->v[j].outcome == RESULTDOC_DONE &&
 			       strcmp(list->v[j].volume, list->v[i].volume) == 0;
 		n += !seen;
 	}

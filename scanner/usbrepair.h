@@ -11,30 +11,18 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "resultdoc.h"
 #include "rqerror.h"
 #include "scan.h"
 
 #define USBREPAIR_MAX_ENTRIES 8192 /* top-level entries looked at per volume */
 
-enum usbrepair_kind {
-	REPAIR_SHORTCUT, /* a worm's .lnk */
-	REPAIR_AUTORUN,  /* autorun.inf */
-	REPAIR_HIDDEN,   /* a folder or file the worm hid */
-};
-
-enum usbrepair_outcome {
-	REPAIR_PLANNED, /* report mode: would be done */
-	REPAIR_DONE,
-	REPAIR_FAILED,      /* detail says why; left as it was */
-	REPAIR_UNSUPPORTED, /* the file system gives no way to do it */
-};
-
 struct usb_repair {
 	char *volume; /* the volume (live: its device) or the folder scanned */
 	char *path;   /* raw bytes as found */
-	enum usbrepair_kind kind;
-	const char *action; /* "quarantine", "delete" or "unhide" */
-	enum usbrepair_outcome outcome;
+	enum resultdoc_repair_kind kind;
+	enum resultdoc_repair_action action; /* the scan's quarantine or delete, or unhide */
+	enum resultdoc_repair_outcome outcome;
 	char *reason; /* why: the detected file it names, or the rule */
 	char *detail; /* quarantine id, or why it failed */
 };
@@ -52,16 +40,13 @@ struct usbrepair_volume {
  * added, or -1 with err when the root cannot be read at all (out of
  * memory, not a directory is 0: nothing to repair). */
 int usbrepair_volume(const struct usbrepair_volume *v, const struct scan_config *sc,
-                     const struct detection *dets, size_t ndets, struct usbrepair_list *list,
-                     rq_error *err);
+		     const struct detection *dets, size_t ndets, struct usbrepair_list *list,
+		     rq_error *err);
 
 void usbrepair_free(struct usbrepair_list *list);
 
 /* Drops the entries after the first n (a dry run's, before the real one). */
 void usbrepair_truncate(struct usbrepair_list *list, size_t n);
-
-const char *usbrepair_kind_name(enum usbrepair_kind k);
-const char *usbrepair_outcome_name(enum usbrepair_outcome o);
 
 /* One line per repair, clamscan-style ("PATH: shortcut quarantined as ID"),
  * names escaped. */

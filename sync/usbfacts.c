@@ -3,18 +3,8 @@
 #include <string.h>
 
 #include "db.h"
+#include "resultdoc.h"
 #include "usbfacts.h"
-
-static const char *const kinds[] = {"shortcut", "autorun", "hidden", NULL};
-static const char *const outcomes[] = {"planned", "done", "failed", "unsupported", NULL};
-
-static bool in_set(const char *s, const char *const *set)
-{
-	for (size_t i = 0; set[i]; i++)
-		if (strcmp(s, set[i]) == 0)
-			return true;
-	return false;
-}
 
 static const char *str_member(json_object *o, const char *key)
 {
@@ -39,8 +29,9 @@ int usbfacts_check(json_object *doc, struct usbfacts *f, rq_error *err)
 	memset(f, 0, sizeof(*f));
 	if (json_object_object_get_ex(doc, "device", &dev) &&
 	    json_object_is_type(dev, json_type_object)) {
-		const char *kind = str_member(dev, "kind");
-		f->removable = kind && strcmp(kind, "removable") == 0;
+		enum resultdoc_device_kind kind;
+		f->removable = resultdoc_device_kind_parse(str_member(dev, "kind"), &kind) == 0 &&
+			       kind == RESULTDOC_REMOVABLE;
 	}
 	if (!json_object_object_get_ex(doc, "repairs", &reps) || reps == NULL)
 		return 0;
@@ -53,17 +44,18 @@ int usbfacts_check(json_object *doc, struct usbfacts *f, rq_error *err)
 		return rq_fail(err, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(reps, i);
-		const char *vol = str_member(r, "volume"), *kind = str_member(r, "kind");
-		const char *outcome = str_member(r, "outcome");
-		if (vol == NULL || kind == NULL || outcome == NULL || !in_set(kind, kinds) ||
-		    !in_set(outcome, outcomes)) {
+		const char *vol = str_member(r, "volume");
+		enum resultdoc_repair_kind kind;
+		enum resultdoc_repair_outcome outcome;
+		if (vol == NULL || resultdoc_repair_kind_parse(str_member(r, "kind"), &kind) != 0 ||
+		    resultdoc_repair_outcome_parse(str_member(r, "outcome"), &outcome) != 0) {
 			free(done);
 			return rq_fail(err,
-			               "result.json: repairs[%zu]: needs volume, a known kind "
-			               "and a known outcome",
-			               i);
+				       "result.json: repairs[%zu]: needs volume, a known kind "
+				       "and a known outcome",
+				       i);
 		}
-		if (strcmp(outcome, "done") == 0)
+		if (outcome == RESULTDOC_DONE)
 			done[ndone++] = vol;
 	}
 	/* Drives repaired: distinct volumes with a repair done. */
@@ -76,7 +68,7 @@ int usbfacts_check(json_object *doc, struct usbfacts *f, rq_error *err)
 }
 
 int usbfacts_store(sqlite3 *db, const char *stick, int64_t seq, const struct usbfacts *f,
-                   rq_error *err)
+		   rq_error *err)
 {
 	static const char sql[] =
 	    "INSERT INTO scan_usb(scan, device_kind, repairs, drives_repaired)"
@@ -87,7 +79,7 @@ int usbfacts_store(sqlite3 *db, const char *stick, int64_t seq, const struct usb
 	if (st == NULL)
 		return -1;
 	rc = db_bind(db, st, err, "titii", stick, seq, f->removable ? "removable" : "computer",
-	             f->repairs, f->drives_repaired);
+		     f->repairs, f->drives_repaired);
 	if (rc == 0)
 		rc = db_done(db, st, err);
 	sqlite3_finalize(st);
