@@ -74,6 +74,7 @@ struct choice {
 	const struct unit *unit;
 	char technician[LAUNCHER_NAME_MAX];
 	bool quick;
+	bool station; /* "Quét USB": raquet-scan --station (docs/usb-repair.md) */
 	enum resultdoc_action action;
 };
 
@@ -127,6 +128,8 @@ struct summary {
 	size_t nvols;
 	struct detection_summary *dets;
 	size_t ndets;
+	/* USB repairs (docs/usb-repair.md) by outcome */
+	uint64_t repairs_done, repairs_planned, repairs_failed;
 	char *messages[8]; /* last lines raquet-scan wrote on stderr (escaped) */
 	size_t nmessages;
 	bool warned;       /* one of them is a warning: shown after any run */

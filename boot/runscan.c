@@ -47,9 +47,11 @@ static int build_argv(const struct scan_request *req, const char *json, const ch
 		ADD(y);                                                                            \
 	} while (0)
 	ADD(req->scanner);
-	if (req->paths == NULL || req->npaths == 0)
+	if (c->station)
+		ADD("--station"); /* the PC's disks are not scanned: no paths, no --device */
+	else if (req->paths == NULL || req->npaths == 0)
 		ADD("--auto");
-	for (size_t i = 0; i < req->ndevices; i++) {
+	for (size_t i = 0; !c->station && i < req->ndevices; i++) {
 		ADD("--device");
 		ADD(req->devices[i]);
 	}
@@ -58,14 +60,14 @@ static int build_argv(const struct scan_request *req, const char *json, const ch
 	if (c->technician[0])
 		ADD2("--technician", c->technician);
 	ADD2("--action", launcher_action_arg(c->action));
-	if (c->quick)
+	if (c->quick && !c->station)
 		ADD("--quick");
 	if (req->identity_root)
 		ADD2("--identity-root", req->identity_root);
 	ADD2("--json", json);
 	ADD2("--progress-fd", "3");
 	ADD2("--no-progress", "--no-summary");
-	if (req->paths && req->npaths > 0) {
+	if (req->paths && req->npaths > 0 && !c->station) {
 		ADD("--");
 		for (size_t i = 0; i < req->npaths; i++)
 			ADD(req->paths[i]);
@@ -337,6 +339,20 @@ int summary_from_json(const char *text, struct summary *sum)
 			ds->detail = str_or(o, "detail", NULL);
 		}
 	}
+	if (json_object_object_get_ex(doc, "repairs", &arr) &&
+	    json_object_is_type(arr, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *r = json_object_array_get_idx(arr, i), *ov;
+			enum resultdoc_repair_outcome o = RESULTDOC_NOT_DONE;
+			if (json_object_object_get_ex(r, "outcome", &ov))
+				resultdoc_repair_outcome_parse(json_object_get_string(ov), &o);
+			if (o == RESULTDOC_DONE)
+				sum->repairs_done++;
+			else if (o == RESULTDOC_PLANNED)
+				sum->repairs_planned++;
+			else
+				sum->repairs_failed++;
+		}
 	json_object_put(doc);
 	if (sum->status == NULL || (sum->nvols && !sum->vols) || (sum->ndets && !sum->dets))
 		return -1;

@@ -106,9 +106,11 @@ const char *launcher_action_text(enum resultdoc_action a)
 	}
 }
 
-static const char *mode_text(bool quick)
+static const char *mode_text(const struct choice *c)
 {
-	return quick ? _("Quick scan") : _("Full scan");
+	if (c->station)
+		return _("USB drives");
+	return c->quick ? _("Quick scan") : _("Full scan");
 }
 
 /* --- drawing --------------------------------------------------------------- */
@@ -460,20 +462,23 @@ out:
 
 enum ui_result ui_pick_mode(struct choice *choice)
 {
-	const char *labels[2];
+	const char *labels[3];
 	struct list l = {.title = _("Scan"),
 	                 .question = _("How thoroughly?"),
 	                 .labels = labels,
-	                 .n = 2,
-	                 .sel = choice->quick ? 0 : 1,
+	                 .n = 3,
+	                 .sel = choice->station ? 2 : choice->quick ? 0 : 1,
 	                 .back = true};
 	enum ui_result res;
 
 	labels[0] = _("Quick scan: only the places malware usually hides (minutes)");
 	labels[1] = _("Full scan: every file on every disk (can take hours)");
+	labels[2] = _("USB drives: not this PC; scan and repair each USB drive plugged in, until Esc");
 	res = run_list(&l);
-	if (res == UI_NEXT)
+	if (res == UI_NEXT) {
 		choice->quick = l.sel == 0;
+		choice->station = l.sel == 2;
+	}
 	return res;
 }
 
@@ -558,7 +563,7 @@ static void describe_choice(int y, const struct choice *c)
 {
 	field(y, LOOK_BOLD, _("Unit:"), "%s — %s", c->unit->code, c->unit->name);
 	field(y + 1, LOOK_BOLD, _("Technician:"), "%s", c->technician[0] ? c->technician : "—");
-	field(y + 2, LOOK_BOLD, _("Scan:"), "%s", mode_text(c->quick));
+	field(y + 2, LOOK_BOLD, _("Scan:"), "%s", mode_text(c));
 	field(y + 3, c->action == RESULTDOC_DELETE ? LOOK_WARN : LOOK_BOLD, _("Action:"), "%s",
 	      launcher_action_text(c->action));
 }
@@ -601,10 +606,11 @@ static void draw_progress(const struct choice *c, const struct progress_line *pl
 	frame(_("Scanning"),
 	      asking ? _("Enter stop the scan   any other key continue") : _("Esc stop the scan"));
 	putf(2, 2, LOOK_NORMAL, "%s — %s", c->unit->code, c->unit->name);
-	putf(3, 2, LOOK_NORMAL, "%s · %s", mode_text(c->quick), launcher_action_text(c->action));
+	putf(3, 2, LOOK_NORMAL, "%s · %s", mode_text(c), launcher_action_text(c->action));
 	if (!have) {
 		put(5, 4, (size_t)COLS - 6, LOOK_BOLD,
-		    _("Loading signatures and finding the disks..."));
+		    c->station ? _("Waiting for a USB drive: plug one in (Esc ends)...")
+			       : _("Loading signatures and finding the disks..."));
 		refresh();
 		return;
 	}
@@ -785,6 +791,21 @@ static void detection_lines(struct lines *L, const struct summary *s)
 	}
 }
 
+/* What the shortcut-worm repair did (docs/usb-repair.md). */
+static void repair_lines(struct lines *L, const struct summary *s)
+{
+	if (s->repairs_done)
+		add(L, LOOK_GOOD, _("USB repair: %llu done (hidden folders shown again, worm "
+				    "shortcuts removed)"),
+		    (unsigned long long)s->repairs_done);
+	if (s->repairs_planned)
+		add(L, LOOK_WARN, _("USB repair to do (report only): %llu"),
+		    (unsigned long long)s->repairs_planned);
+	if (s->repairs_failed)
+		add(L, LOOK_BAD, _("USB repair not possible: %llu (see the record)"),
+		    (unsigned long long)s->repairs_failed);
+}
+
 static void build_summary(struct lines *L, const struct summary *s, const struct choice *c)
 {
 	char t[32];
@@ -804,12 +825,13 @@ static void build_summary(struct lines *L, const struct summary *s, const struct
 		add(L, LOOK_NORMAL, "%s %s", _("Technician:"), c->technician);
 	if (s->have_result) {
 		text_duration(s->seconds, t, sizeof(t));
-		add(L, LOOK_NORMAL, _("%s, %s: %llu files, %.1f MB in %s"), mode_text(c->quick),
+		add(L, LOOK_NORMAL, _("%s, %s: %llu files, %.1f MB in %s"), mode_text(c),
 		    launcher_action_text(c->action), (unsigned long long)s->files,
 		    (double)s->bytes / 1e6, t);
 		add(L, LOOK_NORMAL, "%s", "");
 		volume_lines(L, s);
 		detection_lines(L, s);
+		repair_lines(L, s);
 	}
 	if (s->nmessages > 0 &&
 	    (!s->saved || !s->have_result || s->exit_status == 2 || s->warned)) {

@@ -39,6 +39,30 @@ static const char *const scan_names[RESULTDOC_NSCANS] = {
     [RESULTDOC_FULL] = "full",
 };
 
+static const char *const repair_kind_names[RESULTDOC_NREPAIR_KINDS] = {
+    [RESULTDOC_SHORTCUT] = "shortcut",
+    [RESULTDOC_AUTORUN] = "autorun",
+    [RESULTDOC_HIDDEN] = "hidden",
+};
+
+static const char *const repair_action_names[RESULTDOC_NREPAIR_ACTIONS] = {
+    [RESULTDOC_R_QUARANTINE] = "quarantine",
+    [RESULTDOC_R_DELETE] = "delete",
+    [RESULTDOC_R_UNHIDE] = "unhide",
+};
+
+static const char *const repair_outcome_names[RESULTDOC_NREPAIR_OUTCOMES] = {
+    [RESULTDOC_PLANNED] = "planned",
+    [RESULTDOC_DONE] = "done",
+    [RESULTDOC_NOT_DONE] = "failed",
+    [RESULTDOC_NO_WAY] = "unsupported",
+};
+
+static const char *const device_kind_names[RESULTDOC_NDEVICE_KINDS] = {
+    [RESULTDOC_COMPUTER] = "computer",
+    [RESULTDOC_REMOVABLE] = "removable",
+};
+
 static const char *name_of(const char *const *names, size_t n, unsigned v)
 {
 	return v < n ? names[v] : NULL;
@@ -73,6 +97,10 @@ NAMES(state, state_names)
 NAMES(outcome, outcome_names)
 NAMES(action, action_names)
 NAMES(scan, scan_names)
+NAMES(repair_kind, repair_kind_names)
+NAMES(repair_action, repair_action_names)
+NAMES(repair_outcome, repair_outcome_names)
+NAMES(device_kind, device_kind_names)
 
 static int failed(bool *bad)
 {

@@ -58,12 +58,32 @@ enum resultdoc_action { RESULTDOC_REPORT, RESULTDOC_QUARANTINE, RESULTDOC_DELETE
 enum resultdoc_scan { RESULTDOC_QUICK, RESULTDOC_FULL };
 #define RESULTDOC_NSCANS (RESULTDOC_FULL + 1)
 
+/* A USB repair's "kind", "action" and "outcome" (repairs[],
+ * docs/usb-repair.md), and device."kind" (a station-mode drive). */
+enum resultdoc_repair_kind { RESULTDOC_SHORTCUT, RESULTDOC_AUTORUN, RESULTDOC_HIDDEN };
+#define RESULTDOC_NREPAIR_KINDS (RESULTDOC_HIDDEN + 1)
+enum resultdoc_repair_action { RESULTDOC_R_QUARANTINE, RESULTDOC_R_DELETE, RESULTDOC_R_UNHIDE };
+#define RESULTDOC_NREPAIR_ACTIONS (RESULTDOC_R_UNHIDE + 1)
+enum resultdoc_repair_outcome {
+	RESULTDOC_PLANNED,     /* report mode: would be done */
+	RESULTDOC_DONE,
+	RESULTDOC_NOT_DONE,    /* "failed": detail says why; left as it was */
+	RESULTDOC_NO_WAY,      /* "unsupported": the file system gives no way */
+};
+#define RESULTDOC_NREPAIR_OUTCOMES (RESULTDOC_NO_WAY + 1)
+enum resultdoc_device_kind { RESULTDOC_COMPUTER, RESULTDOC_REMOVABLE };
+#define RESULTDOC_NDEVICE_KINDS (RESULTDOC_REMOVABLE + 1)
+
 /* The document's spelling; NULL for a value out of range. */
 const char *resultdoc_status_name(enum resultdoc_status v);
 const char *resultdoc_state_name(enum resultdoc_state v);
 const char *resultdoc_outcome_name(enum resultdoc_outcome v);
 const char *resultdoc_action_name(enum resultdoc_action v);
 const char *resultdoc_scan_name(enum resultdoc_scan v);
+const char *resultdoc_repair_kind_name(enum resultdoc_repair_kind v);
+const char *resultdoc_repair_action_name(enum resultdoc_repair_action v);
+const char *resultdoc_repair_outcome_name(enum resultdoc_repair_outcome v);
+const char *resultdoc_device_kind_name(enum resultdoc_device_kind v);
 
 /* The enum for a spelling: 0, or -1 (*out untouched) when s is NULL or
  * not one of the table's names (exact, case-sensitive). */
@@ -72,6 +92,10 @@ int resultdoc_state_parse(const char *s, enum resultdoc_state *out);
 int resultdoc_outcome_parse(const char *s, enum resultdoc_outcome *out);
 int resultdoc_action_parse(const char *s, enum resultdoc_action *out);
 int resultdoc_scan_parse(const char *s, enum resultdoc_scan *out);
+int resultdoc_repair_kind_parse(const char *s, enum resultdoc_repair_kind *out);
+int resultdoc_repair_action_parse(const char *s, enum resultdoc_repair_action *out);
+int resultdoc_repair_outcome_parse(const char *s, enum resultdoc_repair_outcome *out);
+int resultdoc_device_kind_parse(const char *s, enum resultdoc_device_kind *out);
 
 /* --- checked json-c ------------------------------------------------------
  * Each adds to obj (an object; or an array when key is NULL for

@@ -137,7 +137,7 @@ char *rep_column(sqlite3_stmt *st, int i)
  * doing it. Version 4 adds scan_flags, which the notes read; a version 3
  * database has no flags, so an empty one stands in for it. */
 #define REPORT_SCHEMA     3
-#define REPORT_SCHEMA_MAX 4
+#define REPORT_SCHEMA_MAX 6
 
 static int check_version(sqlite3 *db, const char *path, rq_error *err)
 {
@@ -167,6 +167,10 @@ static int check_version(sqlite3 *db, const char *path, rq_error *err)
 			       path, v, REPORT_SCHEMA_MAX);
 	if (v < 4 && sqlite3_exec(db, "CREATE TEMP TABLE scan_flags(scan, flag, detail)", NULL,
 				  NULL, NULL) != SQLITE_OK)
+		return rep_db_fail(db, err, path);
+	/* Version 6 adds scan_usb (USB drives, repairs), which the notes read. */
+	if (v < 6 && sqlite3_exec(db, "CREATE TEMP TABLE scan_usb(scan, device_kind, repairs, "
+				      "drives_repaired)", NULL, NULL, NULL) != SQLITE_OK)
 		return rep_db_fail(db, err, path);
 	return 0;
 }

@@ -13,12 +13,15 @@
 
 #include "escape.h"
 #include "identity.h"
+#include "live/discover.h"
 #include "live/live.h"
 #include "quarantine.h"
 #include "record.h"
 #include "result.h"
 #include "scan.h"
+#include "station.h"
 #include "stick.h"
+#include "usbrepair.h"
 
 #define DEFAULT_DB         "/var/lib/clamav"
 #define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
@@ -34,6 +37,7 @@ struct options {
 	bool summary, list_stick, action_given, qdir_given;
 	/* --auto (live mode) */
 	bool live, remove_hiberfile;
+	bool station; /* --station: USB drives one after another */
 	const char *devices[MAX_LIST], *bitlocker_key;
 	size_t ndevices;
 	char *stick_db; /* DIR/RAQUET/db */
@@ -44,6 +48,7 @@ static void print_usage(FILE *f)
 	fprintf(f,
 		"usage: raquet-scan [options] PATH...\n"
 		"       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
+		"       raquet-scan --station --stick DIR --unit CODE [options]\n"
 		"       raquet-scan --list-quarantine DIR\n"
 		"       raquet-scan --restore ID [--quarantine-dir DIR]\n"
 		"options:\n"
@@ -75,6 +80,9 @@ static void print_usage(FILE *f)
 		"      --remove-hiberfile   clean hibernated Windows volumes by deleting\n"
 		"                           hiberfil.sys: the hibernated Windows session and\n"
 		"                           its unsaved work are LOST\n"
+		"station mode (docs/usb-repair.md):\n"
+		"      --station            scan and repair each USB drive inserted, one record\n"
+		"                           each, until Ctrl-C; this PC's disks are not scanned\n"
 		"  -V, --version            print the version\n",
 		DEFAULT_DB, DEFAULT_QUARANTINE);
 }
@@ -130,7 +138,7 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
        OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
-       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER };
+       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_STATION };
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -161,6 +169,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"device", required_argument, NULL, OPT_DEVICE},
 	    {"bitlocker-key", required_argument, NULL, OPT_BLKEY},
 	    {"remove-hiberfile", no_argument, NULL, OPT_RMHIBER},
+	    {"station", no_argument, NULL, OPT_STATION},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -219,6 +228,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_DEVICE: add_to(o->devices, &o->ndevices, optarg, "--device"); break;
 		case OPT_BLKEY: o->bitlocker_key = optarg; break;
 		case OPT_RMHIBER: o->remove_hiberfile = true; break;
+		case OPT_STATION: o->station = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
 		case 'h': print_usage(stdout); exit(rq_finish_stdout(0));
 		default: usage(NULL);
@@ -247,7 +257,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage("--device, --bitlocker-key and --remove-hiberfile go with --auto");
 	if (o->live && (sc->npaths > 0 || !o->stick_dir || o->list_stick))
 		usage("--auto takes no PATH and needs --stick DIR --unit CODE");
-	if (!o->live && !o->list_quarantine && !o->restore_id && !o->list_stick && sc->npaths == 0)
+	if (o->station && (o->live || sc->npaths > 0 || !o->stick_dir || o->list_stick))
+		usage("--station takes no PATH, not with --auto, and needs --stick DIR --unit CODE");
+	if (!o->live && !o->station && !o->list_quarantine && !o->restore_id && !o->list_stick &&
+	    sc->npaths == 0)
 		usage("no PATH to scan");
 }
 
@@ -267,6 +280,23 @@ static void print_summary(FILE *out, const struct scan_report *rep)
 	       (int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
 	fprintf(out, "Status: %s\n", resultdoc_status_name(result_status(rep)));
+	if (rep->repairs.n)
+		fprintf(out, "USB repairs: %zu (drives repaired: %zu)\n", rep->repairs.n,
+			usbrepair_volumes_repaired(&rep->repairs));
+}
+
+/* Shortcut-worm repair at the top of each folder scanned (usbrepair.h). */
+static void repair_roots(const struct options *o, struct scan_report *rep)
+{
+	rq_error err;
+
+	for (size_t i = 0; i < o->scan.npaths; i++) {
+		struct usbrepair_volume v = {.root = o->scan.paths[i],
+					     .removable = usbrepair_removable(o->scan.paths[i])};
+		if (usbrepair_volume(&v, &o->scan, rep->dets, rep->ndets, &rep->repairs, &err) < 0)
+			rq_warn("USB repair: %s", err.msg);
+	}
+	usbrepair_print(stdout, &rep->repairs);
 }
 
 /* The scan log sealed with a stick result: what stdout showed. */
@@ -286,6 +316,7 @@ static char *scan_log(const struct scan_report *rep)
 			d->detail ? ": " : "", d->detail ? d->detail : "");
 		free(esc);
 	}
+	usbrepair_print(f, &rep->repairs);
 	print_summary(f, rep);
 	if (fclose(f) != 0) {
 		free(buf);
@@ -504,6 +535,8 @@ static int cmd_scan(struct options *o)
 		status = 2;
 	if (rep.interrupted)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
+	else
+		repair_roots(o, &rep);
 	if (o->stick_dir) {
 		if (seal_result(o, &stick, &rep, NULL, NULL) != 0)
 			status = 2;
@@ -604,6 +637,7 @@ static int cmd_auto(struct options *o)
 		return 2;
 	}
 	print_outcomes(&rep);
+	usbrepair_print(stdout, &rep.repairs);
 	if (o->summary)
 		print_volumes(lr.volumes, lr.hibernated);
 	status = rep.ndets > 0 ? 1 : 0;
@@ -619,6 +653,82 @@ static int cmd_auto(struct options *o)
 	if (o->summary)
 		print_summary(stdout, &rep);
 	scan_report_free(&rep);
+	return rq_finish_stdout(status);
+}
+
+/* One drive of station mode: as --auto on that disk alone, sealed with
+ * the drive's USB identity. Returns its exit status (0, 1 or 2). */
+static int station_drive(struct options *o, struct stick *stick, const char *disk,
+			 bool *interrupted)
+{
+	char dev[STATION_NAME_MAX + 8];
+	const char *devs[1] = {dev};
+	struct live_config lc = {.devices = devs, .ndevices = 1, .stick_dir = o->stick_dir,
+				 .identity_root = o->identity_root};
+	struct live_result lr;
+	struct scan_report rep;
+	rq_error err;
+	int status;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	printf("\n=========== USB DRIVE %s ===========\n", dev);
+	fflush(stdout);
+	if (live_run(&lc, &o->scan, &rep, &lr, &err) != 0) {
+		fprintf(stderr, "raquet-scan: %s: %s\n", dev, err.msg);
+		return 2;
+	}
+	print_outcomes(&rep);
+	usbrepair_print(stdout, &rep.repairs);
+	if (o->summary)
+		print_volumes(lr.volumes, lr.hibernated);
+	status = rep.ndets > 0 ? 1 : 0;
+	if (rep.errors > 0 || rep.interrupted || lr.failed > 0 || lr.release_error[0])
+		status = 2;
+	if (lr.release_error[0])
+		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
+	json_object_put(lr.device); /* the PC's: this record is the drive's */
+	if (seal_result(o, stick, &rep, station_identity(disk), lr.volumes) != 0)
+		status = 2;
+	if (o->summary)
+		print_summary(stdout, &rep);
+	*interrupted = rep.interrupted;
+	scan_report_free(&rep);
+	return status;
+}
+
+static int cmd_station(struct options *o)
+{
+	struct sample_hook hook = {0};
+	static struct station st; /* one per run */
+	char disk[STATION_NAME_MAX];
+	bool interrupted = false;
+	struct stick stick;
+	int status = 0, w;
+	rq_error err;
+
+	if (open_stick(o, &stick, &hook) != 0)
+		return 2;
+	if (discover_stick_disk(o->stick_dir, st.skip, &err) < 0) {
+		fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		stick_close(&stick);
+		return 2;
+	}
+	while (!interrupted) {
+		printf("Station: waiting for a USB drive (Ctrl-C to stop)\n");
+		fflush(stdout);
+		if ((w = station_wait(&st, disk, &err)) <= 0) {
+			if (w < 0) {
+				fprintf(stderr, "raquet-scan: %s\n", err.msg);
+				status = 2;
+			}
+			break;
+		}
+		w = station_drive(o, &stick, disk, &interrupted);
+		status = w > status ? w : status;
+		fflush(stdout);
+	}
+	printf("Station stopped\n");
+	stick_close(&stick);
 	return rq_finish_stdout(status);
 }
 
@@ -654,5 +764,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
 		return 2;
 	}
-	return o.live ? cmd_auto(&o) : cmd_scan(&o);
+	return o.live ? cmd_auto(&o) : o.station ? cmd_station(&o) : cmd_scan(&o);
 }

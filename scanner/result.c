@@ -15,6 +15,7 @@
 #include "result.h"
 #include "signedjson.h"
 #include "stick.h"
+#include "usbrepair.h"
 
 void result_time(time_t t, char buf[32])
 {
@@ -187,6 +188,7 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 
 	resultdoc_put(doc, "detections", detections_json(rep), &bad);
 	resultdoc_put(doc, "autoruns", json_object_new_array(), &bad);
+	resultdoc_put(doc, "repairs", usbrepair_json(&rep->repairs), &bad);
 
 	o = json_object_new_object();
 	resultdoc_put_u64(o, "files", rep->files, &bad);

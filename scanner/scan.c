@@ -20,6 +20,7 @@
 #include "queue.h"
 #include "scan.h"
 #include "streams.h"
+#include "usbrepair.h"
 
 struct run {
 	const struct scan_config *cfg;
@@ -519,5 +520,6 @@ void scan_report_free(struct scan_report *rep)
 	}
 	free(rep->dets);
 	free(rep->roots);
+	usbrepair_free(&rep->repairs);
 	memset(rep, 0, sizeof(*rep));
 }

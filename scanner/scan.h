@@ -15,6 +15,13 @@
 #include "walk.h"
 
 struct detection;
+struct usb_repair;
+
+/* What usbrepair did or would do (usbrepair.h), in a scan_report. */
+struct usbrepair_list {
+	struct usb_repair *v;
+	size_t n, cap;
+};
 
 /* Actions and outcomes are the result document's words (lib/resultdoc.h). */
 
@@ -70,6 +77,7 @@ struct scan_report {
 	struct timespec started;  /* wall clock */
 	double seconds;           /* monotonic duration */
 	bool interrupted;
+	struct usbrepair_list repairs; /* filled after the scan: usbrepair_volume */
 };
 
 /* Loads the engine and scans every path. Returns 0 when the run could

@@ -17,6 +17,7 @@
 #include "jsonbound.h"
 #include "merge.h"
 #include "resultdoc.h"
+#include "usbfacts.h"
 
 #define TEXT_MAX     65536
 #define MAX_VOLUMES  1024
@@ -678,6 +679,7 @@ int merge_result(struct merge *m, const char *stick, const record_header *h, con
 		 size_t len, const char *log, size_t loglen, rq_error *err)
 {
 	struct result r = {0};
+	struct usbfacts usb;
 	json_object *doc = jsonbound_parse(json, len, &jsonbound_result, "result.json", err);
 	int rc = MERGE_REJECT;
 
@@ -692,9 +694,11 @@ int merge_result(struct merge *m, const char *stick, const record_header *h, con
 	for (size_t i = 0; i < json_object_array_length(r.detections); i++)
 		if (check_detection(json_object_array_get_idx(r.detections, i), i, err) != 0)
 			goto out;
-	if ((rc = check_unit(m, stick, r.unit, err)) != 0)
+	if (usbfacts_check(doc, &usb, err) != 0 || (rc = check_unit(m, stick, r.unit, err)) != 0)
 		goto out;
 	rc = insert_scan(m, stick, h, &r, json, len, log, loglen, err);
+	if (rc == 0 && usbfacts_store(m->db, stick, (int64_t)h->seq, &usb, err) != 0)
+		rc = MERGE_FAIL;
 out:
 	json_object_put(doc);
 	return rc;

@@ -8,15 +8,18 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 6
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2),
- * sync/schema-v3.sql (2 to 3) and sync/schema-v4.sql (3 to 4), byte for
+ * sync/schema-v3.sql (2 to 3), sync/schema-v4.sql (3 to 4) and
+ * sync/schema-v6.sql (5 to 6; 4 to 5 is part F's, empty here), byte for
  * byte, generated from those files by the Makefile. */
 extern const char schema_sql[];
 extern const char schema_v2_sql[];
 extern const char schema_v3_sql[];
 extern const char schema_v4_sql[];
+extern const char schema_v5_sql[]; /* part F's, empty until merged */
+extern const char schema_v6_sql[]; /* sync/schema-v6.sql: USB drives */
 
 /* schema_migrations[i] takes a database from version i to i + 1
  * (`raquet-sync schema` prints them in that order). */

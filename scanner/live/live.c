@@ -14,6 +14,7 @@
 #include "live/discover.h"
 #include "live/live.h"
 #include "live/mount.h"
+#include "usbrepair.h"
 #include "windows/windows.h"
 
 struct vol {
@@ -156,8 +157,27 @@ static size_t count_under(const struct scan_report *rep, const char *point)
 	return n;
 }
 
-/* Remounts one volume read-write, acts, and releases it. */
-static void clean_volume(struct live *l, struct vol *v, struct scan_report *rep)
+/* Shortcut-worm repair of a mounted volume (usbrepair.h); dry: only what
+ * would be done, whatever the action. */
+static void repair_volume(struct live *l, struct vol *v, struct scan_report *rep, bool dry)
+{
+	struct scan_config cfg = *l->sc;
+	char sysdir[DISCOVER_NAME_MAX + 16];
+	struct usbrepair_volume uv = {.root = v->point, .name = v->v.dev, .fat_source = v->v.dev};
+	rq_error err;
+
+	snprintf(sysdir, sizeof(sysdir), "/sys/block/%s", v->v.disk);
+	uv.removable = usbrepair_sysfs_removable(sysdir);
+	if (dry)
+		cfg.action = RESULTDOC_REPORT;
+	if (usbrepair_volume(&uv, &cfg, rep->dets, rep->ndets, &rep->repairs, &err) < 0)
+		if (v->detail[0] == '\0')
+			snprintf(v->detail, sizeof(v->detail), "USB repair: %.480s", err.msg);
+}
+
+/* Remounts one volume read-write, acts, and releases it. Returns 0 when
+ * it acted on a read-write mount. */
+static int clean_volume(struct live *l, struct vol *v, struct scan_report *rep)
 {
 	struct mount_options rw = {.rw = true,
 				   .remove_hiberfile = l->lc->remove_hiberfile,
@@ -170,7 +190,7 @@ static void clean_volume(struct live *l, struct vol *v, struct scan_report *rep)
 		act_refuse(v->point, rep->dets, rep->ndets,
 			   "Windows on this volume is hibernated or used Fast Startup: it was "
 			   "scanned read-only and nothing was removed");
-		return;
+		return -1;
 	}
 	if (mount_release(&v->m, &err) != 0 || mount_volume(&v->v, &rw, &v->m, &err) != 0) {
 		snprintf(why, sizeof(why), "cannot mount the volume read-write: %s", err.msg);
@@ -179,13 +199,14 @@ static void clean_volume(struct live *l, struct vol *v, struct scan_report *rep)
 			set_state(v, RESULTDOC_HIBERNATED,
 				  "Windows used Fast Startup or is hibernated: ntfs-3g allows "
 				  "read-only only; nothing was removed");
-		return;
+		return -1;
 	}
 	if (was_hibernated) {
 		v->hiberfile_removed = true;
 		set_state(v, RESULTDOC_SCANNED, "hiberfil.sys removed (--remove-hiberfile)");
 	}
 	act_volume(l->sc, v->point, v->m.streams, rep->dets, rep->ndets);
+	return 0;
 }
 
 static void release_all(struct live *l, struct live_result *out)
@@ -329,13 +350,23 @@ int live_run(const struct live_config *lc, const struct scan_config *sc, struct 
 		goto out;
 	for (size_t i = 0; i < l.n; i++) {
 		struct vol *v = &l.vols[i];
-		if (v->root < 0 || count_under(rep, v->point) == 0)
+		size_t mark = rep->repairs.n;
+		bool repair;
+		if (v->root < 0)
 			continue;
-		if (rep->interrupted)
+		if (rep->interrupted) {
 			act_refuse(v->point, rep->dets, rep->ndets,
 				   "interrupted before cleaning; left in place");
-		else if (sc->action != RESULTDOC_REPORT)
-			clean_volume(&l, v, rep);
+			continue;
+		}
+		repair_volume(&l, v, rep, true); /* on the read-only mount */
+		repair = rep->repairs.n > mark;
+		if (sc->action == RESULTDOC_REPORT || (count_under(rep, v->point) == 0 && !repair))
+			continue;
+		if (clean_volume(&l, v, rep) == 0 && repair) {
+			usbrepair_truncate(&rep->repairs, mark);
+			repair_volume(&l, v, rep, false);
+		}
 	}
 	rc = 0;
 out:

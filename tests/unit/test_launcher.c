@@ -87,7 +87,9 @@ static void summary_tests(void)
 	    "x.exe\",\"signature\":\"S1\",\"outcome\":\"quarantined\"},"
 	    "{\"path\":\"/mnt/ab/"
 	    "y.exe\",\"signature\":\"S2\",\"outcome\":\"failed\",\"detail\":\"read-only\"},"
-	    "{\"path\":\"/mnt/ab/z.exe\",\"signature\":\"S3\",\"outcome\":\"reported\"}]}";
+	    "{\"path\":\"/mnt/ab/z.exe\",\"signature\":\"S3\",\"outcome\":\"reported\"}],"
+	    "\"repairs\":[{\"outcome\":\"done\"},{\"outcome\":\"done\"},"
+	    "{\"outcome\":\"unsupported\"}]}";
 
 	ok(summary_from_json(doc, &s) == 0, "a result document makes a summary");
 	is_str(s.status, "cleaned", "  ... status");
@@ -98,6 +100,8 @@ static void summary_tests(void)
 	is_str(s.vols[1].name, "sda2 Windows", "a live volume is named by device and label");
 	is_str(s.vols[0].name, "/mnt/a", "a folder by its path");
 	is_str(s.dets[1].detail, "read-only", "why an action failed is kept");
+	ok(s.repairs_done == 2 && s.repairs_failed == 1 && s.repairs_planned == 0,
+	   "USB repairs counted by outcome");
 	summary_free(&s);
 	ok(summary_from_json("{\"volumes\":", &s) != 0, "a torn document is refused");
 	summary_free(&s);
