@@ -21,6 +21,7 @@
 #include "stale.h"
 #include "status.h"
 #include "sysverify.h"
+#include "unitops.h"
 #include "units.h"
 
 #define MAX_UNITS 256
@@ -37,6 +38,7 @@ static void usage(const char *why)
 		"  unit add CODE NAME [--parent CODE] [--informed]\n"
 		"  unit import FILE.csv             code,name,parent,informed (all or nothing)\n"
 		"  unit list\n"
+		"  unit rename CODE NAME | set-parent CODE PARENT|- | delete CODE | merge FROM INTO\n"
 		"  provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]\n"
 		"  import STICK [-v]                verify, open and merge the stick's records\n"
 		"  update STICK [--database DIR] [--image]\n"
@@ -206,6 +208,8 @@ static int cmd_unit(int argc, char **argv)
 
 	if (argc < 2)
 		usage("unit needs add, import or list");
+	if (unitops_is_command(argv[1]))
+		return unitops_command(ioc_dir, argc, argv, stdout, &err) != 0 ? fail(&err) : finish(0);
 	if (strcmp(argv[1], "add") == 0) {
 		const char *parent = NULL, *pos[2];
 		bool informed = false;
