@@ -17,6 +17,7 @@
 #include "import.h"
 #include "ioc.h"
 #include "provision.h"
+#include "revoke.h"
 #include "schema.h"
 #include "stale.h"
 #include "status.h"
@@ -47,9 +48,9 @@ static void usage(const char *why)
 		"  image --out FILE [--from RELEASED.img]\n"
 		"                                   the released image with this IOC's key\n"
 		"                                   pinned (default --from: the last issued)\n"
-		"  status [STICKID]                 sticks, last import, records, gaps\n"
+		"  status [STICKID|LABEL]           sticks, last import, records, gaps\n"
 		"  status --stale-days N            active sticks whose databases are N+ days old\n"
-		"  revoke STICKID                   refuse the stick's records from now on\n"
+		"  revoke STICKID|LABEL [--yes]     refuse the stick's records from now on\n"
 		"  schema                           print the database schema\n"
 		"The IOC directory is --ioc DIR, else $RAQUET_IOC, else %s.\n"
 		"A protected ioc.key's passphrase is read from the terminal, or from\n"
@@ -441,6 +442,7 @@ static int cmd_import(int argc, char **argv)
 
 static void print_stick(const struct status_stick *s, void *ctx)
 {
+	char t1[64], t2[64], t3[64];
 	bool detail = *(bool *)ctx;
 
 	if (!detail) {
@@ -448,8 +450,10 @@ static void print_stick(const struct status_stick *s, void *ctx)
 		       "last import %s  units ",
 		       s->id, s->revoked ? "revoked" : "active", (long long)s->results,
 		       (long long)s->samples, (long long)s->missing, (long long)s->db_age_days,
-		       s->last_import ? s->last_import : "never");
+		       s->last_import ? status_local_time(s->last_import, t1) : "never");
 		print_escaped(stdout, s->units);
+		fputs("  label ", stdout);
+		print_escaped(stdout, s->label ? s->label : "-");
 		if (s->flagged)
 			printf("  flagged %lld", (long long)s->flagged);
 		putchar('\n');
@@ -459,14 +463,15 @@ static void print_stick(const struct status_stick *s, void *ctx)
 	print_escaped(stdout, s->label ? s->label : "-");
 	printf("\nunits:       ");
 	print_escaped(stdout, s->units);
-	printf("\nissued:      %s\nstate:       %s%s\n", s->issued,
-	       s->revoked ? "revoked on " : "active", s->revoked ? s->revoked : "");
+	printf("\nissued:      %s\nstate:       %s%s\n", status_local_time(s->issued, t1),
+	       s->revoked ? "revoked on " : "active",
+	       s->revoked ? status_local_time(s->revoked, t2) : "");
 	printf("last import: %s\nrecords:     %lld results, %lld samples\n",
-	       s->last_import ? s->last_import : "never", (long long)s->results,
-	       (long long)s->samples);
+	       s->last_import ? status_local_time(s->last_import, t3) : "never",
+	       (long long)s->results, (long long)s->samples);
 	printf("gaps:        %s\ndatabases:   updated %s (%lld days ago)\nrejected:    %lld\n",
-	       s->gaps ? s->gaps : "none", s->db_updated, (long long)s->db_age_days,
-	       (long long)s->rejected);
+	       s->gaps ? s->gaps : "none", status_local_time(s->db_updated, t1),
+	       (long long)s->db_age_days, (long long)s->rejected);
 	printf("flagged:     %lld results\n", (long long)s->flagged);
 }
 
@@ -493,11 +498,13 @@ static int cmd_status(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "--stale-days") == 0)
 		return stale_command(ioc_dir, argc, argv, stdout, &err) < 0 ? fail(&err) : finish(0);
 	if (argc > 2)
-		usage("status [STICKID]");
-	if (detail && status_parse_id(argv[1], id, &err) != 0)
-		return fail(&err);
+		usage("status [STICKID|LABEL]");
 	if ((rc = open_ioc(&ioc, false, false)) != 0)
 		return rc;
+	if (detail && status_find_stick(ioc.db, argv[1], id, &err) != 0) {
+		ioc_close(&ioc);
+		return fail(&err);
+	}
 	n = status_sticks(ioc.db, detail ? id : NULL, print_stick, &detail, &err);
 	if (n < 0)
 		rc = fail(&err);
@@ -517,23 +524,11 @@ static int cmd_status(int argc, char **argv)
 
 static int cmd_revoke(int argc, char **argv)
 {
-	char id[KEYS_ID_HEX_LEN + 1], when[32];
-	struct ioc ioc;
 	rq_error err;
-	int rc;
 
-	if (argc != 2)
-		usage("revoke STICKID");
-	if (status_parse_id(argv[1], id, &err) != 0)
+	if (revoke_command(ioc_dir, argc, argv, stdin, stderr, stdout, &err) != 0)
 		return fail(&err);
-	if ((rc = open_ioc(&ioc, true, false)) != 0)
-		return rc;
-	if (status_revoke(ioc.db, id, when, &err) != 0)
-		rc = fail(&err);
-	else
-		printf("stick %s revoked on %s; its records will be rejected\n", id, when);
-	ioc_close(&ioc);
-	return finish(rc);
+	return finish(0);
 }
 
 static int cmd_image(int argc, char **argv)
