@@ -47,7 +47,8 @@ static void usage(const char *why)
 		"usage: raquet-scan [options] PATH...\n"
 		"       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
 		"       raquet-scan --list-quarantine DIR\n"
-		"       raquet-scan --restore ID [--quarantine-dir DIR]\n"
+		"       raquet-scan --restore ID DIR     (ID: its first 4+ digits will do)\n"
+		"       raquet-scan --list-quarantine|--restore ID  --quarantine-dir DIR | --stick DIR\n"
 		"options:\n"
 		"  -d, --database PATH      signature file or directory (repeatable; default %s)\n"
 		"  -j, --jobs N             worker threads (default: online CPUs)\n"
@@ -125,6 +126,37 @@ enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
        OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
        OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER };
+
+/* --list-quarantine and --restore find the quarantine folder alike: the
+ * list's argument or the restore's DIR after the id, else --quarantine-dir,
+ * else a stick's RAQUET/quarantine (--stick DIR, no --unit needed), else the
+ * default. */
+static void quarantine_dir_args(struct options *o, struct scan_config *sc)
+{
+	const char *given = o->list_quarantine;
+	char *q;
+
+	if (o->restore_id && o->list_quarantine)
+		usage("--list-quarantine and --restore are two commands: give one");
+	if (o->restore_id && sc->npaths > 1)
+		usage("--restore ID takes one quarantine folder");
+	if (o->restore_id && sc->npaths == 1)
+		given = sc->paths[0];
+	else if (sc->npaths > 0)
+		usage("--list-quarantine DIR takes no PATH");
+	if ((given && o->qdir_given) || (given && o->stick_dir) || (o->qdir_given && o->stick_dir))
+		usage("give the quarantine folder once (DIR, --quarantine-dir or --stick)");
+	if (given)
+		sc->quarantine_dir = given;
+	else if (o->stick_dir) {
+		if (asprintf(&q, "%s/%s/quarantine", o->stick_dir, STICK_DIR) < 0)
+			usage("out of memory");
+		sc->quarantine_dir = q;
+	}
+	o->list_quarantine = o->list_quarantine ? sc->quarantine_dir : NULL;
+	o->stick_dir = NULL;
+	sc->npaths = 0;
+}
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -239,6 +271,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	sc->npaths = (size_t)(argc - optind);
 	if (o->list_stick && !o->stick_dir)
 		usage("--list needs --stick DIR");
+	if (o->restore_id || o->list_quarantine)
+		quarantine_dir_args(o, sc);
 	if ((o->unit || o->technician) && !o->stick_dir)
 		usage("--unit and --technician go with --stick DIR");
 	if (o->stick_dir && !o->list_stick && !o->unit)
