@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "live/live.h"
 #include "quarantine.h"
+#include "quarantine_pc.h"
 #include "record.h"
 #include "result.h"
 #include "scan.h"
@@ -412,6 +413,11 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 		ctx.device = device_json(o->identity_root);
 	doc = result_build(&o->scan, rep, &ctx);
 	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
+	/* Which PC the quarantined files came from, for --list-quarantine. */
+	if (quarantine_note_pc(o->scan.quarantine_dir, doc, rep, &err) != 0)
+		fprintf(stderr, "raquet-scan: warning: the quarantine will not say which PC its "
+		                "new entries came from: %s\n",
+		        err.msg);
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
 	else if (stick_seal_result(stick, doc, log, &seq, &err) != 0)

@@ -62,9 +62,33 @@ ok "  ... is not believed" grep -q "no quarantine entry $twin" "$T/last.err"
 # A stick's quarantine, by --stick.
 make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb"
 write_eicar "$T/pc/again.com"
-exit_is "quarantined onto a stick" 1 raquet-scan --no-progress --stick "$T/usb" --unit 000.00.12.H57 --action quarantine "$T/pc"
+fake_pc "$T/sys-0" SN-0 && sed -i 's/OptiPlex 7090/Vostro 3020/' "$T/sys-0/sys/class/dmi/id/product_name"
+exit_is "quarantined onto a stick" 1 raquet-scan --no-progress --stick "$T/usb" --unit 000.00.12.H57 --action quarantine --identity-root "$T/sys-0" "$T/pc"
 sid=$(raquet-scan --list-quarantine "$T/usb/RAQUET/quarantine" | grep 'again.com$' | cut -d' ' -f1)
 exit_is "restore --stick DIR" 0 raquet-scan --restore "$(echo "$sid" | cut -c1-6)" --stick "$T/usb"
 ok "  ... restored" test -e "$T/pc/again.com"
+
+# The stick's list groups entries by PC: two PCs scanned onto the stick.
+fake_pc "$T/sys-a" SN-A && fake_pc "$T/sys-b" SN-B && sed -i 's/OptiPlex 7090/ThinkCentre M70/' "$T/sys-b/sys/class/dmi/id/product_name"
+mkdir -p "$T/pca" "$T/pcb"; write_eicar "$T/pca/a.com"; write_eicar "$T/pcb/b.com"; cp "$TESTFILES/clam.exe" "$T/pcb/c.exe"
+exit_is "PC A onto the stick" 1 raquet-scan --no-progress --stick "$T/usb" --unit 000.00.12.H57 --action quarantine --identity-root "$T/sys-a" "$T/pca"
+exit_is "PC B onto the stick" 1 raquet-scan --no-progress --stick "$T/usb" --unit 000.00.12.H57 --action quarantine --identity-root "$T/sys-b" "$T/pcb"
+exit_is "the stick's list" 0 raquet-scan --list-quarantine "$T/usb/RAQUET/quarantine"
+heads=$(grep '^== PC ' "$T/last.out" | sed 's/(device [0-9a-f]*)/(device X)/; s/scanned [0-9-]* [0-9:]*/scanned D/')
+# (sorted: the three scans may straddle a minute, which orders the groups)
+is "  ... one heading per PC and scan, with its name, device and day" "$(echo "$heads" | sort)" \
+	"$(printf '== PC OptiPlex 7090 (device X), scanned D ==\n== PC ThinkCentre M70 (device X), scanned D ==\n== PC Vostro 3020 (device X), scanned D ==')"
+ok "  ... today's date" grep -q "^== PC OptiPlex 7090 (device [0-9a-f]\{12\}), scanned $(date +%F) [0-9:]* ==" "$T/last.out"
+awk '/^== PC /{g = $0; next} {print g "|" $0}' "$T/last.out" > "$T/groups"
+ok "  ... A's file under A" grep -q "OptiPlex.*|.*pca/a.com$" "$T/groups"
+is "  ... B's two under B" "$(grep -c "ThinkCentre.*|.*pcb/" "$T/groups")" 2
+is "  ... the earlier scan's two under its own" "$(grep -c '^== PC Vostro 3020 (device [0-9a-f]*), .*|.*/pc/' "$T/groups")" 2
+note=$(ls "$T/usb/RAQUET/quarantine"/pc-*.txt | head -1)
+sed -i 's/^computer .*/computer \x1b[2Jevil/' "$note"
+exit_is "a note with an escape sequence in the name" 0 raquet-scan --list-quarantine "$T/usb/RAQUET/quarantine"
+ok "  ... printed escaped" grep -qF '== PC \x1b[2Jevil' "$T/last.out"
+printf 'not a note\n' > "$note"
+exit_is "a note that is not one" 0 raquet-scan --list-quarantine "$T/usb/RAQUET/quarantine"
+is "  ... is ignored: its entries are 'not recorded'" "$(grep -c '^== PC not recorded ==$' "$T/last.out")" 1
 
 done_testing
