@@ -275,8 +275,8 @@ static void catch_signals(void)
 }
 
 /* What to do when the scanner could not be started or waited for. */
-#define START_AGAIN                                                                             \
-	N_("Nothing was scanned. Restart the PC from the stick and try again; if this "        \
+#define START_AGAIN                                                                                \
+	N_("Nothing was scanned. Restart the PC from the stick and try again; if this "            \
 	   "comes back, take the stick to the IOC.")
 
 /* Shows a reason the run cannot happen, on the screen or on stderr. */
