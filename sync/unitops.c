@@ -40,6 +40,9 @@ static const char sql_uses[] =
     "  UNION SELECT stick FROM stick_roster WHERE unit = ?1)),"
     " (SELECT count(*) FROM units WHERE parent = ?1)";
 static const char sql_delete[] = "DELETE FROM units WHERE code = ?1";
+static const char sql_roster_sticks[] =
+    "SELECT id FROM sticks WHERE revoked IS NULL AND id IN (SELECT stick FROM stick_roster"
+    " WHERE unit = ?1 UNION SELECT stick FROM stick_units WHERE unit = ?1) ORDER BY issued, id";
 /* The devices whose report rows move: every device with a scan in the
  * unit merged away. Their rows are rebuilt by schema-v3.sql's refresh. */
 static const char sql_touch[] = "DROP TABLE IF EXISTS temp.rq_touched;"
@@ -321,6 +324,25 @@ static int merge_counts(sqlite3 *db, const char *from, struct unitops_merged *m,
 	return rc == 1 ? 0 : -1;
 }
 
+static int roster_sticks(sqlite3 *db, const char *from, struct unitops_merged *m, rq_error *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql_roster_sticks, err);
+	int rc;
+
+	m->nstick_ids = 0;
+	if (st == NULL)
+		return -1;
+	if (db_bind(db, st, err, "t", from) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = db_row(db, st, err)) == 1)
+		if (m->nstick_ids < UNITOPS_STICKS_SHOWN)
+			snprintf(m->stick_ids[m->nstick_ids++], 17, "%s", db_text(st, 0));
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
 static int merge_steps(sqlite3 *db, const char *from, const char *into, struct unitops_merged *m,
                        rq_error *err)
 {
@@ -339,8 +361,8 @@ static int merge_steps(sqlite3 *db, const char *from, const char *into, struct u
 		              : fail_esc(err, "", into,
 		                         " is below the unit merged away: move it first "
 		                         "(raquet-sync unit set-parent)");
-	if (merge_counts(db, from, m, err) != 0 || db_exec(db, sql_touch, err) != 0 ||
-	    run(db, sql_touched, from, NULL, err) != 0)
+	if (merge_counts(db, from, m, err) != 0 || roster_sticks(db, from, m, err) != 0 ||
+	    db_exec(db, sql_touch, err) != 0 || run(db, sql_touched, from, NULL, err) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(sql_move) / sizeof(sql_move[0]); i++)
 		if (run(db, sql_move[i], from, into, err) != 0)
@@ -432,6 +454,11 @@ static int unit_do(sqlite3 *db, char **argv, FILE *out, rq_error *err)
 		    ": %lld scan%s, %lld sample%s, %lld stick%s and %lld unit%s under it moved\n",
 		    m.scans, S(m.scans), m.samples, S(m.samples), m.sticks, S(m.sticks), m.children,
 		    S(m.children));
+		for (size_t i = 0; i < m.nstick_ids; i++)
+			fprintf(out,
+			        "stick %s still lists %s: raquet-sync update it before it scans "
+			        "again\n",
+			        m.stick_ids[i], "the old unit");
 	}
 	return 0;
 }

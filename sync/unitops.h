@@ -51,8 +51,15 @@ int unitops_set_parent(sqlite3 *db, const char *code, const char *parent, rq_err
  * with the counts. */
 int unitops_delete(sqlite3 *db, const char *code, rq_error *err);
 
+#define UNITOPS_STICKS_SHOWN 16
+
 struct unitops_merged {
 	long long scans, samples, sticks, children;
+	/* The active sticks whose roster named the unit merged away (the
+	 * first UNITOPS_STICKS_SHOWN): they need an update before they scan
+	 * again, or their records under its code are rejected. */
+	char stick_ids[UNITOPS_STICKS_SHOWN][17];
+	size_t nstick_ids;
 };
 
 /* Moves from's scans, samples, sticks' units and rosters and child units to
