@@ -9,11 +9,12 @@
 
 #include "advice.h"
 #include "launcher.h"
+#include "sticklayout.h"
 
 /* What `raquet-sync provision` writes into RAQUET/, every one of them
  * needed before a scan (docs/stick-layout.md). */
 static const char *const provisioned[] = {
-    "stick.json", "stick.sig", "stick.key", "stick.pub", "ioc.pub", "roster.json", "roster.sig",
+    STICK_INFO, "stick.sig", STICK_KEY, STICK_PUB, STICK_IOC_PUB, STICK_ROSTER, "roster.sig",
 };
 
 /* scanner/stickdb.c begins every refusal of the stick's databases with
@@ -28,7 +29,7 @@ const char *advice_stick(const char *dir, int e)
 	if (top < 0)
 		return _("The stick cannot be read. Check that it is plugged in, then restart the "
 		         "PC from the stick; if this comes back, take the stick to the IOC.");
-	rq = openat(top, "RAQUET", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	rq = openat(top, STICK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(top);
 	if (rq < 0 && errno == ENOENT)
 		return _("This stick has not been provisioned: take it to the IOC "

@@ -53,7 +53,7 @@ int quarantine_note_pc(const char *qdir, json_object *doc, const struct scan_rep
 	int qfd, rc;
 
 	for (size_t i = 0; i < rep->ndets && first == NULL; i++)
-		if (rep->dets[i].outcome == OUTCOME_QUARANTINED && rep->dets[i].detail &&
+		if (rep->dets[i].outcome == RESULTDOC_QUARANTINED && rep->dets[i].detail &&
 		    qentry_is_id(rep->dets[i].detail))
 			first = rep->dets[i].detail;
 	if (first == NULL)
@@ -70,7 +70,7 @@ int quarantine_note_pc(const char *qdir, json_object *doc, const struct scan_rep
 	        computer && escape_is_clean(computer) ? computer : "?", DEVICE_SHOWN,
 	        dev && escape_is_clean(dev) ? dev : "?", when);
 	for (size_t i = 0; i < rep->ndets; i++)
-		if (rep->dets[i].outcome == OUTCOME_QUARANTINED && rep->dets[i].detail &&
+		if (rep->dets[i].outcome == RESULTDOC_QUARANTINED && rep->dets[i].detail &&
 		    qentry_is_id(rep->dets[i].detail))
 			fprintf(f, "entry %s\n", rep->dets[i].detail);
 	if (fclose(f) != 0) {

@@ -10,8 +10,6 @@
 #include "revoke.h"
 #include "status.h"
 
-#define USAGE "usage: raquet-sync revoke STICKID|LABEL [--yes]"
-
 struct shown {
 	char *label, *units;
 };
@@ -41,47 +39,32 @@ static bool confirmed(FILE *in, FILE *ask, const char *id, const struct shown *s
 	       strcmp(line, "có") == 0 || strcmp(line, "CÓ") == 0;
 }
 
-int revoke_command(const char *ioc_dir, int argc, char **argv, FILE *in, FILE *ask, FILE *out,
-                   rq_error *err)
+int revoke_run(struct ioc *ioc, const char *arg, bool yes, FILE *in, FILE *ask, FILE *out,
+	       rq_error *err)
 {
 	char id[17], when[32], shown_when[64];
-	const char *arg = NULL;
 	struct shown sh = {0};
-	struct ioc ioc;
-	bool yes = false, busy;
 	int rc = -1;
+	bool busy;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0)
-			yes = true;
-		else if (arg == NULL && (argv[i][0] != '-' || argv[i][1] == '\0'))
-			arg = argv[i];
-		else
-			return rq_fail(err, USAGE);
-	}
-	if (arg == NULL)
-		return rq_fail(err, USAGE);
 	if (!yes && !isatty(fileno(in)))
 		return rq_fail(err, "revoking a stick cannot be undone: run it on a terminal to "
-		                    "confirm, or add --yes");
-	if (ioc_open(ioc_dir, &ioc, err) != 0)
-		return -1;
-	if (status_find_stick(ioc.db, arg, id, err) != 0 ||
-	    status_sticks(ioc.db, id, remember, &sh, err) < 0)
+				    "confirm, or add --yes");
+	if (status_find_stick(ioc->db, arg, id, err) != 0 ||
+	    status_sticks(ioc->db, id, remember, &sh, err) < 0)
 		goto out;
 	/* Asked before the lock: an operator thinking does not stop imports. */
 	if (!yes && !confirmed(in, ask, id, &sh)) {
 		rq_fail(err, "stick %s not revoked (not confirmed)", id);
 		goto out;
 	}
-	if (ioc_lock(&ioc, true, &busy, err) != 0 || status_revoke(ioc.db, id, when, err) != 0)
+	if (ioc_lock(ioc, true, &busy, err) != 0 || status_revoke(ioc->db, id, when, err) != 0)
 		goto out;
 	fprintf(out, "stick %s (label %s) revoked on %s; its records will be rejected\n", id,
-	        sh.label ? sh.label : "?", status_local_time(when, shown_when));
+		sh.label ? sh.label : "?", status_local_time(when, shown_when));
 	rc = 0;
 out:
 	free(sh.label);
 	free(sh.units);
-	ioc_close(&ioc);
 	return rc;
 }

@@ -4,14 +4,18 @@
 #ifndef RAQUET_SYNC_REVOKE_H
 #define RAQUET_SYNC_REVOKE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "rqerror.h"
 
-/* argv[0] is "revoke". Asks on in (when it is a terminal; the question goes
- * to ask) unless --yes is given; without a terminal and without --yes it
- * refuses. Says what it did on out. */
-int revoke_command(const char *ioc_dir, int argc, char **argv, FILE *in, FILE *ask, FILE *out,
-                   rq_error *err);
+struct ioc;
+
+/* Revokes the stick arg names (id or label) in ioc (opened, not locked:
+ * the lock is taken once the operator has answered). Asks on in (when it
+ * is a terminal; the question goes to ask) unless yes; without a terminal
+ * and without yes it refuses. Says what it did on out. */
+int revoke_run(struct ioc *ioc, const char *arg, bool yes, FILE *in, FILE *ask, FILE *out,
+               rq_error *err);
 
 #endif

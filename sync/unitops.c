@@ -389,66 +389,42 @@ static void put_esc(FILE *out, const char *s)
 	free(esc);
 }
 
-/* The commands, their usage and how many words (with "unit") they take. */
-static const struct op {
-	const char *name, *usage;
-	int argc;
-} ops[] = {
-    {"rename", "unit rename CODE NAME", 4},
-    {"set-parent", "unit set-parent CODE PARENT|-", 4},
-    {"delete", "unit delete CODE", 3},
-    {"merge", "unit merge FROM INTO", 4},
-};
-
-static const struct op *find_op(const char *name)
+int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *out,
+	       rq_error *err)
 {
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (strcmp(ops[i].name, name) == 0)
-			return &ops[i];
-	return NULL;
-}
-
-bool unitops_is_command(const char *name)
-{
-	return find_op(name) != NULL;
-}
-
-static int unit_do(sqlite3 *db, char **argv, FILE *out, rq_error *err)
-{
-	const char *op = argv[1];
 	struct unitops_merged m;
 
 	if (strcmp(op, "rename") == 0) {
-		if (unitops_rename(db, argv[2], argv[3], err) != 0)
+		if (unitops_rename(db, a, b, err) != 0)
 			return -1;
 		fputs("unit ", out);
-		put_esc(out, argv[2]);
+		put_esc(out, a);
 		fputs(" is now named ", out);
-		put_esc(out, argv[3]);
+		put_esc(out, b);
 		fputs("; sticks show the new name after raquet-sync update STICK\n", out);
 	} else if (strcmp(op, "set-parent") == 0) {
-		const char *parent = strcmp(argv[3], "-") == 0 ? NULL : argv[3];
-		if (unitops_set_parent(db, argv[2], parent, err) != 0)
+		const char *parent = strcmp(b, "-") == 0 ? NULL : b;
+		if (unitops_set_parent(db, a, parent, err) != 0)
 			return -1;
 		fputs("unit ", out);
-		put_esc(out, argv[2]);
+		put_esc(out, a);
 		fputs(parent ? " is now under " : " is now a top-level unit", out);
 		if (parent)
 			put_esc(out, parent);
 		fputc('\n', out);
 	} else if (strcmp(op, "delete") == 0) {
-		if (unitops_delete(db, argv[2], err) != 0)
+		if (unitops_delete(db, a, err) != 0)
 			return -1;
 		fputs("unit ", out);
-		put_esc(out, argv[2]);
+		put_esc(out, a);
 		fputs(" deleted\n", out);
-	} else {
-		if (unitops_merge(db, argv[2], argv[3], &m, err) != 0)
+	} else if (strcmp(op, "merge") == 0) {
+		if (unitops_merge(db, a, b, &m, err) != 0)
 			return -1;
 		fputs("unit ", out);
-		put_esc(out, argv[2]);
+		put_esc(out, a);
 		fputs(" merged into ", out);
-		put_esc(out, argv[3]);
+		put_esc(out, b);
 		fprintf(
 		    out,
 		    ": %lld scan%s, %lld sample%s, %lld stick%s and %lld unit%s under it moved\n",
@@ -459,28 +435,8 @@ static int unit_do(sqlite3 *db, char **argv, FILE *out, rq_error *err)
 			        "stick %s still lists %s: raquet-sync update it before it scans "
 			        "again\n",
 			        m.stick_ids[i], "the old unit");
+	} else {
+		return rq_fail(err, "internal error: no unit command %s", op);
 	}
 	return 0;
-}
-
-int unitops_command(const char *ioc_dir, int argc, char **argv, FILE *out, rq_error *err)
-{
-	const struct op *op = argc >= 2 ? find_op(argv[1]) : NULL;
-	struct ioc ioc;
-	bool busy;
-	int rc;
-
-	if (op == NULL)
-		return rq_fail(err, "internal error: not a unit command");
-	if (argc != op->argc)
-		return rq_fail(err, "usage: raquet-sync %s", op->usage);
-	if (ioc_open(ioc_dir, &ioc, err) != 0)
-		return -1;
-	if (ioc_lock(&ioc, true, &busy, err) != 0) {
-		ioc_close(&ioc);
-		return -1;
-	}
-	rc = unit_do(ioc.db, argv, out, err);
-	ioc_close(&ioc);
-	return rc;
 }

@@ -68,11 +68,11 @@ struct unitops_merged {
 int unitops_merge(sqlite3 *db, const char *from, const char *into, struct unitops_merged *m,
                   rq_error *err);
 
-/* `unit rename|set-parent|delete|merge ...` (argv[0] is "unit"): opens and
- * locks the IOC at ioc_dir, does it, and says what it did on out. */
-int unitops_command(const char *ioc_dir, int argc, char **argv, FILE *out, rq_error *err);
-
-/* True when argv[1] names a command unitops_command runs. */
-bool unitops_is_command(const char *name);
+/* `unit rename CODE NAME`, `unit set-parent CODE PARENT|-`, `unit delete
+ * CODE`, `unit merge FROM INTO` (op is the second word; a and b the
+ * operands, b NULL for delete): does it in db (opened and locked) and says
+ * what it did on out. */
+int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *out,
+	       rq_error *err);
 
 #endif

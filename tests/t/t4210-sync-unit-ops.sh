@@ -39,7 +39,7 @@ ok "  ... says so" grep -q "unknown unit 000.09.09.H57" "$T/last.err"
 exit_is "rename to an empty name" 2 raquet-sync --ioc "$I" unit rename $B ""
 exit_is "rename to a name with a newline" 2 raquet-sync --ioc "$I" unit rename $B "$(printf 'a\nb')"
 exit_is "rename without a name" 2 raquet-sync --ioc "$I" unit rename $B
-ok "  ... shows the usage" grep -q "usage: raquet-sync unit rename CODE NAME" "$T/last.err"
+ok "  ... shows the usage" grep -q "usage: raquet-sync .*unit rename CODE NAME" "$T/last.err"
 
 # Parents.
 before=$(units)

@@ -55,7 +55,7 @@ is "  ... neither revoked" "$(state "$C") $(state "$D")" "active active"
 exit_is "revoke an unknown stick" 2 raquet-sync --ioc "$I" revoke 0123456789abcdef --yes
 ok "  ... says so" grep -q "unknown stick 0123456789abcdef" "$T/last.err"
 exit_is "revoke without a stick" 2 raquet-sync --ioc "$I" revoke --yes
-ok "  ... shows the usage" grep -q "usage: raquet-sync revoke STICKID|LABEL \[--yes\]" "$T/last.err"
+ok "  ... shows the usage" grep -q "usage: raquet-sync .*revoke STICKID|LABEL \[--yes\]" "$T/last.err"
 exit_is "revoke with an unknown option" 2 raquet-sync --ioc "$I" revoke "$C" --force
 exit_is "revoke with two sticks" 2 raquet-sync --ioc "$I" revoke "$C" "$D" --yes
 is "  ... neither revoked" "$(state "$C") $(state "$D")" "active active"
