@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "advice.h"
 #include "launcher.h"
 
 #define DEFAULT_STICK "/run/raquet/stick"
@@ -276,6 +277,15 @@ static void catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
+/* What to do when the scanner could not be started or waited for. */
+#define START_AGAIN                                                                                \
+	N_("Nothing was scanned. Restart the PC from the stick and try again; if this "            \
+	   "comes back, take the stick to the IOC.")
+/* ... and when it ran but its end was not seen. */
+#define END_UNSEEN                                                                                 \
+	N_("The scan ran, but its end could not be seen: its record may be on the stick. "         \
+	   "Take the stick to the IOC, which will see it at import.")
+
 /* Shows a reason the run cannot happen, on the screen or on stderr. */
 static int fail(bool screen, const char *title, const char *msg)
 {
@@ -305,7 +315,7 @@ static int refuse_foreign(bool screen, const struct stickinfo *si, const char *w
 		ui_message(_("STICK REFUSED: NOT FROM THIS IOC"), text);
 		ui_end();
 	}
-	fprintf(stderr, "raquet-launcher: %s (%s)\n", text, why);
+	fprintf(stderr, "raquet-launcher: %s\nraquet-launcher: %s %s\n", text, _("Details:"), why);
 	return 2;
 }
 
@@ -317,13 +327,14 @@ static int refuse_config(bool screen, const char *why)
 	const char *text = _("The stick's settings file (RAQUET/config) has an error. Nothing "
 			     "was scanned and nothing was written. Take the stick to the IOC "
 			     "to have its settings rewritten.");
+	char msg[1024];
+
 	if (screen) {
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s (%s)", text, why);
-		ui_message(_("STICK REFUSED: BAD SETTINGS"), msg);
+		ui_message(_("STICK REFUSED: BAD SETTINGS"),
+		           advice_with_detail(msg, sizeof(msg), text, why));
 		ui_end();
 	}
-	fprintf(stderr, "raquet-launcher: %s (%s)\n", text, why);
+	fprintf(stderr, "raquet-launcher: %s\nraquet-launcher: %s %s\n", text, _("Details:"), why);
 	return 2;
 }
 
@@ -440,6 +451,7 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 	bool poweroff = o->poweroff || (unattended && si->poweroff && getppid() == 1);
 	struct summary sum;
 	struct scan_job job;
+	char detail[1024];
 	rq_error err;
 	int status;
 
@@ -467,7 +479,8 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 	if (c->technician[0] && stickinfo_save_technician(si, c->technician, &err) != 0)
 		fprintf(stderr, "raquet-launcher: the name was not remembered: %s\n", err.msg);
 	if (runscan_start(&req, &job, &err) != 0)
-		return fail(screen, _("The scan could not start"), err.msg);
+		return fail(screen, _("The scan could not start"),
+		            advice_with_detail(detail, sizeof(detail), _(START_AGAIN), err.msg));
 	if (screen)
 		ui_progress(&job, c);
 	else
@@ -475,7 +488,8 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 	/* The scan has run by now (its record may be on the stick): only
 	 * its end could not be seen, so saying it did not start would lie. */
 	if (runscan_finish(&job, &sum, &err) != 0)
-		return fail(screen, _("The scan's end could not be seen"), err.msg);
+		return fail(screen, _("The scan's end could not be seen"),
+		            advice_with_detail(detail, sizeof(detail), _(END_UNSEEN), err.msg));
 	if (screen) {
 		/* Unattended, nobody may be there to press a key: the summary
 		 * closes by itself (raquet-live may power off after us). */
@@ -509,13 +523,16 @@ int main(int argc, char **argv)
 	catch_signals();
 	screen = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && getenv("TERM") != NULL;
 	if (stickinfo_open(o.stick, &si, &err) != 0) {
+		char msg[1024];
+		int e = errno;
 		if (screen)
 			ui_start(NULL);
 		if (si.pin == PIN_FOREIGN || si.pin == PIN_BROKEN)
 			return refuse_foreign(screen, &si, err.msg);
 		if (si.bad_config)
 			return refuse_config(screen, err.msg);
-		return fail(screen, _("This stick cannot be used"), err.msg);
+		return fail(screen, _("This stick cannot be used"),
+		            advice_with_detail(msg, sizeof(msg), advice_stick(o.stick, e), err.msg));
 	}
 	unattended =
 	    o.unattended || si.unattended || (o.unit && o.action_given) || !isatty(STDIN_FILENO);

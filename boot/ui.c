@@ -13,6 +13,7 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "advice.h"
 #include "launcher.h"
 
 enum look { LOOK_NORMAL, LOOK_BOLD, LOOK_GOOD, LOOK_BAD, LOOK_WARN, LOOK_HEAD };
@@ -180,6 +181,10 @@ static int wrapped(int y, int x, enum look l, const char *text)
 	while (*text && y < LINES - 2) {
 		size_t len = strlen(text), cut = len, last_space = 0;
 		for (size_t i = 0; i < len && i < sizeof(line) - 1; i++) {
+			if (text[i] == '\n') { /* the "Details:" line starts anew */
+				cut = i;
+				break;
+			}
 			memcpy(line, text, i + 1);
 			line[i + 1] = '\0';
 			if (text_width(line) > cols) {
@@ -195,6 +200,8 @@ static int wrapped(int y, int x, enum look l, const char *text)
 		line[cut] = '\0';
 		put(y++, x, cols, l, line);
 		text += cut;
+		if (*text == '\n')
+			text++;
 		while (*text == ' ')
 			text++;
 	}
@@ -718,6 +725,34 @@ static void add(struct lines *L, enum look look, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* text as lines of at most 76 columns, cut between words: the summary's
+ * lines are not wrapped on the screen, and the text log is read on one. */
+static void add_words(struct lines *L, enum look look, const char *text)
+{
+	char line[512];
+	size_t n = 0;
+
+	while (*text) {
+		size_t w = strcspn(text, " ");
+		if (n > 0 && (text_width(line) + 1 + w > 76 || n + 1 + w >= sizeof(line))) {
+			add(L, look, "%s", line);
+			n = 0;
+		}
+		if (w >= sizeof(line) - n - 1)
+			w = sizeof(line) - n - 2;
+		if (n > 0)
+			line[n++] = ' ';
+		memcpy(line + n, text, w);
+		n += w;
+		line[n] = '\0';
+		text += w;
+		while (*text == ' ')
+			text++;
+	}
+	if (n > 0)
+		add(L, look, "%s", line);
+}
+
 /* A cell of cols columns, right-aligned when right. */
 static const char *cell(char *buf, size_t sz, const char *s, size_t cols, bool right)
 {
@@ -820,6 +855,8 @@ static void build_summary(struct lines *L, const struct summary *s, const struct
 	else
 		add(L, LOOK_BAD, "%s",
 		    _("NO RECORD WAS SAVED on the stick: see the messages below."));
+	if (advice_scan(s) != NULL)
+		add_words(L, LOOK_BAD, advice_scan(s));
 	add(L, LOOK_NORMAL, "%s %s — %s", _("Unit:"), c->unit->code, c->unit->name);
 	if (c->technician[0])
 		add(L, LOOK_NORMAL, "%s %s", _("Technician:"), c->technician);

@@ -16,6 +16,7 @@
 #include "live/discover.h"
 #include "live/live.h"
 #include "quarantine.h"
+#include "quarantine_pc.h"
 #include "record.h"
 #include "result.h"
 #include "scan.h"
@@ -50,7 +51,8 @@ static void print_usage(FILE *f)
 		"       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
 		"       raquet-scan --station --stick DIR --unit CODE [options]\n"
 		"       raquet-scan --list-quarantine DIR\n"
-		"       raquet-scan --restore ID [--quarantine-dir DIR]\n"
+		"       raquet-scan --restore ID [DIR | --quarantine-dir DIR | --stick DIR]\n"
+		"                (ID: as --list-quarantine shows it, or its first 4+ digits)\n"
 		"options:\n"
 		"  -d, --database PATH      signature file or directory (repeatable; default %s)\n"
 		"  -j, --jobs N             worker threads (default: online CPUs)\n"
@@ -139,6 +141,37 @@ enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
        OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
        OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_STATION };
+
+/* --list-quarantine and --restore find the quarantine folder alike: the
+ * list's argument or the restore's DIR after the id, else --quarantine-dir,
+ * else a stick's RAQUET/quarantine (--stick DIR, no --unit needed), else the
+ * default. */
+static void quarantine_dir_args(struct options *o, struct scan_config *sc)
+{
+	const char *given = o->list_quarantine;
+	char *q;
+
+	if (o->restore_id && o->list_quarantine)
+		usage("--list-quarantine and --restore are two commands: give one");
+	if (o->restore_id && sc->npaths > 1)
+		usage("--restore ID takes one quarantine folder");
+	if (o->restore_id && sc->npaths == 1)
+		given = sc->paths[0];
+	else if (sc->npaths > 0)
+		usage("--list-quarantine DIR takes no PATH");
+	if ((given && o->qdir_given) || (given && o->stick_dir) || (o->qdir_given && o->stick_dir))
+		usage("give the quarantine folder once (DIR, --quarantine-dir or --stick)");
+	if (given)
+		sc->quarantine_dir = given;
+	else if (o->stick_dir) {
+		if (asprintf(&q, "%s/%s/%s", o->stick_dir, STICK_DIR, STICK_QUARANTINE) < 0)
+			usage("out of memory");
+		sc->quarantine_dir = q;
+	}
+	o->list_quarantine = o->list_quarantine ? sc->quarantine_dir : NULL;
+	o->stick_dir = NULL;
+	sc->npaths = 0;
+}
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -249,6 +282,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	sc->npaths = (size_t)(argc - optind);
 	if (o->list_stick && !o->stick_dir)
 		usage("--list needs --stick DIR");
+	if (o->restore_id || o->list_quarantine)
+		quarantine_dir_args(o, sc);
 	if ((o->unit || o->technician) && !o->stick_dir)
 		usage("--unit and --technician go with --stick DIR");
 	if (o->stick_dir && !o->list_stick && !o->unit)
@@ -397,6 +432,11 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 		return -1;
 	}
 	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
+	/* Which PC the quarantined files came from, for --list-quarantine. */
+	if (quarantine_note_pc(o->scan.quarantine_dir, doc, rep, &err) != 0)
+		fprintf(stderr, "raquet-scan: warning: the quarantine will not say which PC its "
+		                "new entries came from: %s\n",
+		        err.msg);
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
 	else if (stick_seal_result(stick, doc, log, &seq, &err) != 0)

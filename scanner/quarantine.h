@@ -37,7 +37,9 @@ int quarantine_store(const char *qdir, int fd, int dirfd, const char *name, cons
  * (entries), or -1 (no such directory, write error on out). */
 int quarantine_list(const char *qdir, FILE *out, rq_error *err);
 
-/* Restores entry id to its original path with its content (sha256 checked),
+/* Restores entry id (a whole id, or a unique prefix of 4 hex digits or more;
+ * an ambiguous one fails listing the candidates, and an entry restored
+ * before fails saying when and where to) to its original path with its content (sha256 checked),
  * mode, owner and times; refuses to overwrite an existing file; removes the
  * entry only after the restored file is synced. Fails with a clear message on
  * an unknown id, a missing original directory (never recreated), or damaged

@@ -59,6 +59,22 @@ unsigned char *qkey_alloc(rq_error *err);
  * is set. */
 int qkey_load(int qfd, const char *qdir, bool create, unsigned char *key, rq_error *err);
 
+/* --- finding entries (quarantine_find.c) -------------------------------- */
+
+/* The note <id>.restored a restore leaves: when, and where to. */
+#define Q_RESTORED ".restored"
+
+/* The entry arg names: a whole id, or a unique prefix of at least 4 hex
+ * digits (any case) of an entry or of a restored note. An ambiguous
+ * prefix fails listing the candidates. */
+int qentry_find(int qfd, const char *qdir, const char *arg, char id[QUARANTINE_ID_LEN + 1],
+                rq_error *err);
+/* Leaves <id>.restored saying the entry went back to disp (escaped). */
+int qentry_mark_restored(int qfd, const char *id, const char *disp, rq_error *err);
+/* 1 with err telling when and where to, when the entry id was restored
+ * before; 0 when there is no such note. */
+int qentry_restored(int qfd, const char *id, rq_error *err);
+
 /* --- metadata (quarantine_meta.c) ---------------------------------------- */
 
 /* <id>.meta's JSON text (malloc'd) with its MAC under key (the directory's

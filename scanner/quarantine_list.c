@@ -13,6 +13,7 @@
 
 #include "escape.h"
 #include "quarantine_int.h"
+#include "quarantine_pc.h"
 
 struct qrow {
 	char id[QUARANTINE_ID_LEN + 1];
@@ -141,8 +142,43 @@ oom:
 	return rq_fail(err, "out of memory listing %s", qdir);
 }
 
+static void print_row(FILE *out, const struct qrow *r)
+{
+	if (r->problem)
+		fprintf(out, "%s  %s\n", r->id, r->problem);
+	else
+		/* ISO 8601 to the second: the stored nanoseconds are there only
+		 * so that entries sort in the order they were made. */
+		fprintf(out, "%s  %.19sZ  %lld  %s  %s\n", r->id, r->when, r->size, r->sig,
+		        r->path);
+}
+
+/* A stick's quarantine holds entries from many PCs: under a heading per
+ * PC and scan (quarantine_pc.h), those no note names last. */
+static void print_grouped(FILE *out, const struct qrow *rows, size_t n,
+                          const struct quarantine_pc *pcs, size_t npcs)
+{
+	for (size_t i = 0; i <= npcs; i++) {
+		const struct quarantine_pc *pc = i < npcs ? &pcs[i] : NULL;
+		bool head = false;
+		for (size_t r = 0; r < n; r++) {
+			if (quarantine_pc_of(pcs, npcs, rows[r].id) != pc)
+				continue;
+			if (!head && pc)
+				fprintf(out, "== PC %s (device %s), scanned %s ==\n", pc->computer,
+				        pc->device, pc->started);
+			else if (!head)
+				fprintf(out, "== PC not recorded ==\n");
+			head = true;
+			print_row(out, &rows[r]);
+		}
+	}
+}
+
 int quarantine_list(const char *qdir, FILE *out, rq_error *err)
 {
+	struct quarantine_pc *pcs = NULL;
+	size_t npcs = 0;
 	struct qrow *rows = NULL;
 	unsigned char *key;
 	rq_error kerr;
@@ -169,19 +205,17 @@ int quarantine_list(const char *qdir, FILE *out, rq_error *err)
 		return -1;
 	}
 	sodium_free(key);
+	/* Notes are display only: without them the list is as it always was. */
+	quarantine_pc_load(qfd, &pcs, &npcs);
 	close(qfd);
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows), row_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (rows[i].problem)
-			fprintf(out, "%s  %s\n", rows[i].id, rows[i].problem);
-		else
-			/* ISO 8601 to the second: the stored nanoseconds are
-			 * there only so that entries sort in the order they
-			 * were made. */
-			fprintf(out, "%s  %.19sZ  %lld  %s  %s\n", rows[i].id, rows[i].when,
-			        rows[i].size, rows[i].sig, rows[i].path);
-	}
+	if (npcs == 0)
+		for (size_t i = 0; i < n; i++)
+			print_row(out, &rows[i]);
+	else
+		print_grouped(out, rows, n, pcs, npcs);
+	quarantine_pc_free(pcs, npcs);
 	rows_free(rows, n);
 	if (fflush(out) != 0 || ferror(out))
 		return rq_fail_errno(err, errno, "cannot write the quarantine listing");

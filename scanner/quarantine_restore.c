@@ -295,9 +295,9 @@ fail:
 	return -1;
 }
 
-int quarantine_restore(const char *qdir, const char *id, rq_error *err)
+int quarantine_restore(const char *qdir, const char *arg, rq_error *err)
 {
-	char *disp = NULL;
+	char id[QUARANTINE_ID_LEN + 1], *disp = NULL;
 	unsigned char *key = NULL;
 	rq_error lerr;
 	struct qmeta m;
@@ -310,22 +310,18 @@ int quarantine_restore(const char *qdir, const char *id, rq_error *err)
 	err->msg[0] = '\0';
 	if (sodium_init() < 0)
 		return rq_fail(err, "cannot initialise libsodium");
-	if (!qentry_is_id(id)) {
-		char *d = escape_name(id);
-		rq_fail(err, "%s is not a quarantine id (%d hex digits)", d ? d : "(?)",
-		        QUARANTINE_ID_LEN);
-		free(d);
-		return -1;
-	}
 	if ((qfd = qdir_open(qdir, false, err)) < 0)
 		return -1;
+	if (qentry_find(qfd, qdir, arg, id, err) != 0)
+		goto out;
 	/* The key first: it authenticates the metadata before anything in it
 	 * is used. */
 	if ((key = qkey_alloc(err)) == NULL || qkey_load(qfd, qdir, false, key, err) != 0)
 		goto out;
 	r = qmeta_load(qfd, id, key, &m, err);
 	if (r == 1) {
-		rq_fail(err, "no quarantine entry %s in %s", id, qdir);
+		if (qentry_restored(qfd, id, err) == 0)
+			rq_fail(err, "no quarantine entry %s in %s", id, qdir);
 		goto out;
 	}
 	if (r != 0) {
@@ -345,6 +341,10 @@ int quarantine_restore(const char *qdir, const char *id, rq_error *err)
 	/* The file is back and synced; only now does the entry go. The .meta
 	 * first, so a crash in between leaves an orphan .data that the listing
 	 * names, not a listed entry that cannot be restored. */
+	/* Without the note a second restore says "no entry" instead of
+	 * "already restored": worth a word, not a failure. */
+	if (qentry_mark_restored(qfd, id, disp, NULL) != 0)
+		note(err, "%s%s: %s", "cannot note the restore in the quarantine", errno);
 	if (qentry_unlink(qfd, id, ".meta") != 0) {
 		rq_fail_errno(err, errno, "restored %s, but cannot remove quarantine entry %s",
 		              disp, id);

@@ -19,10 +19,12 @@
 #include "import.h"
 #include "ioc.h"
 #include "provision.h"
+#include "revoke.h"
 #include "schema.h"
 #include "stale.h"
 #include "status.h"
 #include "sysverify.h"
+#include "unitops.h"
 #include "units.h"
 
 #define MAX_UNITS 256
@@ -35,6 +37,7 @@ static const char usage_text[] =
     "  unit add CODE NAME [--parent CODE] [--informed]\n"
     "  unit import FILE.csv             code,name,parent,informed (all or nothing)\n"
     "  unit list\n"
+    "  unit rename CODE NAME | set-parent CODE PARENT|- | delete CODE | merge FROM INTO\n"
     "  provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]\n"
     "  import STICK [-v]                verify, open and merge the stick's records\n"
     "  update STICK [--database DIR] [--image]\n"
@@ -43,9 +46,9 @@ static const char usage_text[] =
     "  image --out FILE [--from RELEASED.img]\n"
     "                                   the released image with this IOC's key\n"
     "                                   pinned (default --from: the last issued)\n"
-    "  status [STICKID]                 sticks, last import, records, gaps\n"
+    "  status [STICKID|LABEL]           sticks, last import, records, gaps\n"
     "  status --stale-days N            active sticks whose databases are N+ days old\n"
-    "  revoke STICKID                   refuse the stick's records from now on\n"
+    "  revoke STICKID|LABEL [--yes]     refuse the stick's records from now on\n"
     "  schema                           print the database schema\n"
     "--ioc DIR and --help may also follow the command's name.\n"
     "The IOC directory is --ioc DIR, else $RAQUET_IOC, else " IOC_DEFAULT_DIR ".\n"
@@ -153,7 +156,7 @@ struct args {
 	const char *parent, *label, *database, *out, *from, *stale_days;
 	const char *units[MAX_UNITS];
 	size_t nunits;
-	bool passphrase, informed, image, verbose;
+	bool passphrase, informed, image, verbose, yes;
 };
 
 static void print_escaped(FILE *f, const char *s)
@@ -232,6 +235,21 @@ static int cmd_unit_list(struct ioc *ioc, struct args *a)
 	(void)a;
 	return units_list(ioc->db, print_unit, NULL, &err) != 0 ? fail(&err) : 0;
 }
+
+/* unit rename, set-parent, delete, merge (sync/unitops.h). */
+static int unit_op(struct ioc *ioc, const char *op, struct args *a)
+{
+	rq_error err;
+
+	return unitops_do(ioc->db, op, a->op[0], a->op[1], stdout, &err) != 0 ? fail(&err) : 0;
+}
+static int cmd_unit_rename(struct ioc *ioc, struct args *a) { return unit_op(ioc, "rename", a); }
+static int cmd_unit_set_parent(struct ioc *ioc, struct args *a)
+{
+	return unit_op(ioc, "set-parent", a);
+}
+static int cmd_unit_delete(struct ioc *ioc, struct args *a) { return unit_op(ioc, "delete", a); }
+static int cmd_unit_merge(struct ioc *ioc, struct args *a) { return unit_op(ioc, "merge", a); }
 
 static int cmd_provision(struct ioc *ioc, struct args *a)
 {
@@ -361,6 +379,7 @@ static int cmd_import(struct ioc *ioc, struct args *a)
 
 static void print_stick(const struct status_stick *s, void *ctx)
 {
+	char t1[64], t2[64], t3[64];
 	bool detail = *(bool *)ctx;
 
 	if (!detail) {
@@ -368,8 +387,10 @@ static void print_stick(const struct status_stick *s, void *ctx)
 		       "last import %s  units ",
 		       s->id, s->revoked ? "revoked" : "active", (long long)s->results,
 		       (long long)s->samples, (long long)s->missing, (long long)s->db_age_days,
-		       s->last_import ? s->last_import : "never");
+		       s->last_import ? status_local_time(s->last_import, t1) : "never");
 		print_escaped(stdout, s->units);
+		fputs("  label ", stdout);
+		print_escaped(stdout, s->label ? s->label : "-");
 		if (s->flagged)
 			printf("  flagged %lld", (long long)s->flagged);
 		putchar('\n');
@@ -379,14 +400,15 @@ static void print_stick(const struct status_stick *s, void *ctx)
 	print_escaped(stdout, s->label ? s->label : "-");
 	printf("\nunits:       ");
 	print_escaped(stdout, s->units);
-	printf("\nissued:      %s\nstate:       %s%s\n", s->issued,
-	       s->revoked ? "revoked on " : "active", s->revoked ? s->revoked : "");
+	printf("\nissued:      %s\nstate:       %s%s\n", status_local_time(s->issued, t1),
+	       s->revoked ? "revoked on " : "active",
+	       s->revoked ? status_local_time(s->revoked, t2) : "");
 	printf("last import: %s\nrecords:     %lld results, %lld samples\n",
-	       s->last_import ? s->last_import : "never", (long long)s->results,
-	       (long long)s->samples);
+	       s->last_import ? status_local_time(s->last_import, t3) : "never",
+	       (long long)s->results, (long long)s->samples);
 	printf("gaps:        %s\ndatabases:   updated %s (%lld days ago)\nrejected:    %lld\n",
-	       s->gaps ? s->gaps : "none", s->db_updated, (long long)s->db_age_days,
-	       (long long)s->rejected);
+	       s->gaps ? s->gaps : "none", status_local_time(s->db_updated, t1),
+	       (long long)s->db_age_days, (long long)s->rejected);
 	printf("flagged:     %lld results\n", (long long)s->flagged);
 }
 
@@ -417,7 +439,7 @@ static int cmd_status(struct ioc *ioc, struct args *a)
 			return fail(&err);
 		return 0;
 	}
-	if (detail && status_parse_id(a->op[0], id, &err) != 0)
+	if (detail && status_find_stick(ioc->db, a->op[0], id, &err) != 0)
 		return fail(&err);
 	n = status_sticks(ioc->db, detail ? id : NULL, print_stick, &detail, &err);
 	if (n < 0)
@@ -437,13 +459,10 @@ static int cmd_status(struct ioc *ioc, struct args *a)
 
 static int cmd_revoke(struct ioc *ioc, struct args *a)
 {
-	char id[KEYS_ID_HEX_LEN + 1], when[32];
 	rq_error err;
 
-	if (status_parse_id(a->op[0], id, &err) != 0 || status_revoke(ioc->db, id, when, &err) != 0)
-		return fail(&err);
-	printf("stick %s revoked on %s; its records will be rejected\n", id, when);
-	return 0;
+	/* Locks once the operator has answered (sync/revoke.h). */
+	return revoke_run(ioc, a->op[0], a->yes, stdin, stderr, stdout, &err) != 0 ? fail(&err) : 0;
 }
 
 static int cmd_image(struct ioc *ioc, struct args *a)
@@ -485,6 +504,7 @@ enum {
 	OPT_OUT,
 	OPT_FROM,
 	OPT_STALE,
+	OPT_YES,
 };
 
 static const struct option all_options[] = {
@@ -501,6 +521,7 @@ static const struct option all_options[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"from", required_argument, NULL, OPT_FROM},
     {"stale-days", required_argument, NULL, OPT_STALE},
+    {"yes", no_argument, NULL, OPT_YES},
 };
 #define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
 #define MAX_CMD_OPTIONS 8
@@ -518,6 +539,11 @@ static const struct command {
      "unit add CODE NAME [--parent CODE] [--informed]"},
     {"unit", "import", cmd_unit_import, NEEDS_IOC | NEEDS_LOCK, 1, 1, {0}, "unit import FILE.csv"},
     {"unit", "list", cmd_unit_list, NEEDS_IOC, 0, 0, {0}, "unit list"},
+    {"unit", "rename", cmd_unit_rename, NEEDS_IOC | NEEDS_LOCK, 2, 2, {0}, "unit rename CODE NAME"},
+    {"unit", "set-parent", cmd_unit_set_parent, NEEDS_IOC | NEEDS_LOCK, 2, 2, {0},
+     "unit set-parent CODE PARENT|-"},
+    {"unit", "delete", cmd_unit_delete, NEEDS_IOC | NEEDS_LOCK, 1, 1, {0}, "unit delete CODE"},
+    {"unit", "merge", cmd_unit_merge, NEEDS_IOC | NEEDS_LOCK, 2, 2, {0}, "unit merge FROM INTO"},
     {"provision", NULL, cmd_provision, NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET, 1, 1,
      {OPT_UNIT, OPT_LABEL, OPT_DATABASE},
      "provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]"},
@@ -528,8 +554,8 @@ static const struct command {
     {"image", NULL, cmd_image, NEEDS_IOC | NEEDS_LOCK, 0, 0, {OPT_OUT, OPT_FROM},
      "image --out FILE [--from RELEASED.img]"},
     {"status", NULL, cmd_status, NEEDS_IOC, 0, 1, {OPT_STALE},
-     "status [STICKID] | status --stale-days N"},
-    {"revoke", NULL, cmd_revoke, NEEDS_IOC | NEEDS_LOCK, 1, 1, {0}, "revoke STICKID"},
+     "status [STICKID|LABEL] | status --stale-days N"},
+    {"revoke", NULL, cmd_revoke, NEEDS_IOC, 1, 1, {OPT_YES}, "revoke STICKID|LABEL [--yes]"},
     {"schema", NULL, cmd_schema, 0, 0, 0, {0}, "schema"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -566,7 +592,7 @@ static const struct command *find_command(const char *name, const char *sub)
 		exit(rq_finish_stdout(0));
 	}
 	if (first)
-		usage("unit needs add, import or list");
+		usage("unit needs add, import, list, rename, set-parent, delete or merge");
 	usage("unknown command");
 	return NULL;
 }
@@ -624,6 +650,7 @@ static void parse_command(const struct command *c, int argc, char **argv, struct
 		case OPT_OUT: a->out = optarg; break;
 		case OPT_FROM: a->from = optarg; break;
 		case OPT_STALE: a->stale_days = optarg; break;
+		case OPT_YES: a->yes = true; break;
 		default:
 			snprintf(msg, sizeof(msg), "%s: unknown option or missing value: %.60s",
 				 c->sub ? c->sub : c->name, argv[optind - 1]);

@@ -48,6 +48,7 @@ static void put_escaped(struct stale_ctx *c, const char *s)
 static void stale_stick(const struct status_stick *s, void *ctx)
 {
 	struct stale_ctx *c = ctx;
+	char t1[64], t2[64];
 
 	/* A revoked stick's records are refused anyway: updating it is moot. */
 	if (s->revoked)
@@ -57,8 +58,8 @@ static void stale_stick(const struct status_stick *s, void *ctx)
 		return;
 	c->stale++;
 	fprintf(c->out, "stick %s: databases %lld days old (updated %s), last import %s, units ",
-	        s->id, (long long)s->db_age_days, s->db_updated,
-	        s->last_import ? s->last_import : "never");
+	        s->id, (long long)s->db_age_days, status_local_time(s->db_updated, t1),
+	        s->last_import ? status_local_time(s->last_import, t2) : "never");
 	put_escaped(c, s->units);
 	if (s->label) {
 		fputs(", label ", c->out);

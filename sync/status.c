@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "escape.h"
@@ -32,6 +33,8 @@ static const char sql_rejections[] =
     "SELECT file, reason, stored FROM rejections WHERE stick = ?1 ORDER BY id";
 static const char sql_revoke[] = "UPDATE sticks SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL";
 static const char sql_state[] = "SELECT revoked FROM sticks WHERE id = ?1";
+static const char sql_by_label[] =
+    "SELECT id FROM sticks WHERE label = ?1 OR id = ?2 ORDER BY id = ?2 DESC, issued, id";
 /* ---- end of SQL ---- */
 
 static const char *text_or_null(sqlite3_stmt *st, int i)
@@ -147,4 +150,86 @@ int status_parse_id(const char *arg, char out[17], rq_error *err)
 		return rq_fail(err, "a stick id is 16 hex digits");
 	keys_id_hex(id, out);
 	return 0;
+}
+
+/* How many sticks sharing a label an error lists. */
+#define SAME_LABEL_SHOWN 8
+
+int status_find_stick(sqlite3 *db, const char *arg, char out[17], rq_error *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql_by_label, err);
+	char id[17] = "", ids[SAME_LABEL_SHOWN * 18 + 8] = "";
+	int rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	/* An id typed in capitals is still the id. */
+	if (status_parse_id(arg, id, NULL) != 0)
+		*id = '\0';
+	if (db_bind(db, st, err, "tt", arg, id) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = db_row(db, st, err)) == 1) {
+		if (n == 0)
+			snprintf(out, 17, "%s", db_text(st, 0));
+		/* The id itself wins over a label that happens to spell it. */
+		if (n == 0 && *id && strcmp(out, id) == 0) {
+			sqlite3_finalize(st);
+			return 0;
+		}
+		if (n < SAME_LABEL_SHOWN)
+			snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s", n ? ", " : "",
+				 db_text(st, 0));
+		else if (n == SAME_LABEL_SHOWN)
+			snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), ", ...");
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	if (n == 1)
+		return 0;
+	char *esc = escape_name(arg);
+	if (n == 0)
+		rq_fail(err, "unknown stick %s (give its id or its label, as raquet-sync status "
+			     "lists them)",
+			esc ? esc : "?");
+	else
+		rq_fail(err, "%d sticks have the label %s (%s): give the stick's id", n,
+			esc ? esc : "?", ids);
+	free(esc);
+	return -1;
+}
+
+const char *status_local_time(const char *iso, char out[64])
+{
+	int y, mo, d, h, mi, sec, oh, om, used = 0;
+	struct tm tm = {0}, lt;
+	char sign;
+	time_t t;
+
+	snprintf(out, 64, "%s", iso ? iso : "");
+	if (iso == NULL ||
+	    sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
+	    used != 19)
+		return out;
+	if (strcmp(iso + 19, "Z") == 0)
+		oh = om = 0, sign = '+';
+	else if (strlen(iso + 19) != 6 ||
+		 sscanf(iso + 19, "%c%2d:%2d", &sign, &oh, &om) != 3 ||
+		 (sign != '+' && sign != '-') || oh > 23 || om > 59)
+		return out;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return out;
+	t -= (sign == '-' ? -1 : 1) * (time_t)(oh * 3600 + om * 60);
+	if (localtime_r(&t, &lt) == NULL || strftime(out, 64, "%Y-%m-%d %H:%M %Z", &lt) == 0)
+		snprintf(out, 64, "%s", iso);
+	return out;
 }

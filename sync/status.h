@@ -34,4 +34,14 @@ int status_revoke(sqlite3 *db, const char *id, char when[32], rq_error *err);
 /* Normalises a stick id typed by the operator (16 hex digits, any case). */
 int status_parse_id(const char *arg, char out[17], rq_error *err);
 
+/* The stick the operator names by its id or by its label (provision
+ * --label): out gets its id. A label several sticks share is refused with
+ * their ids; one no stick has is "unknown stick". */
+int status_find_stick(sqlite3 *db, const char *arg, char out[17], rq_error *err);
+
+/* An ioc.db time (2026-11-28T19:20:05+07:00) in this machine's local time
+ * (TZ), as "2026-11-28 19:20 +07"; the text as it is when it is not such a
+ * time. Returns out. */
+const char *status_local_time(const char *iso, char out[64]);
+
 #endif

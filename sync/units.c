@@ -9,6 +9,7 @@
 #include "db.h"
 #include "escape.h"
 #include "ioc.h"
+#include "unitops.h"
 #include "units.h"
 
 #define CSV_MAX   (16 * 1024 * 1024)
@@ -66,11 +67,16 @@ static int unit_exists(sqlite3 *db, const char *code, rq_error *err)
 int units_add(sqlite3 *db, const char *code, const char *name, const char *parent, bool informed,
 	      rq_error *err)
 {
+	struct unitops_pattern pat;
 	sqlite3_stmt *st;
 	char now[32];
 	int rc;
 
-	if (check_unit(code, name, parent, err) != 0)
+	if (check_unit(code, name, parent, err) != 0 || unitops_pattern_load(db, &pat, err) != 0)
+		return -1;
+	rc = unitops_pattern_check(&pat, code, err);
+	unitops_pattern_free(&pat);
+	if (rc != 0)
 		return -1;
 	if ((rc = unit_exists(db, code, err)) != 0) {
 		char *esc = escape_name(code);
@@ -99,6 +105,7 @@ int units_add(sqlite3 *db, const char *code, const char *name, const char *paren
 struct csv {
 	char *p;    /* next unread byte */
 	int line;   /* line of the next byte */
+	char sep;   /* ',' or, from Excel under Vietnamese regional settings, ';' */
 };
 
 /* Reads one field into a NUL-terminated string in place; *end tells
@@ -125,10 +132,10 @@ static int csv_field(struct csv *c, char **out, int *end, rq_error *err)
 				*w++ = *c->p++;
 			}
 		}
-		if (*c->p != ',' && *c->p != '\n' && *c->p != '\r' && *c->p != '\0')
+		if (*c->p != c->sep && *c->p != '\n' && *c->p != '\r' && *c->p != '\0')
 			return rq_fail(err, "line %d: text after a closing quote", c->line);
 	} else {
-		while (*c->p != ',' && *c->p != '\n' && *c->p != '\r' && *c->p != '\0') {
+		while (*c->p != c->sep && *c->p != '\n' && *c->p != '\r' && *c->p != '\0') {
 			if (*c->p == '"')
 				return rq_fail(err, "line %d: a quote inside an unquoted field",
 					       c->line);
@@ -137,8 +144,8 @@ static int csv_field(struct csv *c, char **out, int *end, rq_error *err)
 	}
 	if (*c->p == '\r')
 		c->p++;
-	*end = *c->p != ',';
-	if (*c->p == ',' || *c->p == '\n')
+	*end = *c->p != c->sep;
+	if (*c->p == c->sep || *c->p == '\n')
 		c->p++;
 	if (*end && c->p[-1] == '\n')
 		c->line++;
@@ -197,7 +204,17 @@ struct csv_unit {
 	int line;
 };
 
-static int csv_parse(char *buf, struct csv_unit **rows, int *nrows, rq_error *err)
+/* Excel writes the list separator of the PC's regional settings: ';' where
+ * the decimal sign is a comma, as in Vietnam. The header tells which. */
+static char csv_separator(const char *p)
+{
+	size_t n = strcspn(p, "\n");
+
+	return memchr(p, ',', n) == NULL && memchr(p, ';', n) != NULL ? ';' : ',';
+}
+
+static int csv_parse(char *buf, const struct unitops_pattern *pat, struct csv_unit **rows,
+		     int *nrows, rq_error *err)
 {
 	struct csv c = {.p = buf, .line = 1};
 	struct csv_unit *r = NULL;
@@ -206,6 +223,7 @@ static int csv_parse(char *buf, struct csv_unit **rows, int *nrows, rq_error *er
 
 	if (strncmp(c.p, "\xEF\xBB\xBF", 3) == 0) /* a BOM from spreadsheet programs */
 		c.p += 3;
+	c.sep = csv_separator(c.p);
 	if (csv_row(&c, h, &line, err) != 0)
 		return rq_fail(err, "line 1: the header must be code,name,parent,informed");
 	for (int i = 0; i < 4; i++)
@@ -232,10 +250,14 @@ static int csv_parse(char *buf, struct csv_unit **rows, int *nrows, rq_error *er
 		for (int i = 0; i < 4; i++)
 			trim(u.f[i]);
 		if (check_unit(u.f[0], u.f[1], *u.f[2] ? u.f[2] : NULL, &e) != 0 ||
+		    unitops_pattern_check(pat, u.f[0], &e) != 0 ||
 		    (parse_informed(u.f[3], &u.informed) != 0 &&
 		     rq_fail(&e, "informed must be 1 or 0 (yes/no)"))) {
 			free(r);
-			return rq_fail(err, "line %d: %s", u.line, e.msg);
+			/* Excel's plain "CSV" is in the PC's code page, not UTF-8. */
+			return rq_fail(err, "line %d: %s%s", u.line, e.msg,
+				       strstr(e.msg, "UTF-8") ? " (in Excel, save as \"CSV UTF-8\")"
+							      : "");
 		}
 		struct csv_unit *nr = realloc(r, (size_t)(n + 1) * sizeof(*r));
 		if (nr == NULL) {
@@ -287,6 +309,8 @@ static int csv_store(sqlite3 *db, struct csv_unit *r, int n, rq_error *err)
 			goto fail;
 		}
 	}
+	if (unitops_check_cycles(db, err) != 0)
+		goto fail;
 	sqlite3_finalize(st);
 	return 0;
 fail:
@@ -300,6 +324,7 @@ fail:
 
 int units_import_csv(sqlite3 *db, const char *path, int *count, rq_error *err)
 {
+	struct unitops_pattern pat;
 	struct csv_unit *rows = NULL;
 	char *buf;
 	size_t len;
@@ -311,8 +336,15 @@ int units_import_csv(sqlite3 *db, const char *path, int *count, rq_error *err)
 		free(buf);
 		return rq_fail(err, "%s: not a text file (NUL byte)", path);
 	}
-	if (csv_parse(buf, &rows, &n, err) != 0)
+	if (unitops_pattern_load(db, &pat, err) != 0)
 		goto out;
+	rc = csv_parse(buf, &pat, &rows, &n, err);
+	unitops_pattern_free(&pat);
+	if (rc != 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
 	if (db_exec(db, "BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON;", err) != 0)
 		goto out;
 	if (csv_store(db, rows, n, err) != 0 || db_exec(db, "COMMIT", err) != 0) {

@@ -42,10 +42,10 @@ exit_is "commands that sign nothing ask nothing" 0 env -u RAQUET_PASSPHRASE raqu
 exit_is "unit add" 0 raquet-sync --ioc "$I" unit add 000.00.12.H57 "Sở Y tế" --informed
 exit_is "unit add with a parent" 0 raquet-sync --ioc "$I" unit add 000.01.21.H57 "UBND xã Phú Thượng" --parent 000.00.12.H57
 exit_is "unit add refuses an existing code" 2 raquet-sync --ioc "$I" unit add 000.00.12.H57 "Khác"
-exit_is "unit add refuses an unknown parent" 2 raquet-sync --ioc "$I" unit add X1 "X" --parent NOPE
+exit_is "unit add refuses an unknown parent" 2 raquet-sync --ioc "$I" unit add 000.00.31.H57 "X" --parent NOPE
 ok "  ... naming it" grep -q "parent unit NOPE does not exist" "$T/last.err"
-exit_is "unit add refuses invalid UTF-8" 2 raquet-sync --ioc "$I" unit add X2 "$(printf 'bad \377 name')"
-exit_is "unit add without a name" 2 raquet-sync --ioc "$I" unit add X3
+exit_is "unit add refuses invalid UTF-8" 2 raquet-sync --ioc "$I" unit add 000.00.32.H57 "$(printf 'bad \377 name')"
+exit_is "unit add without a name" 2 raquet-sync --ioc "$I" unit add 000.00.33.H57
 raquet-sync --ioc "$I" unit list > "$T/list"
 is "unit list" "$(cat "$T/list")" "$(printf '000.00.12.H57\tSở Y tế\t-\tinformed\n000.01.21.H57\tUBND xã Phú Thượng\t000.00.12.H57\t-')"
 
@@ -66,12 +66,12 @@ bad_csv() { # bad_csv DESCRIPTION MESSAGE, for $T/bad.csv
 	ok "  ... with its line: $2" grep -qF "$2" "$T/last.err"
 	is "  ... and nothing imported" "$(sqlite3 "$I/ioc.db" 'SELECT count(*) FROM units')" "$count"
 }
-printf 'code,name,parent,informed\nN1,Một,,1\nN2,Hai,NOPE,0\n' > "$T/bad.csv"; bad_csv "an unknown parent" "line 3: parent unit NOPE does not exist"
-printf 'code,name,parent,informed\nN1,Một,,1\nN2,Hai,,maybe\n' > "$T/bad.csv"; bad_csv "a bad informed flag" "line 3: informed must be 1 or 0"
-printf 'code,name,parent,informed\nN1,Một,,1\nN1,Hai,,0\n' > "$T/bad.csv"; bad_csv "a repeated code" "line 3: unit code repeats line 2"
-printf 'code,name,parent,informed\nN1,Một,,1\nN2,Hai\n' > "$T/bad.csv"; bad_csv "a short row" "line 3: 2 fields, expected 4"
-printf 'code,name,parent,informed\nN1,\377\376,,1\n' > "$T/bad.csv"; bad_csv "invalid UTF-8" "line 2: unit name is not valid UTF-8"
-printf 'code,name,parent,informed\nN1,"Một,,1\n' > "$T/bad.csv"; bad_csv "an unterminated quote" "unterminated quoted field"
+printf 'code,name,parent,informed\n000.00.41.H57,Một,,1\n000.00.42.H57,Hai,NOPE,0\n' > "$T/bad.csv"; bad_csv "an unknown parent" "line 3: parent unit NOPE does not exist"
+printf 'code,name,parent,informed\n000.00.41.H57,Một,,1\n000.00.42.H57,Hai,,maybe\n' > "$T/bad.csv"; bad_csv "a bad informed flag" "line 3: informed must be 1 or 0"
+printf 'code,name,parent,informed\n000.00.41.H57,Một,,1\n000.00.41.H57,Hai,,0\n' > "$T/bad.csv"; bad_csv "a repeated code" "line 3: unit code repeats line 2"
+printf 'code,name,parent,informed\n000.00.41.H57,Một,,1\n000.00.42.H57,Hai\n' > "$T/bad.csv"; bad_csv "a short row" "line 3: 2 fields, expected 4"
+printf 'code,name,parent,informed\n000.00.41.H57,\377\376,,1\n' > "$T/bad.csv"; bad_csv "invalid UTF-8" "line 2: unit name is not valid UTF-8"
+printf 'code,name,parent,informed\n000.00.41.H57,"Một,,1\n' > "$T/bad.csv"; bad_csv "an unterminated quote" "unterminated quoted field"
 printf 'ma,ten\nN1,Một\n' > "$T/bad.csv"; bad_csv "a wrong header" "line 1: the header must be code,name,parent,informed"
 printf 'code,name,parent,informed\n,Một,,1\n' > "$T/bad.csv"; bad_csv "an empty code" "line 2: empty unit code"
 

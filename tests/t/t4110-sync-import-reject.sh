@@ -73,8 +73,8 @@ rm "$R1/$S1-2.rqr"
 
 # Revoked stick.
 scan "$T/usb1" --unit 000.00.12.H57
-exit_is "revoke stick 1" 0 raquet-sync --ioc "$I" revoke "$S1"
-exit_is "revoking twice is an error" 2 raquet-sync --ioc "$I" revoke "$S1"
+exit_is "revoke stick 1" 0 raquet-sync --ioc "$I" revoke "$S1" --yes
+exit_is "revoking twice is an error" 2 raquet-sync --ioc "$I" revoke "$S1" --yes
 exit_is "a revoked stick's new record is rejected" 1 raquet-sync --ioc "$I" import "$T/usb1"
 ok "  ... saying so" grep -q "^rejected results/$S1-2.rqr: stick $S1 was revoked on 20" "$T/last.out"
 ok "  ... while its imported record stays imported" grep -q "1 already imported" "$T/last.out"

@@ -17,7 +17,7 @@ is "  ... saying so" "$(cat "$T/last.out")" "no active stick carries databases 3
 # Stick a was updated 45 days ago, c 60 days ago and then revoked.
 sqlite3 "$I/ioc.db" "UPDATE sticks SET db_updated = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-45 days') WHERE id = '$A';
 	UPDATE sticks SET db_updated = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-60 days') WHERE id = '$C';"
-raquet-sync --ioc "$I" revoke "$C" >/dev/null
+raquet-sync --ioc "$I" revoke "$C" --yes >/dev/null
 exit_is "one stale stick" 0 raquet-sync --ioc "$I" status --stale-days 30
 is "  ... named, with its age and unit" "$(grep -c "^stick $A: databases 45 days old (updated .*), last import never, units 000.00.12.H57$" "$T/last.out")" 1
 ok "  ... not the fresh one" sh -c "! grep -q '$B' '$T/last.out'"

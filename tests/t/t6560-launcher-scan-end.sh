@@ -14,7 +14,8 @@ exit_is "scanner reaped behind the launcher's back: an error" 2 timeout 60 \
 	--action report --scan-path "$T/pc" </dev/null
 ok "  ... the scan ran: its record is on the stick" open_record 1 "$T/r1"
 fails "  ... not reported as a scan that did not start" grep -q "could not start" "$T/last.err"
-ok "  ... but as a scan whose end was not seen" grep -q "^raquet-launcher: The scan's end could not be seen: waiting for the scanner: No child processes$" "$T/last.err"
+ok "  ... but as a scan whose end was not seen" grep -q "^raquet-launcher: The scan's end could not be seen: The scan ran" "$T/last.err"
+ok "  ... the system's words on their own line (issue 13)" grep -q "^Details: waiting for the scanner: No child processes$" "$T/last.err"
 
 exit_is "in Vietnamese too" 2 timeout 60 perl -e "$NOCHLD" $L --unit 000.00.13.H57 \
 	--action report --scan-path "$T/pc" </dev/null

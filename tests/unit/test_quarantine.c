@@ -84,6 +84,7 @@ static bool exists(const char *path)
 }
 
 /* Number of names in dir other than . .. and .key. */
+/* Files of entries: a restore's <id>.restored note is not one. */
 static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -94,7 +95,7 @@ static int count_entries(const char *dir)
 		return -1;
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    strcmp(de->d_name, ".key"))
+		    strcmp(de->d_name, ".key") && strstr(de->d_name, ".restored") == NULL)
 			n++;
 	closedir(d);
 	return n;
