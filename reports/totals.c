@@ -135,9 +135,10 @@ char *rep_column(sqlite3_stmt *st, int i)
  * scans.computer, the campaign's rq_* tables); raquet-sync brings an older
  * ioc.db up to it, and the report, which only reads, says so rather than
  * doing it. Version 4 adds scan_flags, which the notes read; a version 3
- * database has no flags, so an empty one stands in for it. */
+ * database has no flags, so an empty one stands in for it. Version 5 adds
+ * the office's settings (reports/settings.c reads them when they are there). */
 #define REPORT_SCHEMA     3
-#define REPORT_SCHEMA_MAX 4
+#define REPORT_SCHEMA_MAX 5
 
 static int check_version(sqlite3 *db, const char *path, rq_error *err)
 {

@@ -18,6 +18,7 @@
 #include "ioc.h"
 #include "provision.h"
 #include "schema.h"
+#include "settings.h"
 #include "stale.h"
 #include "status.h"
 #include "sysverify.h"
@@ -49,6 +50,8 @@ static void usage(const char *why)
 		"  status --stale-days N            active sticks whose databases are N+ days old\n"
 		"  revoke STICKID                   refuse the stick's records from now on\n"
 		"  schema                           print the database schema\n"
+		"  settings list|set KEY VALUE|unset KEY [--unit CODE]\n"
+		"                                   the office's settings for raquet-report\n"
 		"The IOC directory is --ioc DIR, else $RAQUET_IOC, else %s.\n"
 		"A protected ioc.key's passphrase is read from the terminal, or from\n"
 		"$RAQUET_PASSPHRASE (for scripts and tests).\n",
@@ -571,7 +574,15 @@ static int cmd_schema(int argc, char **argv)
 	fputs(schema_v2_sql, stdout);
 	fputs(schema_v3_sql, stdout);
 	fputs(schema_v4_sql, stdout);
+	fputs(schema_v7_sql, stdout);
 	return finish(0);
+}
+
+static int cmd_settings(int argc, char **argv)
+{
+	rq_error err;
+
+	return settings_command(ioc_dir, argc, argv, stdout, &err) != 0 ? fail(&err) : finish(0);
 }
 
 static const struct command {
@@ -587,6 +598,7 @@ static const struct command {
     {"status", cmd_status},
     {"revoke", cmd_revoke},
     {"schema", cmd_schema},
+    {"settings", cmd_settings},
 };
 
 int main(int argc, char **argv)

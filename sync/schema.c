@@ -1,7 +1,7 @@
 /* schema: the embedded schema and the migrations (see schema.h).
  *
  * The SQL blocks below are sync/schema.sql, sync/schema-v2.sql,
- * sync/schema-v3.sql and sync/schema-v4.sql, each generated with
+ * sync/schema-v3.sql, sync/schema-v4.sql and sync/schema-v7.sql, each generated with
  *   sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' FILE
  * t4000 checks that `raquet-sync schema` prints those files exactly. */
 #include <stdio.h>
@@ -408,6 +408,20 @@ const char schema_v4_sql[] =
 	"	PRIMARY KEY (stick, version)\n"
 	") WITHOUT ROWID;\n"
     ;
+
+/* ---- SQL: sync/schema-v7.sql (version 4 to 5 on this branch; parts E and F
+ * take 5 and 6, and the merge renumbers it to 6 to 7) ---- */
+const char schema_v7_sql[] =
+	"-- ioc.db schema: the office's settings (raquet-sync settings; docs/report.md,\n"
+	"-- \"The office's settings\"). Keys are lib/office.c's, optionally for one unit\n"
+	"-- as KEY@UNITCODE; raquet-report reads them and a database without this\n"
+	"-- table gives the defaults. Self-contained (IF NOT EXISTS) so that it can\n"
+	"-- take whatever version number it is given among the migrations.\n"
+	"CREATE TABLE IF NOT EXISTS settings (\n"
+	"	key   TEXT PRIMARY KEY,\n"
+	"	value TEXT NOT NULL\n"
+	") WITHOUT ROWID;\n"
+    ;
 /* ---- end of SQL ---- */
 
 /* migrations[i] takes a database from version i to i + 1. */
@@ -416,6 +430,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
     schema_v2_sql,
     schema_v3_sql,
     schema_v4_sql,
+    schema_v7_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)
