@@ -77,7 +77,7 @@ ok "HTML: printable on A4, with three SVG charts" sh -c "grep -q '@page{size:A4'
 7z x -so "$T/nov.xlsx" xl/worksheets/sheet4.xml > "$T/sheet4.xml" 2>/dev/null
 ok "DOCX: A4 portrait, margins 20/20/30/15 mm" grep -q '<w:pgSz w:w="11906" w:h="16838" w:orient="portrait"/><w:pgMar w:top="1134" w:right="851" w:bottom="1134" w:left="1701"' "$T/document.xml"
 ok "DOCX: national motto and the two sections" sh -c "grep -q 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' '$T/document.xml' && grep -q 'Độc lập - Tự do - Hạnh phúc' '$T/document.xml' && grep -q '1. Thông tin chung' '$T/document.xml' && grep -q '2. Thông tin số liệu' '$T/document.xml'"
-ok "DOCX: place and date" grep -q 'Thừa Thiên Huế, ngày 28 tháng 11 năm 2026' "$T/document.xml"
+ok "DOCX: place and date (no settings in this ioc.db: the placeholder)" grep -qF '[Địa danh], ngày 28 tháng 11 năm 2026' "$T/document.xml"
 ok "DOCX: the assessment paragraph" grep -q 'Phát hiện 4 máy tính nhiễm mã độc, chiếm 50% số máy được rà quét' "$T/document.xml"
 ok "XLSX: values are numeric cells" grep -q '<row r="5"><c><v>1</v></c><c s="2" t="inlineStr"><is><t>[^<]*</t></is></c><c><v>4</v></c>' "$T/sheet1.xml"
 ok "XLSX: the devices sheet" grep -q 'scan:bbbbbbbbbbbbbbbb-3' "$T/sheet4.xml"
