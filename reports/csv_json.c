@@ -220,6 +220,12 @@ static void json_devices(const report *r, sbuf *out)
 		json_str(out, d->last_scan);
 		sb_add(out, ",\"status\":");
 		json_str(out, d->status);
+		sb_add(out, ",\"vendor\":");
+		json_str(out, d->vendor);
+		sb_add(out, ",\"model\":");
+		json_str(out, d->model);
+		sb_add(out, ",\"serial\":");
+		json_str(out, d->serial);
 		sb_add(out, ",\"files\":");
 		sb_int(out, d->detections);
 		sb_add(out, "}");

@@ -102,8 +102,9 @@ typedef struct rep_day {
 } rep_day;
 
 typedef struct rep_device {
-	/* one allocation, at key, holds the five strings */
+	/* one allocation, at key, holds the eight strings */
 	char *key, *computer, *unit, *last_scan, *status;
+	char *vendor, *model, *serial; /* "" when the PC did not tell */
 	bool weak;
 	long long detections;
 } rep_device;
@@ -174,6 +175,8 @@ int rep_bind(struct sqlite3 *db, struct sqlite3_stmt *st, const report *r, const
 	     rq_error *err);
 /* Column i as a clean malloc'd string ("" for NULL); NULL when out of memory. */
 char *rep_column(struct sqlite3_stmt *st, int i);
+/* sqlfunc.c: vn_num(n) and vn_percent(part, whole) for the templates. */
+int rep_sql_functions(struct sqlite3 *db, rq_error *err);
 /* facts.c: the units in scope with their own counts, the top signatures,
  * the reasons for row 6, scans per day and the devices. */
 int facts_collect(struct sqlite3 *db, report *r, int top, bool devices, rq_error *err);

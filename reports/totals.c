@@ -187,6 +187,8 @@ static int open_db(const char *path, sqlite3 **db, rq_error *err)
 	    sqlite3_exec(*db, "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824", NULL, NULL,
 			 NULL) != SQLITE_OK)
 		return rep_db_fail(*db, err, path);
+	if (rep_sql_functions(*db, err) != 0)
+		return -1;
 	return check_version(*db, path, err);
 }
 
@@ -480,7 +482,7 @@ void report_free(report *r)
 	free(r->reasons);
 	free(r->days);
 	for (i = 0; i < r->ndevices; i++)
-		free(r->devices[i].key); /* and the other four strings */
+		free(r->devices[i].key); /* and the other seven strings */
 	free(r->devices);
 	template_free(&r->tpl);
 	free(r->place);

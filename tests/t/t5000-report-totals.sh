@@ -79,7 +79,7 @@ ok "DOCX: A4 portrait, margins 20/20/30/15 mm" grep -q '<w:pgSz w:w="11906" w:h=
 ok "DOCX: national motto and the two sections" sh -c "grep -q 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' '$T/document.xml' && grep -q 'Độc lập - Tự do - Hạnh phúc' '$T/document.xml' && grep -q '1. Thông tin chung' '$T/document.xml' && grep -q '2. Thông tin số liệu' '$T/document.xml'"
 ok "DOCX: place and date (no settings in this ioc.db: the placeholder)" grep -qF '[Địa danh], ngày 28 tháng 11 năm 2026' "$T/document.xml"
 ok "DOCX: the assessment paragraph" grep -q 'Phát hiện 4 máy tính nhiễm mã độc, chiếm 50% số máy được rà quét' "$T/document.xml"
-ok "XLSX: values are numeric cells" grep -q '<row r="5"><c><v>1</v></c><c s="2" t="inlineStr"><is><t>[^<]*</t></is></c><c><v>4</v></c>' "$T/sheet1.xml"
+ok "XLSX: values are numeric cells" grep -q '<row r="5"><c r="A5" s="[0-9]*"><v>1</v></c><c r="B5" s="[0-9]*" t="inlineStr"><is><t>[^<]*</t></is></c><c r="C5" s="[0-9]*"><v>4</v></c>' "$T/sheet1.xml"
 ok "XLSX: the devices sheet" grep -q 'scan:bbbbbbbbbbbbbbbb-3' "$T/sheet4.xml"
 
 # Names: every Vietnamese diacritic, & < " ' round-trip exactly.
@@ -91,9 +91,11 @@ is "JSON: every diacritic" "$(jq -r '.units[] | select(.code == "000.01.22.H57")
 is "JSON: a computer name with both" "$(jq -r '.devices[] | select(.id == "d8") | .computer_name' "$T/nov.json")" "Máy <Kế toán> & \"Thủ quỹ\" $ALL_VI"
 ok "DOCX XML: escaped exactly" grep -qF ">$xml1<" "$T/document.xml"
 ok "DOCX XML: every diacritic" grep -qF ">Phòng thử nghiệm $ALL_VI<" "$T/document.xml"
-ok "XLSX inline strings: escaped exactly" grep -qF ">$xml1<" "$T/sheet2.xml"
+# libxlsxwriter escapes & < > in text (quotes need no escape there).
+xml1_text="Sở Tài chính &amp; Kế hoạch &lt;\"Đầu tư\"&gt; 'Huế'"
+ok "XLSX inline strings: escaped exactly" grep -qF ">$xml1_text<" "$T/sheet2.xml"
 ok "XLSX: every diacritic" grep -qF ">Phòng thử nghiệm $ALL_VI<" "$T/sheet2.xml"
-ok "XLSX: the computer name" grep -qF ">Máy &lt;Kế toán&gt; &amp; &quot;Thủ quỹ&quot; $ALL_VI<" "$T/sheet4.xml"
+ok "XLSX: the computer name" grep -qF ">Máy &lt;Kế toán&gt; &amp; \"Thủ quỹ\" $ALL_VI<" "$T/sheet4.xml"
 ok "HTML: escaped exactly" grep -qF ">$xml1<" "$T/nov.html"
 ok "HTML: every diacritic" grep -qF ">Phòng thử nghiệm $ALL_VI<" "$T/nov.html"
 ok "CSV: quoted" grep -qF ',"Sở Tài chính & Kế hoạch <""Đầu tư""> '"'Huế'"'",' "$T/nov.csv"

@@ -59,7 +59,7 @@ is "  ... devices: id, computer name, status" \
 	"$(sheet 'Thiết bị' "SELECT count(*) || ':' || sum(\"Số tệp độc hại\") FROM s")" \
 	"$(jq -r '"\(.devices | length):\([.devices[].files] | add)"' "$T/r.json")"
 is "  ... the computer name with & < \" and every diacritic" \
-	"$(sheet 'Thiết bị' "SELECT \"Tên máy\" FROM s WHERE \"Mã định danh (băm)\" = 'd8'")" \
+	"$(sheet 'Thiết bị' "SELECT \"Tên máy\" FROM s WHERE \"Mã định danh (băm, rút gọn)\" = 'd8'")" \
 	"$(jq -r '.devices[] | select(.id == "d8") | .computer_name' "$T/r.json")"
 for u in $(jq -r '.units[].code' "$T/r.json"); do
 	tail -n +4 "$T/lo/r-$u.csv" > "$T/u.csv"

@@ -70,6 +70,18 @@ fails "  ... nor the DOCX" sh -c "unzip -p '$T/e.docx' word/document.xml | grep 
 fails "  ... nor the HTML" grep -q 'đều bằng 0' "$T/e.html"
 ok "  ... which say there were no scans" sh -c "unzip -p '$T/e.docx' word/document.xml | grep -q 'Không có lượt rà quét nào trong kỳ báo cáo' && grep -q 'Không có lượt rà quét nào trong kỳ báo cáo' '$T/e.html'"
 
+# One number style: a template's notes group digits and use the decimal
+# comma as the document does (vn_num, vn_percent).
+cat > "$T/tpl.json" <<'JSON'
+{"format": "raquet.template/1", "title": "t", "rows": [
+ {"label": "a", "value": "SELECT 1234567", "note": "SELECT vn_num(1234567) || ' | ' || vn_num(12) || ' | ' || vn_percent(1, 8) || ' | ' || vn_percent(1, 2) || ' | ' || coalesce(vn_num(NULL), 'null')"}]}
+JSON
+exit_is "vn_num and vn_percent in a template" 0 R --template "$T/tpl.json" -o "$T/t.json"
+is "  ... 1.234.567, 12,5%, 50%" "$(jq -r '.rows[0].note' "$T/t.json")" "1.234.567 | 12 | 12,5% | 50% | null"
+R -o "$T/t.html" --template "$T/tpl.json"
+ok "  ... and the number itself grouped in the document" grep -q '<td class="n">1.234.567</td>' "$T/t.html"
+ok "the default template's notes use them" sh -c "raquet-report --print-template | grep -q \"'Số lượt quét: ' || vn_num(count(\\*))\" && raquet-report --print-template | grep -q 'vn_percent(sum(infected), count(\\*))'"
+
 # The HTML: the same header, title and signature.
 exit_is "HTML" 0 R -o "$T/r.html"
 ok "  ... header: authority, issuer, motto that does not wrap" sh -c "grep -q '<td class=\"l\"><div class=\"caps\">UBND THÀNH PHỐ HUẾ</div><div class=\"caps b\">SỞ KHOA HỌC VÀ CÔNG NGHỆ</div>' '$T/r.html' && grep -q '\.motto{font-size:12pt;white-space:nowrap}' '$T/r.html' && grep -q 'table.top td.l{width:79mm}' '$T/r.html'"
@@ -95,4 +107,32 @@ ok "  ... the recipients, ';' then '.'" sh -c "grep -Eq '^- UBND thành phố Hu
 ok "  ... the title, room for the seal, the name" sh -c "grep -q 'PHÓ GIÁM ĐỐC' '$T/all' && awk '/PHÓ GIÁM ĐỐC/ {t=NR} /^Nguyễn Văn An\$/ && t {print NR - t; exit}' '$T/all' | awk '{exit !(\$1 >= 3)}'"
 ok "  ... before the annex" sh -c "awk '/^Nguyễn Văn An\$/ {s=NR} /PHỤ LỤC\$/ {a=NR} END {exit !(s && a && s < a)}' '$T/all'"
 fails "  ... naming no body that no longer exists" grep -Eqi 'Thông tin và Truyền thông|UBND tỉnh|Thừa Thiên Huế' "$T/all"
+
+# The spreadsheet (libxlsxwriter): print setup, styles, text never a
+# formula, the device sheet with maker, model, serial and local time.
+sqlite3 "$I/ioc.db" "UPDATE units SET name = '=1+1' WHERE code = '000.00.14.H57';
+	UPDATE devices SET product = 'OptiPlex 7090', identity = '{\"id\":\"d1\",\"dmi\":{\"sys_vendor\":\"Dell Inc.\",\"product_serial\":\"5CG1234XYZ\"}}' WHERE key = 'd1';
+	UPDATE devices SET identity = 'not json' WHERE key = 'd2'"
+exit_is "XLSX" 0 R -o "$T/r.xlsx"
+R -o "$T/x.json"
+mkdir -p "$T/x" && (cd "$T/x" && unzip -q "$T/r.xlsx")
+X=$T/x/xl
+ok "  ... every sheet A4 and fitted to one page wide" sh -c "for f in '$X'/worksheets/*.xml; do grep -q '<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>' \$f && grep -q '<pageSetup paperSize=\"9\" fitToHeight=\"0\" orientation=' \$f || exit 1; done; ! grep -l 'fitToWidth=' '$X'/worksheets/*.xml"
+ok "  ... the summary portrait, the units and the devices landscape" sh -c "grep -q 'orientation=\"portrait\"' '$X/worksheets/sheet1.xml' && grep -q 'orientation=\"landscape\"' '$X/worksheets/sheet2.xml' && grep -q 'orientation=\"landscape\"' '$X/worksheets/sheet4.xml'"
+ok "  ... header rows repeated on each printed page" sh -c "grep -qF '<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"3\">'\''Thiết bị'\''!\$1:\$1</definedName>' '$X/workbook.xml' && grep -qF '<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'\''Tổng hợp'\''!\$4:\$4</definedName>' '$X/workbook.xml' && grep -qF '<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"1\">'\''Đơn vị'\''!\$1:\$1</definedName>' '$X/workbook.xml'"
+ok "  ... the device sheet's header frozen" grep -q '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' "$X/worksheets/sheet4.xml"
+ok "  ... numbers grouped, times as dd/mm/yyyy hh:mm, Times New Roman" sh -c "grep -q 'formatCode=\"#,##0\"' '$X/styles.xml' && grep -q 'formatCode=\"dd/mm/yyyy hh:mm\"' '$X/styles.xml' && grep -q '<name val=\"Times New Roman\"/>' '$X/styles.xml'"
+ok "  ... a unit named =1+1 is a string cell" grep -q '<c r="B[0-9]*" s="[0-9]*" t="inlineStr"><is><t>=1+1</t></is></c>' "$X/worksheets/sheet2.xml"
+ok "  ... and no cell anywhere is a formula" sh -c "! grep -l '<f[ >]' '$X'/worksheets/*.xml"
+is "  ... the JSON lists maker, model and serial" "$(jq -c '[.devices[] | select(.id == "d1" or .id == "d2") | [.vendor, .model, .serial]]' "$T/x.json")" \
+	'[["Dell Inc.","OptiPlex 7090","5CG1234XYZ"],["Dell Inc.","OptiPlex",""]]'
+ok "LibreOffice converts every XLSX sheet to CSV" timeout 600 soffice --headless -env:UserInstallation="file://$T/lo-profile" \
+	--convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' --outdir "$T/lo" "$T/r.xlsx"
+is "  ... the device sheet's columns" "$(head -1 "$T/lo/r-Thiết bị.csv" | tr -d '\r')" \
+	'"Mã định danh (băm, rút gọn)",Tên máy,Hãng,Model,Số sê-ri,Đơn vị,Lần quét cuối (giờ địa phương),Trạng thái,Số tệp độc hại'
+# The time is a date cell (LibreOffice's CSV gives its raw value as
+# MM/DD/YYYY HH:MM:SS; text would come back as the ISO string).
+is "  ... a PC with its maker, model, serial and local time" "$(grep '^d1,' "$T/lo/r-Thiết bị.csv" | cut -d, -f3-7 | tr -d '\r')" \
+	"Dell Inc.,OptiPlex 7090,5CG1234XYZ,000.00.12.H57,$(jq -r '.devices[] | select(.id == "d1") | .last_scan' "$T/x.json" | sed -E 's/^(....)-(..)-(..)T(..):(..):(..).*/\2\/\3\/\1 \4:\5:\6/')"
+ok "  ... the =1+1 unit read back as its text" grep -q '^000.00.14.H57,=1+1,' "$T/lo/r-Đơn vị.csv"
 done_testing
