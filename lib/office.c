@@ -20,24 +20,23 @@
 #define CODE_PATTERN "^[0-9]{3}\\.[0-9]{2}\\.[0-9]{2}\\.[A-Z][0-9]{2}$"
 
 const office_key office_keys[] = {
-	{ "place", OFFICE_TEXT, false, true, "[Địa danh]",
-	  "địa danh: the place in the place-and-date line (Huế, ngày ...)" },
-	{ "authority", OFFICE_TEXT, true, true, "[CƠ QUAN CHỦ QUẢN]",
-	  "cơ quan chủ quản: the upper line of the header (UBND THÀNH PHỐ HUẾ)" },
-	{ "issuer", OFFICE_TEXT, false, true, "[CƠ QUAN BAN HÀNH]",
-	  "cơ quan ban hành: the bold line of the header (SỞ KHOA HỌC VÀ CÔNG NGHỆ)" },
-	{ "number", OFFICE_TEXT, false, true, "BC-[KÝ HIỆU]",
-	  "ký hiệu: after the number in \"Số: .../BC-SKHCN\"" },
-	{ "sign-authority", OFFICE_TEXT, true, true, "",
-	  "thẩm quyền ký: KT. GIÁM ĐỐC, TL. GIÁM ĐỐC, TM. ỦY BAN NHÂN DÂN (empty: none)" },
-	{ "signer-title", OFFICE_TEXT, false, true, "[CHỨC VỤ NGƯỜI KÝ]",
-	  "chức vụ người ký: PHÓ GIÁM ĐỐC" },
-	{ "signer", OFFICE_TEXT, false, true, "[Họ và tên người ký]",
-	  "họ và tên người ký" },
-	{ "recipients", OFFICE_LIST, false, true, "[Nơi nhận]\nLưu: VT",
-	  "nơi nhận: one per line or ';'-separated (Như trên; Lưu: VT, KTTT)" },
-	{ "unit-code-pattern", OFFICE_PATTERN, false, false, CODE_PATTERN,
-	  "unit codes must match this POSIX extended regular expression" },
+    {"place", OFFICE_TEXT, false, true, "[Địa danh]",
+     "địa danh: the place in the place-and-date line (Huế, ngày ...)"},
+    {"authority", OFFICE_TEXT, true, true, "[CƠ QUAN CHỦ QUẢN]",
+     "cơ quan chủ quản: the upper line of the header (UBND THÀNH PHỐ HUẾ)"},
+    {"issuer", OFFICE_TEXT, false, true, "[CƠ QUAN BAN HÀNH]",
+     "cơ quan ban hành: the bold line of the header (SỞ KHOA HỌC VÀ CÔNG NGHỆ)"},
+    {"number", OFFICE_TEXT, false, true, "BC-[KÝ HIỆU]",
+     "ký hiệu: after the number in \"Số: .../BC-SKHCN\""},
+    {"sign-authority", OFFICE_TEXT, true, true, "",
+     "thẩm quyền ký: KT. GIÁM ĐỐC, TL. GIÁM ĐỐC, TM. ỦY BAN NHÂN DÂN (empty: none)"},
+    {"signer-title", OFFICE_TEXT, false, true, "[CHỨC VỤ NGƯỜI KÝ]",
+     "chức vụ người ký: PHÓ GIÁM ĐỐC"},
+    {"signer", OFFICE_TEXT, false, true, "[Họ và tên người ký]", "họ và tên người ký"},
+    {"recipients", OFFICE_LIST, false, true, "[Nơi nhận]\nLưu: VT",
+     "nơi nhận: one per line or ';'-separated (Như trên; Lưu: VT, KTTT)"},
+    {"unit-code-pattern", OFFICE_PATTERN, false, false, CODE_PATTERN,
+     "unit codes must match this POSIX extended regular expression"},
 };
 const size_t office_nkeys = sizeof(office_keys) / sizeof(office_keys[0]);
 
@@ -57,7 +56,7 @@ const char *office_key_names(void)
 	if (names[0] == '\0')
 		for (size_t i = 0; i < office_nkeys && n + 40 < sizeof(names); i++)
 			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
-					      office_keys[i].name);
+			                      office_keys[i].name);
 	return names;
 }
 
@@ -138,14 +137,18 @@ int office_normalise(const office_key *k, const char *value, char **out, rq_erro
 		n = escape_is_clean(copy);
 		free(copy);
 		if (!n)
-			return rq_fail(err, "%s: the value is not valid UTF-8 text (or has control "
-					    "characters)", k->name);
+			return rq_fail(err,
+			               "%s: the value is not valid UTF-8 text (or has control "
+			               "characters)",
+			               k->name);
 		if (normalise_list(k, value, out, err) != 0)
 			return -1;
 	} else {
 		if (!clean_text(value, k->kind == OFFICE_PATTERN))
-			return rq_fail(err, "%s: the value is not valid UTF-8 text on one line (or has "
-					    "control characters)", k->name);
+			return rq_fail(err,
+			               "%s: the value is not valid UTF-8 text on one line (or has "
+			               "control characters)",
+			               k->name);
 		n = trim(&v, strlen(v));
 		if ((*out = strndup(v, n)) == NULL)
 			return rq_fail(err, "out of memory");
@@ -154,7 +157,7 @@ int office_normalise(const office_key *k, const char *value, char **out, rq_erro
 		free(*out);
 		*out = NULL;
 		return rq_fail(err, "%s may not be empty (unset it to go back to the default '%s')",
-			       k->name, k->def);
+		               k->name, k->def);
 	}
 	if (k->kind == OFFICE_PATTERN) {
 		int rc = regcomp(&re, *out, REG_EXTENDED | REG_NOSUB);
@@ -163,8 +166,10 @@ int office_normalise(const office_key *k, const char *value, char **out, rq_erro
 			regerror(rc, &re, msg, sizeof(msg));
 			free(*out);
 			*out = NULL;
-			return rq_fail(err, "%s: not a POSIX extended regular expression: %s "
-					    "(the default is %s)", k->name, msg, CODE_PATTERN);
+			return rq_fail(err,
+			               "%s: not a POSIX extended regular expression: %s "
+			               "(the default is %s)",
+			               k->name, msg, CODE_PATTERN);
 		}
 		regfree(&re);
 	}

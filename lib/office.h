@@ -11,7 +11,7 @@
 #include "rqerror.h"
 
 #define OFFICE_VALUE_MAX 1024 /* bytes; recipients may have OFFICE_LIST_MAX */
-#define OFFICE_LIST_MAX 4096
+#define OFFICE_LIST_MAX  4096
 #define OFFICE_LINES_MAX 30 /* recipients */
 
 typedef enum office_kind {

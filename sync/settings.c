@@ -12,7 +12,7 @@
 
 /* ---- SQL ---- */
 static const char sql_set[] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
-			      " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+                              " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 static const char sql_unset[] = "DELETE FROM settings WHERE key = ?1";
 static const char sql_get[] = "SELECT value FROM settings WHERE key = ?1";
 static const char sql_units[] = "SELECT key, value FROM settings WHERE key LIKE '%@%' ORDER BY key";
@@ -30,7 +30,8 @@ static const office_key *known(const char *key, rq_error *err)
 
 	if (k == NULL) {
 		char *safe = escape_name(key);
-		rq_fail(err, "unknown setting '%s' (known: %s)", safe ? safe : "?", office_key_names());
+		rq_fail(err, "unknown setting '%s' (known: %s)", safe ? safe : "?",
+		        office_key_names());
 		free(safe);
 	}
 	return k;
@@ -50,7 +51,8 @@ static char *stored_key(sqlite3 *db, const office_key *k, const char *unit, rq_e
 		return key;
 	}
 	if (!k->per_unit)
-		return rq_fail(err, "%s is the office's only: it cannot be set for one unit", k->name),
+		return rq_fail(err, "%s is the office's only: it cannot be set for one unit",
+		               k->name),
 		       NULL;
 	if ((st = db_prepare(db, sql_unit_exists, err)) == NULL)
 		return NULL;
@@ -59,7 +61,8 @@ static char *stored_key(sqlite3 *db, const office_key *k, const char *unit, rq_e
 	if (rc <= 0) {
 		char *safe = escape_name(unit);
 		if (rc == 0)
-			rq_fail(err, "unknown unit '%s' (raquet-sync unit list)", safe ? safe : "?");
+			rq_fail(err, "unknown unit '%s' (raquet-sync unit list)",
+			        safe ? safe : "?");
 		free(safe);
 		return NULL;
 	}
@@ -70,8 +73,7 @@ static char *stored_key(sqlite3 *db, const office_key *k, const char *unit, rq_e
 	return key;
 }
 
-int settings_set(sqlite3 *db, const char *key, const char *unit, const char *value,
-		 rq_error *err)
+int settings_set(sqlite3 *db, const char *key, const char *unit, const char *value, rq_error *err)
 {
 	const office_key *k = known(key, err);
 	char *stored = NULL, *norm = NULL;
@@ -105,8 +107,8 @@ int settings_unset(sqlite3 *db, const char *key, const char *unit, rq_error *err
 		return -1;
 	}
 	rc = db_bind(db, st, err, "t", stored) != 0 || db_done(db, st, err) != 0
-		     ? -1
-		     : sqlite3_changes(db) > 0;
+	         ? -1
+	         : sqlite3_changes(db) > 0;
 	sqlite3_finalize(st);
 	free(stored);
 	return rc;
@@ -136,7 +138,8 @@ int settings_list(sqlite3 *db, FILE *out, rq_error *err)
 		return -1;
 	for (size_t i = 0; i < office_nkeys && rc == 0; i++) {
 		const office_key *k = &office_keys[i];
-		if ((rc = db_bind(db, st, err, "t", k->name)) != 0 || (rc = db_row(db, st, err)) < 0)
+		if ((rc = db_bind(db, st, err, "t", k->name)) != 0 ||
+		    (rc = db_row(db, st, err)) < 0)
 			break;
 		fprintf(out, "%s\t", k->name);
 		print_value(out, rc == 1 ? db_text(st, 0) : k->def);
@@ -160,7 +163,7 @@ int settings_list(sqlite3 *db, FILE *out, rq_error *err)
 
 /* KEY [VALUE] [--unit CODE] after "set" or "unset". */
 static int parse(int argc, char **argv, int nwant, const char **pos, const char **unit,
-		 rq_error *err)
+                 rq_error *err)
 {
 	int npos = 0;
 
@@ -177,7 +180,7 @@ static int parse(int argc, char **argv, int nwant, const char **pos, const char 
 	}
 	if (npos != nwant)
 		return rq_fail(err, "settings %s needs %s\n%s", argv[1],
-			       nwant == 2 ? "KEY and VALUE" : "KEY", USAGE);
+		               nwant == 2 ? "KEY and VALUE" : "KEY", USAGE);
 	return 0;
 }
 
@@ -209,8 +212,7 @@ int settings_command(const char *ioc_dir, int argc, char **argv, FILE *out, rq_e
 	else if (set) {
 		if ((rc = settings_set(ioc.db, pos[0], unit, pos[1], err)) == 0)
 			fprintf(out, "%s set%s\n", pos[0], unit ? " for the unit" : "");
-	}
-	else if ((rc = settings_unset(ioc.db, pos[0], unit, err)) >= 0) {
+	} else if ((rc = settings_unset(ioc.db, pos[0], unit, err)) >= 0) {
 		fprintf(out, rc ? "%s unset\n" : "%s was not set\n", pos[0]);
 		rc = 0;
 	}

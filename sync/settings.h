@@ -11,8 +11,7 @@
 
 /* Sets key (for one unit when unit is not NULL) to value, checked and
  * normalised (lib/office.c). An unknown key is refused with the list. */
-int settings_set(sqlite3 *db, const char *key, const char *unit, const char *value,
-		 rq_error *err);
+int settings_set(sqlite3 *db, const char *key, const char *unit, const char *value, rq_error *err);
 
 /* Removes the key's value: the default (or, for a unit, the office's value)
  * applies again. 1 when there was one, 0 when not, -1 on error. */
