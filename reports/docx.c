@@ -64,7 +64,20 @@ static void cell_open(sbuf *b, int width)
 	sb_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/></w:tcPr>", width);
 }
 
+/* A cell of a ruled table (section 2, the annex). Its borders are the
+ * cell's own: LibreOffice 7.4 draws no line of a table's tblBorders. */
+#define BOX_SIDE(side) "<w:" side " w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>"
 static void cell(sbuf *b, int width, const char *ppr, const char *rpr, const char *text)
+{
+	sb_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/><w:tcBorders>" BOX_SIDE("top")
+		     BOX_SIDE("left") BOX_SIDE("bottom") BOX_SIDE("right") "</w:tcBorders></w:tcPr>",
+		  width);
+	para(b, ppr, rpr, text);
+	sb_add(b, "</w:tc>");
+}
+
+/* A cell of the header's table, which has no lines. */
+static void plain_cell(sbuf *b, int width, const char *ppr, const char *rpr, const char *text)
 {
 	cell_open(b, width);
 	para(b, ppr, rpr, text);
@@ -143,10 +156,10 @@ static void top_block(sbuf *b, const report *r)
 	rule(b, 1350);
 	sb_add(b, "</w:tc></w:tr><w:tr>");
 	rep_number_vn(r, &t);
-	cell(b, w[0], CENTER "<w:spacing w:before=\"120\" w:after=\"0\"/>", SZ13, t.p ? t.p : "");
+	plain_cell(b, w[0], CENTER "<w:spacing w:before=\"120\" w:after=\"0\"/>", SZ13, t.p ? t.p : "");
 	t.len = 0;
 	rep_place_date_vn(r, &t);
-	cell(b, w[1], CENTER "<w:spacing w:before=\"120\" w:after=\"0\"/>", ITALIC SZ13,
+	plain_cell(b, w[1], CENTER "<w:spacing w:before=\"120\" w:after=\"0\"/>", ITALIC SZ13,
 	     t.p ? t.p : "");
 	sb_add(b, "</w:tr></w:tbl>");
 	sb_free(&t);

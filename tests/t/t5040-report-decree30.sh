@@ -91,6 +91,9 @@ ok "  ... Nơi nhận and the signature" grep -q 'Nơi nhận:</i></b><br>- UBND
 
 # The DOCX as LibreOffice renders it.
 exit_is "DOCX" 0 R -o "$T/r.docx"
+is "  ... section 2's table ruled cell by cell (LibreOffice ignores table-wide borders)" \
+	"$(unzip -p "$T/r.docx" word/document.xml > "$T/doc.xml" && sed 's/<w:tbl>/\n&/g' "$T/doc.xml" | grep -F '>Ghi chú<' |
+		grep -o '<w:tc><w:tcPr><w:tcW w:w="[0-9]*" w:type="dxa"/><w:tcBorders><w:top w:val="single"' | wc -l)" 36
 ok "LibreOffice converts it to PDF" timeout 600 soffice --headless -env:UserInstallation="file://$T/lo-profile" \
 	--convert-to pdf --outdir "$T/lo" "$T/r.docx"
 pdftotext -layout -f 1 -l 1 "$T/lo/r.pdf" - | sed 's/^ *//; s/ *$//' > "$T/p1"
