@@ -6,7 +6,6 @@
 
 #include "db.h"
 #include "escape.h"
-#include "ioc.h"
 #include "office.h"
 #include "settings.h"
 
@@ -18,11 +17,6 @@ static const char sql_get[] = "SELECT value FROM settings WHERE key = ?1";
 static const char sql_units[] = "SELECT key, value FROM settings WHERE key LIKE '%@%' ORDER BY key";
 static const char sql_unit_exists[] = "SELECT 1 FROM units WHERE code = ?1";
 /* ---- end of SQL ---- */
-
-#define USAGE                                                                                      \
-	"usage: raquet-sync settings list\n"                                                       \
-	"       raquet-sync settings set KEY VALUE [--unit CODE]\n"                                \
-	"       raquet-sync settings unset KEY [--unit CODE]"
 
 static const office_key *known(const char *key, rq_error *err)
 {
@@ -159,63 +153,4 @@ int settings_list(sqlite3 *db, FILE *out, rq_error *err)
 	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
-}
-
-/* KEY [VALUE] [--unit CODE] after "set" or "unset". */
-static int parse(int argc, char **argv, int nwant, const char **pos, const char **unit,
-                 rq_error *err)
-{
-	int npos = 0;
-
-	*unit = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--unit") == 0) {
-			if (i + 1 >= argc || *argv[i + 1] == '\0' || *unit)
-				return rq_fail(err, "--unit needs one unit code\n%s", USAGE);
-			*unit = argv[++i];
-		} else if (npos < nwant)
-			pos[npos++] = argv[i];
-		else
-			return rq_fail(err, "settings %s: too many arguments\n%s", argv[1], USAGE);
-	}
-	if (npos != nwant)
-		return rq_fail(err, "settings %s needs %s\n%s", argv[1],
-		               nwant == 2 ? "KEY and VALUE" : "KEY", USAGE);
-	return 0;
-}
-
-int settings_command(const char *ioc_dir, int argc, char **argv, FILE *out, rq_error *err)
-{
-	const char *pos[2], *unit;
-	struct ioc ioc;
-	bool busy, list, set;
-	int rc;
-
-	if (argc < 2)
-		return rq_fail(err, "settings needs list, set or unset\n%s", USAGE);
-	list = strcmp(argv[1], "list") == 0;
-	set = strcmp(argv[1], "set") == 0;
-	if (list && argc != 2)
-		return rq_fail(err, "settings list takes no arguments\n%s", USAGE);
-	if (!list && !set && strcmp(argv[1], "unset") != 0)
-		return rq_fail(err, "settings needs list, set or unset\n%s", USAGE);
-	if (!list && parse(argc, argv, set ? 2 : 1, pos, &unit, err) != 0)
-		return -1;
-	if (ioc_open(ioc_dir, &ioc, err) != 0)
-		return -1;
-	if (!list && ioc_lock(&ioc, true, &busy, err) != 0) {
-		ioc_close(&ioc);
-		return -1;
-	}
-	if (list)
-		rc = settings_list(ioc.db, out, err);
-	else if (set) {
-		if ((rc = settings_set(ioc.db, pos[0], unit, pos[1], err)) == 0)
-			fprintf(out, "%s set%s\n", pos[0], unit ? " for the unit" : "");
-	} else if ((rc = settings_unset(ioc.db, pos[0], unit, err)) >= 0) {
-		fprintf(out, rc ? "%s unset\n" : "%s was not set\n", pos[0]);
-		rc = 0;
-	}
-	ioc_close(&ioc);
-	return rc;
 }

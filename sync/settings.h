@@ -1,4 +1,5 @@
-/* settings: `raquet-sync settings list|set|unset`, the office's settings in
+/* settings: what `raquet-sync settings list|set|unset` do (main.c's command
+ * table parses them), the office's settings in
  * ioc.db's settings table (keys, defaults and checks: lib/office.h;
  * docs/report.md, "The office's settings"). */
 #ifndef RAQUET_SYNC_SETTINGS_H
@@ -20,10 +21,5 @@ int settings_unset(sqlite3 *db, const char *key, const char *unit, rq_error *err
 /* Prints every key with its value or "(default)" default, then each unit's
  * own values, tab-separated, escaped (a list's lines joined with "; "). */
 int settings_list(sqlite3 *db, FILE *out, rq_error *err);
-
-/* The command: argv[0] is "settings". Opens the IOC in ioc_dir, takes its
- * lock to write. Returns 0, or -1 with err (2 for a usage error, with the
- * usage in err). */
-int settings_command(const char *ioc_dir, int argc, char **argv, FILE *out, rq_error *err);
 
 #endif

@@ -69,7 +69,7 @@ exit_is "the pattern for one unit" 2 S set unit-code-pattern '.*' --unit 000.00.
 exit_is "no subcommand" 2 S
 exit_is "an unknown subcommand" 2 S get place
 exit_is "set without a value" 2 S set place
-ok "  ... says what it needs" grep -q "settings set needs KEY and VALUE" "$T/last.err"
+ok "  ... says what it needs" grep -qF "usage: raquet-sync [--ioc DIR] settings set KEY VALUE [--unit CODE]" "$T/last.err"
 exit_is "set with too many arguments" 2 S set place a b
 exit_is "unset without a key" 2 S unset
 exit_is "--unit without a code" 2 S set place X --unit
