@@ -220,11 +220,36 @@ static void json_devices(const report *r, sbuf *out)
 		json_str(out, d->last_scan);
 		sb_add(out, ",\"status\":");
 		json_str(out, d->status);
+		sb_add(out, ",\"vendor\":");
+		json_str(out, d->vendor);
+		sb_add(out, ",\"model\":");
+		json_str(out, d->model);
+		sb_add(out, ",\"serial\":");
+		json_str(out, d->serial);
 		sb_add(out, ",\"files\":");
 		sb_int(out, d->detections);
 		sb_add(out, "}");
 	}
 	sb_add(out, "\n  ]\n}\n");
+}
+
+/* The office's settings as printed (docs/report.md): recipients as a list. */
+static json_object *joffice(const report *r)
+{
+	json_object *o = json_object_new_object(), *list = json_object_new_array();
+	const char *p = r->recipients;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+		json_object_array_add(list, json_object_new_string_len(p, (int)n));
+		p += n + (p[n] == '\n');
+	}
+	json_object_object_add(o, "number", jstr(r->number));
+	json_object_object_add(o, "sign_authority", jstr(r->sign_authority));
+	json_object_object_add(o, "signer_title", jstr(r->signer_title));
+	json_object_object_add(o, "signer", jstr(r->signer));
+	json_object_object_add(o, "recipients", list);
+	return o;
 }
 
 int json_write(const report *r, sbuf *out, rq_error *err)
@@ -251,6 +276,7 @@ int json_write(const report *r, sbuf *out, rq_error *err)
 	json_object_object_add(o, "issuer_top", jstr(r->issuer_top));
 	json_object_object_add(o, "issuer", jstr(r->issuer));
 	json_object_object_add(top, "scope", o);
+	json_object_object_add(top, "office", joffice(r));
 	json_object_object_add(top, "empty", json_object_new_boolean(r->empty));
 	json_object_object_add(top, "assessment", jstr(r->assessment));
 	json_object_object_add(top, "rows", jrows(r, r->cells, true));

@@ -64,7 +64,20 @@ static void cell_open(sbuf *b, int width)
 	sb_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/></w:tcPr>", width);
 }
 
+/* A cell of a ruled table (section 2, the annex). Its borders are the
+ * cell's own: LibreOffice 7.4 draws no line of a table's tblBorders. */
+#define BOX_SIDE(side) "<w:" side " w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>"
 static void cell(sbuf *b, int width, const char *ppr, const char *rpr, const char *text)
+{
+	sb_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/><w:tcBorders>" BOX_SIDE("top")
+		     BOX_SIDE("left") BOX_SIDE("bottom") BOX_SIDE("right") "</w:tcBorders></w:tcPr>",
+		  width);
+	para(b, ppr, rpr, text);
+	sb_add(b, "</w:tc>");
+}
+
+/* A cell of the header's table, which has no lines. */
+static void plain_cell(sbuf *b, int width, const char *ppr, const char *rpr, const char *text)
 {
 	cell_open(b, width);
 	para(b, ppr, rpr, text);
@@ -115,37 +128,97 @@ static void header_row(sbuf *b, const int *widths, const char *const *titles, in
 	sb_add(b, "</w:tr>");
 }
 
+/* The header (Decree 30, Appendix I, items 1 to 4): the authority over the
+ * issuing body, with a rule under it, beside the national motto; then the
+ * number beside the place and date. The left column is wide enough for
+ * "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in 13 pt bold and the right one for the
+ * motto's upper line in 12 pt bold, each on one line; the table reaches
+ * 4.4 mm into each margin, as the forms printed by offices do. */
+#define HEAD_LEFT 4450
+#define HEAD_RIGHT (TEXT_W + 500 - HEAD_LEFT)
+
 static void top_block(sbuf *b, const report *r)
 {
-	static const int w[] = { 3600, TEXT_W - 3600 };
+	static const int w[] = { HEAD_LEFT, HEAD_RIGHT };
 	sbuf t = { 0 };
 
 	table_open(b, w, 2, false);
 	sb_add(b, "<w:tr>");
 	cell_open(b, w[0]);
-	para(b, CENTER TIGHT, CAPS SZ13, r->issuer_top);
+	if (*r->issuer_top)
+		para(b, CENTER TIGHT, CAPS SZ13, r->issuer_top);
 	para(b, CENTER TIGHT, BOLD CAPS SZ13, r->issuer);
-	rule(b, 1200);
+	rule(b, 1300);
 	sb_add(b, "</w:tc>");
 	cell_open(b, w[1]);
 	para(b, CENTER TIGHT, BOLD SZ12, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
-	para(b, CENTER TIGHT, BOLD, "Độc lập - Tự do - Hạnh phúc");
-	rule(b, 1250);
-	sb_add(b, "</w:tc></w:tr></w:tbl>");
+	para(b, CENTER TIGHT, BOLD SZ13, "Độc lập - Tự do - Hạnh phúc");
+	rule(b, 1350);
+	sb_add(b, "</w:tc></w:tr><w:tr>");
+	rep_number_vn(r, &t);
+	plain_cell(b, w[0], CENTER "<w:spacing w:before=\"120\" w:after=\"0\"/>", SZ13, t.p ? t.p : "");
+	t.len = 0;
 	rep_place_date_vn(r, &t);
-	para(b, RIGHT "<w:spacing w:before=\"240\" w:after=\"240\"/>", ITALIC, t.p ? t.p : "");
+	plain_cell(b, w[1], CENTER "<w:spacing w:before=\"120\" w:after=\"0\"/>", ITALIC SZ13,
+	     t.p ? t.p : "");
+	sb_add(b, "</w:tr></w:tbl>");
 	sb_free(&t);
 }
 
+/* "BÁO CÁO" on its own line, the summary in sentence case under it (one
+ * line at 14 pt: no word left alone on a second one), a short rule, then
+ * the period. */
 static void title(sbuf *b, const report *r)
 {
 	sbuf t = { 0 };
 
-	para(b, CENTER TIGHT, BOLD, REP_TITLE);
+	para(b, CENTER "<w:keepNext/><w:spacing w:before=\"360\" w:after=\"0\"/>", BOLD, REP_KIND);
+	para(b, CENTER "<w:keepNext/>" TIGHT, BOLD, REP_SUMMARY);
 	sb_add(&t, "(Kỳ báo cáo: ");
 	rep_period_vn(r, &t);
 	sb_add(&t, ")");
-	para(b, CENTER "<w:spacing w:before=\"0\" w:after=\"240\"/>", ITALIC, t.p ? t.p : "");
+	para(b, CENTER "<w:keepNext/>" TIGHT, ITALIC, t.p ? t.p : "");
+	rule(b, 3500);
+	para(b, TIGHT, "", "");
+	sb_free(&t);
+}
+
+/* The recipients (Decree 30, item 9: "Nơi nhận:" in 12 pt bold italic,
+ * each one in 11 pt after a dash, ending in ';', the last in '.') beside
+ * the signature (item 7: the authority to sign and the title in bold
+ * capitals, room for the signature and the seal, the full name in bold). */
+static void signature(sbuf *b, const report *r)
+{
+	static const int w[] = { 4300, TEXT_W - 4300 };
+	const char *p = r->recipients;
+	sbuf t = { 0 };
+
+	table_open(b, w, 2, false);
+	sb_add(b, "<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+	cell_open(b, w[0]);
+	para(b, "<w:spacing w:before=\"240\" w:after=\"0\"/>", BOLD ITALIC SZ12, "Nơi nhận:");
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		t.len = 0;
+		sb_add(&t, "- ");
+		sb_addn(&t, p, n);
+		p += n + (p[n] == '\n');
+		sb_add(&t, *p ? ";" : ".");
+		para(b, TIGHT, "<w:sz w:val=\"22\"/><w:szCs w:val=\"22\"/>", t.p ? t.p : "");
+	}
+	sb_add(b, "</w:tc>");
+	cell_open(b, w[1]);
+	if (*r->sign_authority)
+		para(b, CENTER "<w:spacing w:before=\"240\" w:after=\"0\"/>", BOLD CAPS,
+		     r->sign_authority);
+	para(b, *r->sign_authority ? CENTER TIGHT : CENTER "<w:spacing w:before=\"240\" w:after=\"0\"/>",
+	     BOLD CAPS, r->signer_title);
+	/* Room for the signature and the seal: about 30 mm. */
+	para(b, CENTER "<w:spacing w:before=\"0\" w:after=\"0\" w:line=\"1700\" "
+		       "w:lineRule=\"exact\"/>",
+	     "", "");
+	para(b, CENTER TIGHT, BOLD, r->signer);
+	sb_add(b, "</w:tc></w:tr></w:tbl>");
 	sb_free(&t);
 }
 
@@ -175,9 +248,8 @@ static void section2(sbuf *b, const report *r)
 	size_t i;
 
 	para(b, BOTH, BOLD, "2. Thông tin số liệu");
-	if (r->empty)
-		para(b, BOTH, ITALIC, "Không có số liệu rà quét trong kỳ báo cáo: các số liệu dưới đây đều "
-				      "bằng 0.");
+	if (rep_empty_note(r))
+		para(b, BOTH, ITALIC, rep_empty_note(r));
 	table_open(b, w, 4, true);
 	header_row(b, w, h, 4);
 	for (i = 0; i < r->tpl.nrows; i++) {
@@ -266,6 +338,7 @@ static void document(sbuf *b, const report *r)
 	title(b, r);
 	section1(b, r);
 	section2(b, r);
+	signature(b, r);
 	para(b, "<w:pageBreakBefore/>" CENTER TIGHT, BOLD, "PHỤ LỤC");
 	para(b, CENTER "<w:spacing w:before=\"0\" w:after=\"240\"/>", BOLD,
 	     "SỐ LIỆU CHI TIẾT THEO ĐƠN VỊ VÀ LOẠI MÃ ĐỘC");

@@ -62,6 +62,32 @@ void rep_place_date_vn(const report *r, sbuf *b)
 	sb_printf(b, ", ngày %02d tháng %s%d năm %d", d, m < 3 ? "0" : "", m, y);
 }
 
+/* A period without scans can still have rows that are not 0 (the units
+ * informed of the campaign, a template's own rows): only when every number
+ * is 0 may the document say so. */
+bool rep_all_zero(const report *r)
+{
+	for (size_t i = 0; i < r->tpl.nrows; i++)
+		if (r->cells[i].is_num && r->cells[i].num != 0)
+			return false;
+	return true;
+}
+
+const char *rep_empty_note(const report *r)
+{
+	if (!r->empty)
+		return NULL;
+	return rep_all_zero(r) ? "Không có số liệu rà quét trong kỳ báo cáo: các số liệu dưới đây đều "
+				 "bằng 0."
+			       : "Không có lượt rà quét nào trong kỳ báo cáo.";
+}
+
+void rep_number_vn(const report *r, sbuf *b)
+{
+	sb_add(b, "Số:       /");
+	sb_add(b, r->number);
+}
+
 /* True when unit i or a unit below it has a scan in the period. */
 static bool unit_reported(const report *r, size_t i)
 {
@@ -161,8 +187,9 @@ char *draft_assessment(const report *r)
 	rep_period_vn(r, &b);
 	sb_add(&b, "), ");
 	if (r->empty) {
-		sb_add(&b, "chưa có máy tính nào được rà quét, xử lý mã độc; các số liệu trong báo cáo "
-			   "đều bằng 0.");
+		sb_add(&b, rep_all_zero(r) ? "chưa có máy tính nào được rà quét, xử lý mã độc; các số "
+					     "liệu trong báo cáo đều bằng 0."
+					   : "chưa có máy tính nào được rà quét, xử lý mã độc.");
 	} else {
 		if (r->nunits > 1) {
 			sb_num(&b, r->units_active);

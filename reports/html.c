@@ -15,11 +15,20 @@ static const char css[] =
 	"@page{size:A4 portrait;margin:20mm 15mm 20mm 30mm}"
 	"body{font-family:'Times New Roman','Liberation Serif',serif;font-size:14pt;"
 	"max-width:165mm;margin:auto;line-height:1.35}"
-	".top{display:flex;justify-content:space-between;text-align:center}"
-	".top div{flex:1}.caps{text-transform:uppercase}.b{font-weight:bold}"
-	".rule{width:40%;margin:2pt auto;border-top:1px solid #000}"
-	".date{text-align:right;font-style:italic;margin:12pt 0}"
+	/* the header: as the DOCX (docx.c), two columns a little wider than the
+	 * text, the issuer in 13 pt and the motto's upper line in 12 pt, each
+	 * on one line */
+	"table.top{width:174mm;margin:0 -4.5mm;border:0;font-size:13pt;table-layout:fixed}"
+	"table.top td{border:0;padding:0 2pt;text-align:center;vertical-align:top}"
+	"table.top td.l{width:79mm}.motto{font-size:12pt;white-space:nowrap}"
+	".caps{text-transform:uppercase}.b{font-weight:bold}.i{font-style:italic}"
+	".rule{width:40%;margin:2pt auto 6pt;border-top:1px solid #000}"
+	".no{white-space:pre}"
 	"h1{font-size:14pt;text-align:center;margin:0}h2{font-size:14pt;margin:12pt 0 6pt}"
+	"h1.kind{margin-top:18pt}"
+	"table.sign{border:0;margin-top:12pt;break-inside:avoid}"
+	"table.sign td{border:0;vertical-align:top}table.sign td.to{width:75mm;font-size:11pt}"
+	"table.sign td.by{text-align:center;font-weight:bold}.seal{height:30mm}"
 	".period{text-align:center;font-style:italic;margin-bottom:12pt}"
 	"p.assess{text-align:justify;text-indent:1cm}"
 	"table{border-collapse:collapse;width:100%;font-size:13pt}"
@@ -51,19 +60,22 @@ static void head(sbuf *b, const report *r)
 	sb_add(b, " - ");
 	esc(b, r->unit_name);
 	sb_printf(b, "</title><style>%s</style></head><body>\n", css);
-	sb_add(b, "<div class=\"top\"><div><div class=\"caps\">");
+	sb_add(b, "<table class=\"top\"><tr><td class=\"l\"><div class=\"caps\">");
 	esc(b, r->issuer_top);
 	sb_add(b, "</div><div class=\"caps b\">");
 	esc(b, r->issuer);
-	sb_add(b, "</div><div class=\"rule\"></div></div><div><div class=\"b\">CỘNG HÒA XÃ HỘI CHỦ "
-		  "NGHĨA VIỆT NAM</div><div class=\"b\">Độc lập - Tự do - Hạnh phúc</div>"
-		  "<div class=\"rule\"></div></div></div>\n<p class=\"date\">");
+	sb_add(b, "</div><div class=\"rule\"></div></td><td><div class=\"b motto\">CỘNG HÒA XÃ HỘI "
+		  "CHỦ NGHĨA VIỆT NAM</div><div class=\"b\">Độc lập - Tự do - Hạnh phúc</div>"
+		  "<div class=\"rule\"></div></td></tr>\n<tr><td class=\"no\">");
+	rep_number_vn(r, &t);
+	esc(b, t.p ? t.p : "");
+	t.len = 0;
+	sb_add(b, "</td><td class=\"i\">");
 	rep_place_date_vn(r, &t);
 	esc(b, t.p ? t.p : "");
 	t.len = 0;
-	sb_add(b, "</p>\n<h1>");
-	esc(b, REP_TITLE);
-	sb_add(b, "</h1><p class=\"period\">(Kỳ báo cáo: ");
+	sb_add(b, "</td></tr></table>\n<h1 class=\"kind\">" REP_KIND "</h1><h1>" REP_SUMMARY
+		  "</h1><p class=\"period\">(Kỳ báo cáo: ");
 	rep_period_vn(r, &t);
 	esc(b, t.p ? t.p : "");
 	sb_add(b, ")</p>\n");
@@ -80,9 +92,11 @@ static void sections(sbuf *b, const report *r)
 		  "quản lý:</p><p class=\"assess\" contenteditable=\"true\">");
 	esc(b, r->assessment);
 	sb_add(b, "</p>\n<h2>2. Thông tin số liệu</h2>");
-	if (r->empty)
-		sb_add(b, "<p class=\"empty\">Không có số liệu rà quét trong kỳ báo cáo: các số liệu dưới "
-			  "đây đều bằng 0.</p>");
+	if (rep_empty_note(r)) {
+		sb_add(b, "<p class=\"empty\">");
+		esc(b, rep_empty_note(r));
+		sb_add(b, "</p>");
+	}
 	sb_add(b, "<table id=\"rows\"><tr><th>STT</th><th>Nội dung</th><th>Số lượng</th><th>Ghi chú</th>"
 		  "</tr>\n");
 	for (i = 0; i < r->tpl.nrows; i++) {
@@ -242,6 +256,35 @@ static void chart_days(sbuf *b, const report *r)
 	sb_add(b, "</svg></figure>\n");
 }
 
+/* "Nơi nhận:" beside the signature, as in the DOCX (docx.c). */
+static void signature(sbuf *b, const report *r)
+{
+	const char *p = r->recipients;
+
+	sb_add(b, "<table class=\"sign\"><tr><td class=\"to\"><b><i>Nơi nhận:</i></b>");
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		sb_add(b, "<br>- ");
+		sbuf item = { 0 };
+		sb_addn(&item, p, n);
+		esc(b, item.p ? item.p : "");
+		sb_free(&item);
+		p += n + (p[n] == '\n');
+		sb_add(b, *p ? ";" : ".");
+	}
+	sb_add(b, "</td><td class=\"by\">");
+	if (*r->sign_authority) {
+		sb_add(b, "<div class=\"caps\">");
+		esc(b, r->sign_authority);
+		sb_add(b, "</div>");
+	}
+	sb_add(b, "<div class=\"caps\">");
+	esc(b, r->signer_title);
+	sb_add(b, "</div><div class=\"seal\"></div><div>");
+	esc(b, r->signer);
+	sb_add(b, "</div></td></tr></table>\n");
+}
+
 int html_write(const report *r, sbuf *out, rq_error *err)
 {
 	head(out, r);
@@ -253,6 +296,7 @@ int html_write(const report *r, sbuf *out, rq_error *err)
 			chart_sigs(out, r);
 		chart_days(out, r);
 	}
+	signature(out, r);
 	annex(out, r);
 	sb_add(out, "</div></body></html>\n");
 	return out->oom ? rq_fail(err, "out of memory") : 0;

@@ -37,11 +37,15 @@ static void usage(const char *why)
 	fprintf(why ? stderr : stdout,
 		"usage: raquet-report [--ioc DIR] [--unit CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 		"                     [--format docx|xlsx|html|csv|json] [--template FILE]\n"
-		"                     [--place NAME] [--issuer NAME] [--date YYYY-MM-DD] [--top N]\n"
+		"                     [--date YYYY-MM-DD] [--top N] [--place NAME] [--authority NAME]\n"
+		"                     [--issuer NAME] [--number BC-X] [--sign-authority TEXT]\n"
+		"                     [--signer-title TEXT] [--signer NAME] [--recipients 'A;B']\n"
 		"                     -o FILE\n"
 		"       raquet-report --print-template\n"
 		"The IOC directory is --ioc, else $RAQUET_IOC, else " DEFAULT_IOC
-		"; the format follows\nthe output's extension unless --format says otherwise.\n");
+		"; the format follows\nthe output's extension unless --format says otherwise. The place, header,\n"
+		"number, signature and recipients are the office's settings (raquet-sync\n"
+		"settings); the flags of the same names override them for one report.\n");
 	/* --help (no why) is an answer, not an error. */
 	exit(why ? 2 : rq_finish_stdout(0));
 }
@@ -146,6 +150,11 @@ int main(int argc, char **argv)
 		{ "issuer", required_argument, NULL, 'i' },   { "date", required_argument, NULL, 'd' },
 		{ "top", required_argument, NULL, 'n' },      { "print-template", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },           { "version", no_argument, NULL, 'V' },
+		/* the office's settings, for this report only */
+		{ "authority", required_argument, NULL, 'A' }, { "number", required_argument, NULL, 'N' },
+		{ "sign-authority", required_argument, NULL, 'K' },
+		{ "signer-title", required_argument, NULL, 'S' },
+		{ "signer", required_argument, NULL, 's' },   { "recipients", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	report_opts o = { .top = TOP_DEFAULT };
@@ -169,6 +178,12 @@ int main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'p': o.place = optarg; break;
 		case 'i': o.issuer = optarg; break;
+		case 'A': o.authority = optarg; break;
+		case 'N': o.number = optarg; break;
+		case 'K': o.sign_authority = optarg; break;
+		case 'S': o.signer_title = optarg; break;
+		case 's': o.signer = optarg; break;
+		case 'R': o.recipients = optarg; break;
 		case 'n':
 			errno = 0;
 			o.top = (int)strtol(optarg, &end, 10);

@@ -102,8 +102,9 @@ typedef struct rep_day {
 } rep_day;
 
 typedef struct rep_device {
-	/* one allocation, at key, holds the five strings */
+	/* one allocation, at key, holds the eight strings */
 	char *key, *computer, *unit, *last_scan, *status;
+	char *vendor, *model, *serial; /* "" when the PC did not tell */
 	bool weak;
 	long long detections;
 } rep_device;
@@ -113,8 +114,12 @@ typedef struct report {
 	const char *from, *to; /* NULL: open */
 	const char *unit_code; /* NULL: the whole province */
 	char date[11];         /* the document's date, YYYY-MM-DD */
-	char *place;           /* "Thừa Thiên Huế" in "Thừa Thiên Huế, ngày ..." */
-	char *issuer_top, *issuer; /* the unit name block, upper line and main line */
+	char *place;           /* "Huế" in "Huế, ngày ..." (the settings: office.c) */
+	char *issuer_top, *issuer; /* the header: authority over the issuing body */
+	char *number;          /* "BC-SKHCN" in "Số: .../BC-SKHCN" */
+	char *sign_authority;  /* "KT. GIÁM ĐỐC", or "" */
+	char *signer_title, *signer;
+	char *recipients;      /* "Nơi nhận:", one per line */
 	char *unit_name;       /* the unit reported on, or the province */
 	char *period_first, *period_last; /* first and last scan date seen (NULL: none) */
 
@@ -143,8 +148,10 @@ typedef struct report_opts {
 	const char *template; /* NULL: the default */
 	const char *from, *to, *unit;
 	const char *date;   /* NULL: today */
-	const char *place;  /* NULL: meta 'place', else the default */
-	const char *issuer; /* NULL: meta 'organization', else the default */
+	/* The office's settings for this report only (NULL: ioc.db's settings,
+	 * else the defaults; office.c) */
+	const char *place, *authority, *issuer, *number;
+	const char *sign_authority, *signer_title, *signer, *recipients;
 	int top;            /* top signatures */
 	bool devices;       /* fill report.devices (the XLSX and JSON list them) */
 	bool unit_rows;     /* fill each unit's cells (XLSX, CSV and JSON print them) */
@@ -168,9 +175,16 @@ int rep_bind(struct sqlite3 *db, struct sqlite3_stmt *st, const report *r, const
 	     rq_error *err);
 /* Column i as a clean malloc'd string ("" for NULL); NULL when out of memory. */
 char *rep_column(struct sqlite3_stmt *st, int i);
+/* sqlfunc.c: vn_num(n) and vn_percent(part, whole) for the templates. */
+int rep_sql_functions(struct sqlite3 *db, rq_error *err);
 /* facts.c: the units in scope with their own counts, the top signatures,
  * the reasons for row 6, scans per day and the devices. */
 int facts_collect(struct sqlite3 *db, report *r, int top, bool devices, rq_error *err);
+
+/* office.c: the settings (place, header, number, signature, recipients)
+ * into r, for r->unit_name's unit (o->unit) whose parent is parent_name. */
+int office_read(struct sqlite3 *db, report *r, const report_opts *o, const char *parent_name,
+		rq_error *err);
 
 /* draft.c: the editable assessment paragraph of section 1, from the numbers. */
 char *draft_assessment(const report *r);
@@ -189,8 +203,21 @@ zipw *zipw_new(sbuf *out, rq_error *err);
 int zipw_add(zipw *z, const char *name, const sbuf *content, rq_error *err);
 int zipw_close(zipw *z, rq_error *err); /* finishes and frees z */
 
-/* Shared wording. */
-#define REP_TITLE "BÁO CÁO KẾT QUẢ TRIỂN KHAI CHIẾN DỊCH RÀ QUÉT, XỬ LÝ MÃ ĐỘC"
+/* Shared wording. Decree 30 writes the title as the kind of document in
+ * capitals on its own line, then the summary in sentence case; REP_TITLE
+ * is both on one line, for the places that have one (window titles, the
+ * spreadsheet, document properties). */
+#define REP_KIND "BÁO CÁO"
+#define REP_SUMMARY "Kết quả triển khai chiến dịch rà quét, xử lý mã độc"
+#define REP_TITLE "Báo cáo kết quả triển khai chiến dịch rà quét, xử lý mã độc"
+/* "Số:      /BC-SKHCN": the number itself is left for the clerk who registers
+ * the document (Decree 30, Article 15). */
+void rep_number_vn(const report *r, sbuf *b);
+/* Every number of section 2 is 0. */
+bool rep_all_zero(const report *r);
+/* The line above section 2 for a period without scans, NULL otherwise:
+ * "... đều bằng 0" only when every number is (draft.c). */
+const char *rep_empty_note(const report *r);
 const char *rep_status_vn(const char *status);
 const char *rep_reason_vn(const char *reason);
 /* "từ ngày 01/11/2026 đến ngày 30/11/2026", "đến ngày ..." ... */

@@ -76,15 +76,9 @@ static const char *const period_sql[] = {
 /* ---- SQL: the report's frame (bound: :unit, or a key) ---- */
 static const char unit_sql[] = "SELECT u.name, coalesce(p.name, '') FROM units u"
 			       " LEFT JOIN units p ON p.code = u.parent WHERE u.code = :unit";
-static const char meta_sql[] = "SELECT value FROM meta WHERE key = :key";
 static const char span_sql[] =
 	"SELECT min(scan_date), max(scan_date) FROM rq_period"
 	" WHERE unit IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, ''))";
-
-/* Where no --place and no meta 'place' say otherwise: the province of the
- * campaign's letter (the seed), docs/report.md. */
-#define DEFAULT_PLACE "Thừa Thiên Huế"
-#define DEFAULT_ISSUER "Sở Thông tin và Truyền thông"
 
 int rep_db_fail(sqlite3 *db, rq_error *err, const char *what)
 {
@@ -135,9 +129,10 @@ char *rep_column(sqlite3_stmt *st, int i)
  * scans.computer, the campaign's rq_* tables); raquet-sync brings an older
  * ioc.db up to it, and the report, which only reads, says so rather than
  * doing it. Version 4 adds scan_flags, which the notes read; a version 3
- * database has no flags, so an empty one stands in for it. */
+ * database has no flags, so an empty one stands in for it. Version 5 adds
+ * the office's settings (reports/settings.c reads them when they are there). */
 #define REPORT_SCHEMA     3
-#define REPORT_SCHEMA_MAX 6
+#define REPORT_SCHEMA_MAX 7
 
 static int check_version(sqlite3 *db, const char *path, rq_error *err)
 {
@@ -196,6 +191,8 @@ static int open_db(const char *path, sqlite3 **db, rq_error *err)
 	    sqlite3_exec(*db, "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824", NULL, NULL,
 			 NULL) != SQLITE_OK)
 		return rep_db_fail(*db, err, path);
+	if (rep_sql_functions(*db, err) != 0)
+		return -1;
 	return check_version(*db, path, err);
 }
 
@@ -272,7 +269,7 @@ static int query_strings(sqlite3 *db, const char *sql, const char *name, const c
 static int frame(sqlite3 *db, report *r, const report_opts *o, rq_error *err)
 {
 	char *names[2] = { NULL, NULL }, *span[2] = { NULL, NULL };
-	char *place = NULL, *org = NULL;
+	int rc;
 
 	if (o->unit) {
 		if (query_strings(db, unit_sql, ":unit", o->unit, names, 2, err) != 0)
@@ -281,40 +278,24 @@ static int frame(sqlite3 *db, report *r, const report_opts *o, rq_error *err)
 			return rq_fail(err, "unknown unit '%s' (not in the IOC database)", o->unit);
 		r->unit_name = names[0];
 	}
-	if (query_strings(db, meta_sql, ":key", "place", &place, 1, err) != 0 ||
-	    query_strings(db, meta_sql, ":key", "organization", &org, 1, err) != 0 ||
-	    query_strings(db, span_sql, ":unit", o->unit, span, 2, err) != 0) {
+	if (query_strings(db, span_sql, ":unit", o->unit, span, 2, err) != 0) {
 		free(names[1]);
-		free(place);
-		free(org);
 		return -1;
 	}
 	r->period_first = span[0];
 	r->period_last = span[1];
-	r->place = rep_clean_text(o->place && *o->place ? o->place
-				  : place && *place ? place : DEFAULT_PLACE);
-	if (o->unit) {
-		/* The unit name block: the unit above it, then the unit. */
-		r->issuer_top = names[1];
-		r->issuer = rep_clean_text(o->issuer ? o->issuer : r->unit_name);
-	} else {
-		r->issuer_top = rep_clean_text("UBND tỉnh ");
-		if (r->issuer_top) {
-			sbuf b = { 0 };
-			sb_add(&b, r->issuer_top);
-			sb_add(&b, r->place ? r->place : "");
-			free(r->issuer_top);
-			r->issuer_top = b.p;
-		}
-		r->issuer = rep_clean_text(o->issuer ? o->issuer : org && *org ? org : DEFAULT_ISSUER);
+	/* The place, the header, the number, the signature (office.c). */
+	rc = office_read(db, r, o, names[1], err);
+	free(names[1]);
+	if (rc != 0)
+		return -1;
+	if (o->unit == NULL) {
 		sbuf b = { 0 };
-		sb_add(&b, "Toàn tỉnh ");
-		sb_add(&b, r->place ? r->place : "");
+		sb_add(&b, "Toàn địa bàn ");
+		sb_add(&b, r->place);
 		r->unit_name = b.p;
 	}
-	free(place);
-	free(org);
-	if (!r->place || !r->issuer || !r->issuer_top || !r->unit_name)
+	if (!r->unit_name)
 		return rq_fail(err, "out of memory");
 	return 0;
 }
@@ -505,12 +486,17 @@ void report_free(report *r)
 	free(r->reasons);
 	free(r->days);
 	for (i = 0; i < r->ndevices; i++)
-		free(r->devices[i].key); /* and the other four strings */
+		free(r->devices[i].key); /* and the other seven strings */
 	free(r->devices);
 	template_free(&r->tpl);
 	free(r->place);
 	free(r->issuer_top);
 	free(r->issuer);
+	free(r->number);
+	free(r->sign_authority);
+	free(r->signer_title);
+	free(r->signer);
+	free(r->recipients);
 	free(r->unit_name);
 	free(r->period_first);
 	free(r->period_last);

@@ -1,236 +1,280 @@
-/* xlsx: the appendix as a spreadsheet: a summary sheet with section 2's
- * table, the units (the annex), the top signatures, the devices (hashed id,
- * computer name, last scan, status), then one sheet per unit with the
- * table for that unit and the units below it. Numbers are numeric cells;
- * text is inline strings through sb_xml. SpreadsheetML written as strings
- * and zipped by zipw.c. */
+/* xlsx: the appendix as a spreadsheet, written by libxlsxwriter: a summary
+ * sheet with section 2's table, the units (the annex), the top signatures,
+ * the devices (short hashed id, computer name, maker, model, serial, unit,
+ * last scan in local time, status, files), then one sheet per unit with the table for
+ * that unit and the units below it.
+ *
+ * Text is written with worksheet_write_string only, so a unit named "=1+1"
+ * is the text "=1+1", never a formula (docs/report.md, "Formulas in
+ * spreadsheet cells"); numbers are numeric cells shown with digit grouping
+ * ("#,##0": 1.234 where the reader's locale is Vietnamese). Print setup:
+ * A4, every sheet one page wide, the device sheet landscape, and the header
+ * rows of every table repeated on each printed page.
+ *
+ * The workbook is written into a memfd (libxlsxwriter writes to a named
+ * file; /proc/self/fd names the memfd) and read back into out, so main.c
+ * publishes it atomically as every other format. constant_memory mode
+ * writes each row as it comes (inline strings, no shared string table):
+ * a province's device sheet has a million cells. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xlsxwriter.h>
 
 #include "report.h"
 
 #define SHEET_NAME_MAX 31 /* characters, Excel's limit */
+#define CELL_TEXT_MAX 32767 /* bytes, Excel's (and libxlsxwriter's) limit */
+#define PAPER_A4 9
 
-enum { ST_PLAIN = 0, ST_BOLD = 1, ST_WRAP = 2 };
+typedef struct styles {
+	lxw_format *plain, *wrap, *bold, *title, *head, *num, *num_bold, *text_bold, *when;
+} styles;
 
-typedef struct sheet {
-	sbuf x;
-	int row;
-} sheet;
+typedef struct xw {
+	lxw_worksheet *ws;
+	const styles *st;
+	lxw_row_t row;
+	lxw_col_t col;
+	lxw_error rc; /* the first error; later writes are skipped */
+} xw;
 
-static void sheet_open(sheet *s, const double *widths, int n)
+static void next_row(xw *w)
 {
-	int i;
-
-	memset(s, 0, sizeof(*s));
-	sb_add(&s->x, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-		      "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
-		      "<cols>");
-	for (i = 0; i < n; i++)
-		sb_printf(&s->x, "<col min=\"%d\" max=\"%d\" width=\"%.1f\" customWidth=\"1\"/>", i + 1,
-			  i + 1, widths[i]);
-	sb_add(&s->x, "</cols><sheetData>");
+	w->row++;
+	w->col = 0;
 }
 
-/* Rows and cells are written without printf and as short as SpreadsheetML
- * allows (a cell's reference is optional when the cells come in order):
- * a province's device sheet has 700,000 cells. */
-static void row_open(sheet *s)
+/* A cell's text: cut (at a character boundary) to what a cell can hold. */
+static void str(xw *w, const char *text, lxw_format *f)
 {
-	s->row++;
-	sb_add(&s->x, "<row r=\"");
-	sb_int(&s->x, s->row);
-	sb_add(&s->x, "\">");
+	size_t n = text ? strlen(text) : 0;
+	char *cut = NULL;
+
+	if (w->rc == LXW_NO_ERROR && n > 0) {
+		if (n > CELL_TEXT_MAX) {
+			n = CELL_TEXT_MAX;
+			while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+				n--;
+			if ((cut = strndup(text, n)) == NULL)
+				w->rc = LXW_ERROR_MEMORY_MALLOC_FAILED;
+		}
+		if (w->rc == LXW_NO_ERROR)
+			w->rc = worksheet_write_string(w->ws, w->row, w->col, cut ? cut : text, f);
+		free(cut);
+	} else if (w->rc == LXW_NO_ERROR && f)
+		w->rc = worksheet_write_blank(w->ws, w->row, w->col, f);
+	w->col++;
 }
 
-static void row_close(sheet *s)
+static void num(xw *w, long long n, lxw_format *f)
 {
-	sb_add(&s->x, "</row>");
+	if (w->rc == LXW_NO_ERROR)
+		w->rc = worksheet_write_number(w->ws, w->row, w->col, (double)n, f);
+	w->col++;
 }
 
-static void cell_open(sheet *s, int style)
+/* "2026-11-28T09:05:00+07:00" (the scan's local time as the PC gave it) as
+ * a date and time cell; text when it is not one. */
+static void when(xw *w, const char *iso)
 {
-	sb_add(&s->x, "<c");
-	if (style) {
-		sb_add(&s->x, " s=\"");
-		sb_int(&s->x, style);
-		sb_add(&s->x, "\"");
-	}
+	lxw_datetime t = { 0 };
+	char tail;
+
+	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%lf%c", &t.year, &t.month, &t.day, &t.hour, &t.min,
+		   &t.sec, &tail) >= 6 &&
+	    t.year >= 1900 && t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31 &&
+	    t.hour < 24 && t.min < 60 && t.sec < 61) {
+		t.sec = (double)(long)t.sec;
+		if (w->rc == LXW_NO_ERROR)
+			w->rc = worksheet_write_datetime(w->ws, w->row, w->col, &t, w->st->when);
+		w->col++;
+	} else
+		str(w, iso, w->st->plain);
 }
 
-/* Whitespace that a spreadsheet keeps only when told to. */
-static bool needs_preserve(const char *t)
+/* A table's header row, printed again at the top of each page when repeat
+ * says so. A unit's sheet (one page) does not: its name is the unit's code,
+ * which libxlsxwriter 1.1.4 leaves unquoted in the print titles' defined
+ * name when it starts with a digit, and Excel reads such a name as broken. */
+static void heads(xw *w, const char *const *titles, int n, bool repeat)
 {
-	size_t n = strlen(t);
-
-	return n > 0 && (strchr(" \t\n", t[0]) || strchr(" \t\n", t[n - 1]) || strchr(t, '\n'));
+	for (int i = 0; i < n; i++)
+		str(w, titles[i], w->st->head);
+	if (repeat && w->rc == LXW_NO_ERROR)
+		w->rc = worksheet_repeat_rows(w->ws, w->row, w->row);
+	next_row(w);
 }
 
-static void str(sheet *s, const char *text, int style)
+/* A4, margins of Decree 30 (20/20/30/15 mm, in inches), one page wide. */
+static void page(xw *w, bool landscape)
 {
-	text = text ? text : "";
-	cell_open(s, style);
-	sb_add(&s->x, needs_preserve(text) ? " t=\"inlineStr\"><is><t xml:space=\"preserve\">"
-					   : " t=\"inlineStr\"><is><t>");
-	sb_xml(&s->x, text);
-	sb_add(&s->x, "</t></is></c>");
+	worksheet_set_paper(w->ws, PAPER_A4);
+	if (landscape)
+		worksheet_set_landscape(w->ws);
+	else
+		worksheet_set_portrait(w->ws);
+	worksheet_set_margins(w->ws, 30 / 25.4, 15 / 25.4, 20 / 25.4, 20 / 25.4);
+	worksheet_fit_to_pages(w->ws, 1, 0);
+	worksheet_center_horizontally(w->ws);
+	if (w->rc == LXW_NO_ERROR)
+		w->rc = worksheet_set_footer(w->ws, "&CTrang &P/&N");
 }
 
-static void num(sheet *s, long long n, int style)
+static void widths(xw *w, const double *cols, int n)
 {
-	cell_open(s, style);
-	sb_add(&s->x, "><v>");
-	sb_int(&s->x, n);
-	sb_add(&s->x, "</v></c>");
-}
-
-static void line(sheet *s, const char *text, int style)
-{
-	row_open(s);
-	str(s, text, style);
-	row_close(s);
-}
-
-static void heads(sheet *s, const char *const *titles, int n)
-{
-	int i;
-
-	row_open(s);
-	for (i = 0; i < n; i++)
-		str(s, titles[i], ST_BOLD);
-	row_close(s);
-}
-
-static void sheet_close(sheet *s)
-{
-	sb_add(&s->x, "</sheetData></worksheet>");
+	for (int i = 0; i < n && w->rc == LXW_NO_ERROR; i++)
+		w->rc = worksheet_set_column(w->ws, (lxw_col_t)i, (lxw_col_t)i, cols[i], NULL);
 }
 
 /* The title lines and section 2's table for one scope. */
-static void table_sheet(sheet *s, const report *r, const char *name, const rep_cell *cells,
+static void table_sheet(xw *w, const report *r, const char *name, const rep_cell *cells,
 			const char *heading)
 {
-	static const double w[] = { 6, 60, 12, 60 };
+	static const double wd[] = { 6, 55, 12, 45 };
 	static const char *const h[] = { "STT", "Nội dung", "Số lượng", "Ghi chú" };
 	sbuf t = { 0 };
-	size_t i;
 
-	sheet_open(s, w, 4);
-	line(s, heading, ST_BOLD);
+	page(w, false);
+	widths(w, wd, 4);
+	str(w, heading, w->st->title);
+	next_row(w);
 	sb_add(&t, "Tên đơn vị: ");
 	sb_add(&t, name);
-	line(s, t.p, ST_PLAIN);
+	str(w, t.p, w->st->plain);
+	next_row(w);
 	t.len = 0;
 	sb_add(&t, "Kỳ báo cáo: ");
 	rep_period_vn(r, &t);
-	line(s, t.p, ST_PLAIN);
-	if (r->empty)
-		line(s, "Không có số liệu rà quét trong kỳ báo cáo: các số liệu đều bằng 0.", ST_PLAIN);
-	sb_free(&t);
-	heads(s, h, 4);
-	for (i = 0; i < r->tpl.nrows; i++) {
-		row_open(s);
-		num(s, (long long)i + 1, ST_PLAIN);
-		str(s, r->tpl.rows[i].label, ST_WRAP);
-		if (cells[i].is_num)
-			num(s, cells[i].num, ST_PLAIN);
-		else
-			str(s, cells[i].text, ST_PLAIN);
-		str(s, cells[i].note, ST_WRAP);
-		row_close(s);
+	str(w, t.p, w->st->plain);
+	next_row(w);
+	if (rep_empty_note(r)) {
+		str(w, rep_empty_note(r), w->st->plain);
+		next_row(w);
 	}
-	sheet_close(s);
+	sb_free(&t);
+	heads(w, h, 4, cells == r->cells);
+	for (size_t i = 0; i < r->tpl.nrows; i++) {
+		num(w, (long long)i + 1, w->st->num);
+		str(w, r->tpl.rows[i].label, w->st->wrap);
+		if (cells[i].is_num)
+			num(w, cells[i].num, w->st->num);
+		else
+			str(w, cells[i].text, w->st->wrap);
+		str(w, cells[i].note, w->st->wrap);
+		next_row(w);
+	}
 }
 
-static void counts(sheet *s, const rep_counts *c, int style)
+static void counts(xw *w, const rep_counts *c, lxw_format *f)
 {
-	num(s, c->scans, style);
-	num(s, c->devices, style);
-	num(s, c->infected, style);
-	num(s, c->cleaned, style);
-	num(s, c->not_cleaned, style);
-	num(s, c->files_found, style);
-	num(s, c->files_handled, style);
+	num(w, c->scans, f);
+	num(w, c->devices, f);
+	num(w, c->infected, f);
+	num(w, c->cleaned, f);
+	num(w, c->not_cleaned, f);
+	num(w, c->files_found, f);
+	num(w, c->files_handled, f);
 }
 
-static void units_sheet(sheet *s, const report *r)
+static void units_sheet(xw *w, const report *r)
 {
-	static const double w[] = { 16, 50, 16, 12, 10, 12, 10, 10, 10, 12, 12 };
+	static const double wd[] = { 16, 40, 16, 10, 9, 10, 9, 9, 9, 10, 10 };
 	static const char *const h[] = { "Mã đơn vị", "Đơn vị", "Đơn vị cấp trên", "Nhận thông tin",
 					 "Lượt quét", "Máy được quét", "Máy nhiễm", "Đã xử lý",
 					 "Chưa xử lý", "Tệp độc hại", "Tệp đã xử lý" };
-	size_t i;
 
-	sheet_open(s, w, 11);
-	heads(s, h, 11);
-	for (i = 0; i < r->nunits; i++) {
+	page(w, true);
+	widths(w, wd, 11);
+	heads(w, h, 11, true);
+	for (size_t i = 0; i < r->nunits; i++) {
 		const rep_unit *u = &r->units[i];
-		row_open(s);
-		str(s, u->code, ST_PLAIN);
-		str(s, u->name, ST_PLAIN);
-		str(s, u->parent ? u->parent : "", ST_PLAIN);
-		num(s, u->informed, ST_PLAIN);
-		counts(s, &u->own, ST_PLAIN);
-		row_close(s);
+		str(w, u->code, w->st->plain);
+		str(w, u->name, w->st->wrap);
+		str(w, u->parent ? u->parent : "", w->st->plain);
+		num(w, u->informed, w->st->num);
+		counts(w, &u->own, w->st->num);
+		next_row(w);
 	}
-	row_open(s);
-	str(s, "", ST_BOLD);
-	str(s, "Tổng cộng", ST_BOLD);
-	str(s, "", ST_BOLD);
-	num(s, r->units_informed, ST_BOLD);
-	counts(s, &r->total, ST_BOLD);
-	row_close(s);
-	sheet_close(s);
+	str(w, "", w->st->text_bold);
+	str(w, "Tổng cộng", w->st->text_bold);
+	str(w, "", w->st->text_bold);
+	num(w, r->units_informed, w->st->num_bold);
+	counts(w, &r->total, w->st->num_bold);
+	next_row(w);
 }
 
-static void sigs_sheet(sheet *s, const report *r)
+static void sigs_sheet(xw *w, const report *r)
 {
-	static const double w[] = { 6, 50, 10, 10 };
+	static const double wd[] = { 6, 50, 10, 10 };
 	static const char *const h[] = { "STT", "Tên mã độc", "Số máy", "Số tệp" };
-	size_t i;
 
-	sheet_open(s, w, 4);
-	heads(s, h, 4);
-	for (i = 0; i < r->nsigs; i++) {
-		row_open(s);
-		num(s, (long long)i + 1, ST_PLAIN);
-		str(s, r->sigs[i].name, ST_PLAIN);
-		num(s, r->sigs[i].devices, ST_PLAIN);
-		num(s, r->sigs[i].files, ST_PLAIN);
-		row_close(s);
+	page(w, false);
+	widths(w, wd, 4);
+	heads(w, h, 4, true);
+	for (size_t i = 0; i < r->nsigs; i++) {
+		num(w, (long long)i + 1, w->st->num);
+		str(w, r->sigs[i].name, w->st->wrap);
+		num(w, r->sigs[i].devices, w->st->num);
+		num(w, r->sigs[i].files, w->st->num);
+		next_row(w);
 	}
-	sheet_close(s);
 }
 
-static void devices_sheet(sheet *s, const report *r)
+/* A device's id as a person reads it: a strong id's first 16 hex digits
+ * (as git shortens a commit; the JSON report has it whole), a weak one
+ * ("scan:<stick>-<seq>", one device per scan) as it is. A province's sheet
+ * has 100,000 of them: 48 characters less each is a tenth of the sheet. */
+#define ID_SHOWN 16
+
+static void device_id(xw *w, const char *key)
 {
-	static const double w[] = { 68, 30, 16, 28, 20, 10, 14 };
-	static const char *const h[] = { "Mã định danh (băm)", "Tên máy", "Đơn vị", "Lần quét cuối",
-					 "Trạng thái", "Số tệp độc hại", "Định danh yếu" };
-	size_t i;
+	char shortid[ID_SHOWN + 1];
+	size_t n = strlen(key);
 
-	sheet_open(s, w, 7);
-	sb_reserve(&s->x, r->ndevices * 384); /* about a row's size */
-	heads(s, h, 7);
-	for (i = 0; i < r->ndevices; i++) {
-		const rep_device *d = &r->devices[i];
-		row_open(s);
-		str(s, d->key, ST_PLAIN);
-		str(s, d->computer, ST_PLAIN);
-		str(s, d->unit, ST_PLAIN);
-		str(s, d->last_scan, ST_PLAIN);
-		str(s, rep_status_vn(d->status), ST_PLAIN);
-		num(s, d->detections, ST_PLAIN);
-		num(s, d->weak, ST_PLAIN);
-		row_close(s);
+	if (n == 64 && strspn(key, "0123456789abcdef") == 64) {
+		memcpy(shortid, key, ID_SHOWN);
+		shortid[ID_SHOWN] = '\0';
+		key = shortid;
 	}
-	sheet_close(s);
+	str(w, key, w->st->plain);
 }
 
-/* A unit's sheet name: its code without the characters Excel refuses, at
- * most 31 characters; "Đơn vị N" when that is taken or empty. */
+static void devices_sheet(xw *w, const report *r)
+{
+	static const double wd[] = { 18, 20, 16, 22, 18, 16, 17, 18, 9 };
+	static const char *const h[] = { "Mã định danh (băm, rút gọn)", "Tên máy", "Hãng", "Model",
+					 "Số sê-ri", "Đơn vị", "Lần quét cuối (giờ địa phương)",
+					 "Trạng thái", "Số tệp độc hại" };
+
+	page(w, true);
+	widths(w, wd, 9);
+	heads(w, h, 9, true);
+	worksheet_freeze_panes(w->ws, 1, 0);
+	for (size_t i = 0; i < r->ndevices && w->rc == LXW_NO_ERROR; i++) {
+		const rep_device *d = &r->devices[i];
+		device_id(w, d->key);
+		str(w, d->computer, w->st->plain);
+		str(w, d->vendor, w->st->plain);
+		str(w, d->model, w->st->plain);
+		str(w, d->serial, w->st->plain);
+		str(w, d->unit, w->st->plain);
+		when(w, d->last_scan);
+		str(w, rep_status_vn(d->status), w->st->plain);
+		num(w, d->detections, w->st->num);
+		next_row(w);
+	}
+}
+
+/* A unit's sheet name: its code without the characters Excel refuses (and
+ * without a leading or trailing apostrophe), at most 31 characters;
+ * "Đơn vị N" when that is taken or empty. */
 static char *sheet_name(const char *code, size_t n, char **names, size_t nnames)
 {
 	sbuf b = { 0 };
@@ -254,78 +298,109 @@ static char *sheet_name(const char *code, size_t n, char **names, size_t nnames)
 	return b.oom ? (sb_free(&b), NULL) : b.p;
 }
 
-static void workbook_parts(sbuf *wb, sbuf *rels, sbuf *types, char **names, size_t n)
+static lxw_format *font(lxw_workbook *wb, bool bold)
 {
-	size_t i;
+	lxw_format *f = workbook_add_format(wb);
 
-	sb_add(wb, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-		   "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
-		   "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
-		   "<sheets>");
-	sb_add(rels, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-		     "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">");
-	sb_add(types, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-		      "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
-		      "<Default Extension=\"rels\" ContentType=\"application/"
-		      "vnd.openxmlformats-package.relationships+xml\"/>"
-		      "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
-		      "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/"
-		      "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>"
-		      "<Override PartName=\"/xl/styles.xml\" ContentType=\"application/"
-		      "vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>");
-	for (i = 0; i < n; i++) {
-		sb_add(wb, "<sheet name=\"");
-		sb_xml(wb, names[i]);
-		sb_printf(wb, "\" sheetId=\"%zu\" r:id=\"rId%zu\"/>", i + 1, i + 1);
-		sb_printf(rels, "<Relationship Id=\"rId%zu\" Type=\"http://schemas.openxmlformats.org/"
-				"officeDocument/2006/relationships/worksheet\" "
-				"Target=\"worksheets/sheet%zu.xml\"/>", i + 1, i + 1);
-		sb_printf(types, "<Override PartName=\"/xl/worksheets/sheet%zu.xml\" ContentType="
-				 "\"application/vnd.openxmlformats-officedocument.spreadsheetml."
-				 "worksheet+xml\"/>", i + 1);
+	if (f) {
+		format_set_font_name(f, "Times New Roman");
+		format_set_font_size(f, 12);
+		format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
+		if (bold)
+			format_set_bold(f);
 	}
-	sb_add(wb, "</sheets></workbook>");
-	sb_printf(rels, "<Relationship Id=\"rId%zu\" Type=\"http://schemas.openxmlformats.org/"
-			"officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/>"
-			"</Relationships>", n + 1);
-	sb_add(types, "</Types>");
+	return f;
 }
 
-static const char package_rels[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-	"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-	"<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
-	"relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>";
+static int make_styles(lxw_workbook *wb, styles *s)
+{
+	lxw_format **all[] = { &s->plain, &s->wrap, &s->bold, &s->title, &s->head,
+			       &s->num, &s->num_bold, &s->text_bold, &s->when };
 
-static const char styles[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-	"<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
-	"<fonts count=\"2\"><font><sz val=\"12\"/><name val=\"Times New Roman\"/></font>"
-	"<font><b/><sz val=\"12\"/><name val=\"Times New Roman\"/></font></fonts>"
-	"<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill>"
-	"<fill><patternFill patternType=\"gray125\"/></fill></fills>"
-	"<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
-	"<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/>"
-	"</cellStyleXfs><cellXfs count=\"3\">"
-	"<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
-	"<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
-	"<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyAlignment=\"1\">"
-	"<alignment wrapText=\"1\" vertical=\"top\"/></xf></cellXfs>"
-	"<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
-	"</styleSheet>";
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if ((*all[i] = font(wb, all[i] == &s->bold || all[i] == &s->title ||
+					    all[i] == &s->head || all[i] == &s->num_bold ||
+					    all[i] == &s->text_bold)) == NULL)
+			return -1;
+	format_set_text_wrap(s->wrap);
+	format_set_font_size(s->title, 13);
+	format_set_text_wrap(s->head);
+	format_set_align(s->head, LXW_ALIGN_CENTER);
+	format_set_align(s->head, LXW_ALIGN_VERTICAL_CENTER);
+	format_set_border(s->head, LXW_BORDER_THIN);
+	format_set_bg_color(s->head, 0xDDEBF7);
+	format_set_num_format(s->num, "#,##0");
+	format_set_num_format(s->num_bold, "#,##0");
+	format_set_num_format(s->when, "dd/mm/yyyy hh:mm");
+	format_set_align(s->when, LXW_ALIGN_LEFT);
+	return 0;
+}
 
 static const char *const fixed_names[] = { "Tổng hợp", "Đơn vị", "Mã độc", "Thiết bị" };
 #define NFIXED 4
+
+/* The memfd's bytes into out. */
+static int slurp(int fd, sbuf *out, rq_error *err)
+{
+	struct stat sb;
+	ssize_t got;
+	size_t at;
+
+	if (fstat(fd, &sb) != 0)
+		return rq_fail_errno(err, errno, "xlsx: cannot read the workbook back");
+	sb_reserve(out, (size_t)sb.st_size);
+	if (out->oom)
+		return rq_fail(err, "out of memory");
+	at = out->len;
+	for (size_t off = 0; off < (size_t)sb.st_size; off += (size_t)got) {
+		got = pread(fd, out->p + at + off, (size_t)sb.st_size - off, (off_t)off);
+		if (got < 0 && errno == EINTR) {
+			got = 0;
+			continue;
+		}
+		if (got <= 0)
+			return rq_fail_errno(err, got < 0 ? errno : EIO,
+					     "xlsx: cannot read the workbook back");
+	}
+	out->len = at + (size_t)sb.st_size;
+	return 0;
+}
+
+static int write_sheets(lxw_workbook *wb, const report *r, const styles *st, char **names,
+			size_t n, rq_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		xw w = { workbook_add_worksheet(wb, names[i]), st, 0, 0, LXW_NO_ERROR };
+		if (w.ws == NULL)
+			return rq_fail(err, "xlsx: cannot add the sheet %zu", i + 1);
+		if (i == 0)
+			table_sheet(&w, r, r->unit_name, r->cells, REP_TITLE);
+		else if (i == 1)
+			units_sheet(&w, r);
+		else if (i == 2)
+			sigs_sheet(&w, r);
+		else if (i == 3)
+			devices_sheet(&w, r);
+		else
+			table_sheet(&w, r, r->units[i - NFIXED].name, r->units[i - NFIXED].cells,
+				    r->units[i - NFIXED].code);
+		if (w.rc != LXW_NO_ERROR)
+			return rq_fail(err, "xlsx: sheet %zu: %s", i + 1, lxw_strerror(w.rc));
+	}
+	return 0;
+}
 
 int xlsx_write(const report *r, sbuf *out, rq_error *err)
 {
 	size_t n = NFIXED + r->nunits, i;
 	char **names = calloc(n, sizeof(*names));
-	sbuf wb = { 0 }, rels = { 0 }, types = { 0 }, part = { 0 };
+	lxw_workbook_options opt = { .constant_memory = LXW_TRUE };
+	lxw_doc_properties props = { .title = REP_TITLE, .subject = r->unit_name };
+	lxw_workbook *wb = NULL;
 	char path[64];
-	sheet s;
-	zipw *z = NULL;
-	int rc = -1;
+	styles st;
+	int fd = -1, rc = -1;
+	lxw_error e;
 
 	if (names == NULL)
 		return rq_fail(err, "out of memory");
@@ -336,48 +411,36 @@ int xlsx_write(const report *r, sbuf *out, rq_error *err)
 			rq_fail(err, "out of memory");
 			goto out;
 		}
-	workbook_parts(&wb, &rels, &types, names, n);
-	if ((z = zipw_new(out, err)) == NULL)
+	if ((fd = memfd_create("raquet-report.xlsx", MFD_CLOEXEC)) < 0) {
+		rq_fail_errno(err, errno, "xlsx: cannot make a memory file");
 		goto out;
-	sb_add(&part, package_rels);
-	if (zipw_add(z, "[Content_Types].xml", &types, err) != 0 ||
-	    zipw_add(z, "_rels/.rels", &part, err) != 0 || zipw_add(z, "xl/workbook.xml", &wb, err) != 0 ||
-	    zipw_add(z, "xl/_rels/workbook.xml.rels", &rels, err) != 0)
-		goto out;
-	part.len = 0;
-	sb_add(&part, styles);
-	if (zipw_add(z, "xl/styles.xml", &part, err) != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (i == 0)
-			table_sheet(&s, r, r->unit_name, r->cells, REP_TITLE);
-		else if (i == 1)
-			units_sheet(&s, r);
-		else if (i == 2)
-			sigs_sheet(&s, r);
-		else if (i == 3)
-			devices_sheet(&s, r);
-		else
-			table_sheet(&s, r, r->units[i - NFIXED].name, r->units[i - NFIXED].cells,
-				    r->units[i - NFIXED].code);
-		snprintf(path, sizeof(path), "xl/worksheets/sheet%zu.xml", i + 1);
-		rc = zipw_add(z, path, &s.x, err);
-		sb_free(&s.x);
-		if (rc != 0)
-			goto out;
-		rc = -1;
 	}
-	rc = zipw_close(z, err);
-	z = NULL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
+		rq_fail(err, "xlsx: cannot start the workbook");
+		goto out;
+	}
+	if (make_styles(wb, &st) != 0) {
+		rq_fail(err, "out of memory");
+		goto out;
+	}
+	workbook_set_properties(wb, &props);
+	if (write_sheets(wb, r, &st, names, n, err) != 0)
+		goto out;
+	e = workbook_close(wb);
+	wb = NULL;
+	if (e != LXW_NO_ERROR) {
+		rq_fail(err, "xlsx: %s", lxw_strerror(e));
+		goto out;
+	}
+	rc = slurp(fd, out, err);
 out:
-	if (z)
-		zipw_close(z, NULL);
+	if (wb)
+		workbook_close(wb); /* frees it; the memfd is dropped below */
+	if (fd >= 0)
+		close(fd);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	sb_free(&wb);
-	sb_free(&rels);
-	sb_free(&types);
-	sb_free(&part);
 	return rc;
 }

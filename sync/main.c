@@ -21,6 +21,7 @@
 #include "provision.h"
 #include "revoke.h"
 #include "schema.h"
+#include "settings.h"
 #include "stale.h"
 #include "status.h"
 #include "sysverify.h"
@@ -50,6 +51,8 @@ static const char usage_text[] =
     "  status --stale-days N            active sticks whose databases are N+ days old\n"
     "  revoke STICKID|LABEL [--yes]     refuse the stick's records from now on\n"
     "  schema                           print the database schema\n"
+    "  settings list|set KEY VALUE|unset KEY [--unit CODE]\n"
+    "                                   the office's settings for raquet-report\n"
     "--ioc DIR and --help may also follow the command's name.\n"
     "The IOC directory is --ioc DIR, else $RAQUET_IOC, else " IOC_DEFAULT_DIR ".\n"
     "A protected ioc.key's passphrase is read from the terminal, or from\n"
@@ -488,6 +491,44 @@ static int cmd_schema(struct ioc *ioc, struct args *a)
 	return 0;
 }
 
+/* The office's settings (sync/settings.c); --unit: for one unit only. */
+static const char *settings_unit(struct args *a)
+{
+	if (a->nunits > 1)
+		usage("settings: one --unit CODE at most");
+	return a->nunits ? a->units[0] : NULL;
+}
+
+static int cmd_settings_list(struct ioc *ioc, struct args *a)
+{
+	rq_error err;
+
+	(void)a;
+	return settings_list(ioc->db, stdout, &err) != 0 ? fail(&err) : 0;
+}
+
+static int cmd_settings_set(struct ioc *ioc, struct args *a)
+{
+	const char *unit = settings_unit(a);
+	rq_error err;
+
+	if (settings_set(ioc->db, a->op[0], unit, a->op[1], &err) != 0)
+		return fail(&err);
+	printf("%s set%s\n", a->op[0], unit ? " for the unit" : "");
+	return 0;
+}
+
+static int cmd_settings_unset(struct ioc *ioc, struct args *a)
+{
+	rq_error err;
+	int rc = settings_unset(ioc->db, a->op[0], settings_unit(a), &err);
+
+	if (rc < 0)
+		return fail(&err);
+	printf(rc ? "%s unset\n" : "%s was not set\n", a->op[0]);
+	return 0;
+}
+
 /* Options: every command takes the global ones (so that `init --ioc DIR`
  * works as `--ioc DIR init` does) and those its table entry lists. */
 enum {
@@ -557,6 +598,11 @@ static const struct command {
      "status [STICKID|LABEL] | status --stale-days N"},
     {"revoke", NULL, cmd_revoke, NEEDS_IOC, 1, 1, {OPT_YES}, "revoke STICKID|LABEL [--yes]"},
     {"schema", NULL, cmd_schema, 0, 0, 0, {0}, "schema"},
+    {"settings", "list", cmd_settings_list, NEEDS_IOC, 0, 0, {0}, "settings list"},
+    {"settings", "set", cmd_settings_set, NEEDS_IOC | NEEDS_LOCK, 2, 2, {OPT_UNIT},
+     "settings set KEY VALUE [--unit CODE]"},
+    {"settings", "unset", cmd_settings_unset, NEEDS_IOC | NEEDS_LOCK, 1, 1, {OPT_UNIT},
+     "settings unset KEY [--unit CODE]"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -591,8 +637,12 @@ static const struct command *find_command(const char *name, const char *sub)
 				printf("usage: raquet-sync [--ioc DIR] %s\n", commands[i].usage);
 		exit(rq_finish_stdout(0));
 	}
-	if (first)
-		usage("unit needs add, import, list, rename, set-parent, delete or merge");
+	if (first) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "%s needs %s", name,
+			 strcmp(name, "settings") == 0 ? "list, set or unset" : "add, import, list, rename, set-parent, delete or merge");
+		usage(msg);
+	}
 	usage("unknown command");
 	return NULL;
 }

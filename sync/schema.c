@@ -16,6 +16,7 @@ const char *const schema_migrations[SCHEMA_VERSION] = {
     schema_v4_sql,
     schema_v5_sql,
     schema_v6_sql,
+    schema_v7_sql,
 };
 
 /* Version 4 to 5 is issue 13's (part F), not on this branch: an empty step

@@ -8,7 +8,7 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2),
  * sync/schema-v3.sql (2 to 3), sync/schema-v4.sql (3 to 4) and
@@ -20,6 +20,7 @@ extern const char schema_v3_sql[];
 extern const char schema_v4_sql[];
 extern const char schema_v5_sql[]; /* part F's, empty until merged */
 extern const char schema_v6_sql[]; /* sync/schema-v6.sql: USB drives */
+extern const char schema_v7_sql[]; /* sync/schema-v7.sql: the office's settings */
 
 /* schema_migrations[i] takes a database from version i to i + 1
  * (`raquet-sync schema` prints them in that order). */

@@ -26,16 +26,29 @@ code,name,parent,informed
 000.00.12.H57,Sở Y tế,,yes
 000.00.13.H57,Sở Tài chính,,yes
 000.00.14.H57,Sở Giáo dục và Đào tạo,,yes
-000.01.20.H57,UBND huyện Phú Vang,,yes
-000.01.21.H57,UBND xã Phú Thượng,000.01.20.H57,no
+000.01.20.H57,UBND phường Thuận An,,yes
+000.01.21.H57,Trường THCS Thuận An,000.01.20.H57,no
 CSV
 raquet-sync unit import "$D/units.csv"
 raquet-sync unit list
 
+say "The office's settings (a 2026 office: Huế is a centrally-run city, the"
+say "department for information security is the Sở Khoa học và Công nghệ)"
+raquet-sync settings set place "Huế"
+raquet-sync settings set authority "UBND THÀNH PHỐ HUẾ"
+raquet-sync settings set issuer "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+raquet-sync settings set number "BC-SKHCN"
+raquet-sync settings set sign-authority "KT. GIÁM ĐỐC"
+raquet-sync settings set signer-title "PHÓ GIÁM ĐỐC"
+raquet-sync settings set signer "Nguyễn Văn An"
+raquet-sync settings set recipients "UBND thành phố Huế (để b/c);Bộ Công an (Cục A05);Giám đốc, các Phó Giám đốc Sở;Lưu: VT, CNTT"
+raquet-sync settings set place "Thuận An" --unit 000.01.20.H57
+raquet-sync settings list
+
 say "Two sticks"
 mkdir -p "$D/stick-so" "$D/stick-huyen"
 raquet-sync provision "$D/stick-so" --unit 000.00.12.H57 --unit 000.00.13.H57 --label "Sở - 01" --database "$D/db"
-raquet-sync provision "$D/stick-huyen" --unit 000.01.20.H57 --label "Phú Vang - 01" --database "$D/db"
+raquet-sync provision "$D/stick-huyen" --unit 000.01.20.H57 --label "Thuận An - 01" --database "$D/db"
 
 # A PC: an identity (DMI serial, as /sys shows it) and a Windows-like tree.
 make_pc() { # NAME SERIAL INFECTIONS...
@@ -93,17 +106,21 @@ say "The appendix"
 for f in docx xlsx html csv json; do
 	raquet-report -o "$D/out/phu-luc.$f"
 done
-raquet-report --unit 000.01.20.H57 -o "$D/out/phu-luc-phu-vang.docx"
+raquet-report --unit 000.01.20.H57 -o "$D/out/phu-luc-thuan-an.docx"
 jq -r '.rows[] | [.stt, .label, .value, (.note // "")] | @tsv' "$D/out/phu-luc.json" 2>/dev/null |
 	sed 's/\t/ | /g' ||
 	cat "$D/out/phu-luc.csv"
-# A picture of the appendix's first page, to look at (LibreOffice renders
-# the DOCX as Word would print it).
-if soffice --headless --convert-to pdf --outdir "$D/out" "$D/out/phu-luc.docx" >/dev/null 2>&1 &&
-	pdftoppm -r 80 -png -f 1 -l 1 -singlefile "$D/out/phu-luc.pdf" "$D/out/phu-luc-trang-1"; then
+# A picture of the appendix's whole first page, to look at (LibreOffice
+# renders the DOCX as Word would print it), with a profile of its own so a
+# LibreOffice already open on this machine does not swallow the request.
+# The picture must be the A4 page (210 x 297 mm at 80 dpi: 662 x 936 pixels as pdftoppm rounds).
+if soffice --headless -env:UserInstallation="file://$D/lo-profile" --convert-to pdf \
+	--outdir "$D/out" "$D/out/phu-luc.docx" >/dev/null 2>&1 &&
+	pdftoppm -r 80 -png -f 1 -l 1 -singlefile "$D/out/phu-luc.pdf" "$D/out/phu-luc-trang-1" &&
+	[ "$(od -An -tu1 -j16 -N8 "$D/out/phu-luc-trang-1.png" | awk '{print $3 * 256 + $4 "x" $7 * 256 + $8}')" = 662x936 ]; then
 	:
 else
-	echo "demo: could not render the first page (LibreOffice, poppler-utils)" >&2
+	echo "demo: could not render the whole first page (LibreOffice, poppler-utils)" >&2
 	exit 1
 fi
 say "Files"

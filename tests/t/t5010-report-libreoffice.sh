@@ -11,7 +11,7 @@ if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then
 fi
 I=$T/ioc
 "$TOP/tests/fixtures/report-ioc.sh" "$I"
-R() { raquet-report --ioc "$I" --date 2026-11-28 --from 2026-11-01 --to 2026-11-30 "$@"; }
+R() { raquet-report --ioc "$I" --place "Thừa Thiên Huế" --date 2026-11-28 --from 2026-11-01 --to 2026-11-30 "$@"; }
 R -o "$T/r.json" && R -o "$T/r.docx" && R -o "$T/r.xlsx"
 lo() { # lo FILTER FILE: convert with a profile of our own, slowly on a busy machine
 	timeout 600 soffice --headless -env:UserInstallation="file://$T/lo-profile" \
@@ -59,7 +59,7 @@ is "  ... devices: id, computer name, status" \
 	"$(sheet 'Thiết bị' "SELECT count(*) || ':' || sum(\"Số tệp độc hại\") FROM s")" \
 	"$(jq -r '"\(.devices | length):\([.devices[].files] | add)"' "$T/r.json")"
 is "  ... the computer name with & < \" and every diacritic" \
-	"$(sheet 'Thiết bị' "SELECT \"Tên máy\" FROM s WHERE \"Mã định danh (băm)\" = 'd8'")" \
+	"$(sheet 'Thiết bị' "SELECT \"Tên máy\" FROM s WHERE \"Mã định danh (băm, rút gọn)\" = 'd8'")" \
 	"$(jq -r '.devices[] | select(.id == "d8") | .computer_name' "$T/r.json")"
 for u in $(jq -r '.units[].code' "$T/r.json"); do
 	tail -n +4 "$T/lo/r-$u.csv" > "$T/u.csv"

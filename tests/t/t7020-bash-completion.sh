@@ -23,7 +23,7 @@ sync_ioc "$I"
 sync_stick "$I" "$T/stick" 000.00.12.H57
 ID=$(stick_id "$T/stick")
 
-is "raquet-sync: the commands" "$(comp $S $S '')" "$(nl image import init provision revoke schema status unit update)"
+is "raquet-sync: the commands" "$(comp $S $S '')" "$(nl image import init provision revoke schema settings status unit update)"
 is "  ... by prefix" "$(comp $S $S --ioc "$I" u)" "$(nl unit update)"
 is "  ... options before the command" "$(comp $S $S --)" "$(nl --help --ioc --version)"
 is "unit's subcommands" "$(comp $S $S --ioc "$I" unit '')" "$(nl add delete import list merge rename set-parent)"
@@ -38,6 +38,9 @@ is "  ... none without an IOC" "$(RAQUET_IOC=$T/none comp $S $S provision s --un
 is "status: the stick ids" "$(comp $S $S --ioc "$I" status '')" "$ID"
 is "  ... and --stale-days" "$(comp $S $S --ioc "$I" status --)" "--stale-days"
 is "revoke: the stick ids by prefix" "$(comp $S $S --ioc "$I" revoke "$(echo "$ID" | cut -c1-4)")" "$ID"
+is "settings' subcommands" "$(comp $S $S settings '')" "$(nl list set unset)"
+is "  ... the keys" "$(comp $S $S settings set sign)" "$(nl sign-authority signer signer-title)"
+is "  ... --unit and the unit codes" "$(comp $S $S --ioc "$I" settings set place X --unit 000.01)" "$(nl 000.01.20.H57 000.01.21.H57)"
 is "update's options" "$(comp $S $S update s --)" "$(nl --database --image)"
 is "--database: directories" "$(comp $S $S provision s --database "$T/sti")" "$T/stick"
 
@@ -61,6 +64,7 @@ is "raquet-report: --format" "$(comp $R $R --format '')" "$(nl csv docx html jso
 is "  ... --unit from the IOC" "$(comp $R $R --ioc "$I" --unit 000.01)" "$(nl 000.01.20.H57 000.01.21.H57)"
 is "  ... --unit from \$RAQUET_IOC" "$(RAQUET_IOC=$I comp $R $R -o x.csv --unit 000.00)" "000.00.12.H57"
 is "  ... options" "$(comp $R $R --t)" "$(nl --template --to --top)"
+is "  ... the office's settings" "$(comp $R $R --sign)" "$(nl --sign-authority --signer --signer-title)"
 is "raquet-scan: --action" "$(comp raquet-scan raquet-scan --action '')" "$(nl delete quarantine report)"
 is "  ... options" "$(comp raquet-scan raquet-scan --no)" "$(nl --no-progress --no-summary)"
 done_testing
