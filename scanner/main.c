@@ -548,9 +548,26 @@ static void print_outcomes(const struct scan_report *rep)
 		case OUTCOME_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
 		case OUTCOME_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
 		case OUTCOME_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
+		case OUTCOME_NEEDS_REPAIR: printf("%s: needs repair: %s\n", p, why); break;
 		}
 		free(esc);
 	}
+}
+
+/* A boot-critical file was infected: what the technician does next. */
+static void print_repair_advice(const struct scan_report *rep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rep->ndets; i++)
+		n += rep->dets[i].outcome == OUTCOME_NEEDS_REPAIR;
+	if (n)
+		printf("\n%zu boot-critical Windows file(s) are infected and were left in place:\n"
+		       "removing them would stop Windows from starting. This PC is NOT cleaned.\n"
+		       "Repair Windows: boot its recovery environment and run\n"
+		       "  sfc /scannow /offbootdir=C:\\ /offwindir=C:\\Windows\n"
+		       "or DISM /Image:C:\\ /Cleanup-Image /RestoreHealth; or reinstall Windows.\n",
+		       n);
 }
 
 static const char *jstr(json_object *o, const char *key)
@@ -615,6 +632,7 @@ static int cmd_auto(struct options *o)
 	print_outcomes(&rep);
 	if (o->summary)
 		print_volumes(lr.volumes, lr.hibernated);
+	print_repair_advice(&rep);
 	status = rep.ndets > 0 ? 1 : 0;
 	if (rep.errors > 0 || rep.interrupted || lr.failed > 0 || lr.release_error[0])
 		status = 2;

@@ -39,7 +39,8 @@ const char *result_status(const struct scan_report *rep)
 		return "clean";
 	for (size_t i = 0; i < rep->ndets; i++)
 		left |= rep->dets[i].outcome == OUTCOME_REPORTED ||
-			rep->dets[i].outcome == OUTCOME_FAILED;
+			rep->dets[i].outcome == OUTCOME_FAILED ||
+			rep->dets[i].outcome == OUTCOME_NEEDS_REPAIR;
 	return left ? "infected-not-cleaned" : "cleaned";
 }
 

@@ -41,7 +41,8 @@ struct run {
 
 const char *scan_outcome_name(enum scan_outcome o)
 {
-	static const char *const names[] = {"reported", "quarantined", "deleted", "failed"};
+	static const char *const names[] = {"reported", "quarantined", "deleted", "failed",
+						    "needs-repair"};
 	return names[o];
 }
 

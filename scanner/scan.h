@@ -22,6 +22,8 @@ enum scan_outcome {
 	OUTCOME_QUARANTINED, /* moved to quarantine */
 	OUTCOME_DELETED,     /* removed */
 	OUTCOME_FAILED,      /* the action failed: left in place, detail says why */
+	OUTCOME_NEEDS_REPAIR, /* a boot-critical Windows file: never removed, Windows
+			       * must be repaired (windows/bootcrit.h) */
 };
 
 struct scan_config {

@@ -312,7 +312,8 @@ struct result {
 
 static const char *const statuses[] = {"clean", "cleaned", "infected-not-cleaned", "incomplete",
 				       NULL};
-static const char *const outcomes[] = {"reported", "quarantined", "deleted", "failed", NULL};
+static const char *const outcomes[] = {"reported", "quarantined", "deleted", "failed",
+				       "needs-repair", NULL};
 static const char *const vstates[] = {"scanned", "missing", "interrupted", "read-only-hibernated",
 				      "encrypted", "unsupported", "mount-failed", NULL};
 static const char *const actions[] = {"report", "quarantine", "delete", NULL};

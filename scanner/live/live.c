@@ -14,6 +14,7 @@
 #include "live/discover.h"
 #include "live/live.h"
 #include "live/mount.h"
+#include "windows/bootcrit.h"
 #include "windows/windows.h"
 
 struct vol {
@@ -154,6 +155,25 @@ static size_t count_under(const struct scan_report *rep, const char *point)
 	for (size_t i = 0; i < rep->ndets; i++)
 		n += act_under(point, rep->dets[i].path);
 	return n;
+}
+
+/* Boot-critical files are never acted on, whatever the action: their
+ * detections become needs-repair before anything is done. Without the list
+ * (out of memory) every detection on the volume is left in place. */
+static void mark_boot_critical(struct vol *v, struct scan_report *rep)
+{
+	struct bootcrit *b;
+	rq_error err;
+
+	if (bootcrit_load(v->point, &b, &err) != 0) {
+		char why[600];
+		snprintf(why, sizeof(why), "the boot-critical list could not be read (%s); "
+			 "left in place", err.msg);
+		act_refuse(v->point, rep->dets, rep->ndets, why);
+		return;
+	}
+	bootcrit_mark(b, v->point, rep->dets, rep->ndets);
+	bootcrit_free(b);
 }
 
 /* Remounts one volume read-write, acts, and releases it. */
@@ -336,6 +356,7 @@ int live_run(const struct live_config *lc, const struct scan_config *sc, struct 
 		struct vol *v = &l.vols[i];
 		if (v->root < 0 || count_under(rep, v->point) == 0)
 			continue;
+		mark_boot_critical(v, rep);
 		if (rep->interrupted)
 			act_refuse(v->point, rep->dets, rep->ndets,
 				   "interrupted before cleaning; left in place");
