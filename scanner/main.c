@@ -14,11 +14,13 @@
 #include "escape.h"
 #include "identity.h"
 #include "live/live.h"
+#include "live/persist.h"
 #include "quarantine.h"
 #include "record.h"
 #include "result.h"
 #include "scan.h"
 #include "stick.h"
+#include "windows/autoruns.h"
 
 #define DEFAULT_DB         "/var/lib/clamav"
 #define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
@@ -31,7 +33,7 @@ struct options {
 	const char *json_path;
 	const char *list_quarantine, *restore_id;
 	const char *stick_dir, *unit, *technician, *identity_root;
-	bool summary, list_stick, action_given, qdir_given;
+	bool summary, list_stick, action_given, qdir_given, list_autoruns;
 	/* --auto (live mode) */
 	bool live, remove_hiberfile;
 	const char *devices[MAX_LIST], *bitlocker_key;
@@ -68,6 +70,9 @@ static void usage(const char *why)
 		"      --technician NAME    who ran the scan\n"
 		"      --list               with --stick: list the stick's records\n"
 		"      --identity-root DIR  read the device identity under DIR, not /\n"
+		"      --list-autoruns      list every autorun entry of the Windows on each PATH\n"
+		"                           (a mounted volume) with its target's verdict; with\n"
+		"                           --auto, all entries go into the result\n"
 		"live mode (docs/live-mode.md):\n"
 		"      --auto               find this PC's disks, mount them read-only, scan,\n"
 		"                           clean as --action says, seal the result to --stick\n"
@@ -124,7 +129,7 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
        OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
-       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER };
+       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_LISTAUTORUNS };
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -155,6 +160,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"device", required_argument, NULL, OPT_DEVICE},
 	    {"bitlocker-key", required_argument, NULL, OPT_BLKEY},
 	    {"remove-hiberfile", no_argument, NULL, OPT_RMHIBER},
+	    {"list-autoruns", no_argument, NULL, OPT_LISTAUTORUNS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -219,6 +225,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_DEVICE: add_to(o->devices, &o->ndevices, optarg, "--device"); break;
 		case OPT_BLKEY: o->bitlocker_key = optarg; break;
 		case OPT_RMHIBER: o->remove_hiberfile = true; break;
+		case OPT_LISTAUTORUNS: o->list_autoruns = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
 		case 'h': usage(NULL); break;
 		default: usage(NULL);
@@ -247,6 +254,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage("--device, --bitlocker-key and --remove-hiberfile go with --auto");
 	if (o->live && (sc->npaths > 0 || !o->stick_dir || o->list_stick))
 		usage("--auto takes no PATH and needs --stick DIR --unit CODE");
+	if (o->list_autoruns && !o->live && (sc->npaths == 0 || o->stick_dir))
+		usage("--list-autoruns wants the PATH of a mounted Windows volume, or --auto");
 	if (!o->live && !o->list_quarantine && !o->restore_id && !o->list_stick && sc->npaths == 0)
 		usage("no PATH to scan");
 }
@@ -363,10 +372,10 @@ static void keep_pending(struct stick *stick, json_object *doc, const char *log,
 /* Seals the result to the stick; returns 0 and prints where it went. Live
  * mode hands its own device and volumes (taken over), else NULL. */
 static int seal_result(struct options *o, struct stick *stick, const struct scan_report *rep,
-		       json_object *device, json_object *volumes)
+		       json_object *device, json_object *volumes, json_object *autoruns)
 {
 	struct result_context ctx = {.unit = o->unit, .technician = o->technician,
-				     .device = device, .volumes = volumes};
+				     .device = device, .volumes = volumes, .autoruns = autoruns};
 	char name[RECORD_NAME_MAX];
 	json_object *doc;
 	char *log = scan_log(rep);
@@ -517,7 +526,7 @@ static int cmd_scan(struct options *o)
 	if (rep.interrupted)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
 	if (o->stick_dir) {
-		if (seal_result(o, &stick, &rep, NULL, NULL) != 0)
+		if (seal_result(o, &stick, &rep, NULL, NULL, NULL) != 0)
 			status = 2;
 		stick_close(&stick);
 	} else if (o->json_path) {
@@ -551,6 +560,23 @@ static void print_outcomes(const struct scan_report *rep)
 		case OUTCOME_NEEDS_REPAIR: printf("%s: needs repair: %s\n", p, why); break;
 		}
 		free(esc);
+	}
+}
+
+static const char *jstr(json_object *o, const char *key);
+
+/* What was done to the persistence entries of detected files (all
+ * entries with --list-autoruns), one line each. */
+static void print_autoruns(json_object *ar, bool all)
+{
+	for (size_t i = 0; ar && i < json_object_array_length(ar); i++) {
+		json_object *e = json_object_array_get_idx(ar, i);
+		const char *detail = jstr(e, "detail"), *target = jstr(e, "target");
+		if (!all && strcmp(jstr(e, "verdict"), "detected") != 0)
+			continue;
+		printf("autorun %s\\%s: %s -> %s: %s, %s%s%s\n", jstr(e, "location"), jstr(e, "name"),
+		       jstr(e, "command"), target ? target : "-", jstr(e, "verdict"),
+		       jstr(e, "outcome"), detail ? ": " : "", detail ? detail : "");
 	}
 }
 
@@ -604,7 +630,8 @@ static int cmd_auto(struct options *o)
 {
 	struct live_config lc = {.devices = o->devices, .ndevices = o->ndevices,
 				 .stick_dir = o->stick_dir, .identity_root = o->identity_root,
-				 .remove_hiberfile = o->remove_hiberfile};
+				 .remove_hiberfile = o->remove_hiberfile,
+				 .list_autoruns = o->list_autoruns};
 	char pass[LIVE_KEY_LEN + 1] = "";
 	struct sample_hook hook = {0};
 	struct live_result lr;
@@ -630,6 +657,7 @@ static int cmd_auto(struct options *o)
 		return 2;
 	}
 	print_outcomes(&rep);
+	print_autoruns(lr.autoruns, o->list_autoruns);
 	if (o->summary)
 		print_volumes(lr.volumes, lr.hibernated);
 	print_repair_advice(&rep);
@@ -640,7 +668,7 @@ static int cmd_auto(struct options *o)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
 	if (lr.release_error[0])
 		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
-	if (seal_result(o, &stick, &rep, lr.device, lr.volumes) != 0)
+	if (seal_result(o, &stick, &rep, lr.device, lr.volumes, lr.autoruns) != 0)
 		status = 2;
 	stick_close(&stick);
 	if (o->summary)
@@ -679,6 +707,12 @@ int main(int argc, char **argv)
 	if (scan_block_signals(&err) != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
 		return 2;
+	}
+	if (o.list_autoruns && !o.live) {
+		int found = persist_list(&o.scan, stdout, &err);
+		if (found < 0)
+			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		return finish_stdout(found < 0 ? 2 : found);
 	}
 	return o.live ? cmd_auto(&o) : cmd_scan(&o);
 }

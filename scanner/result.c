@@ -98,6 +98,19 @@ static json_object *detection_json(const struct detection *d)
 	return o;
 }
 
+/* A PC is cleaned only when the entries that started its detections were
+ * cleaned too: one left (a dirty hive, a failure) makes it not cleaned. */
+static const char *status_with_autoruns(const char *status, json_object *autoruns)
+{
+	for (size_t i = 0; autoruns && i < json_object_array_length(autoruns); i++) {
+		const char *o = json_str_member(json_object_array_get_idx(autoruns, i), "outcome");
+		if (strcmp(status, "cleaned") == 0 && o &&
+		    (strcmp(o, "not-cleaned") == 0 || strcmp(o, "reported") == 0))
+			return "infected-not-cleaned";
+	}
+	return status;
+}
+
 static int cmp_det(const void *a, const void *b)
 {
 	return strcmp(((const struct detection *)a)->path, ((const struct detection *)b)->path);
@@ -160,7 +173,8 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 		free(sorted);
 	}
 	json_object_object_add(doc, "detections", a);
-	json_object_object_add(doc, "autoruns", json_object_new_array());
+	json_object_object_add(doc, "autoruns",
+			       ctx->autoruns ? ctx->autoruns : json_object_new_array());
 
 	o = json_object_new_object();
 	json_object_object_add(o, "files", u64(rep->files));
@@ -174,7 +188,9 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	result_time(rep->started.tv_sec + (time_t)rep->seconds, when);
 	json_object_object_add(doc, "finished", json_object_new_string(when));
 	json_object_object_add(doc, "duration_seconds", json_object_new_double(rep->seconds));
-	json_object_object_add(doc, "status", json_object_new_string(result_status(rep)));
+	json_object_object_add(doc, "status", json_object_new_string(status_with_autoruns(
+						      result_status(rep), ctx->autoruns)));
+	ctx->autoruns = NULL;
 	return doc;
 }
 

@@ -24,6 +24,7 @@ struct result_context {
 	json_object *record;  /* stick, seq, created: sealed runs only */
 	json_object *device;  /* identity */
 	json_object *volumes; /* live mode: per-volume facts replacing the roots */
+	json_object *autoruns; /* live mode: persistence entries (windows/autoruns.h) */
 };
 
 /* clean, cleaned, infected-not-cleaned or incomplete. */
