@@ -21,6 +21,7 @@
 #include "scan.h"
 #include "stick.h"
 #include "windows/autoruns.h"
+#include "windows/hivefix.h"
 
 #define DEFAULT_DB         "/var/lib/clamav"
 #define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
@@ -693,10 +694,23 @@ int main(int argc, char **argv)
 		return finish_stdout(0);
 	}
 	if (o.restore_id) {
+		char *qpath = NULL, *qsig = NULL, why[300];
+		bool hive;
+		/* A hive backup goes back in place of the cleaned hive. */
+		quarantine_entry(o.scan.quarantine_dir, o.restore_id, &qpath, &qsig, &err);
+		hive = qsig && strcmp(qsig, HIVEFIX_BACKUP_SIGNATURE) == 0;
+		free(qsig);
 		if (quarantine_restore(o.scan.quarantine_dir, o.restore_id, &err) != 0) {
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+			free(qpath);
 			return 2;
 		}
+		if (hive && hivefix_restore_in_place(qpath, why, sizeof(why)) != 0) {
+			fprintf(stderr, "raquet-scan: restored as %s, but %s\n", qpath, why);
+			free(qpath);
+			return 2;
+		}
+		free(qpath);
 		printf("restored %s\n", o.restore_id);
 		if (err.msg[0]) /* restored, but not every attribute could be set */
 			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
