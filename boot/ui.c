@@ -65,6 +65,8 @@ const char *launcher_outcome_text(const char *outcome)
 		return _("deleted");
 	if (strcmp(outcome, "failed") == 0)
 		return _("ACTION FAILED");
+	if (strcmp(outcome, "needs-repair") == 0)
+		return _("REPAIR WINDOWS");
 	return outcome;
 }
 
@@ -744,6 +746,7 @@ static void volume_lines(struct lines *L, const struct summary *s)
 static void detection_lines(struct lines *L, const struct summary *s)
 {
 	char a[128], b[256], path[1024];
+	bool repair = false;
 
 	add(L, LOOK_NORMAL, "%s", "");
 	if (s->ndets == 0) {
@@ -754,11 +757,22 @@ static void detection_lines(struct lines *L, const struct summary *s)
 	for (size_t i = 0; i < s->ndets; i++) {
 		const struct detection_summary *d = &s->dets[i];
 		text_tail(d->path, 78 - 14 - 30 - 2, path, sizeof(path));
-		add(L, strcmp(d->outcome, "failed") == 0 ? LOOK_BAD : LOOK_NORMAL, "%s %s %s",
+		add(L, strcmp(d->outcome, "failed") == 0 || strcmp(d->outcome, "needs-repair") == 0
+			       ? LOOK_BAD : LOOK_NORMAL, "%s %s %s",
 		    cell(a, sizeof(a), launcher_outcome_text(d->outcome), 14, false),
 		    cell(b, sizeof(b), d->signature, 30, false), path);
 		if (strcmp(d->outcome, "failed") == 0 && d->detail)
 			add(L, LOOK_BAD, "               %s", d->detail);
+		repair |= strcmp(d->outcome, "needs-repair") == 0;
+	}
+	if (repair) { /* a boot-critical Windows file: left in place on purpose */
+		add(L, LOOK_BAD, "%s",
+		    _("Boot-critical Windows files are infected and were left in place: removing "
+		      "them would stop Windows from starting. This PC is NOT cleaned."));
+		add(L, LOOK_BAD, "%s",
+		    _("Repair Windows: in its recovery environment run sfc /scannow "
+		      "/offbootdir=C:\\ /offwindir=C:\\Windows, or DISM /Image:C:\\ "
+		      "/Cleanup-Image /RestoreHealth; or reinstall Windows."));
 	}
 }
 
