@@ -23,6 +23,7 @@ struct reader {
 	struct autoruns *a;
 	int rootfd;
 	int oom;
+	struct winpath_cache *cache;
 };
 
 static const char SOFTWARE[] = "Windows/System32/config/SOFTWARE";
@@ -73,9 +74,9 @@ static void add(struct reader *r, enum autorun_kind kind, const char *location, 
 		snprintf(rel, sizeof(rel), "%s", file_rel);
 		found = kind == AUTORUN_STARTUP; /* the item itself runs */
 		if (kind == AUTORUN_TASK)
-			found = autoruns_resolve(r->rootfd, command, user, rel, sizeof(rel));
+			found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel, sizeof(rel));
 	} else {
-		found = autoruns_resolve(r->rootfd, command, user, rel, sizeof(rel));
+		found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel, sizeof(rel));
 	}
 	e->location = strdup(location);
 	e->hive = dup_or_null(hive);
@@ -98,7 +99,7 @@ static hive_h *open_hive(struct reader *r, const char *winpath, char *rel, size_
 	char why[256];
 	hive_h *h;
 
-	if (winpath_resolve(r->rootfd, winpath, S_IFREG, rel, relsz) != 1)
+	if (winpath_resolve_in(r->cache, r->rootfd, winpath, S_IFREG, rel, relsz) != 1)
 		return NULL;
 	h = winpath_open_hive(r->rootfd, rel, 0, why, sizeof(why));
 	if (h == NULL)
@@ -276,7 +277,7 @@ static void read_startup(struct reader *r, const char *winpath, const char *user
 	size_t count = 0;
 	DIR *d;
 
-	if (winpath_resolve(r->rootfd, winpath, S_IFDIR, rel, sizeof(rel)) != 1 ||
+	if (winpath_resolve_in(r->cache, r->rootfd, winpath, S_IFDIR, rel, sizeof(rel)) != 1 ||
 	    (d = open_rel_dir(r, rel)) == NULL)
 		return;
 	snprintf(location, sizeof(location), "Startup (%s)", user ? user : "all users");
@@ -441,7 +442,7 @@ static void read_users(struct reader *r)
 	size_t count = 0;
 	DIR *d;
 
-	if (winpath_resolve(r->rootfd, "Users", S_IFDIR, rel, sizeof(rel)) != 1 ||
+	if (winpath_resolve_in(r->cache, r->rootfd, "Users", S_IFDIR, rel, sizeof(rel)) != 1 ||
 	    (d = open_rel_dir(r, rel)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL && count < USERS_MAX) {
@@ -467,8 +468,10 @@ int autoruns_read(const char *root, struct autoruns *a, rq_error *err)
 	memset(a, 0, sizeof(*a));
 	if ((a->root = strdup(root)) == NULL)
 		return rq_fail(err, "out of memory");
+	r.cache = winpath_cache_new(); /* NULL: resolve without one */
 	r.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r.rootfd < 0) {
+		winpath_cache_free(r.cache);
 		int e = errno;
 		autoruns_free(a);
 		return rq_fail_errno(err, e, "%s", root);
@@ -483,6 +486,7 @@ int autoruns_read(const char *root, struct autoruns *a, rq_error *err)
 			read_tasks_dir(&r, rel, "", 0, &budget);
 	}
 	close(r.rootfd);
+	winpath_cache_free(r.cache);
 	if (r.oom) {
 		autoruns_free(a);
 		return rq_fail(err, "autoruns: out of memory");

@@ -72,6 +72,11 @@ int autoruns_read(const char *root, struct autoruns *a, rq_error *err);
  * rel set, 0 when it names no file here. Exposed for the tests. */
 int autoruns_resolve(int rootfd, const char *command, const char *user, char *rel, size_t relsz);
 
+struct winpath_cache;
+/* autoruns_resolve with a folder-listing cache for the volume (winpath.h). */
+int autoruns_resolve_in(struct winpath_cache *c, int rootfd, const char *command,
+			const char *user, char *rel, size_t relsz);
+
 /* Sets each entry's verdict from the detections (a target detected, clean
  * when it exists, else not-found). */
 void autoruns_judge(struct autoruns *a, const struct detection *dets, size_t n);

@@ -107,7 +107,8 @@ static void expand(const char *cmd, const char *user, char *out, size_t outsz)
  * "\..." from the root, "dir\file" from the Windows folder (as services
  * write "system32\drivers\x.sys"), a bare name searched in System32, the
  * Windows folder and SysWOW64; ".exe" tried when there is no extension. */
-static int path_to_rel(int rootfd, const char *path, char *rel, size_t relsz)
+static int path_to_rel(struct winpath_cache *c, int rootfd, const char *path, char *rel,
+		       size_t relsz)
 {
 	static const char *const search[] = {"Windows\\System32\\", "Windows\\", "Windows\\SysWOW64\\"};
 	char buf[EXPAND_MAX + 32];
@@ -127,14 +128,14 @@ static int path_to_rel(int rootfd, const char *path, char *rel, size_t relsz)
 		const char *sfx = ext ? ".exe" : "";
 		if (path[0] == '\\' || path[0] == '/') {
 			snprintf(buf, sizeof(buf), "%s%s", path, sfx);
-			if (winpath_resolve(rootfd, buf, S_IFREG, rel, relsz) == 1)
+			if (winpath_resolve_in(c, rootfd, buf, S_IFREG, rel, relsz) == 1)
 				return 1;
 			continue;
 		}
 		for (size_t i = 0; i < (has_dir ? 1 : sizeof(search) / sizeof(search[0])); i++) {
 			snprintf(buf, sizeof(buf), "%s%s%s", has_dir ? "Windows\\" : search[i], path,
 				 sfx);
-			if (winpath_resolve(rootfd, buf, S_IFREG, rel, relsz) == 1)
+			if (winpath_resolve_in(c, rootfd, buf, S_IFREG, rel, relsz) == 1)
 				return 1;
 		}
 	}
@@ -168,12 +169,12 @@ static bool next_token(const char **p, char *tok, size_t toksz)
 	return true;
 }
 
-static int resolve(int rootfd, const char *cmd, const char *user, char *rel, size_t relsz,
-		   int depth);
+static int resolve(struct winpath_cache *c, int rootfd, const char *cmd, const char *user,
+		   char *rel, size_t relsz, int depth);
 
 /* What an interpreter runs, from its arguments: 1 with rel, 0 when it is
  * not an interpreter or names nothing here. */
-static int interpreted(int rootfd, const char *prog, const char *args, const char *user, char *rel,
+static int interpreted(struct winpath_cache *c, int rootfd, const char *prog, const char *args, const char *user, char *rel,
 		       size_t relsz, int depth)
 {
 	char tok[EXPAND_MAX], rest[EXPAND_MAX];
@@ -185,7 +186,7 @@ static int interpreted(int rootfd, const char *prog, const char *args, const cha
 		/* rundll32 "C:\x y\a.dll",Entry args: the DLL is before the comma */
 		snprintf(rest, sizeof(rest), "%s", args);
 		rest[strcspn(rest, ",")] = '\0';
-		return resolve(rootfd, rest, user, rel, relsz, depth + 1);
+		return resolve(c, rootfd, rest, user, rel, relsz, depth + 1);
 	}
 	if (strcasecmp(prog, "cmd.exe") == 0) {
 		/* cmd [/q /d ...] /c|/k [start ["title"] [/b ...]] prog args */
@@ -209,25 +210,25 @@ static int interpreted(int rootfd, const char *prog, const char *args, const cha
 					break;
 			}
 		}
-		return resolve(rootfd, before, user, rel, relsz, depth + 1);
+		return resolve(c, rootfd, before, user, rel, relsz, depth + 1);
 	}
 	if (strcasecmp(prog, "wscript.exe") == 0 || strcasecmp(prog, "cscript.exe") == 0 ||
 	    strcasecmp(prog, "regsvr32.exe") == 0 || strcasecmp(prog, "mshta.exe") == 0) {
 		before = p;
 		while (next_token(&p, tok, sizeof(tok)) && tok[0] == '/')
 			before = p;
-		return resolve(rootfd, before, user, rel, relsz, depth + 1);
+		return resolve(c, rootfd, before, user, rel, relsz, depth + 1);
 	}
 	if (strcasecmp(prog, "powershell.exe") == 0 || strcasecmp(prog, "pwsh.exe") == 0) {
 		while (next_token(&p, tok, sizeof(tok)))
 			if (strcasecmp(tok, "-file") == 0 || strcasecmp(tok, "-f") == 0)
-				return resolve(rootfd, p, user, rel, relsz, depth + 1);
+				return resolve(c, rootfd, p, user, rel, relsz, depth + 1);
 	}
 	return 0;
 }
 
-static int resolve(int rootfd, const char *cmd, const char *user, char *rel, size_t relsz,
-		   int depth)
+static int resolve(struct winpath_cache *c, int rootfd, const char *cmd, const char *user,
+		   char *rel, size_t relsz, int depth)
 {
 	char exp[EXPAND_MAX], prog[EXPAND_MAX], inner[WINPATH_MAX];
 	const char *args = NULL, *base;
@@ -242,7 +243,7 @@ static int resolve(int rootfd, const char *cmd, const char *user, char *rel, siz
 			*q = '\0';
 		snprintf(prog, sizeof(prog), "%s", s + 1);
 		args = q ? q + 1 : "";
-		found = path_to_rel(rootfd, prog, rel, relsz);
+		found = path_to_rel(c, rootfd, prog, rel, relsz);
 	} else {
 		/* CreateProcess's rule for an unquoted name with spaces: the
 		 * shortest prefix at a space that names a file. */
@@ -251,7 +252,7 @@ static int resolve(int rootfd, const char *cmd, const char *user, char *rel, siz
 			size_t end = at + strcspn(s + at, " \t");
 			memcpy(prog, s, end);
 			prog[end] = '\0';
-			found = path_to_rel(rootfd, prog, rel, relsz);
+			found = path_to_rel(c, rootfd, prog, rel, relsz);
 			args = s + end;
 			at = end + 1;
 		}
@@ -259,15 +260,21 @@ static int resolve(int rootfd, const char *cmd, const char *user, char *rel, siz
 	if (!found)
 		return 0;
 	base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
-	if (interpreted(rootfd, base, args, user, inner, sizeof(inner), depth) == 1)
+	if (interpreted(c, rootfd, base, args, user, inner, sizeof(inner), depth) == 1)
 		snprintf(rel, relsz, "%s", inner);
 	return 1;
 }
 
-int autoruns_resolve(int rootfd, const char *command, const char *user, char *rel, size_t relsz)
+int autoruns_resolve_in(struct winpath_cache *c, int rootfd, const char *command,
+			const char *user, char *rel, size_t relsz)
 {
 	rel[0] = '\0';
 	if (command == NULL || strlen(command) > AUTORUNS_CMD_MAX)
 		return 0;
-	return resolve(rootfd, command, user, rel, relsz, 0);
+	return resolve(c, rootfd, command, user, rel, relsz, 0);
+}
+
+int autoruns_resolve(int rootfd, const char *command, const char *user, char *rel, size_t relsz)
+{
+	return autoruns_resolve_in(NULL, rootfd, command, user, rel, relsz);
 }

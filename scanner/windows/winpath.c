@@ -93,13 +93,17 @@ static int find_ci(int dirfd, const char *comp, mode_t want, char *found)
 		errno = 0;
 		if ((de = readdir(d)) == NULL)
 			break;
-		if (strlen(de->d_name) >= COMP_MAX || !is_type(dirfd, de->d_name, want))
+		/* Names first: a stat per entry is what costs on a big folder. */
+		if (strlen(de->d_name) >= COMP_MAX)
 			continue;
 		if (strcasecmp(de->d_name, comp) == 0) {
+			if (!is_type(dirfd, de->d_name, want))
+				continue;
 			/* the first in byte order, whatever readdir's order */
 			if (found[0] == '\0' || strcmp(de->d_name, found) < 0)
 				snprintf(found, COMP_MAX, "%s", de->d_name);
-		} else if (is_short && short_fits(de->d_name, base, ext)) {
+		} else if (is_short && short_fits(de->d_name, base, ext) &&
+			   is_type(dirfd, de->d_name, want)) {
 			size_t at = ncands < 8 ? ncands++ : 7;
 			/* keep the 8 smallest names, sorted */
 			if (at == 7 && ncands == 8 && strcmp(de->d_name, cands[7]) >= 0)
@@ -126,7 +130,146 @@ static int find_ci(int dirfd, const char *comp, mode_t want, char *found)
 	return found[0] != '\0';
 }
 
-int winpath_resolve(int rootfd, const char *winpath, mode_t want, char *out, size_t outsz)
+/* --- the listing cache -------------------------------------------------------- */
+
+#define CACHE_DIRS    64
+#define CACHE_ENTRIES 65536 /* a folder with more is listed each time */
+
+struct cached_dir {
+	char *rel;    /* real relative path of the folder ("" for the root) */
+	char **names; /* its entries, sorted ignoring case */
+	size_t n;
+};
+
+struct winpath_cache {
+	struct cached_dir d[CACHE_DIRS];
+	size_t n, next;
+};
+
+struct winpath_cache *winpath_cache_new(void)
+{
+	return calloc(1, sizeof(struct winpath_cache));
+}
+
+static void dir_clear(struct cached_dir *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->names[i]);
+	free(d->names);
+	free(d->rel);
+	memset(d, 0, sizeof(*d));
+}
+
+void winpath_cache_free(struct winpath_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		dir_clear(&c->d[i]);
+	free(c);
+}
+
+static int cmp_ci(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The listing of dirfd (the folder at rel), from the cache or read now;
+ * NULL when it cannot be cached (the caller lists it itself). */
+static struct cached_dir *listing(struct winpath_cache *c, int dirfd, const char *rel)
+{
+	struct cached_dir *d;
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dir;
+	int fd;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->d[i].rel && strcmp(c->d[i].rel, rel) == 0)
+			return &c->d[i];
+	d = &c->d[c->n < CACHE_DIRS ? c->n++ : c->next++ % CACHE_DIRS];
+	dir_clear(d);
+	if ((d->rel = strdup(rel)) == NULL ||
+	    (fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		goto fail;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	errno = 0;
+	while ((de = readdir(dir)) != NULL) {
+		if (strlen(de->d_name) >= COMP_MAX || d->n >= CACHE_ENTRIES)
+			continue;
+		if (d->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char **p = realloc(d->names, ncap * sizeof(*p));
+			if (p == NULL)
+				break;
+			d->names = p;
+			cap = ncap;
+		}
+		if ((d->names[d->n] = strdup(de->d_name)) == NULL)
+			break;
+		d->n++;
+	}
+	if (de != NULL || errno != 0 || d->n >= CACHE_ENTRIES) {
+		closedir(dir);
+		goto fail;
+	}
+	closedir(dir);
+	qsort(d->names, d->n, sizeof(*d->names), cmp_ci);
+	return d;
+fail:
+	dir_clear(d); /* rel NULL: a free slot */
+	return NULL;
+}
+
+/* find_ci on a cached listing. */
+static int find_cached(const struct cached_dir *d, int dirfd, const char *comp, mode_t want,
+		       char *found)
+{
+	char base[8], ext[4];
+	unsigned n = 0, k = 0;
+	size_t lo = 0, hi = d->n;
+
+	found[0] = '\0';
+	while (lo < hi) { /* the first name equal ignoring case */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(d->names[mid], comp) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < d->n && strcasecmp(d->names[i], comp) == 0; i++)
+		if (is_type(dirfd, d->names[i], want) &&
+		    (found[0] == '\0' || strcmp(d->names[i], found) < 0))
+			snprintf(found, COMP_MAX, "%s", d->names[i]);
+	if (found[0] != '\0' || !short_name(comp, base, &n, ext))
+		return found[0] != '\0';
+	/* Short names: the N-th fitting name in byte order. The listing is
+	 * sorted ignoring case; for the usual single candidate that is the
+	 * same, and find_ci's rule is kept by sorting candidates below. */
+	{
+		const char *cands[8];
+		size_t nc = 0;
+		for (size_t i = 0; i < d->n && nc < 8; i++)
+			if (short_fits(d->names[i], base, ext) && is_type(dirfd, d->names[i], want))
+				cands[nc++] = d->names[i];
+		for (size_t i = 1; i < nc; i++)
+			for (size_t j = i; j > 0 && strcmp(cands[j], cands[j - 1]) < 0; j--) {
+				const char *t = cands[j];
+				cands[j] = cands[j - 1];
+				cands[j - 1] = t;
+			}
+		k = n <= nc ? n : nc == 1 ? 1 : 0;
+		if (k > 0)
+			snprintf(found, COMP_MAX, "%s", cands[k - 1]);
+	}
+	return found[0] != '\0';
+}
+
+int winpath_resolve_in(struct winpath_cache *c, int rootfd, const char *winpath, mode_t want,
+		       char *out, size_t outsz)
 {
 	char comp[COMP_MAX], real[COMP_MAX];
 	const char *p = winpath;
@@ -156,8 +299,12 @@ int winpath_resolve(int rootfd, const char *winpath, mode_t want, char *out, siz
 			continue;
 		if (is_type(dirfd, comp, type))
 			snprintf(real, sizeof(real), "%s", comp);
-		else if ((r = find_ci(dirfd, comp, type, real)) <= 0)
-			goto out;
+		else {
+			struct cached_dir *d = c ? listing(c, dirfd, out) : NULL;
+			r = d ? find_cached(d, dirfd, comp, type, real) : find_ci(dirfd, comp, type, real);
+			if (r <= 0)
+				goto out;
+		}
 		r = 0;
 		if (used + strlen(real) + 2 > outsz)
 			goto out;
@@ -184,6 +331,11 @@ out:
 	if (r != 1)
 		out[0] = '\0';
 	return r;
+}
+
+int winpath_resolve(int rootfd, const char *winpath, mode_t want, char *out, size_t outsz)
+{
+	return winpath_resolve_in(NULL, rootfd, winpath, want, out, outsz);
 }
 
 hive_h *winpath_open_hive(int rootfd, const char *rel, int flags, char *why, size_t whysz)

@@ -21,6 +21,18 @@
  * unusable: "..", too long), -1 on an I/O error (errno). */
 int winpath_resolve(int rootfd, const char *winpath, mode_t want, char *out, size_t outsz);
 
+/* Folder listings kept between resolutions on one volume, so that a
+ * case-insensitive or short-name lookup lists a folder once, not once per
+ * entry (a live scan resolves some 500 commands, mostly under System32). */
+struct winpath_cache;
+
+struct winpath_cache *winpath_cache_new(void);
+void winpath_cache_free(struct winpath_cache *c);
+
+/* winpath_resolve with a cache (NULL: none) for the volume at rootfd. */
+int winpath_resolve_in(struct winpath_cache *c, int rootfd, const char *winpath, mode_t want,
+		       char *out, size_t outsz);
+
 /* Opens the hive at rel (a path winpath_resolve gave) under rootfd through
  * /proc/self/fd, so that hivex reads the very file checked (regular, no
  * symlink). flags as hivex_open. Returns the handle, or NULL with why. */
