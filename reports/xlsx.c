@@ -229,6 +229,26 @@ static void devices_sheet(sheet *s, const report *r)
 	sheet_close(s);
 }
 
+/* The persistence entries of detected files (reports/autoruns.c). */
+static void autoruns_sheet(sheet *s, const report *r)
+{
+	static const double w[] = { 16, 24, 40, 20, 50, 50, 30, 14, 40 };
+	static const char *const h[] = { "Đơn vị", "Tên máy", "Vị trí", "Tên", "Lệnh", "Tệp",
+					 "Mã độc", "Kết quả", "Ghi chú" };
+
+	sheet_open(s, w, 9);
+	heads(s, h, 9);
+	for (size_t i = 0; i < r->nautoruns; i++) {
+		char **f = &r->autoruns[i].unit;
+		row_open(s);
+		for (int k = 0; k < 9; k++)
+			str(s, k == 7 ? (strcmp(f[k], "cleaned") == 0 ? "Đã gỡ bỏ" : "Chưa xử lý")
+				      : f[k], ST_PLAIN);
+		row_close(s);
+	}
+	sheet_close(s);
+}
+
 /* A unit's sheet name: its code without the characters Excel refuses, at
  * most 31 characters; "Đơn vị N" when that is taken or empty. */
 static char *sheet_name(const char *code, size_t n, char **names, size_t nnames)
@@ -314,8 +334,9 @@ static const char styles[] =
 	"<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
 	"</styleSheet>";
 
-static const char *const fixed_names[] = { "Tổng hợp", "Đơn vị", "Mã độc", "Thiết bị" };
-#define NFIXED 4
+static const char *const fixed_names[] = { "Tổng hợp", "Đơn vị", "Mã độc", "Thiết bị",
+					  "Tự khởi động" };
+#define NFIXED 5
 
 int xlsx_write(const report *r, sbuf *out, rq_error *err)
 {
@@ -357,6 +378,8 @@ int xlsx_write(const report *r, sbuf *out, rq_error *err)
 			sigs_sheet(&s, r);
 		else if (i == 3)
 			devices_sheet(&s, r);
+		else if (i == 4)
+			autoruns_sheet(&s, r);
 		else
 			table_sheet(&s, r, r->units[i - NFIXED].name, r->units[i - NFIXED].cells,
 				    r->units[i - NFIXED].code);
