@@ -198,12 +198,15 @@ static int interpreted(struct winpath_cache *c, int rootfd, const char *prog, co
 		}
 		p = before;
 		if (next_token(&p, tok, sizeof(tok)) && strcasecmp(tok, "start") == 0) {
+			bool titled = false;
 			for (;;) {
 				const char *q = p + strspn(p, " \t"), *close;
 				before = q;
-				if (*q == '"' && (close = strchr(q + 1, '"')) != NULL &&
+				if (!titled && *q == '"' && (close = strchr(q + 1, '"')) != NULL &&
 				    close[1 + strspn(close + 1, " \t")] != '\0') {
-					p = close + 1; /* a title: something follows it */
+					/* start's first quoted argument is a title */
+					titled = true;
+					p = close + 1;
 					continue;
 				}
 				if (*q != '/' || !next_token(&p, tok, sizeof(tok)))
