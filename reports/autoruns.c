@@ -11,15 +11,15 @@
 #define AUTORUNS_LISTED 100000 /* rows in the sheet; the counts cover all */
 
 static const char autoruns_sql[] =
-	"SELECT l.unit, coalesce(l.computer, ''), json_extract(a.detail, '$.location'),"
-	" json_extract(a.detail, '$.name'), json_extract(a.detail, '$.command'),"
-	" json_extract(a.detail, '$.target'), json_extract(a.detail, '$.signature'), a.outcome,"
-	" json_extract(a.detail, '$.detail')"
-	" FROM rq_latest l JOIN actions a ON a.scan = l.scan"
-	" WHERE a.action = 'autorun' AND json_valid(a.detail)"
-	" AND json_extract(a.detail, '$.verdict') = 'detected'"
-	" AND l.unit IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, ''))"
-	" ORDER BY l.unit, l.key, a.id";
+    "SELECT l.unit, coalesce(l.computer, ''), json_extract(a.detail, '$.location'),"
+    " json_extract(a.detail, '$.name'), json_extract(a.detail, '$.command'),"
+    " json_extract(a.detail, '$.target'), json_extract(a.detail, '$.signature'), a.outcome,"
+    " json_extract(a.detail, '$.detail')"
+    " FROM rq_latest l JOIN actions a ON a.scan = l.scan"
+    " WHERE a.action = 'autorun' AND json_valid(a.detail)"
+    " AND json_extract(a.detail, '$.verdict') = 'detected'"
+    " AND l.unit IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, ''))"
+    " ORDER BY l.unit, l.key, a.id";
 
 static int add_row(report *r, sqlite3_stmt *st, size_t *cap)
 {

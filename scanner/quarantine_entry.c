@@ -8,8 +8,7 @@
 
 #include "quarantine_int.h"
 
-int quarantine_entry(const char *qdir, const char *id, char **path, char **signature,
-		     rq_error *err)
+int quarantine_entry(const char *qdir, const char *id, char **path, char **signature, rq_error *err)
 {
 	struct qmeta m = {0};
 	unsigned char *key = NULL;

@@ -50,7 +50,8 @@ size_t persist_targets(const struct autoruns *ar, bool quick, const char **paths
 /* Windows' own values for Winlogon (what a clean install has). */
 static const char *winlogon_default(const char *name)
 {
-	return strcasecmp(name, "Shell") == 0 ? "explorer.exe" : "C:\\Windows\\system32\\userinit.exe,";
+	return strcasecmp(name, "Shell") == 0 ? "explorer.exe"
+	                                      : "C:\\Windows\\system32\\userinit.exe,";
 }
 
 static void settle(struct autorun *e, enum autorun_outcome o, const char *detail)
@@ -62,7 +63,7 @@ static void settle(struct autorun *e, enum autorun_outcome o, const char *detail
 
 /* Moves a task's XML file into the quarantine. */
 static int quarantine_file(const char *root, const char *path, const char *qdir, char *why,
-			   size_t whysz)
+                           size_t whysz)
 {
 	char id[QUARANTINE_ID_LEN + 1], sha[65];
 	const char *name;
@@ -147,19 +148,32 @@ static bool ops_for(struct ops *o, const struct autoruns *ar, struct autorun *e)
 		op.name = e->name;
 		op.sz = winlogon_default(e->name);
 		break;
-	case AUTORUN_IFEO: op.kind = HIVEFIX_DELETE_VALUE; op.name = "Debugger"; break;
-	case AUTORUN_APPINIT: op.kind = HIVEFIX_SET_SZ; op.name = "AppInit_DLLs"; op.sz = ""; break;
-	case AUTORUN_SERVICE: op.kind = HIVEFIX_SET_DWORD; op.name = "Start"; op.dword = 4; break;
+	case AUTORUN_IFEO:
+		op.kind = HIVEFIX_DELETE_VALUE;
+		op.name = "Debugger";
+		break;
+	case AUTORUN_APPINIT:
+		op.kind = HIVEFIX_SET_SZ;
+		op.name = "AppInit_DLLs";
+		op.sz = "";
+		break;
+	case AUTORUN_SERVICE:
+		op.kind = HIVEFIX_SET_DWORD;
+		op.name = "Start";
+		op.dword = 4;
+		break;
 	case AUTORUN_TASK:
 		id = task_id(ar, e->key);
 		if (asprintf(&k, "%s\\Tree%s", TASKCACHE, e->key) >= 0 && keep(o, k))
 			o->v[o->n++] = (struct hivefix_op){.kind = HIVEFIX_DELETE_KEY, .key = k};
 		for (size_t i = 0; id && i < sizeof(caches) / sizeof(caches[0]); i++)
 			if (asprintf(&k, "%s\\%s\\%s", TASKCACHE, caches[i], id) >= 0 && keep(o, k))
-				o->v[o->n++] = (struct hivefix_op){.kind = HIVEFIX_DELETE_KEY, .key = k};
+				o->v[o->n++] =
+				    (struct hivefix_op){.kind = HIVEFIX_DELETE_KEY, .key = k};
 		free(id);
 		return true;
-	case AUTORUN_STARTUP: return true;
+	case AUTORUN_STARTUP:
+		return true;
 	}
 	o->v[o->n++] = op;
 	return true;
@@ -183,11 +197,13 @@ static void clean_hive(struct autoruns *ar, const char *hive, const char *qdir)
 	}
 	rc = hivefix_apply(ar->root, hive, o->v, o->n, qdir, id, why, sizeof(why));
 	if (rc == 0)
-		snprintf(note, sizeof(note), "%s%s%s%s", id[0] ? "hive backup in the quarantine as " : "",
-			 id, why[0] && id[0] ? "; " : "", why);
+		snprintf(note, sizeof(note), "%s%s%s%s",
+		         id[0] ? "hive backup in the quarantine as " : "", id,
+		         why[0] && id[0] ? "; " : "", why);
 	for (size_t i = 0; i < ar->n; i++) {
 		struct autorun *e = &ar->v[i];
-		if (e->outcome != AR_CLEANED || e->detail != NULL || !e->hive || strcmp(e->hive, hive) != 0)
+		if (e->outcome != AR_CLEANED || e->detail != NULL || !e->hive ||
+		    strcmp(e->hive, hive) != 0)
 			continue;
 		settle(e, rc == 0 ? AR_CLEANED : AR_NOT_CLEANED, rc == 0 ? note : why);
 		if (rc == 0 && e->detail == NULL)
@@ -203,14 +219,17 @@ static const char *blocked(const struct autorun *e)
 {
 	switch (e->det->outcome) {
 	case OUTCOME_QUARANTINED:
-	case OUTCOME_DELETED: return NULL;
-	case OUTCOME_NEEDS_REPAIR: return "its target is a boot-critical Windows file: repair Windows";
-	default: return "its target was not removed";
+	case OUTCOME_DELETED:
+		return NULL;
+	case OUTCOME_NEEDS_REPAIR:
+		return "its target is a boot-critical Windows file: repair Windows";
+	default:
+		return "its target was not removed";
 	}
 }
 
 void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writable,
-		    const char *why_not)
+                    const char *why_not)
 {
 	char why[600];
 
@@ -228,7 +247,8 @@ void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writ
 		else if (e->kind == AUTORUN_STARTUP)
 			settle(e, AR_CLEANED, "the Startup item itself was removed");
 		else if (e->kind == AUTORUN_TASK &&
-			 quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) != 0)
+		         quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) !=
+		             0)
 			settle(e, AR_NOT_CLEANED, why);
 		else if (e->hive == NULL)
 			settle(e, AR_NOT_CLEANED, "its hive is unknown");
@@ -237,8 +257,8 @@ void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writ
 	}
 	for (size_t i = 0; i < ar->n; i++) {
 		struct autorun *e = &ar->v[i];
-		if (e->verdict == VERDICT_DETECTED && e->outcome == AR_CLEANED && e->detail == NULL &&
-		    e->hive)
+		if (e->verdict == VERDICT_DETECTED && e->outcome == AR_CLEANED &&
+		    e->detail == NULL && e->hive)
 			clean_hive(ar, e->hive, sc->quarantine_dir);
 	}
 	/* "" marked the hive's entries as done; no detail is no detail */

@@ -34,7 +34,8 @@ static void note(struct reader *r, const char *what, const char *why)
 {
 	for (size_t i = 0; i < sizeof(r->a->errors) / sizeof(r->a->errors[0]); i++)
 		if (r->a->errors[i][0] == '\0') {
-			snprintf(r->a->errors[i], sizeof(r->a->errors[i]), "%.100s: %.200s", what, why);
+			snprintf(r->a->errors[i], sizeof(r->a->errors[i]), "%.100s: %.200s", what,
+			         why);
 			break;
 		}
 	r->a->hive_errors++;
@@ -47,8 +48,8 @@ static char *dup_or_null(const char *s)
 
 /* Adds an entry, resolving its command (file entries: target = the file). */
 static void add(struct reader *r, enum autorun_kind kind, const char *location, const char *hive,
-		const char *key, const char *name, const char *command, const char *user,
-		const char *file_rel)
+                const char *key, const char *name, const char *command, const char *user,
+                const char *file_rel)
 {
 	struct autoruns *a = r->a;
 	struct autorun *e;
@@ -74,7 +75,8 @@ static void add(struct reader *r, enum autorun_kind kind, const char *location, 
 		snprintf(rel, sizeof(rel), "%s", file_rel);
 		found = kind == AUTORUN_STARTUP; /* the item itself runs */
 		if (kind == AUTORUN_TASK)
-			found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel, sizeof(rel));
+			found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel,
+			                            sizeof(rel));
 	} else {
 		found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel, sizeof(rel));
 	}
@@ -111,7 +113,7 @@ static hive_h *open_hive(struct reader *r, const char *winpath, char *rel, size_
 
 /* Every string value of key as an entry of kind. */
 static void values_of(struct reader *r, hive_h *h, hive_node_h root, const char *hive,
-		      const char *hkey, const char *key, enum autorun_kind kind, const char *user)
+                      const char *hkey, const char *key, enum autorun_kind kind, const char *user)
 {
 	char location[600];
 	hive_node_h node = winpath_reg_key(h, root, key);
@@ -124,7 +126,8 @@ static void values_of(struct reader *r, hive_h *h, hive_node_h root, const char 
 		char *name = hivex_value_key(h, vals[i]);
 		char *cmd = name ? winpath_reg_string(h, node, name, AUTORUNS_CMD_MAX) : NULL;
 		if (cmd && cmd[0])
-			add(r, kind, location, hive, key, name[0] ? name : "(Default)", cmd, user, NULL);
+			add(r, kind, location, hive, key, name[0] ? name : "(Default)", cmd, user,
+			    NULL);
 		free(cmd);
 		free(name);
 	}
@@ -133,7 +136,7 @@ static void values_of(struct reader *r, hive_h *h, hive_node_h root, const char 
 
 /* A list value (Userinit "a,b", AppInit_DLLs "a b"): one entry per item. */
 static void list_value(struct reader *r, hive_h *h, hive_node_h root, const char *hive,
-		       const char *key, const char *name, const char *seps, enum autorun_kind kind)
+                       const char *key, const char *name, const char *seps, enum autorun_kind kind)
 {
 	hive_node_h node = winpath_reg_key(h, root, key);
 	char location[600], *val, *item, *save = NULL;
@@ -158,7 +161,8 @@ static void read_software(struct reader *r)
 	    "Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\RunOnce",
 	};
 	static const char winlogon[] = "Microsoft\\Windows NT\\CurrentVersion\\Winlogon";
-	static const char ifeo[] = "Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options";
+	static const char ifeo[] =
+	    "Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options";
 	char rel[WINPATH_MAX], key[600];
 	hive_node_h root, node, *kids;
 	hive_h *h = open_hive(r, SOFTWARE, rel, sizeof(rel));
@@ -172,10 +176,10 @@ static void read_software(struct reader *r)
 		values_of(r, h, root, rel, "HKLM\\Software", runs[i], AUTORUN_RUN, NULL);
 	list_value(r, h, root, rel, winlogon, "Shell", ",", AUTORUN_WINLOGON);
 	list_value(r, h, root, rel, winlogon, "Userinit", ",", AUTORUN_WINLOGON);
-	list_value(r, h, root, rel, "Microsoft\\Windows NT\\CurrentVersion\\Windows", "AppInit_DLLs",
-		   ", ", AUTORUN_APPINIT);
+	list_value(r, h, root, rel, "Microsoft\\Windows NT\\CurrentVersion\\Windows",
+	           "AppInit_DLLs", ", ", AUTORUN_APPINIT);
 	list_value(r, h, root, rel, "Wow6432Node\\Microsoft\\Windows NT\\CurrentVersion\\Windows",
-		   "AppInit_DLLs", ", ", AUTORUN_APPINIT);
+	           "AppInit_DLLs", ", ", AUTORUN_APPINIT);
 	node = winpath_reg_key(h, root, ifeo);
 	if (node && (kids = hivex_node_children(h, node)) != NULL) {
 		for (size_t i = 0; kids[i] && i < 4096; i++) {
@@ -183,9 +187,11 @@ static void read_software(struct reader *r)
 			char *dbg = winpath_reg_string(h, kids[i], "Debugger", AUTORUNS_CMD_MAX);
 			if (name && dbg && dbg[0] && strlen(name) < 256) {
 				snprintf(key, sizeof(key), "%s\\%s", ifeo, name);
-				add(r, AUTORUN_IFEO, "HKLM\\Software\\" "Microsoft\\Windows NT\\"
-				    "CurrentVersion\\Image File Execution Options", rel, key, name, dbg,
-				    NULL, NULL);
+				add(r, AUTORUN_IFEO,
+				    "HKLM\\Software\\"
+				    "Microsoft\\Windows NT\\"
+				    "CurrentVersion\\Image File Execution Options",
+				    rel, key, name, dbg, NULL, NULL);
 			}
 			free(name);
 			free(dbg);
@@ -216,15 +222,15 @@ static void read_services(struct reader *r)
 			snprintf(key, sizeof(key), "%s\\%s", set, name);
 			img = winpath_reg_string(h, kids[i], "ImagePath", AUTORUNS_CMD_MAX);
 			if (img && img[0])
-				add(r, AUTORUN_SERVICE, "HKLM\\System\\CurrentControlSet\\Services", rel,
-				    key, name, img, NULL, NULL);
+				add(r, AUTORUN_SERVICE, "HKLM\\System\\CurrentControlSet\\Services",
+				    rel, key, name, img, NULL, NULL);
 			par = winpath_reg_key(h, kids[i], "Parameters");
 			if (par)
 				dll = winpath_reg_string(h, par, "ServiceDll", AUTORUNS_CMD_MAX);
 			if (dll && dll[0])
 				add(r, AUTORUN_SERVICE,
-				    "HKLM\\System\\CurrentControlSet\\Services (ServiceDll)", rel, key,
-				    name, dll, NULL, NULL);
+				    "HKLM\\System\\CurrentControlSet\\Services (ServiceDll)", rel,
+				    key, name, dll, NULL, NULL);
 			free(img);
 			free(dll);
 			free(name);
@@ -284,7 +290,8 @@ static void read_startup(struct reader *r, const char *winpath, const char *user
 	while ((de = readdir(d)) != NULL && count++ < 4096) {
 		struct stat st;
 		if (strcasecmp(de->d_name, "desktop.ini") == 0 ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		snprintf(item, sizeof(item), "%s/%s", rel, de->d_name);
 		add(r, AUTORUN_STARTUP, location, NULL, NULL, de->d_name, item, user, item);
@@ -350,7 +357,11 @@ static bool xml_element(const char **p, const char *tag, char *out, size_t outsz
 		static const struct {
 			const char *ent;
 			char c;
-		} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+		} ents[] = {{"&amp;", '&'},
+		            {"&lt;", '<'},
+		            {"&gt;", '>'},
+		            {"&quot;", '"'},
+		            {"&apos;", '\''}};
 		size_t k;
 		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
 			if (strncmp(s, ents[k].ent, strlen(ents[k].ent)) == 0)
@@ -368,10 +379,11 @@ static bool xml_element(const char **p, const char *tag, char *out, size_t outsz
 
 /* One task file: an entry per <Exec> action (command and arguments). */
 static void read_task(struct reader *r, int dfd, const char *name, const char *rel,
-		      const char *taskpath)
+                      const char *taskpath)
 {
 	unsigned char *raw = NULL;
-	char *text = NULL, cmd[AUTORUNS_CMD_MAX], args[AUTORUNS_CMD_MAX], line[2 * AUTORUNS_CMD_MAX + 2];
+	char *text = NULL, cmd[AUTORUNS_CMD_MAX], args[AUTORUNS_CMD_MAX],
+	     line[2 * AUTORUNS_CMD_MAX + 2];
 	const char *p;
 	struct stat st;
 	ssize_t got;
@@ -379,7 +391,8 @@ static void read_task(struct reader *r, int dfd, const char *name, const char *r
 
 	if (fd < 0)
 		return;
-	if (st.st_size <= 0 || st.st_size > TASK_FILE_MAX || (raw = malloc((size_t)st.st_size)) == NULL ||
+	if (st.st_size <= 0 || st.st_size > TASK_FILE_MAX ||
+	    (raw = malloc((size_t)st.st_size)) == NULL ||
 	    (text = malloc(2 * (size_t)st.st_size + 1)) == NULL)
 		goto out;
 	got = pread(fd, raw, (size_t)st.st_size, 0);
@@ -397,9 +410,11 @@ static void read_task(struct reader *r, int dfd, const char *name, const char *r
 			p = q;
 		else
 			args[0] = '\0';
-		snprintf(line, sizeof(line), cmd[0] == '"' || !strchr(cmd, ' ') ? "%s%s%s" : "\"%s\"%s%s",
-			 cmd, args[0] ? " " : "", args);
-		add(r, AUTORUN_TASK, "Scheduled task", r->a->software, taskpath, taskpath, line, NULL, rel);
+		snprintf(line, sizeof(line),
+		         cmd[0] == '"' || !strchr(cmd, ' ') ? "%s%s%s" : "\"%s\"%s%s", cmd,
+		         args[0] ? " " : "", args);
+		add(r, AUTORUN_TASK, "Scheduled task", r->a->software, taskpath, taskpath, line,
+		    NULL, rel);
 	}
 out:
 	free(raw);
@@ -409,7 +424,7 @@ out:
 
 /* Walks Windows/System32/Tasks (subfolders are task folders). */
 static void read_tasks_dir(struct reader *r, const char *rel, const char *taskpath, int depth,
-			   size_t *budget)
+                           size_t *budget)
 {
 	struct dirent *de;
 	DIR *d;
@@ -453,7 +468,8 @@ static void read_users(struct reader *r)
 			continue;
 		count++;
 		read_user_hive(r, de->d_name);
-		snprintf(path, sizeof(path), "Users\\%s\\AppData\\Roaming\\%s", de->d_name, STARTUP);
+		snprintf(path, sizeof(path), "Users\\%s\\AppData\\Roaming\\%s", de->d_name,
+		         STARTUP);
 		read_startup(r, path, de->d_name);
 	}
 	closedir(d);
@@ -482,7 +498,8 @@ int autoruns_read(const char *root, struct autoruns *a, rq_error *err)
 		read_users(&r);
 		snprintf(path, sizeof(path), "ProgramData\\%s", STARTUP);
 		read_startup(&r, path, NULL);
-		if (winpath_resolve(r.rootfd, "Windows\\System32\\Tasks", S_IFDIR, rel, sizeof(rel)) == 1)
+		if (winpath_resolve(r.rootfd, "Windows\\System32\\Tasks", S_IFDIR, rel,
+		                    sizeof(rel)) == 1)
 			read_tasks_dir(&r, rel, "", 0, &budget);
 	}
 	close(r.rootfd);

@@ -16,24 +16,24 @@
 
 /* Bounds against hostile hives and trees: a real PC has some hundreds of
  * entries (mostly services), a few dozen tasks. */
-#define AUTORUNS_MAX      20000
-#define AUTORUNS_CMD_MAX  2048 /* bytes of a command kept */
+#define AUTORUNS_MAX     20000
+#define AUTORUNS_CMD_MAX 2048 /* bytes of a command kept */
 
 enum autorun_kind {
-	AUTORUN_RUN,          /* a Run/RunOnce value: deleted */
-	AUTORUN_WINLOGON,     /* Winlogon Shell/Userinit: reset to Windows' default */
-	AUTORUN_IFEO,         /* an IFEO Debugger value: deleted */
-	AUTORUN_APPINIT,      /* AppInit_DLLs: emptied */
-	AUTORUN_SERVICE,      /* a service's ImagePath or ServiceDll: Start=4 */
-	AUTORUN_STARTUP,      /* a file in a Startup folder: quarantined as a file */
-	AUTORUN_TASK,         /* a scheduled task's XML: quarantined, TaskCache cleaned */
+	AUTORUN_RUN,      /* a Run/RunOnce value: deleted */
+	AUTORUN_WINLOGON, /* Winlogon Shell/Userinit: reset to Windows' default */
+	AUTORUN_IFEO,     /* an IFEO Debugger value: deleted */
+	AUTORUN_APPINIT,  /* AppInit_DLLs: emptied */
+	AUTORUN_SERVICE,  /* a service's ImagePath or ServiceDll: Start=4 */
+	AUTORUN_STARTUP,  /* a file in a Startup folder: quarantined as a file */
+	AUTORUN_TASK,     /* a scheduled task's XML: quarantined, TaskCache cleaned */
 };
 
 enum autorun_verdict { VERDICT_NOT_FOUND, VERDICT_CLEAN, VERDICT_DETECTED };
 
 enum autorun_outcome {
-	AR_LEFT,        /* target clean or not found: left alone */
-	AR_REPORTED,    /* report mode: would be cleaned */
+	AR_LEFT,     /* target clean or not found: left alone */
+	AR_REPORTED, /* report mode: would be cleaned */
 	AR_CLEANED,
 	AR_NOT_CLEANED, /* detail says why */
 };
@@ -74,8 +74,8 @@ int autoruns_resolve(int rootfd, const char *command, const char *user, char *re
 
 struct winpath_cache;
 /* autoruns_resolve with a folder-listing cache for the volume (winpath.h). */
-int autoruns_resolve_in(struct winpath_cache *c, int rootfd, const char *command,
-			const char *user, char *rel, size_t relsz);
+int autoruns_resolve_in(struct winpath_cache *c, int rootfd, const char *command, const char *user,
+                        char *rel, size_t relsz);
 
 /* Sets each entry's verdict from the detections (a target detected, clean
  * when it exists, else not-found). */

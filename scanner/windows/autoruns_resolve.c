@@ -17,7 +17,7 @@
 #include "windows/autoruns.h"
 #include "windows/winpath.h"
 
-#define EXPAND_MAX (AUTORUNS_CMD_MAX * 2)
+#define EXPAND_MAX    (AUTORUNS_CMD_MAX * 2)
 #define RESOLVE_DEPTH 3 /* cmd /c wscript x.vbs: interpreters nest, boundedly */
 
 /* The value of %name% for user (NULL: machine-wide, as services run), or
@@ -27,13 +27,18 @@ static const char *env_value(const char *name, const char *user, char *buf, size
 	static const struct {
 		const char *name, *value;
 	} fixed[] = {
-	    {"SystemRoot", "C:\\Windows"}, {"windir", "C:\\Windows"}, {"SystemDrive", "C:"},
-	    {"ProgramFiles", "C:\\Program Files"}, {"ProgramW6432", "C:\\Program Files"},
+	    {"SystemRoot", "C:\\Windows"},
+	    {"windir", "C:\\Windows"},
+	    {"SystemDrive", "C:"},
+	    {"ProgramFiles", "C:\\Program Files"},
+	    {"ProgramW6432", "C:\\Program Files"},
 	    {"ProgramFiles(x86)", "C:\\Program Files (x86)"},
 	    {"CommonProgramFiles", "C:\\Program Files\\Common Files"},
 	    {"CommonProgramFiles(x86)", "C:\\Program Files (x86)\\Common Files"},
-	    {"ProgramData", "C:\\ProgramData"}, {"ALLUSERSPROFILE", "C:\\ProgramData"},
-	    {"PUBLIC", "C:\\Users\\Public"}, {"HOMEDRIVE", "C:"},
+	    {"ProgramData", "C:\\ProgramData"},
+	    {"ALLUSERSPROFILE", "C:\\ProgramData"},
+	    {"PUBLIC", "C:\\Users\\Public"},
+	    {"HOMEDRIVE", "C:"},
 	};
 	static const struct {
 		const char *name, *under_profile, *machine;
@@ -108,9 +113,10 @@ static void expand(const char *cmd, const char *user, char *out, size_t outsz)
  * write "system32\drivers\x.sys"), a bare name searched in System32, the
  * Windows folder and SysWOW64; ".exe" tried when there is no extension. */
 static int path_to_rel(struct winpath_cache *c, int rootfd, const char *path, char *rel,
-		       size_t relsz)
+                       size_t relsz)
 {
-	static const char *const search[] = {"Windows\\System32\\", "Windows\\", "Windows\\SysWOW64\\"};
+	static const char *const search[] = {"Windows\\System32\\", "Windows\\",
+	                                     "Windows\\SysWOW64\\"};
 	char buf[EXPAND_MAX + 32];
 	const char *base;
 	bool has_dir, has_ext;
@@ -133,8 +139,8 @@ static int path_to_rel(struct winpath_cache *c, int rootfd, const char *path, ch
 			continue;
 		}
 		for (size_t i = 0; i < (has_dir ? 1 : sizeof(search) / sizeof(search[0])); i++) {
-			snprintf(buf, sizeof(buf), "%s%s%s", has_dir ? "Windows\\" : search[i], path,
-				 sfx);
+			snprintf(buf, sizeof(buf), "%s%s%s", has_dir ? "Windows\\" : search[i],
+			         path, sfx);
 			if (winpath_resolve_in(c, rootfd, buf, S_IFREG, rel, relsz) == 1)
 				return 1;
 		}
@@ -170,12 +176,12 @@ static bool next_token(const char **p, char *tok, size_t toksz)
 }
 
 static int resolve(struct winpath_cache *c, int rootfd, const char *cmd, const char *user,
-		   char *rel, size_t relsz, int depth);
+                   char *rel, size_t relsz, int depth);
 
 /* What an interpreter runs, from its arguments: 1 with rel, 0 when it is
  * not an interpreter or names nothing here. */
-static int interpreted(struct winpath_cache *c, int rootfd, const char *prog, const char *args, const char *user, char *rel,
-		       size_t relsz, int depth)
+static int interpreted(struct winpath_cache *c, int rootfd, const char *prog, const char *args,
+                       const char *user, char *rel, size_t relsz, int depth)
 {
 	char tok[EXPAND_MAX], rest[EXPAND_MAX];
 	const char *p = args, *before;
@@ -231,7 +237,7 @@ static int interpreted(struct winpath_cache *c, int rootfd, const char *prog, co
 }
 
 static int resolve(struct winpath_cache *c, int rootfd, const char *cmd, const char *user,
-		   char *rel, size_t relsz, int depth)
+                   char *rel, size_t relsz, int depth)
 {
 	char exp[EXPAND_MAX], prog[EXPAND_MAX], inner[WINPATH_MAX];
 	const char *args = NULL, *base;
@@ -268,8 +274,8 @@ static int resolve(struct winpath_cache *c, int rootfd, const char *cmd, const c
 	return 1;
 }
 
-int autoruns_resolve_in(struct winpath_cache *c, int rootfd, const char *command,
-			const char *user, char *rel, size_t relsz)
+int autoruns_resolve_in(struct winpath_cache *c, int rootfd, const char *command, const char *user,
+                        char *rel, size_t relsz)
 {
 	rel[0] = '\0';
 	if (command == NULL || strlen(command) > AUTORUNS_CMD_MAX)

@@ -30,25 +30,57 @@ struct bootcrit {
  * them loads, then the hives (a false positive in a hive file must not
  * delete the registry). */
 static const char *const fixed[] = {
-    "bootmgr", "bootmgr.efi", "Boot/BCD", "Boot/bootsect.bak", "EFI/Microsoft/Boot/*",
-    "EFI/Microsoft/Boot/*/*", "EFI/Boot/bootx64.efi", "EFI/Boot/bootia32.efi",
-    "Windows/System32/winload.exe", "Windows/System32/winload.efi",
-    "Windows/System32/winresume.exe", "Windows/System32/winresume.efi",
-    "Windows/System32/ntoskrnl.exe", "Windows/System32/ntkrnlpa.exe",
-    "Windows/System32/ntkrnlmp.exe", "Windows/System32/ntkrpamp.exe", "Windows/System32/hal*.dll",
-    "Windows/System32/ci.dll", "Windows/System32/kdcom.dll", "Windows/System32/bootvid.dll",
-    "Windows/System32/pshed.dll", "Windows/System32/smss.exe", "Windows/System32/csrss.exe",
-    "Windows/System32/csrsrv.dll", "Windows/System32/basesrv.dll", "Windows/System32/winsrv.dll",
-    "Windows/System32/wininit.exe", "Windows/System32/winlogon.exe",
-    "Windows/System32/services.exe", "Windows/System32/lsass.exe", "Windows/System32/lsasrv.dll",
-    "Windows/System32/lsm.exe", "Windows/System32/svchost.exe", "Windows/SysWOW64/svchost.exe",
-    "Windows/System32/userinit.exe", "Windows/SysWOW64/userinit.exe", "Windows/explorer.exe",
-    "Windows/SysWOW64/explorer.exe", "Windows/System32/logonui.exe", "Windows/System32/ntdll.dll",
-    "Windows/SysWOW64/ntdll.dll", "Windows/System32/kernel32.dll", "Windows/SysWOW64/kernel32.dll",
-    "Windows/System32/kernelbase.dll", "Windows/SysWOW64/kernelbase.dll",
-    "Windows/System32/win32k*.sys", "Windows/System32/config/SYSTEM",
-    "Windows/System32/config/SOFTWARE", "Windows/System32/config/SAM",
-    "Windows/System32/config/SECURITY", "Windows/System32/config/DEFAULT",
+    "bootmgr",
+    "bootmgr.efi",
+    "Boot/BCD",
+    "Boot/bootsect.bak",
+    "EFI/Microsoft/Boot/*",
+    "EFI/Microsoft/Boot/*/*",
+    "EFI/Boot/bootx64.efi",
+    "EFI/Boot/bootia32.efi",
+    "Windows/System32/winload.exe",
+    "Windows/System32/winload.efi",
+    "Windows/System32/winresume.exe",
+    "Windows/System32/winresume.efi",
+    "Windows/System32/ntoskrnl.exe",
+    "Windows/System32/ntkrnlpa.exe",
+    "Windows/System32/ntkrnlmp.exe",
+    "Windows/System32/ntkrpamp.exe",
+    "Windows/System32/hal*.dll",
+    "Windows/System32/ci.dll",
+    "Windows/System32/kdcom.dll",
+    "Windows/System32/bootvid.dll",
+    "Windows/System32/pshed.dll",
+    "Windows/System32/smss.exe",
+    "Windows/System32/csrss.exe",
+    "Windows/System32/csrsrv.dll",
+    "Windows/System32/basesrv.dll",
+    "Windows/System32/winsrv.dll",
+    "Windows/System32/wininit.exe",
+    "Windows/System32/winlogon.exe",
+    "Windows/System32/services.exe",
+    "Windows/System32/lsass.exe",
+    "Windows/System32/lsasrv.dll",
+    "Windows/System32/lsm.exe",
+    "Windows/System32/svchost.exe",
+    "Windows/SysWOW64/svchost.exe",
+    "Windows/System32/userinit.exe",
+    "Windows/SysWOW64/userinit.exe",
+    "Windows/explorer.exe",
+    "Windows/SysWOW64/explorer.exe",
+    "Windows/System32/logonui.exe",
+    "Windows/System32/ntdll.dll",
+    "Windows/SysWOW64/ntdll.dll",
+    "Windows/System32/kernel32.dll",
+    "Windows/SysWOW64/kernel32.dll",
+    "Windows/System32/kernelbase.dll",
+    "Windows/SysWOW64/kernelbase.dll",
+    "Windows/System32/win32k*.sys",
+    "Windows/System32/config/SYSTEM",
+    "Windows/System32/config/SOFTWARE",
+    "Windows/System32/config/SAM",
+    "Windows/System32/config/SECURITY",
+    "Windows/System32/config/DEFAULT",
 };
 
 /* ImagePath as Windows writes it ("system32\DRIVERS\disk.sys",
@@ -60,9 +92,13 @@ static char *driver_path(const char *image, const char *service)
 	static const struct {
 		const char *prefix, *with;
 	} prefixes[] = {
-	    {"\\systemroot\\", "windows/"}, {"systemroot\\", "windows/"},
-	    {"%systemroot%\\", "windows/"}, {"%windir%\\", "windows/"},
-	    {"system32\\", "windows/system32/"}, {"\\??\\", ""}, {"\\\\?\\", ""},
+	    {"\\systemroot\\", "windows/"},
+	    {"systemroot\\", "windows/"},
+	    {"%systemroot%\\", "windows/"},
+	    {"%windir%\\", "windows/"},
+	    {"system32\\", "windows/system32/"},
+	    {"\\??\\", ""},
+	    {"\\\\?\\", ""},
 	};
 	char buf[600], *out;
 	const char *with = "";
@@ -160,7 +196,7 @@ int bootcrit_load(const char *root, struct bootcrit **out, rq_error *err)
 		return rq_fail_errno(err, errno, "%s", root);
 	}
 	if (winpath_resolve(rootfd, "Windows\\System32\\config\\SYSTEM", S_IFREG, rel,
-			    sizeof(rel)) == 1)
+	                    sizeof(rel)) == 1)
 		h = winpath_open_hive(rootfd, rel, 0, why, sizeof(why));
 	close(rootfd);
 	if (h) {
@@ -184,8 +220,8 @@ bool bootcrit_is(const struct bootcrit *b, const char *rel)
 		if (fnmatch(fixed[i], rel, FNM_PATHNAME | FNM_CASEFOLD) == 0)
 			return true;
 	if (b == NULL || b->no_system)
-		return fnmatch("Windows/System32/drivers/*.sys", rel, FNM_PATHNAME | FNM_CASEFOLD) ==
-		       0;
+		return fnmatch("Windows/System32/drivers/*.sys", rel,
+		               FNM_PATHNAME | FNM_CASEFOLD) == 0;
 	for (size_t i = 0; i < b->n; i++)
 		if (strcasecmp(b->drivers[i], rel) == 0)
 			return true;

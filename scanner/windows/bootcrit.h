@@ -15,9 +15,9 @@
 
 /* What to do about a boot-critical file that is infected (the detail of
  * its needs-repair outcome, and the summary's advice). */
-#define BOOTCRIT_ADVICE                                                                      \
-	"boot-critical Windows file: left in place; repair Windows: from the recovery "          \
-	"environment run sfc /scannow /offbootdir=C:\\ /offwindir=C:\\Windows, or DISM "         \
+#define BOOTCRIT_ADVICE                                                                            \
+	"boot-critical Windows file: left in place; repair Windows: from the recovery "            \
+	"environment run sfc /scannow /offbootdir=C:\\ /offwindir=C:\\Windows, or DISM "           \
 	"/Image:C:\\ /Cleanup-Image /RestoreHealth, or reinstall Windows"
 
 struct bootcrit;

@@ -118,8 +118,10 @@ static int apply_op(hive_h *h, const struct hivefix_op *op)
 	if (node == 0)
 		return 0; /* already gone */
 	switch (op->kind) {
-	case HIVEFIX_DELETE_VALUE: return delete_value(h, node, op->name);
-	case HIVEFIX_DELETE_KEY: return hivex_node_delete_child(h, node);
+	case HIVEFIX_DELETE_VALUE:
+		return delete_value(h, node, op->name);
+	case HIVEFIX_DELETE_KEY:
+		return hivex_node_delete_child(h, node);
 	case HIVEFIX_SET_SZ:
 		v.t = hive_t_REG_SZ;
 		v.len = utf16(op->sz, buf, sizeof(buf));
@@ -147,10 +149,13 @@ static bool verify(const char *path, const struct hivefix_op *ops, size_t n)
 		unsigned d;
 		char *s;
 		switch (op->kind) {
-		case HIVEFIX_DELETE_KEY: good = node == 0; break;
+		case HIVEFIX_DELETE_KEY:
+			good = node == 0;
+			break;
 		case HIVEFIX_DELETE_VALUE:
 			errno = 0;
-			good = node == 0 || (hivex_node_get_value(h, node, op->name) == 0 && errno == 0);
+			good = node == 0 ||
+			       (hivex_node_get_value(h, node, op->name) == 0 && errno == 0);
 			break;
 		case HIVEFIX_SET_SZ:
 			s = node ? winpath_reg_string(h, node, op->name, 1024) : NULL;
@@ -170,7 +175,7 @@ static bool verify(const char *path, const struct hivefix_op *ops, size_t n)
 
 /* Writes the changed hive as dfd/tmp, synced and verified. */
 static int write_copy(int fd, int dfd, const char *tmp, const struct hivefix_op *ops, size_t n,
-		      char *why, size_t whysz)
+                      char *why, size_t whysz)
 {
 	char src[64], dst[64 + HIVE_NAME_MAX];
 	hive_h *h;
@@ -216,7 +221,7 @@ out:
 }
 
 int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *ops, size_t n,
-		  const char *qdir, char backup_id[QUARANTINE_ID_LEN + 1], char *why, size_t whysz)
+                  const char *qdir, char backup_id[QUARANTINE_ID_LEN + 1], char *why, size_t whysz)
 {
 	char tmp[HIVE_NAME_MAX + 16], old[HIVE_NAME_MAX + 16], sha[65], *oldpath = NULL;
 	const char *name;
@@ -231,7 +236,7 @@ int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *op
 	}
 	if (strlen(name) > HIVE_NAME_MAX || (fd = walk_open_regular(dfd, name, false, &st)) < 0) {
 		snprintf(why, whysz, "cannot open the hive: %s",
-			 fd == WALK_NOT_REGULAR ? "not a regular file" : strerror(errno));
+		         fd == WALK_NOT_REGULAR ? "not a regular file" : strerror(errno));
 		goto out;
 	}
 	if (!hivefix_is_clean(fd)) {
@@ -265,10 +270,10 @@ int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *op
 	if (asprintf(&oldpath, "%s/%s%s", root, rel, HIVEFIX_BACKUP_SUFFIX) < 0) {
 		oldpath = NULL;
 		snprintf(why, whysz, "out of memory; the original hive was kept as %s", old);
-	} else if (quarantine_store(qdir, fd, dfd, old, oldpath, HIVEFIX_BACKUP_SIGNATURE, backup_id,
-				    sha, &err) != 0) {
-		snprintf(why, whysz, "the original hive was kept as %s, not in the quarantine: %s", old,
-			 err.msg);
+	} else if (quarantine_store(qdir, fd, dfd, old, oldpath, HIVEFIX_BACKUP_SIGNATURE,
+	                            backup_id, sha, &err) != 0) {
+		snprintf(why, whysz, "the original hive was kept as %s, not in the quarantine: %s",
+		         old, err.msg);
 	} else {
 		why[0] = '\0';
 	}
@@ -301,11 +306,12 @@ int hivefix_restore_in_place(const char *path, char *why, size_t whysz)
 		snprintf(why, whysz, "cannot open the hive's folder: %s", strerror(errno));
 	} else {
 		char *old = slash + 1, *name = strndup(old, strlen(old) - sl);
-		if (name && renameat(dfd, old, dfd, name) == 0 && (fsync(dfd) == 0 || errno == EINVAL))
+		if (name && renameat(dfd, old, dfd, name) == 0 &&
+		    (fsync(dfd) == 0 || errno == EINVAL))
 			rc = 0;
 		else
 			snprintf(why, whysz, "cannot put the hive back: %s",
-				 name ? strerror(errno) : "out of memory");
+			         name ? strerror(errno) : "out of memory");
 		free(name);
 		close(dfd);
 	}
