@@ -41,28 +41,30 @@ echo cmd > "$M/Windows/System32/cmd.exe"
 umount "$M"
 make_disk "$T/disk.img" "$T/p.ntfs" || exit 2
 
-secs() { # BUILD ARGS...: seconds of one --auto run on a fresh copy of the disk
+# secs BUILD ARGS...: "WALL s (CPU s)" of one --auto run on a fresh copy of
+# the disk; CPU is raquet-scan's own user+system time, which the load of a
+# shared machine does not inflate as it does the wall clock.
+secs() {
 	_b=$1; shift
 	cp --sparse=always "$T/disk.img" "$T/run.img" && attach "$T/run.img" >/dev/null || exit 2
-	_t0=$(date +%s.%N)
-	"$_b/bin/raquet-scan" --auto --device "$L" --stick "$T/usb" --unit 000.00.12.H57 \
-		--identity-root "$T/sys1" --no-progress "$@" </dev/null >"$T/run.out" 2>&1
-	_t1=$(date +%s.%N)
+	/usr/bin/time -f '%e %U %S' -o "$T/time" "$_b/bin/raquet-scan" --auto --device "$L" \
+		--stick "$T/usb" --unit 000.00.12.H57 --identity-root "$T/sys1" --no-progress "$@" \
+		</dev/null >"$T/run.out" 2>&1
 	losetup -d "$L"
-	echo "$_t0 $_t1" | awk '{printf "%.2f", $2 - $1}'
+	awk 'END {printf "%.2f s (cpu %.2f s)", $1, $2 + $3}' "$T/time"
 }
 
 cp --sparse=always "$T/disk.img" "$T/list.img" && attach "$T/list.img" >/dev/null && mkdir -p "$M" &&
 	ntfs-3g -o ro "${L}p1" "$M" || exit 2
-t0=$(date +%s.%N)
-raquet-scan --list-autoruns -d "$T/usb/RAQUET/db" --no-progress "$M" > "$T/list.out"
-t1=$(date +%s.%N)
+/usr/bin/time -f '%e %U %S' -o "$T/time" raquet-scan --list-autoruns -d "$T/usb/RAQUET/db" \
+	--no-progress "$M" > "$T/list.out"
 umount "$M"; losetup -d "$L"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "entries: $(wc -l < "$T/list.out"), detected: $(grep -c '	detected$' "$T/list.out")"
-echo "list    $(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}') s"
-echo "report  $(secs "$RAQUET_BUILD" --action report) s"
-echo "clean   $(secs "$RAQUET_BUILD" --action quarantine) s ($(grep -c '^autorun .*cleaned' "$T/run.out") entries cleaned)"
+echo "list         $(awk 'END {printf "%.2f s (cpu %.2f s)", $1, $2 + $3}' "$T/time")"
+echo "report       $(secs "$RAQUET_BUILD" --action report)"
+echo "clean        $(secs "$RAQUET_BUILD" --action quarantine), $(grep -c '^autorun .*cleaned' "$T/run.out") entries cleaned"
 if [ -n "${RAQUET_BASE_BUILD:-}" ]; then
-	echo "base report  $(secs "$RAQUET_BASE_BUILD" --action report) s"
-	echo "base clean   $(secs "$RAQUET_BASE_BUILD" --action quarantine) s"
+	echo "base report  $(secs "$RAQUET_BASE_BUILD" --action report)"
+	echo "base clean   $(secs "$RAQUET_BASE_BUILD" --action quarantine)"
 fi
