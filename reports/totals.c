@@ -137,7 +137,7 @@ char *rep_column(sqlite3_stmt *st, int i)
  * doing it. Version 4 adds scan_flags, which the notes read; a version 3
  * database has no flags, so an empty one stands in for it. */
 #define REPORT_SCHEMA     3
-#define REPORT_SCHEMA_MAX 4
+#define REPORT_SCHEMA_MAX 5
 
 static int check_version(sqlite3 *db, const char *path, rq_error *err)
 {

@@ -571,6 +571,7 @@ static int cmd_schema(int argc, char **argv)
 	fputs(schema_v2_sql, stdout);
 	fputs(schema_v3_sql, stdout);
 	fputs(schema_v4_sql, stdout);
+	fputs(schema_v5_sql, stdout);
 	return finish(0);
 }
 

@@ -1,7 +1,7 @@
 /* schema: the embedded schema and the migrations (see schema.h).
  *
  * The SQL blocks below are sync/schema.sql, sync/schema-v2.sql,
- * sync/schema-v3.sql and sync/schema-v4.sql, each generated with
+ * sync/schema-v3.sql, sync/schema-v4.sql and sync/schema-v5.sql, each generated with
  *   sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' FILE
  * t4000 checks that `raquet-sync schema` prints those files exactly. */
 #include <stdio.h>
@@ -225,6 +225,48 @@ const char schema_sql[] =
 	"	       s.started_utc, s.status, s.ndetections\n"
 	"	FROM scans s JOIN devices d ON d.id = s.device;\n"
     ;
+/* ---- SQL: sync/schema-v5.sql (version 4 to 5) ---- */
+const char schema_v5_sql[] =
+	"-- ioc.db schema, version 5: the Windows persistence entries of each result\n"
+	"-- (docs/remediation.md): the Run values, services, scheduled tasks... that\n"
+	"-- started a file the scan detected, and what was done to them. Until now\n"
+	"-- each was only an actions row (action 'autorun') with the entry's JSON as\n"
+	"-- its detail; this table has its fields as columns. Applied after version 4\n"
+	"-- by every raquet-sync command that opens an older ioc.db; sync/schema.c\n"
+	"-- embeds this file byte for byte (t4000 checks it). Entries imported before\n"
+	"-- the upgrade are copied from their actions rows.\n"
+	"\n"
+	"-- One row per entry of a result's \"autoruns\", in its order (idx). outcome is\n"
+	"-- left, reported, cleaned or not-cleaned; a PC is counted cleaned (row 5)\n"
+	"-- only when its entries of detected files were cleaned, which its status\n"
+	"-- already says.\n"
+	"CREATE TABLE autoruns (\n"
+	"\tscan      INTEGER NOT NULL REFERENCES scans(id),\n"
+	"\tidx       INTEGER NOT NULL CHECK (idx >= 0),\n"
+	"\tvolume    TEXT,\n"
+	"\tkind      TEXT,\n"
+	"\tlocation  TEXT,\n"
+	"\tname      TEXT,\n"
+	"\tcommand   TEXT,\n"
+	"\ttarget    TEXT,\n"
+	"\tverdict   TEXT,\n"
+	"\tsignature TEXT,\n"
+	"\taction    TEXT,\n"
+	"\toutcome   TEXT NOT NULL,\n"
+	"\tdetail    TEXT,\n"
+	"\tPRIMARY KEY (scan, idx)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"INSERT INTO autoruns(scan, idx, volume, kind, location, name, command, target, verdict,\n"
+	"                     signature, action, outcome, detail)\n"
+	"SELECT scan, row_number() OVER (PARTITION BY scan ORDER BY id) - 1,\n"
+	"       json_extract(detail, '$.volume'), json_extract(detail, '$.kind'),\n"
+	"       json_extract(detail, '$.location'), json_extract(detail, '$.name'),\n"
+	"       json_extract(detail, '$.command'), json_extract(detail, '$.target'),\n"
+	"       json_extract(detail, '$.verdict'), json_extract(detail, '$.signature'),\n"
+	"       json_extract(detail, '$.action'), outcome, json_extract(detail, '$.detail')\n"
+	"  FROM actions WHERE action = 'autorun' AND json_valid(detail);\n"
+    ;
 /* ---- end of SQL ---- */
 
 /* ---- SQL: sync/schema-v2.sql (version 1 to 2) ---- */
@@ -416,6 +458,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
     schema_v2_sql,
     schema_v3_sql,
     schema_v4_sql,
+    schema_v5_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)

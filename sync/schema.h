@@ -8,7 +8,7 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2),
  * sync/schema-v3.sql (2 to 3) and sync/schema-v4.sql (3 to 4), byte for
@@ -17,6 +17,7 @@ extern const char schema_sql[];
 extern const char schema_v2_sql[];
 extern const char schema_v3_sql[];
 extern const char schema_v4_sql[];
+extern const char schema_v5_sql[];
 
 /* Brings db to SCHEMA_VERSION in one transaction per step; refuses a
  * database newer than this program. A new, empty database gets the schema. */

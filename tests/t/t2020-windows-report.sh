@@ -37,6 +37,10 @@ exit_is "report: docx" 0 raquet-report --ioc "$I" -o "$T/r.docx"
 is "rows 3-6: two scanned, two infected, one cleaned, one not" "$(jq -c '[.rows[2:6][].value]' "$T/r.json")" "[2,2,1,1]"
 ok "the IOC keeps both entries" test "$(sqlite3 "$I/ioc.db" "SELECT count(*) FROM actions WHERE action = 'autorun'")" = 2
 is "  ... one cleaned, one not" "$(sqlite3 "$I/ioc.db" "SELECT group_concat(outcome, ' ') FROM (SELECT outcome FROM actions WHERE action = 'autorun' ORDER BY outcome)")" "cleaned not-cleaned"
+is "ioc.db's autoruns table (schema 5) has their fields" \
+	"$(sqlite3 -separator '|' "$I/ioc.db" "SELECT kind, name, verdict, action, outcome, CASE outcome WHEN 'cleaned' THEN substr(detail, 1, length(detail) - 32) || 'ID' ELSE detail END FROM autoruns ORDER BY scan")" \
+	"run|Updater|detected|delete-value|cleaned|hive backup in the quarantine as ID
+run|Updater|detected|delete-value|not-cleaned|registry log not replayed"
 is "statuses: the PC with a dirty hive is not cleaned" \
 	"$(sqlite3 "$I/ioc.db" "SELECT group_concat(status, ' ') FROM (SELECT status FROM scans ORDER BY seq)")" "cleaned infected-not-cleaned"
 ok "the XLSX has the sheet" sh -c "unzip -p '$T/r.xlsx' xl/workbook.xml | grep -q 'Tự khởi động'"
