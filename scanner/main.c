@@ -261,7 +261,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage("no PATH to scan");
 }
 
-static void print_summary(FILE *out, const struct scan_report *rep)
+static void print_summary(FILE *out, const struct scan_report *rep, const char *status)
 {
 	double mb = (double)rep->bytes / 1e6;
 	double s = rep->seconds > 0 ? rep->seconds : 1e-9;
@@ -276,7 +276,7 @@ static void print_summary(FILE *out, const struct scan_report *rep)
 	fprintf(out, "Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
 	       (int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
-	fprintf(out, "Status: %s\n", result_status(rep));
+	fprintf(out, "Status: %s\n", status ? status : result_status(rep));
 }
 
 /* stdout may be a full stick or a closed pipe: that must not look like
@@ -291,7 +291,7 @@ static int finish_stdout(int status)
 }
 
 /* The scan log sealed with a stick result: what stdout showed. */
-static char *scan_log(const struct scan_report *rep)
+static char *scan_log(const struct scan_report *rep, const char *status)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -307,7 +307,7 @@ static char *scan_log(const struct scan_report *rep)
 			d->detail ? ": " : "", d->detail ? d->detail : "");
 		free(esc);
 	}
-	print_summary(f, rep);
+	print_summary(f, rep, status);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -379,7 +379,7 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 				     .device = device, .volumes = volumes, .autoruns = autoruns};
 	char name[RECORD_NAME_MAX];
 	json_object *doc;
-	char *log = scan_log(rep);
+	char *log = scan_log(rep, result_status_with(rep, autoruns));
 	uint64_t seq = 0;
 	rq_error err;
 	int rc = -1;
@@ -540,7 +540,7 @@ static int cmd_scan(struct options *o)
 		json_object_put(doc);
 	}
 	if (o->summary)
-		print_summary(stdout, &rep);
+		print_summary(stdout, &rep, NULL);
 	scan_report_free(&rep);
 	return finish_stdout(status);
 }
@@ -638,6 +638,7 @@ static int cmd_auto(struct options *o)
 	struct live_result lr;
 	struct scan_report rep;
 	struct stick stick;
+	const char *pcstatus;
 	rq_error err;
 	int status, rc;
 
@@ -669,11 +670,13 @@ static int cmd_auto(struct options *o)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
 	if (lr.release_error[0])
 		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
+	/* a static string: it outlives the autoruns the result takes over */
+	pcstatus = result_status_with(&rep, lr.autoruns);
 	if (seal_result(o, &stick, &rep, lr.device, lr.volumes, lr.autoruns) != 0)
 		status = 2;
 	stick_close(&stick);
 	if (o->summary)
-		print_summary(stdout, &rep);
+		print_summary(stdout, &rep, pcstatus);
 	scan_report_free(&rep);
 	return finish_stdout(status);
 }

@@ -100,8 +100,10 @@ static json_object *detection_json(const struct detection *d)
 
 /* A PC is cleaned only when the entries that started its detections were
  * cleaned too: one left (a dirty hive, a failure) makes it not cleaned. */
-static const char *status_with_autoruns(const char *status, json_object *autoruns)
+const char *result_status_with(const struct scan_report *rep, json_object *autoruns)
 {
+	const char *status = result_status(rep);
+
 	for (size_t i = 0; autoruns && i < json_object_array_length(autoruns); i++) {
 		const char *o = json_str_member(json_object_array_get_idx(autoruns, i), "outcome");
 		if (strcmp(status, "cleaned") == 0 && o &&
@@ -188,8 +190,8 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	result_time(rep->started.tv_sec + (time_t)rep->seconds, when);
 	json_object_object_add(doc, "finished", json_object_new_string(when));
 	json_object_object_add(doc, "duration_seconds", json_object_new_double(rep->seconds));
-	json_object_object_add(doc, "status", json_object_new_string(status_with_autoruns(
-						      result_status(rep), ctx->autoruns)));
+	json_object_object_add(doc, "status",
+			       json_object_new_string(result_status_with(rep, ctx->autoruns)));
 	ctx->autoruns = NULL;
 	return doc;
 }

@@ -30,6 +30,10 @@ struct result_context {
 /* clean, cleaned, infected-not-cleaned or incomplete. */
 const char *result_status(const struct scan_report *rep);
 
+/* result_status, but not cleaned while an entry of autoruns (the result's
+ * "autoruns", or NULL) that started a detection was left. */
+const char *result_status_with(const struct scan_report *rep, json_object *autoruns);
+
 json_object *result_build(const struct scan_config *cfg, const struct scan_report *rep,
 			  struct result_context *ctx);
 

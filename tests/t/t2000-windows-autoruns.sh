@@ -131,6 +131,7 @@ is "actions" "$(jq -r '[.autoruns[] | .kind + ":" + .action] | sort | unique | j
 ok "entries carry their target's signature and volume" \
 	jq -e '[.autoruns[] | .signature == "Raquet.Test.ClamExe.UNOFFICIAL" and (.volume | endswith("p1"))] | all' "$R"
 is "so the PC is not cleaned" "$(jq -r .status "$R")" infected-not-cleaned
+ok "  ... and so does the summary" grep -qx "Status: infected-not-cleaned" "$T/run2.out"
 ok "stdout tells what was done to each entry" grep -q '^autorun .*Updater: .*: detected, cleaned' "$T/run2.out"
 ok "  ... and why one was not" grep -q '^autorun .*Sync: .*not-cleaned: registry log not replayed' "$T/run2.out"
 
