@@ -13,7 +13,7 @@ SYSTEMDUNITDIR = $(PREFIX)/lib/systemd/system
 DESTDIR =
 
 PKG_CONFIG = pkg-config
-PKGS = libclamav libarchive libsodium json-c sqlite3 hivex blkid ncursesw
+PKGS = libclamav libarchive libsodium json-c sqlite3 hivex blkid ncursesw liblnk
 
 CC      = cc
 CLANG   = clang

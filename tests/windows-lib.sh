@@ -43,3 +43,17 @@ win_image() {
 	umount "$_m"
 	return $_rc
 }
+
+# make_lnk FILE PATH ARGS: a Windows shortcut (.lnk, MS-SHLLINK) to the
+# local PATH with ARGS (ANSI strings), as lnkinfo reads it.
+make_lnk() {
+	perl -e 'my ($out, $path, $args) = @ARGV;
+		my $vol = pack("V V V V", 17, 3, 0x1234, 16) . "\0";
+		my $lbp = 0x1C + length($vol); my $sfx = $lbp + length($path) + 1;
+		my $li = pack("V V V V V V", 0x1C, 1, 0x1C, $lbp, 0, $sfx) . $vol . $path . "\0\0";
+		$li = pack("V", length($li) + 4) . $li;
+		my $h = pack("V", 0x4C) . pack("H*", "0114020000000000c000000000000046") . pack("V V", 0x22, 0x20) .
+			("\0" x 24) . pack("V V V v v V V", 0, 0, 1, 0, 0, 0, 0);
+		open(my $f, ">", $out) or die; binmode $f;
+		print $f $h . $li . pack("v", length($args)) . $args . pack("V", 0); close($f) or die' "$1" "$2" "$3"
+}

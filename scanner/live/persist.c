@@ -72,14 +72,14 @@ static int quarantine_file(const char *root, const char *path, const char *qdir,
 	int dfd = hivefix_open_parent(root, path + strlen(root) + 1, &name), fd, rc = -1;
 
 	if (dfd < 0) {
-		snprintf(why, whysz, "cannot open the task's folder: %s", strerror(errno));
+		snprintf(why, whysz, "cannot open its folder: %s", strerror(errno));
 		return -1;
 	}
 	fd = walk_open_regular(dfd, name, false, &st);
 	if (fd < 0)
-		snprintf(why, whysz, "cannot open the task file");
-	else if (quarantine_store(qdir, fd, dfd, name, path, "Raquet.Task", id, sha, &err) != 0)
-		snprintf(why, whysz, "cannot quarantine the task file: %s", err.msg);
+		snprintf(why, whysz, "cannot open the file");
+	else if (quarantine_store(qdir, fd, dfd, name, path, "Raquet.Autorun", id, sha, &err) != 0)
+		snprintf(why, whysz, "cannot quarantine it: %s", err.msg);
 	else
 		rc = 0;
 	if (fd >= 0)
@@ -244,8 +244,13 @@ void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writ
 			settle(e, AR_NOT_CLEANED, why_not);
 		else if ((b = blocked(e)) != NULL)
 			settle(e, AR_NOT_CLEANED, b);
-		else if (e->kind == AUTORUN_STARTUP)
+		else if (e->kind == AUTORUN_STARTUP && strcmp(e->target, e->file) == 0)
 			settle(e, AR_CLEANED, "the Startup item itself was removed");
+		else if (e->kind == AUTORUN_STARTUP &&
+			 quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) != 0)
+			settle(e, AR_NOT_CLEANED, why);
+		else if (e->kind == AUTORUN_STARTUP)
+			settle(e, AR_CLEANED, "the shortcut was moved to the quarantine");
 		else if (e->kind == AUTORUN_TASK &&
 		         quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) !=
 		             0)

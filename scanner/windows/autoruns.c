@@ -13,6 +13,7 @@
 
 #include "walk.h"
 #include "windows/autoruns.h"
+#include "windows/lnkfile.h"
 #include "windows/winpath.h"
 
 #define TASK_FILE_MAX  (1 << 20) /* a task's XML is a few KiB */
@@ -74,9 +75,14 @@ static void add(struct reader *r, enum autorun_kind kind, const char *location, 
 	if (file_rel) {
 		snprintf(rel, sizeof(rel), "%s", file_rel);
 		found = kind == AUTORUN_STARTUP; /* the item itself runs */
-		if (kind == AUTORUN_TASK)
+		if (kind == AUTORUN_TASK ||
+		    (kind == AUTORUN_STARTUP && strcmp(command, file_rel) != 0)) {
+			/* a task's command; a shortcut's target, else the shortcut */
 			found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel,
 			                            sizeof(rel));
+			if (!found && kind == AUTORUN_STARTUP)
+				found = snprintf(rel, sizeof(rel), "%s", file_rel) > 0;
+		}
 	} else {
 		found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel, sizeof(rel));
 	}
@@ -278,9 +284,9 @@ static DIR *open_rel_dir(struct reader *r, const char *rel)
 /* Each regular file of a Startup folder (desktop.ini is Explorer's). */
 static void read_startup(struct reader *r, const char *winpath, const char *user)
 {
-	char rel[WINPATH_MAX], item[WINPATH_MAX + 260], location[600];
+	char rel[WINPATH_MAX], item[WINPATH_MAX + 260], location[600], cmd[AUTORUNS_CMD_MAX];
 	struct dirent *de;
-	size_t count = 0;
+	size_t count = 0, len;
 	DIR *d;
 
 	if (winpath_resolve_in(r->cache, r->rootfd, winpath, S_IFDIR, rel, sizeof(rel)) != 1 ||
@@ -294,7 +300,12 @@ static void read_startup(struct reader *r, const char *winpath, const char *user
 		    !S_ISREG(st.st_mode))
 			continue;
 		snprintf(item, sizeof(item), "%s/%s", rel, de->d_name);
-		add(r, AUTORUN_STARTUP, location, NULL, NULL, de->d_name, item, user, item);
+		len = strlen(de->d_name);
+		if (len > 4 && strcasecmp(de->d_name + len - 4, ".lnk") == 0 &&
+		    lnkfile_command(dirfd(d), de->d_name, cmd, sizeof(cmd)) == 1)
+			add(r, AUTORUN_STARTUP, location, NULL, NULL, de->d_name, cmd, user, item);
+		else
+			add(r, AUTORUN_STARTUP, location, NULL, NULL, de->d_name, item, user, item);
 	}
 	closedir(d);
 }

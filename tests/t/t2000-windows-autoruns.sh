@@ -2,7 +2,8 @@
 # Windows persistence: entries injected into the real Windows 7 hives (HKLM
 # Run/RunOnce/Wow6432Node with an 8.3 name, Winlogon Userinit, an IFEO
 # Debugger through cmd /c start, a service's ServiceDll, AppInit_DLLs, a
-# user's Run through wscript, a Startup item, a scheduled task) point at
+# user's Run through wscript, a Startup item, a Startup shortcut, a
+# scheduled task) point at
 # infected files. --list-autoruns lists them; --auto --quick finds a target
 # outside the quick places; quarantine removes the targets and cleans the
 # entries, and nothing else in the hives changes; the hives still open in
@@ -59,6 +60,9 @@ win_image "$T/p.ntfs" 64 "$T/h" && win_mount "$T/p.ntfs" "$M" &&
 	for f in rundll32.exe cmd.exe wscript.exe svchost.exe; do echo "$f" > "$M/Windows/System32/$f"; done &&
 	echo "[.ShellClassInfo]" > "$M/Users/an/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Startup/desktop.ini" &&
 	task_xml "$M/Windows/System32/Tasks/RqTask" 'C:\Users\Public\Libraries\t.exe' &&
+	cp "$TESTFILES/clam.exe" "$M/Users/an/Music/evil2.exe" &&
+	make_lnk "$M/ProgramData/Microsoft/Windows/Start Menu/Programs/Startup/Updater.lnk" 'C:\Users\an\Music\evil2.exe' '-q now' &&
+	make_lnk "$M/ProgramData/Microsoft/Windows/Start Menu/Programs/Startup/Tools.lnk" 'C:\Program Files\VMware\VMware Tools\vmtoolsd.exe' '' &&
 	task_xml "$M/Windows/System32/Tasks/CleanTask" '%windir%\system32\cmd.exe' &&
 	umount "$M" && make_disk "$T/disk.img" "$T/p.ntfs" || { echo "Bail out! cannot build the disk image"; exit 1; }
 attach "$T/disk.img" || { echo "Bail out! cannot attach the disk image"; exit 1; }
@@ -71,7 +75,7 @@ exit_is "--list-autoruns finds detected targets" 1 raquet-scan --list-autoruns -
 umount "$M"
 cp "$T/last.out" "$T/list.out"
 detected() { grep -c '	detected$' "$1"; }
-is "nine entries with a detected target" "$(detected "$T/list.out")" 9
+is "ten entries with a detected target" "$(detected "$T/list.out")" 10
 for want in "Run	Updater	C:\\\\PROGRA~2\\\\svc\\\\upd.exe /silent	$M/ProgramData/svc/upd.exe" \
 	"Run	Helper	rundll32.exe \"C:\\\\Users\\\\an\\\\AppData\\\\Local\\\\hlp.dll\",Start	$M/Users/an/AppData/Local/hlp.dll" \
 	"Winlogon	Userinit	C:\\\\Windows\\\\svchos.exe	$M/Windows/svchos.exe" \
@@ -80,10 +84,12 @@ for want in "Run	Updater	C:\\\\PROGRA~2\\\\svc\\\\upd.exe /silent	$M/ProgramData
 	"Windows	AppInit_DLLs	C:\\\\Windows\\\\apphook.dll	$M/Windows/apphook.dll" \
 	"HKU\\\\an\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run	Sync	wscript.exe //B \"%USERPROFILE%\\\\Music\\\\sync.vbs\"	$M/Users/an/Music/sync.vbs" \
 	"Startup (an)	evil.exe	" \
+	"Startup (all users)	Updater.lnk	\"C:\\\\Users\\\\an\\\\Music\\\\evil2.exe\" -q now	$M/Users/an/Music/evil2.exe" \
 	"Scheduled task	\\\\RqTask	C:\\\\Users\\\\Public\\\\Libraries\\\\t.exe -q & -r	$M/Users/Public/Libraries/t.exe"; do
 	ok "listed: ${want%%	*} ${want#*	}" grep -qF "$want" "$T/list.out"
 done
 ok "a clean entry is listed clean" grep -q "VMware Tools.*vmtoolsd.exe	clean$" "$T/list.out"
+ok "a clean shortcut is listed clean" grep -q "Tools.lnk.*vmtoolsd.exe	clean$" "$T/list.out"
 ok "the clean task is listed clean" grep -q "CleanTask.*cmd.exe	clean$" "$T/list.out"
 ok "the service's svchost.exe is clean" grep -q "	rqsvc	.*svchost.exe -k rq	.*	clean$" "$T/list.out"
 exit_is "--list-autoruns without a PATH is a usage error" 2 raquet-scan --list-autoruns
@@ -113,7 +119,7 @@ R1=$T/o1/result.json
 ok "--quick found the Run target outside the quick places" \
 	jq -e '.detections | map(.path) | any(endswith("/ProgramData/svc/upd.exe"))' "$R1"
 ok "--quick found the task's target too" jq -e '.detections | map(.path) | any(endswith("/Libraries/t.exe"))' "$R1"
-is "report mode: nine entries reported" "$(jq '[.autoruns[] | select(.outcome == "reported")] | length' "$R1")" 9
+is "report mode: ten entries reported" "$(jq '[.autoruns[] | select(.outcome == "reported")] | length' "$R1")" 10
 ok "report mode wrote nothing" sh -c "ntfs-3g -o ro ${L}p1 '$M' && cmp '$T/h/SOFTWARE' '$M/Windows/System32/config/SOFTWARE' &&
 	cmp '$T/h/SYSTEM' '$M/Windows/System32/config/SYSTEM'; rc=\$?; umount '$M'; exit \$rc"
 
@@ -122,7 +128,7 @@ cp "$T/last.out" "$T/run2.out"
 rq-testkeys open -s "$S/stick.pub" "$T/ioc" "$S/results/$id-2.rqr" "$T/o2" >/dev/null
 R=$T/o2/result.json
 ok "nothing stays mounted" no_raquet_mounts
-is "eight entries cleaned" "$(jq '[.autoruns[] | select(.outcome == "cleaned")] | length' "$R")" 8
+is "nine entries cleaned" "$(jq '[.autoruns[] | select(.outcome == "cleaned")] | length' "$R")" 9
 is "the dirty hive's entry is not cleaned, and says why" \
 	"$(jq -r '.autoruns[] | select(.outcome != "cleaned") | [.name, .outcome, .detail] | join("|")' "$R")" \
 	"Sync|not-cleaned|registry log not replayed"
@@ -166,6 +172,9 @@ is "SYSTEM: only rqsvc's Start changed, to 4" "$(cat "$T/sys.diff")" '< "Start"=
 > "Start"=dword:00000004'
 ok "  ... in rqsvc's key" sh -c "hivexregedit --export '$M/Windows/System32/config/SYSTEM' '\\ControlSet001\\Services\\rqsvc' | grep -q 'Start\"=dword:00000004'"
 ok "the task file is gone, the clean task's stays" sh -c "! test -e '$M/Windows/System32/Tasks/RqTask' && test -e '$M/Windows/System32/Tasks/CleanTask'"
+ok "the malicious shortcut and its target are gone, the clean shortcut stays" sh -c "
+	! test -e '$M/ProgramData/Microsoft/Windows/Start Menu/Programs/Startup/Updater.lnk' &&
+	! test -e '$M/Users/an/Music/evil2.exe' && test -e '$M/ProgramData/Microsoft/Windows/Start Menu/Programs/Startup/Tools.lnk'"
 ok "the Startup item is gone, desktop.ini stays" sh -c "! test -e '$M/Users/an/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Startup/evil.exe' &&
 	test -e '$M/Users/an/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Startup/desktop.ini'"
 ok "no working copies are left beside the hives" sh -c "! ls '$M/Windows/System32/config' | grep -q raquet"
