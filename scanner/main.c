@@ -42,11 +42,9 @@ struct options {
 	char *stick_db; /* DIR/RAQUET/db */
 };
 
-static void usage(const char *why)
+static void print_usage(FILE *f)
 {
-	if (why)
-		fprintf(stderr, "raquet-scan: %s\n", why);
-	fprintf(stderr,
+	fprintf(f,
 		"usage: raquet-scan [options] PATH...\n"
 		"       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
 		"       raquet-scan --list-quarantine DIR\n"
@@ -85,6 +83,14 @@ static void usage(const char *why)
 		"                           its unsaved work are LOST\n"
 		"  -V, --version            print the version\n",
 		DEFAULT_DB, DEFAULT_QUARANTINE);
+}
+
+/* A usage error: why and the usage on stderr, exit 2. */
+static void usage(const char *why)
+{
+	if (why)
+		rq_warn("%s", why);
+	print_usage(stderr);
 	exit(2);
 }
 
@@ -189,13 +195,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'r': break; /* always recursive; accepted as clamscan does */
 		case OPT_ACTION:
 			o->action_given = true;
-			if (strcmp(optarg, "report") == 0)
-				sc->action = SCAN_REPORT;
-			else if (strcmp(optarg, "quarantine") == 0)
-				sc->action = SCAN_QUARANTINE;
-			else if (strcmp(optarg, "delete") == 0)
-				sc->action = SCAN_DELETE;
-			else
+			if (resultdoc_action_parse(optarg, &sc->action) != 0)
 				usage("--action wants report, quarantine or delete");
 			break;
 		case OPT_QDIR: sc->quarantine_dir = optarg; o->qdir_given = true; break;
@@ -228,7 +228,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_RMHIBER: o->remove_hiberfile = true; break;
 		case OPT_LISTAUTORUNS: o->list_autoruns = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
-		case 'h': usage(NULL); break;
+		case 'h': print_usage(stdout); exit(rq_finish_stdout(0));
 		default: usage(NULL);
 		}
 	}
@@ -276,18 +276,7 @@ static void print_summary(FILE *out, const struct scan_report *rep, const char *
 	fprintf(out, "Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
 	       (int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
-	fprintf(out, "Status: %s\n", status ? status : result_status(rep));
-}
-
-/* stdout may be a full stick or a closed pipe: that must not look like
- * success. */
-static int finish_stdout(int status)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "raquet-scan: cannot write to standard output: %s\n", strerror(errno));
-		return 2;
-	}
-	return status;
+	fprintf(out, "Status: %s\n", status ? status : resultdoc_status_name(result_status(rep)));
 }
 
 /* The scan log sealed with a stick result: what stdout showed. */
@@ -303,7 +292,7 @@ static char *scan_log(const struct scan_report *rep, const char *status)
 		const struct detection *d = &rep->dets[i];
 		char *esc = escape_name(d->path);
 		fprintf(f, "%s: %s FOUND\n", esc ? esc : "?", d->signature);
-		fprintf(f, "%s: %s%s%s\n", esc ? esc : "?", scan_outcome_name(d->outcome),
+		fprintf(f, "%s: %s%s%s\n", esc ? esc : "?", resultdoc_outcome_name(d->outcome),
 			d->detail ? ": " : "", d->detail ? d->detail : "");
 		free(esc);
 	}
@@ -336,17 +325,11 @@ static void seal_sample(void *ctx, int fd, struct detection *d)
 
 static json_object *device_json(const char *root)
 {
-	struct identity *id = calloc(1, sizeof(*id));
-	json_object *out = NULL;
 	rq_error err;
+	json_object *out = resultdoc_device(root, NULL, &err);
 
-	if (id == NULL)
-		return NULL;
-	if (identity_collect(root ? root : "/", NULL, id, &err) != 0)
+	if (out == NULL)
 		fprintf(stderr, "raquet-scan: device identity: %s\n", err.msg);
-	else if (identity_to_json(id, &out) != 0)
-		out = NULL;
-	free(id);
 	return out;
 }
 
@@ -379,7 +362,7 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 				     .device = device, .volumes = volumes, .autoruns = autoruns};
 	char name[RECORD_NAME_MAX];
 	json_object *doc;
-	char *log = scan_log(rep, result_status_with(rep, autoruns));
+	char *log = scan_log(rep, resultdoc_status_name(result_status_with(rep, autoruns)));
 	uint64_t seq = 0;
 	rq_error err;
 	int rc = -1;
@@ -387,6 +370,11 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	if (ctx.device == NULL)
 		ctx.device = device_json(o->identity_root);
 	doc = result_build(&o->scan, rep, &ctx);
+	if (doc == NULL) {
+		fprintf(stderr, "raquet-scan: out of memory building the result document\n");
+		free(log);
+		return -1;
+	}
 	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
@@ -435,7 +423,7 @@ static void print_warnings(struct stick *stick)
 static int ready_to_seal(struct options *o, struct stick *stick)
 {
 	rq_error err;
-	int rc = stick_check_sealable(stick, o->scan.action == SCAN_QUARANTINE, &err);
+	int rc = stick_check_sealable(stick, o->scan.action == RESULTDOC_QUARANTINE, &err);
 
 	print_warnings(stick);
 	if (rc != 0) {
@@ -482,7 +470,7 @@ static int open_stick_checked(struct options *o, struct stick *stick, struct sam
 		return stick_close(stick), -1;
 	hook->stick = stick;
 	hook->unit = o->unit;
-	if (o->scan.action == SCAN_QUARANTINE) {
+	if (o->scan.action == RESULTDOC_QUARANTINE) {
 		o->scan.on_detection = seal_sample;
 		o->scan.hook_ctx = hook;
 	}
@@ -513,7 +501,7 @@ static int cmd_scan(struct options *o)
 		if (status)
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 		stick_close(&stick);
-		return finish_stdout(status);
+		return rq_finish_stdout(status);
 	}
 	if (scan_run(&o->scan, &rep, &err) != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
@@ -522,7 +510,7 @@ static int cmd_scan(struct options *o)
 		return 2;
 	}
 	status = rep.ndets > 0 ? 1 : 0;
-	if (rep.errors > 0 || rep.interrupted || strcmp(result_status(&rep), "incomplete") == 0)
+	if (rep.errors > 0 || rep.interrupted || result_status(&rep) == RESULTDOC_INCOMPLETE)
 		status = 2;
 	if (rep.interrupted)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
@@ -533,7 +521,10 @@ static int cmd_scan(struct options *o)
 	} else if (o->json_path) {
 		struct result_context ctx = {0};
 		json_object *doc = result_build(&o->scan, &rep, &ctx);
-		if (result_write_file(doc, o->json_path, &err) != 0) {
+		if (doc == NULL) {
+			fprintf(stderr, "raquet-scan: out of memory building the result document\n");
+			status = 2;
+		} else if (result_write_file(doc, o->json_path, &err) != 0) {
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 			status = 2;
 		}
@@ -542,7 +533,7 @@ static int cmd_scan(struct options *o)
 	if (o->summary)
 		print_summary(stdout, &rep, NULL);
 	scan_report_free(&rep);
-	return finish_stdout(status);
+	return rq_finish_stdout(status);
 }
 
 /* Live mode acts after the scan: its outcome lines come here, worded as the
@@ -554,11 +545,11 @@ static void print_outcomes(const struct scan_report *rep)
 		char *esc = escape_name(d->path);
 		const char *p = esc ? esc : "?", *why = d->detail ? d->detail : "";
 		switch (d->outcome) {
-		case OUTCOME_REPORTED: break;
-		case OUTCOME_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
-		case OUTCOME_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
-		case OUTCOME_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
-		case OUTCOME_NEEDS_REPAIR: printf("%s: needs repair: %s\n", p, why); break;
+		case RESULTDOC_REPORTED: break;
+		case RESULTDOC_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
+		case RESULTDOC_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
+		case RESULTDOC_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
+		case RESULTDOC_NEEDS_REPAIR: printf("%s: needs repair: %s\n", p, why); break;
 		}
 		free(esc);
 	}
@@ -587,7 +578,7 @@ static void print_repair_advice(const struct scan_report *rep)
 	size_t n = 0;
 
 	for (size_t i = 0; i < rep->ndets; i++)
-		n += rep->dets[i].outcome == OUTCOME_NEEDS_REPAIR;
+		n += rep->dets[i].outcome == RESULTDOC_NEEDS_REPAIR;
 	if (n)
 		printf("\n%zu boot-critical Windows file(s) are infected and were left in place:\n"
 		       "removing them would stop Windows from starting. This PC is NOT cleaned.\n"
@@ -671,14 +662,14 @@ static int cmd_auto(struct options *o)
 	if (lr.release_error[0])
 		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
 	/* a static string: it outlives the autoruns the result takes over */
-	pcstatus = result_status_with(&rep, lr.autoruns);
+	pcstatus = resultdoc_status_name(result_status_with(&rep, lr.autoruns));
 	if (seal_result(o, &stick, &rep, lr.device, lr.volumes, lr.autoruns) != 0)
 		status = 2;
 	stick_close(&stick);
 	if (o->summary)
 		print_summary(stdout, &rep, pcstatus);
 	scan_report_free(&rep);
-	return finish_stdout(status);
+	return rq_finish_stdout(status);
 }
 
 int main(int argc, char **argv)
@@ -687,6 +678,7 @@ int main(int argc, char **argv)
 	struct rlimit core = {0, 0};
 	rq_error err = {""};
 
+	rq_set_progname("raquet-scan");
 	setrlimit(RLIMIT_CORE, &core); /* quarantine keys and samples stay off disk */
 	parse_args(argc, argv, &o);
 	if (o.list_quarantine) {
@@ -694,7 +686,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 			return 2;
 		}
-		return finish_stdout(0);
+		return rq_finish_stdout(0);
 	}
 	if (o.restore_id) {
 		char *qpath = NULL, *qsig = NULL, why[300];
@@ -717,7 +709,7 @@ int main(int argc, char **argv)
 		printf("restored %s\n", o.restore_id);
 		if (err.msg[0]) /* restored, but not every attribute could be set */
 			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
-		return finish_stdout(0);
+		return rq_finish_stdout(0);
 	}
 	/* Before stick_open, the engine, the progress line or a mount start any
 	 * thread or helper: a stop is then always the signal thread's. */
@@ -729,7 +721,7 @@ int main(int argc, char **argv)
 		int found = persist_list(&o.scan, stdout, &err);
 		if (found < 0)
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
-		return finish_stdout(found < 0 ? 2 : found);
+		return rq_finish_stdout(found < 0 ? 2 : found);
 	}
 	return o.live ? cmd_auto(&o) : cmd_scan(&o);
 }

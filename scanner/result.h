@@ -27,13 +27,15 @@ struct result_context {
 	json_object *autoruns; /* live mode: persistence entries (windows/autoruns.h) */
 };
 
-/* clean, cleaned, infected-not-cleaned or incomplete. */
-const char *result_status(const struct scan_report *rep);
+/* The session's status (resultdoc.h). */
+enum resultdoc_status result_status(const struct scan_report *rep);
 
 /* result_status, but not cleaned while an entry of autoruns (the result's
  * "autoruns", or NULL) that started a detection was left. */
-const char *result_status_with(const struct scan_report *rep, json_object *autoruns);
+enum resultdoc_status result_status_with(const struct scan_report *rep, json_object *autoruns);
 
+/* NULL when json-c could not allocate a member (the json objects of ctx
+ * are then freed too). */
 json_object *result_build(const struct scan_config *cfg, const struct scan_report *rep,
 			  struct result_context *ctx);
 

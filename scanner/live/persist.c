@@ -218,10 +218,10 @@ static void clean_hive(struct autoruns *ar, const char *hive, const char *qdir)
 static const char *blocked(const struct autorun *e)
 {
 	switch (e->det->outcome) {
-	case OUTCOME_QUARANTINED:
-	case OUTCOME_DELETED:
+	case RESULTDOC_QUARANTINED:
+	case RESULTDOC_DELETED:
 		return NULL;
-	case OUTCOME_NEEDS_REPAIR:
+	case RESULTDOC_NEEDS_REPAIR:
 		return "its target is a boot-critical Windows file: repair Windows";
 	default:
 		return "its target was not removed";
@@ -238,7 +238,7 @@ void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writ
 		const char *b;
 		if (e->verdict != VERDICT_DETECTED)
 			continue;
-		if (sc->action == SCAN_REPORT)
+		if (sc->action == RESULTDOC_REPORT)
 			settle(e, AR_REPORTED, NULL);
 		else if (!writable)
 			settle(e, AR_NOT_CLEANED, why_not);
@@ -300,7 +300,7 @@ static int list_one(const struct scan_config *sc, const char *root, FILE *out, r
 	}
 	cfg.paths = paths;
 	cfg.npaths = n;
-	cfg.action = SCAN_REPORT;
+	cfg.action = RESULTDOC_REPORT;
 	cfg.quick = false;
 	cfg.streams = NULL;
 	cfg.on_detection = NULL;

@@ -242,7 +242,7 @@ size_t bootcrit_mark(const struct bootcrit *b, const char *root, struct detectio
 		detail = strdup(BOOTCRIT_ADVICE);
 		free(d->detail);
 		d->detail = detail;
-		d->outcome = OUTCOME_NEEDS_REPAIR;
+		d->outcome = RESULTDOC_NEEDS_REPAIR;
 		marked++;
 	}
 	return marked;
