@@ -35,6 +35,10 @@ const char *rep_reason_vn(const char *reason)
 		return "quét chưa hoàn tất";
 	if (strcmp(reason, "action-failed") == 0)
 		return "cách ly, xóa tệp không thành công";
+	if (strcmp(reason, "needs-repair") == 0)
+		return "tệp hệ thống Windows bị nhiễm, cần sửa hoặc cài lại Windows";
+	if (strcmp(reason, "autorun-not-cleaned") == 0)
+		return "mục tự khởi động của mã độc chưa gỡ được";
 	if (strcmp(reason, "report-only") == 0)
 		return "chỉ quét phát hiện, chưa xử lý";
 	return reason;

@@ -43,6 +43,7 @@ is "ioc.db's autoruns table (schema 5) has their fields" \
 run|Updater|detected|delete-value|not-cleaned|registry log not replayed"
 is "statuses: the PC with a dirty hive is not cleaned" \
 	"$(sqlite3 "$I/ioc.db" "SELECT group_concat(status, ' ') FROM (SELECT status FROM scans ORDER BY seq)")" "cleaned infected-not-cleaned"
+is "row 6's reason for it" "$(jq -c '[.not_cleaned_reasons[] | [.reason, .devices]]' "$T/r.json")" '[["autorun-not-cleaned",1]]'
 ok "the XLSX has the sheet" sh -c "unzip -p '$T/r.xlsx' xl/workbook.xml | grep -q 'Tự khởi động'"
 ok "  ... with both entries" sh -c "test \$(unzip -p '$T/r.xlsx' xl/worksheets/sheet5.xml | grep -o 'Updater' | wc -l) = 2"
 ok "  ... and what was done" sh -c "unzip -p '$T/r.xlsx' xl/worksheets/sheet5.xml | grep -q 'Đã gỡ bỏ' &&
