@@ -32,7 +32,8 @@ HELP_SRC = $(wildcard tests/helpers/*.c)
 # SCHEMA_TEXTS and one row in sync/schema.c's schema_migrations.
 SCHEMA_TEXTS = schema_sql=sync/schema.sql schema_v2_sql=sync/schema-v2.sql \
                schema_v3_sql=sync/schema-v3.sql schema_v4_sql=sync/schema-v4.sql \
-               schema_v6_sql=sync/schema-v6.sql schema_v7_sql=sync/schema-v7.sql
+               schema_v5_sql=sync/schema-v5.sql schema_v6_sql=sync/schema-v6.sql \
+               schema_v7_sql=sync/schema-v7.sql
 TEMPLATE_TEXTS = template_default_json=reports/templates/default.json
 GEN_SCHEMA   = $(O)/gen/schema_sql.c
 GEN_TEMPLATE = $(O)/gen/template_default.c

@@ -89,6 +89,7 @@ const char *launcher_outcome_text(const char *outcome)
 	    [RESULTDOC_QUARANTINED] = N_("quarantined"),
 	    [RESULTDOC_DELETED] = N_("deleted"),
 	    [RESULTDOC_FAILED] = N_("ACTION FAILED"),
+	    [RESULTDOC_NEEDS_REPAIR] = N_("REPAIR WINDOWS"),
 	};
 	enum resultdoc_outcome v;
 
@@ -808,6 +809,7 @@ static void volume_lines(struct lines *L, const struct summary *s)
 static void detection_lines(struct lines *L, const struct summary *s)
 {
 	char a[128], b[256], path[1024];
+	bool repair = false;
 
 	add(L, LOOK_NORMAL, "%s", "");
 	if (s->ndets == 0) {
@@ -818,11 +820,23 @@ static void detection_lines(struct lines *L, const struct summary *s)
 	for (size_t i = 0; i < s->ndets; i++) {
 		const struct detection_summary *d = &s->dets[i];
 		text_tail(d->path, 78 - 14 - 30 - 2, path, sizeof(path));
-		add(L, is_outcome(d->outcome, RESULTDOC_FAILED) ? LOOK_BAD : LOOK_NORMAL, "%s %s %s",
+		add(L, is_outcome(d->outcome, RESULTDOC_FAILED) ||
+			       is_outcome(d->outcome, RESULTDOC_NEEDS_REPAIR) ? LOOK_BAD : LOOK_NORMAL,
+		    "%s %s %s",
 		    cell(a, sizeof(a), launcher_outcome_text(d->outcome), 14, false),
 		    cell(b, sizeof(b), d->signature, 30, false), path);
 		if (is_outcome(d->outcome, RESULTDOC_FAILED) && d->detail)
 			add(L, LOOK_BAD, "               %s", d->detail);
+		repair |= is_outcome(d->outcome, RESULTDOC_NEEDS_REPAIR);
+	}
+	if (repair) { /* a boot-critical Windows file: left in place on purpose */
+		add(L, LOOK_BAD, "%s",
+		    _("Boot-critical Windows files are infected and were left in place: removing "
+		      "them would stop Windows from starting. This PC is NOT cleaned."));
+		add(L, LOOK_BAD, "%s",
+		    _("Repair Windows: in its recovery environment run sfc /scannow "
+		      "/offbootdir=C:\\ /offwindir=C:\\Windows, or DISM /Image:C:\\ "
+		      "/Cleanup-Image /RestoreHealth; or reinstall Windows."));
 	}
 }
 

@@ -26,6 +26,7 @@ static const char *const outcome_names[RESULTDOC_NOUTCOMES] = {
     [RESULTDOC_QUARANTINED] = "quarantined",
     [RESULTDOC_DELETED] = "deleted",
     [RESULTDOC_FAILED] = "failed",
+    [RESULTDOC_NEEDS_REPAIR] = "needs-repair",
 };
 
 static const char *const action_names[RESULTDOC_NACTIONS] = {

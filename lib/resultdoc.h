@@ -46,8 +46,10 @@ enum resultdoc_outcome {
 	RESULTDOC_QUARANTINED, /* moved to quarantine */
 	RESULTDOC_DELETED,     /* removed */
 	RESULTDOC_FAILED,      /* the action failed: left in place, detail says why */
+	RESULTDOC_NEEDS_REPAIR, /* a boot-critical Windows file: never removed;
+				 * Windows must be repaired (docs/remediation.md) */
 };
-#define RESULTDOC_NOUTCOMES (RESULTDOC_FAILED + 1)
+#define RESULTDOC_NOUTCOMES (RESULTDOC_NEEDS_REPAIR + 1)
 
 /* "mode"."action": what to do with detections (also RAQUET/config's
  * action, raquet-scan's --action, the launcher's choice). */

@@ -35,6 +35,10 @@ const char *rep_reason_vn(const char *reason)
 		return "quét chưa hoàn tất";
 	if (strcmp(reason, "action-failed") == 0)
 		return "cách ly, xóa tệp không thành công";
+	if (strcmp(reason, "needs-repair") == 0)
+		return "tệp hệ thống Windows bị nhiễm, cần sửa hoặc cài lại Windows";
+	if (strcmp(reason, "autorun-not-cleaned") == 0)
+		return "mục tự khởi động của mã độc chưa gỡ được";
 	if (strcmp(reason, "report-only") == 0)
 		return "chỉ quét phát hiện, chưa xử lý";
 	return reason;
@@ -164,6 +168,17 @@ static void infection(const report *r, sbuf *b)
 	sb_add(b, " tệp tin độc hại được phát hiện, trong đó ");
 	sb_num(b, t->files_handled);
 	sb_add(b, " tệp đã được cách ly hoặc xóa.");
+	if (r->autoruns_cleaned + r->autoruns_left > 0) { /* persistence: docs/remediation.md */
+		sb_add(b, " Đã gỡ bỏ ");
+		sb_num(b, r->autoruns_cleaned);
+		sb_add(b, " mục tự khởi động của mã độc (khóa Run, dịch vụ, tác vụ lập lịch...)");
+		if (r->autoruns_left > 0) {
+			sb_add(b, "; còn ");
+			sb_num(b, r->autoruns_left);
+			sb_add(b, " mục chưa xử lý được");
+		}
+		sb_add(b, ".");
+	}
 	if (r->nsigs > 0) {
 		sb_add(b, r->nsigs == 1 ? " Loại mã độc phát hiện: " : " Các loại mã độc phổ biến nhất: ");
 		for (i = 0; i < r->nsigs && i < FAMILIES_NAMED; i++) {

@@ -39,8 +39,13 @@ static const char sigs_sql[] =
 static const char reasons_sql[] =
 	"SELECT reason, count(*) FROM (SELECT CASE"
 	"  WHEN l.status = 'incomplete' THEN 'incomplete'"
+	"  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.outcome = 'needs-repair')"
+	"    THEN 'needs-repair'"
 	"  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.outcome = 'failed')"
 	"    THEN 'action-failed'"
+	"  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.action = 'autorun'"
+	"    AND a.outcome = 'not-cleaned')"
+	"    THEN 'autorun-not-cleaned'"
 	"  ELSE 'report-only' END AS reason"
 	" FROM rq_latest l"
 	" WHERE l.infected = 1 AND l.status NOT IN ('clean', 'cleaned') AND " IN_SCOPE("l.unit") ")"

@@ -109,6 +109,12 @@ typedef struct rep_device {
 	long long detections;
 } rep_device;
 
+typedef struct rep_autorun {
+	/* a persistence entry of a detected file, from a device's latest scan */
+	char *unit, *computer, *location, *name, *command, *target, *signature, *outcome,
+		*detail;
+} rep_autorun;
+
 typedef struct report {
 	/* what was asked */
 	const char *from, *to; /* NULL: open */
@@ -138,6 +144,10 @@ typedef struct report {
 	size_t ndays;
 	rep_device *devices; /* only when report_opts.devices asked for them */
 	size_t ndevices;
+
+	rep_autorun *autoruns; /* reports/autoruns.c */
+	size_t nautoruns;
+	long long autoruns_cleaned, autoruns_left;
 
 	bool empty;       /* no scan in the period and scope */
 	char *assessment; /* draft.c */
@@ -185,6 +195,11 @@ int facts_collect(struct sqlite3 *db, report *r, int top, bool devices, rq_error
  * into r, for r->unit_name's unit (o->unit) whose parent is parent_name. */
 int office_read(struct sqlite3 *db, report *r, const report_opts *o, const char *parent_name,
 		rq_error *err);
+/* autoruns.c: the persistence entries of the devices' latest scans in scope
+ * (the XLSX's sheet, the assessment's sentence); autoruns_free_report
+ * releases them. */
+int autoruns_collect(struct sqlite3 *db, report *r, rq_error *err);
+void autoruns_free_report(report *r);
 
 /* draft.c: the editable assessment paragraph of section 1, from the numbers. */
 char *draft_assessment(const report *r);

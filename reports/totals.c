@@ -437,7 +437,7 @@ int report_build(report *r, const report_opts *o, rq_error *err)
 	if (open_db(o->ioc_db, &db, err) != 0)
 		goto out;
 	if (setup_period(db, r, o->ioc_db, err) != 0 || frame(db, r, o, err) != 0 ||
-	    facts_collect(db, r, o->top, o->devices, err) != 0 ||
+	    facts_collect(db, r, o->top, o->devices, err) != 0 || autoruns_collect(db, r, err) != 0 ||
 	    run_template(db, r, o->unit_rows, err) != 0)
 		goto out;
 	r->empty = r->total.scans == 0;
@@ -488,6 +488,7 @@ void report_free(report *r)
 	for (i = 0; i < r->ndevices; i++)
 		free(r->devices[i].key); /* and the other seven strings */
 	free(r->devices);
+	autoruns_free_report(r);
 	template_free(&r->tpl);
 	free(r->place);
 	free(r->issuer_top);

@@ -272,6 +272,27 @@ static void devices_sheet(xw *w, const report *r)
 	}
 }
 
+/* The persistence entries of detected files (reports/autoruns.c). */
+static void autoruns_sheet(xw *w, const report *r)
+{
+	static const double wd[] = { 16, 24, 40, 20, 50, 50, 30, 14, 40 };
+	static const char *const h[] = { "Đơn vị", "Tên máy", "Vị trí", "Tên", "Lệnh", "Tệp",
+					 "Mã độc", "Kết quả", "Ghi chú" };
+
+	page(w, true);
+	widths(w, wd, 9);
+	heads(w, h, 9, true);
+	worksheet_freeze_panes(w->ws, 1, 0);
+	for (size_t i = 0; i < r->nautoruns && w->rc == LXW_NO_ERROR; i++) {
+		char *const *f = &r->autoruns[i].unit;
+		for (int k = 0; k < 9; k++)
+			str(w, k == 7 ? (strcmp(f[k], "cleaned") == 0 ? "Đã gỡ bỏ" : "Chưa xử lý")
+				      : f[k],
+			    w->st->plain);
+		next_row(w);
+	}
+}
+
 /* A unit's sheet name: its code without the characters Excel refuses (and
  * without a leading or trailing apostrophe), at most 31 characters;
  * "Đơn vị N" when that is taken or empty. */
@@ -336,8 +357,9 @@ static int make_styles(lxw_workbook *wb, styles *s)
 	return 0;
 }
 
-static const char *const fixed_names[] = { "Tổng hợp", "Đơn vị", "Mã độc", "Thiết bị" };
-#define NFIXED 4
+static const char *const fixed_names[] = { "Tổng hợp", "Đơn vị", "Mã độc", "Thiết bị",
+					  "Tự khởi động" };
+#define NFIXED 5
 
 /* The memfd's bytes into out. */
 static int slurp(int fd, sbuf *out, rq_error *err)
@@ -381,6 +403,8 @@ static int write_sheets(lxw_workbook *wb, const report *r, const styles *st, cha
 			sigs_sheet(&w, r);
 		else if (i == 3)
 			devices_sheet(&w, r);
+		else if (i == 4)
+			autoruns_sheet(&w, r);
 		else
 			table_sheet(&w, r, r->units[i - NFIXED].name, r->units[i - NFIXED].cells,
 				    r->units[i - NFIXED].code);

@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "live/discover.h"
 #include "live/live.h"
+#include "live/persist.h"
 #include "quarantine.h"
 #include "quarantine_pc.h"
 #include "record.h"
@@ -23,6 +24,8 @@
 #include "station.h"
 #include "stick.h"
 #include "usbrepair.h"
+#include "windows/autoruns.h"
+#include "windows/hivefix.h"
 
 #define DEFAULT_DB         "/var/lib/clamav"
 #define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
@@ -35,7 +38,7 @@ struct options {
 	const char *json_path;
 	const char *list_quarantine, *restore_id;
 	const char *stick_dir, *unit, *technician, *identity_root;
-	bool summary, list_stick, action_given, qdir_given;
+	bool summary, list_stick, action_given, qdir_given, list_autoruns;
 	/* --auto (live mode) */
 	bool live, remove_hiberfile;
 	bool station; /* --station: USB drives one after another */
@@ -73,6 +76,9 @@ static void print_usage(FILE *f)
 		"      --technician NAME    who ran the scan\n"
 		"      --list               with --stick: list the stick's records\n"
 		"      --identity-root DIR  read the device identity under DIR, not /\n"
+		"      --list-autoruns      list every autorun entry of the Windows on each PATH\n"
+		"                           (a mounted volume) with its target's verdict; with\n"
+		"                           --auto, all entries go into the result\n"
 		"live mode (docs/live-mode.md):\n"
 		"      --auto               find this PC's disks, mount them read-only, scan,\n"
 		"                           clean as --action says, seal the result to --stick\n"
@@ -140,7 +146,7 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
        OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
-       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_STATION };
+       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_STATION, OPT_LISTAUTORUNS };
 
 /* --list-quarantine and --restore find the quarantine folder alike: the
  * list's argument or the restore's DIR after the id, else --quarantine-dir,
@@ -203,6 +209,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"bitlocker-key", required_argument, NULL, OPT_BLKEY},
 	    {"remove-hiberfile", no_argument, NULL, OPT_RMHIBER},
 	    {"station", no_argument, NULL, OPT_STATION},
+	    {"list-autoruns", no_argument, NULL, OPT_LISTAUTORUNS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -262,6 +269,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_BLKEY: o->bitlocker_key = optarg; break;
 		case OPT_RMHIBER: o->remove_hiberfile = true; break;
 		case OPT_STATION: o->station = true; break;
+		case OPT_LISTAUTORUNS: o->list_autoruns = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
 		case 'h': print_usage(stdout); exit(rq_finish_stdout(0));
 		default: usage(NULL);
@@ -294,12 +302,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage("--auto takes no PATH and needs --stick DIR --unit CODE");
 	if (o->station && (o->live || sc->npaths > 0 || !o->stick_dir || o->list_stick))
 		usage("--station takes no PATH, not with --auto, and needs --stick DIR --unit CODE");
+	if (o->list_autoruns && !o->live && (sc->npaths == 0 || o->stick_dir))
+		usage("--list-autoruns wants the PATH of a mounted Windows volume, or --auto");
 	if (!o->live && !o->station && !o->list_quarantine && !o->restore_id && !o->list_stick &&
 	    sc->npaths == 0)
 		usage("no PATH to scan");
 }
 
-static void print_summary(FILE *out, const struct scan_report *rep)
+static void print_summary(FILE *out, const struct scan_report *rep, const char *status)
 {
 	double mb = (double)rep->bytes / 1e6;
 	double s = rep->seconds > 0 ? rep->seconds : 1e-9;
@@ -314,7 +324,7 @@ static void print_summary(FILE *out, const struct scan_report *rep)
 	fprintf(out, "Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
 	       (int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
-	fprintf(out, "Status: %s\n", resultdoc_status_name(result_status(rep)));
+	fprintf(out, "Status: %s\n", status ? status : resultdoc_status_name(result_status(rep)));
 	if (rep->repairs.n)
 		fprintf(out, "USB repairs: %zu (drives repaired: %zu)\n", rep->repairs.n,
 			usbrepair_volumes_repaired(&rep->repairs));
@@ -335,7 +345,7 @@ static void repair_roots(const struct options *o, struct scan_report *rep)
 }
 
 /* The scan log sealed with a stick result: what stdout showed. */
-static char *scan_log(const struct scan_report *rep)
+static char *scan_log(const struct scan_report *rep, const char *status)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -352,7 +362,7 @@ static char *scan_log(const struct scan_report *rep)
 		free(esc);
 	}
 	usbrepair_print(f, &rep->repairs);
-	print_summary(f, rep);
+	print_summary(f, rep, status);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -412,13 +422,13 @@ static void keep_pending(struct stick *stick, json_object *doc, const char *log,
 /* Seals the result to the stick; returns 0 and prints where it went. Live
  * mode hands its own device and volumes (taken over), else NULL. */
 static int seal_result(struct options *o, struct stick *stick, const struct scan_report *rep,
-		       json_object *device, json_object *volumes)
+		       json_object *device, json_object *volumes, json_object *autoruns)
 {
 	struct result_context ctx = {.unit = o->unit, .technician = o->technician,
-				     .device = device, .volumes = volumes};
+				     .device = device, .volumes = volumes, .autoruns = autoruns};
 	char name[RECORD_NAME_MAX];
 	json_object *doc;
-	char *log = scan_log(rep);
+	char *log = scan_log(rep, resultdoc_status_name(result_status_with(rep, autoruns)));
 	uint64_t seq = 0;
 	rq_error err;
 	int rc = -1;
@@ -578,7 +588,7 @@ static int cmd_scan(struct options *o)
 	else
 		repair_roots(o, &rep);
 	if (o->stick_dir) {
-		if (seal_result(o, &stick, &rep, NULL, NULL) != 0)
+		if (seal_result(o, &stick, &rep, NULL, NULL, NULL) != 0)
 			status = 2;
 		stick_close(&stick);
 	} else if (o->json_path) {
@@ -594,7 +604,7 @@ static int cmd_scan(struct options *o)
 		json_object_put(doc);
 	}
 	if (o->summary)
-		print_summary(stdout, &rep);
+		print_summary(stdout, &rep, NULL);
 	scan_report_free(&rep);
 	return rq_finish_stdout(status);
 }
@@ -612,9 +622,43 @@ static void print_outcomes(const struct scan_report *rep)
 		case RESULTDOC_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
 		case RESULTDOC_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
 		case RESULTDOC_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
+		case RESULTDOC_NEEDS_REPAIR: printf("%s: needs repair: %s\n", p, why); break;
 		}
 		free(esc);
 	}
+}
+
+static const char *jstr(json_object *o, const char *key);
+
+/* What was done to the persistence entries of detected files (all
+ * entries with --list-autoruns), one line each. */
+static void print_autoruns(json_object *ar, bool all)
+{
+	for (size_t i = 0; ar && i < json_object_array_length(ar); i++) {
+		json_object *e = json_object_array_get_idx(ar, i);
+		const char *detail = jstr(e, "detail"), *target = jstr(e, "target");
+		if (!all && strcmp(jstr(e, "verdict"), "detected") != 0)
+			continue;
+		printf("autorun %s\\%s: %s -> %s: %s, %s%s%s\n", jstr(e, "location"), jstr(e, "name"),
+		       jstr(e, "command"), target ? target : "-", jstr(e, "verdict"),
+		       jstr(e, "outcome"), detail ? ": " : "", detail ? detail : "");
+	}
+}
+
+/* A boot-critical file was infected: what the technician does next. */
+static void print_repair_advice(const struct scan_report *rep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rep->ndets; i++)
+		n += rep->dets[i].outcome == RESULTDOC_NEEDS_REPAIR;
+	if (n)
+		printf("\n%zu boot-critical Windows file(s) are infected and were left in place:\n"
+		       "removing them would stop Windows from starting. This PC is NOT cleaned.\n"
+		       "Repair Windows: boot its recovery environment and run\n"
+		       "  sfc /scannow /offbootdir=C:\\ /offwindir=C:\\Windows\n"
+		       "or DISM /Image:C:\\ /Cleanup-Image /RestoreHealth; or reinstall Windows.\n",
+		       n);
 }
 
 static const char *jstr(json_object *o, const char *key)
@@ -651,12 +695,14 @@ static int cmd_auto(struct options *o)
 {
 	struct live_config lc = {.devices = o->devices, .ndevices = o->ndevices,
 				 .stick_dir = o->stick_dir, .identity_root = o->identity_root,
-				 .remove_hiberfile = o->remove_hiberfile};
+				 .remove_hiberfile = o->remove_hiberfile,
+				 .list_autoruns = o->list_autoruns};
 	char pass[LIVE_KEY_LEN + 1] = "";
 	struct sample_hook hook = {0};
 	struct live_result lr;
 	struct scan_report rep;
 	struct stick stick;
+	const char *pcstatus;
 	rq_error err;
 	int status, rc;
 
@@ -678,8 +724,10 @@ static int cmd_auto(struct options *o)
 	}
 	print_outcomes(&rep);
 	usbrepair_print(stdout, &rep.repairs);
+	print_autoruns(lr.autoruns, o->list_autoruns);
 	if (o->summary)
 		print_volumes(lr.volumes, lr.hibernated);
+	print_repair_advice(&rep);
 	status = rep.ndets > 0 ? 1 : 0;
 	if (rep.errors > 0 || rep.interrupted || lr.failed > 0 || lr.release_error[0])
 		status = 2;
@@ -687,11 +735,13 @@ static int cmd_auto(struct options *o)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
 	if (lr.release_error[0])
 		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
-	if (seal_result(o, &stick, &rep, lr.device, lr.volumes) != 0)
+	/* a static string: it outlives the autoruns the result takes over */
+	pcstatus = resultdoc_status_name(result_status_with(&rep, lr.autoruns));
+	if (seal_result(o, &stick, &rep, lr.device, lr.volumes, lr.autoruns) != 0)
 		status = 2;
 	stick_close(&stick);
 	if (o->summary)
-		print_summary(stdout, &rep);
+		print_summary(stdout, &rep, pcstatus);
 	scan_report_free(&rep);
 	return rq_finish_stdout(status);
 }
@@ -727,10 +777,11 @@ static int station_drive(struct options *o, struct stick *stick, const char *dis
 	if (lr.release_error[0])
 		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
 	json_object_put(lr.device); /* the PC's: this record is the drive's */
-	if (seal_result(o, stick, &rep, station_identity(disk), lr.volumes) != 0)
+	if (seal_result(o, stick, &rep, station_identity(disk), lr.volumes,
+			lr.autoruns) != 0)
 		status = 2;
 	if (o->summary)
-		print_summary(stdout, &rep);
+		print_summary(stdout, &rep, NULL);
 	*interrupted = rep.interrupted;
 	scan_report_free(&rep);
 	return status;
@@ -789,10 +840,23 @@ int main(int argc, char **argv)
 		return rq_finish_stdout(0);
 	}
 	if (o.restore_id) {
+		char *qpath = NULL, *qsig = NULL, why[300];
+		bool hive;
+		/* A hive backup goes back in place of the cleaned hive. */
+		quarantine_entry(o.scan.quarantine_dir, o.restore_id, &qpath, &qsig, &err);
+		hive = qsig && strcmp(qsig, HIVEFIX_BACKUP_SIGNATURE) == 0;
+		free(qsig);
 		if (quarantine_restore(o.scan.quarantine_dir, o.restore_id, &err) != 0) {
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+			free(qpath);
 			return 2;
 		}
+		if (hive && hivefix_restore_in_place(qpath, why, sizeof(why)) != 0) {
+			fprintf(stderr, "raquet-scan: restored as %s, but %s\n", qpath, why);
+			free(qpath);
+			return 2;
+		}
+		free(qpath);
 		printf("restored %s\n", o.restore_id);
 		if (err.msg[0]) /* restored, but not every attribute could be set */
 			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
@@ -803,6 +867,12 @@ int main(int argc, char **argv)
 	if (scan_block_signals(&err) != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
 		return 2;
+	}
+	if (o.list_autoruns && !o.live) {
+		int found = persist_list(&o.scan, stdout, &err);
+		if (found < 0)
+			fprintf(stderr, "raquet-scan: %s\n", err.msg);
+		return rq_finish_stdout(found < 0 ? 2 : found);
 	}
 	return o.live ? cmd_auto(&o) : o.station ? cmd_station(&o) : cmd_scan(&o);
 }

@@ -48,4 +48,9 @@ int quarantine_list(const char *qdir, FILE *out, rq_error *err);
  * mode or times could not be set (not root, or a FAT target). */
 int quarantine_restore(const char *qdir, const char *id, rq_error *err);
 
+/* The original path and signature recorded for entry id, authenticated
+ * (the caller frees both). Returns 0 or -1. */
+int quarantine_entry(const char *qdir, const char *id, char **path, char **signature,
+		     rq_error *err);
+
 #endif

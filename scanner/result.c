@@ -40,7 +40,8 @@ enum resultdoc_status result_status(const struct scan_report *rep)
 		return RESULTDOC_CLEAN;
 	for (size_t i = 0; i < rep->ndets; i++)
 		left |= rep->dets[i].outcome == RESULTDOC_REPORTED ||
-			rep->dets[i].outcome == RESULTDOC_FAILED;
+			rep->dets[i].outcome == RESULTDOC_FAILED ||
+			rep->dets[i].outcome == RESULTDOC_NEEDS_REPAIR;
 	return left ? RESULTDOC_INFECTED_NOT_CLEANED : RESULTDOC_CLEANED;
 }
 
@@ -93,6 +94,21 @@ static json_object *detection_json(const struct detection *d)
 		return NULL;
 	}
 	return o;
+}
+
+/* A PC is cleaned only when the entries that started its detections were
+ * cleaned too: one left (a dirty hive, a failure) makes it not cleaned. */
+enum resultdoc_status result_status_with(const struct scan_report *rep, json_object *autoruns)
+{
+	enum resultdoc_status status = result_status(rep);
+
+	for (size_t i = 0; autoruns && i < json_object_array_length(autoruns); i++) {
+		const char *o = json_str_member(json_object_array_get_idx(autoruns, i), "outcome");
+		if (status == RESULTDOC_CLEANED && o &&
+		    (strcmp(o, "not-cleaned") == 0 || strcmp(o, "reported") == 0))
+			return RESULTDOC_INFECTED_NOT_CLEANED;
+	}
+	return status;
 }
 
 static int cmp_det(const void *a, const void *b)
@@ -162,7 +178,7 @@ static json_object *mode_json(const struct scan_config *cfg, bool *bad)
 json_object *result_build(const struct scan_config *cfg, const struct scan_report *rep,
 			  struct result_context *ctx)
 {
-	json_object *doc = json_object_new_object(), *o, *a;
+	json_object *doc = json_object_new_object(), *o, *a, *autoruns;
 	bool bad = doc == NULL;
 	char when[32];
 
@@ -187,7 +203,10 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	ctx->record = ctx->device = ctx->volumes = NULL;
 
 	resultdoc_put(doc, "detections", detections_json(rep), &bad);
-	resultdoc_put(doc, "autoruns", json_object_new_array(), &bad);
+	/* live mode's persistence entries (windows/autoruns.h), taken over */
+	resultdoc_put(doc, "autoruns", ctx->autoruns ? ctx->autoruns : json_object_new_array(), &bad);
+	autoruns = ctx->autoruns;
+	ctx->autoruns = NULL;
 	resultdoc_put(doc, "repairs", usbrepair_json(&rep->repairs), &bad);
 
 	o = json_object_new_object();
@@ -202,7 +221,8 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	result_time(rep->started.tv_sec + (time_t)rep->seconds, when);
 	resultdoc_put_str(doc, "finished", when, &bad);
 	resultdoc_put(doc, "duration_seconds", json_object_new_double(rep->seconds), &bad);
-	resultdoc_put_str(doc, "status", resultdoc_status_name(result_status(rep)), &bad);
+	resultdoc_put_str(doc, "status", resultdoc_status_name(result_status_with(rep, bad ? NULL : autoruns)),
+			  &bad);
 	if (bad) {
 		json_object_put(doc);
 		return NULL;

@@ -24,10 +24,15 @@ struct result_context {
 	json_object *record;  /* stick, seq, created: sealed runs only */
 	json_object *device;  /* identity */
 	json_object *volumes; /* live mode: per-volume facts replacing the roots */
+	json_object *autoruns; /* live mode: persistence entries (windows/autoruns.h) */
 };
 
 /* The session's status (resultdoc.h). */
 enum resultdoc_status result_status(const struct scan_report *rep);
+
+/* result_status, but not cleaned while an entry of autoruns (the result's
+ * "autoruns", or NULL) that started a detection was left. */
+enum resultdoc_status result_status_with(const struct scan_report *rep, json_object *autoruns);
 
 /* NULL when json-c could not allocate a member (the json objects of ctx
  * are then freed too). */

@@ -81,6 +81,10 @@ static const char *const sql[] = {
     " ORDER BY version DESC LIMIT 1",
 #define Q_FLAG 11
     "INSERT OR IGNORE INTO scan_flags(scan, flag, detail) VALUES (?1, ?2, ?3)",
+#define Q_AUTORUN 12
+    "INSERT INTO autoruns(scan, idx, volume, kind, location, name, command, target, verdict,"
+    " signature, action, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+    " ?12, ?13)",
 };
 /* ---- end of SQL ---- */
 #define NSQL (sizeof(sql) / sizeof(sql[0]))
@@ -631,6 +635,13 @@ static int insert_detections(struct merge *m, int64_t scan, const struct result 
 			    outcome ? outcome : "changed",
 			    json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN)) != 0 ||
 		    db_done(m->db, m->st[Q_ACTION], err) != 0)
+			return -1;
+		if (db_bind(m->db, m->st[Q_AUTORUN], err, "iittttttttttt", scan, (int64_t)i,
+			    opt_str(a, "volume"), opt_str(a, "kind"), opt_str(a, "location"),
+			    opt_str(a, "name"), opt_str(a, "command"), opt_str(a, "target"),
+			    opt_str(a, "verdict"), opt_str(a, "signature"), opt_str(a, "action"),
+			    outcome ? outcome : "changed", opt_str(a, "detail")) != 0 ||
+		    db_done(m->db, m->st[Q_AUTORUN], err) != 0)
 			return -1;
 	}
 	return 0;

@@ -19,10 +19,6 @@ const char *const schema_migrations[SCHEMA_VERSION] = {
     schema_v7_sql,
 };
 
-/* Version 4 to 5 is issue 13's (part F), not on this branch: an empty step
- * here until it is merged (the lead renumbers). */
-const char schema_v5_sql[] = "";
-
 static int user_version(sqlite3 *db, int *v, rq_error *err)
 {
 	sqlite3_stmt *st = db_prepare(db, "PRAGMA user_version", err);

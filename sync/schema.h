@@ -10,15 +10,14 @@
 
 #define SCHEMA_VERSION 7
 
-/* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2),
- * sync/schema-v3.sql (2 to 3), sync/schema-v4.sql (3 to 4) and
- * sync/schema-v6.sql (5 to 6; 4 to 5 is part F's, empty here), byte for
- * byte, generated from those files by the Makefile. */
+/* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2) ... and
+ * sync/schema-v7.sql (6 to 7), byte for byte, generated from those files
+ * by the Makefile. */
 extern const char schema_sql[];
 extern const char schema_v2_sql[];
 extern const char schema_v3_sql[];
 extern const char schema_v4_sql[];
-extern const char schema_v5_sql[]; /* part F's, empty until merged */
+extern const char schema_v5_sql[]; /* sync/schema-v5.sql: persistence entries */
 extern const char schema_v6_sql[]; /* sync/schema-v6.sql: USB drives */
 extern const char schema_v7_sql[]; /* sync/schema-v7.sql: the office's settings */
 

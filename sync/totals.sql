@@ -64,8 +64,13 @@ not_cleaned AS (
 	AND l.device IN (SELECT device FROM period WHERE ndetections > 0))
 SELECT CASE
 	WHEN n.status = 'incomplete' THEN 'incomplete'
+	WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = n.scan AND a.outcome = 'needs-repair')
+	    THEN 'needs-repair'
 	WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = n.scan AND a.outcome = 'failed')
 	    THEN 'action-failed'
+	WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = n.scan AND a.action = 'autorun'
+	             AND a.outcome = 'not-cleaned')
+	    THEN 'autorun-not-cleaned'
 	ELSE 'report-only' END AS reason,
 	count(*) AS devices
 FROM not_cleaned n

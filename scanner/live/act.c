@@ -137,6 +137,8 @@ void act_volume(const struct scan_config *sc, const char *root, bool streams,
 		for (size_t i = 0; i < n; i++) {
 			const char *base = strrchr(dets[i].path, '/');
 			bool stream = streams && base && streams_split(base + 1) > 0;
+			if (dets[i].outcome == RESULTDOC_NEEDS_REPAIR)
+				continue; /* boot-critical: never touched */
 			if (act_under(root, dets[i].path) && stream == (pass == 0))
 				act_one(sc, root, streams, &dets[i]);
 		}
@@ -145,6 +147,6 @@ void act_volume(const struct scan_config *sc, const char *root, bool streams,
 void act_refuse(const char *root, struct detection *dets, size_t n, const char *why)
 {
 	for (size_t i = 0; i < n; i++)
-		if (act_under(root, dets[i].path))
+		if (act_under(root, dets[i].path) && dets[i].outcome != RESULTDOC_NEEDS_REPAIR)
 			outcome(&dets[i], RESULTDOC_FAILED, why);
 }

@@ -15,6 +15,8 @@
 #include "live/live.h"
 #include "live/mount.h"
 #include "usbrepair.h"
+#include "live/persist.h"
+#include "windows/bootcrit.h"
 #include "windows/windows.h"
 
 struct vol {
@@ -25,6 +27,8 @@ struct vol {
 	char detail[512];
 	int root;                /* index in the scan's paths, -1 when not scanned */
 	bool hiberfile_removed;
+	bool settled;            /* its autorun entries were settled by acting */
+	struct autoruns ar;      /* its Windows persistence (empty: none) */
 };
 
 struct live {
@@ -109,6 +113,16 @@ static void read_windows(struct live *l, const struct vol *v)
 	}
 }
 
+/* The volume's persistence entries; a failure (out of memory) leaves it
+ * without any, as a volume with no Windows. */
+static void read_autoruns(struct vol *v)
+{
+	rq_error err;
+
+	if (autoruns_read(v->m.point, &v->ar, &err) != 0)
+		memset(&v->ar, 0, sizeof(v->ar));
+}
+
 /* Mounts every volume that can be read-only; records the others' states. */
 static void mount_all(struct live *l, size_t *nroots)
 {
@@ -144,6 +158,7 @@ static void mount_all(struct live *l, size_t *nroots)
 			else
 				set_state(v, RESULTDOC_SCANNED, locked ? "BitLocker: unlocked read-only" : NULL);
 			read_windows(l, v);
+			read_autoruns(v);
 		}
 	}
 }
@@ -155,6 +170,25 @@ static size_t count_under(const struct scan_report *rep, const char *point)
 	for (size_t i = 0; i < rep->ndets; i++)
 		n += act_under(point, rep->dets[i].path);
 	return n;
+}
+
+/* Boot-critical files are never acted on, whatever the action: their
+ * detections become needs-repair before anything is done. Without the list
+ * (out of memory) every detection on the volume is left in place. */
+static void mark_boot_critical(struct vol *v, struct scan_report *rep)
+{
+	struct bootcrit *b;
+	rq_error err;
+
+	if (bootcrit_load(v->point, &b, &err) != 0) {
+		char why[600];
+		snprintf(why, sizeof(why), "the boot-critical list could not be read (%s); "
+			 "left in place", err.msg);
+		act_refuse(v->point, rep->dets, rep->ndets, why);
+		return;
+	}
+	bootcrit_mark(b, v->point, rep->dets, rep->ndets);
+	bootcrit_free(b);
 }
 
 /* Shortcut-worm repair of a mounted volume (usbrepair.h); dry: only what
@@ -192,9 +226,11 @@ static int clean_volume(struct live *l, struct vol *v, struct scan_report *rep)
 			   "scanned read-only and nothing was removed");
 		return -1;
 	}
+	v->settled = true;
 	if (mount_release(&v->m, &err) != 0 || mount_volume(&v->v, &rw, &v->m, &err) != 0) {
 		snprintf(why, sizeof(why), "cannot mount the volume read-write: %s", err.msg);
 		act_refuse(v->point, rep->dets, rep->ndets, why);
+		persist_settle(&v->ar, l->sc, false, why);
 		if (v->m.hibernated)
 			set_state(v, RESULTDOC_HIBERNATED,
 				  "Windows used Fast Startup or is hibernated: ntfs-3g allows "
@@ -206,6 +242,7 @@ static int clean_volume(struct live *l, struct vol *v, struct scan_report *rep)
 		set_state(v, RESULTDOC_SCANNED, "hiberfil.sys removed (--remove-hiberfile)");
 	}
 	act_volume(l->sc, v->point, v->m.streams, rep->dets, rep->ndets);
+	persist_settle(&v->ar, l->sc, true, NULL);
 	return 0;
 }
 
@@ -287,33 +324,73 @@ static json_object *device_json(struct live *l)
 	return dev;
 }
 
-/* The scan of every mounted volume in one run, read-only (report). */
+/* The autorun targets a --quick walk would not reach, put first in paths
+ * (their detections are the first found). Returns how many. */
+static size_t autorun_targets(struct live *l, const char **paths, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n && n < max; i++)
+		if (l->vols[i].root >= 0)
+			n += persist_targets(&l->vols[i].ar, l->sc->quick, paths + n, max - n);
+	return n;
+}
+
+/* The scan of every mounted volume in one run, read-only (report): first
+ * the autorun targets, then the volumes, whose roots are moved after them. */
 static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_error *err)
 {
-	const char **paths = calloc(nroots + 1, sizeof(*paths));
-	bool *streams = calloc(nroots + 1, sizeof(*streams));
+	size_t ntargets = 0, max = 0;
+	const char **paths;
+	bool *streams;
 	struct scan_config cfg = *l->sc;
 	int rc;
 
+	for (size_t i = 0; i < l->n; i++)
+		max += l->vols[i].ar.n;
+	paths = calloc(nroots + max + 1, sizeof(*paths));
+	streams = calloc(nroots + max + 1, sizeof(*streams));
 	if (paths == NULL || streams == NULL) {
 		free(paths);
 		free(streams);
 		return rq_fail(err, "out of memory");
 	}
+	ntargets = autorun_targets(l, paths, max);
 	for (size_t i = 0; i < l->n; i++)
 		if (l->vols[i].root >= 0) {
+			l->vols[i].root += (int)ntargets;
 			paths[l->vols[i].root] = l->vols[i].point;
 			streams[l->vols[i].root] = l->vols[i].m.streams;
 		}
 	cfg.paths = paths;
-	cfg.npaths = nroots;
+	cfg.npaths = nroots + ntargets;
 	cfg.streams = streams;
 	cfg.action = RESULTDOC_REPORT; /* acting comes after, on a read-write mount */
 	cfg.on_detection = NULL;
 	rc = scan_run(&cfg, rep, err);
+	/* A target gone since it was resolved is no unscanned volume. */
+	for (size_t i = 0; rc == 0 && i < ntargets; i++)
+		rep->roots[i].missing = false;
 	free(paths);
 	free(streams);
 	return rc;
+}
+
+/* Every volume's entries with a detected target, once acting is over. */
+static json_object *autoruns_all(struct live *l)
+{
+	json_object *all = json_object_new_array();
+
+	for (size_t i = 0; all && i < l->n; i++) {
+		json_object *a = autoruns_json(&l->vols[i].ar, l->lc->list_autoruns);
+		for (size_t k = 0; a && k < json_object_array_length(a); k++) {
+			json_object *e = json_object_get(json_object_array_get_idx(a, k));
+			json_object_object_add(e, "volume", json_object_new_string(l->vols[i].v.dev));
+			json_object_array_add(all, e);
+		}
+		json_object_put(a);
+	}
+	return all;
 }
 
 int live_run(const struct live_config *lc, const struct scan_config *sc, struct scan_report *rep,
@@ -351,22 +428,30 @@ int live_run(const struct live_config *lc, const struct scan_config *sc, struct 
 	for (size_t i = 0; i < l.n; i++) {
 		struct vol *v = &l.vols[i];
 		size_t mark = rep->repairs.n;
-		bool repair;
+		bool detected, repair;
 		if (v->root < 0)
 			continue;
+		autoruns_judge(&v->ar, rep->dets, rep->ndets);
+		detected = count_under(rep, v->point) > 0;
+		if (detected)
+			mark_boot_critical(v, rep);
 		if (rep->interrupted) {
-			act_refuse(v->point, rep->dets, rep->ndets,
-				   "interrupted before cleaning; left in place");
-			continue;
+			if (detected)
+				act_refuse(v->point, rep->dets, rep->ndets,
+					   "interrupted before cleaning; left in place");
+		} else {
+			repair_volume(&l, v, rep, true); /* on the read-only mount */
+			repair = rep->repairs.n > mark;
+			if (sc->action != RESULTDOC_REPORT && (detected || repair) &&
+			    clean_volume(&l, v, rep) == 0 && repair) {
+				usbrepair_truncate(&rep->repairs, mark);
+				repair_volume(&l, v, rep, false);
+			}
 		}
-		repair_volume(&l, v, rep, true); /* on the read-only mount */
-		repair = rep->repairs.n > mark;
-		if (sc->action == RESULTDOC_REPORT || (count_under(rep, v->point) == 0 && !repair))
-			continue;
-		if (clean_volume(&l, v, rep) == 0 && repair) {
-			usbrepair_truncate(&rep->repairs, mark);
-			repair_volume(&l, v, rep, false);
-		}
+		if (detected && !v->settled)
+			persist_settle(&v->ar, sc, false,
+				       rep->interrupted ? "interrupted before cleaning"
+				       : "the volume could not be written: its target was left in place");
 	}
 	rc = 0;
 out:
@@ -386,10 +471,13 @@ out:
 			out->volumes = NULL;
 		}
 		out->device = device_json(&l);
+		out->autoruns = autoruns_all(&l);
 	} else {
 		scan_report_free(rep);
 	}
 	json_object_put(l.windows);
+	for (size_t i = 0; l.vols && i < l.n; i++)
+		autoruns_free(&l.vols[i].ar);
 	free(l.vols);
 	free(found);
 	return rc;

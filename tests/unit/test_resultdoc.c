@@ -83,8 +83,10 @@ int main(void)
 	ok(resultdoc_status_parse(NULL, &st) != 0, "  ... NULL");
 	ok(resultdoc_action_parse("autorun", &act) != 0 && act == RESULTDOC_DELETE,
 	   "  ... a word of another table");
-	ok(resultdoc_outcome_parse("needs-repair", &(enum resultdoc_outcome){0}) != 0,
+	ok(resultdoc_outcome_parse("repaired", &(enum resultdoc_outcome){0}) != 0,
 	   "  ... a word not written yet");
+	ok(resultdoc_outcome_parse("needs-repair", &(enum resultdoc_outcome){0}) == 0,
+	   "needs-repair is an outcome (a boot-critical file, docs/remediation.md)");
 
 	sql_list(schema_sql, "status", sql, sizeof(sql));
 	c_list(status_name, RESULTDOC_NSTATUS, NULL, c, sizeof(c));
