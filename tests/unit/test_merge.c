@@ -289,10 +289,17 @@ static void test_refusals(struct merge *m)
 	refused(m, NULL, "technician", json_object_new_string_len("a\0b", 3), "technician",
 		"a NUL inside a string");
 
-	arr = json_object_new_array();
-	for (int i = 0; i < 1025; i++)
-		json_object_array_add(arr, json_object_new_object());
-	refused(m, NULL, "volumes", arr, "volumes", "more than 1024 volumes");
+	/* 1025 valid volumes, so that only the count can refuse them. */
+	{
+		json_object *doc = result_doc(S1, 1, "U1", DEV2, "2026-11-20T09:00:00+07:00"), *vs;
+		json_object_object_get_ex(doc, "volumes", &vs);
+		arr = json_object_new_array();
+		for (int i = 0; i < 1025; i++)
+			json_object_array_add(arr,
+					      json_object_get(json_object_array_get_idx(vs, 0)));
+		json_object_put(doc);
+	}
+	refused(m, NULL, "volumes", arr, "volumes must be an array", "more than 1024 volumes");
 	refused(m, NULL, "detections", json_object_new_object(), "detections",
 		"detections that are not an array");
 	{
