@@ -39,7 +39,7 @@ static bool manifest_required(const struct stick *s)
 
 	if (json_object_object_get_ex(s->info, "db_manifest", &v) && json_object_get_boolean(v))
 		return true;
-	return faccessat(s->dirfd, "db/MANIFEST", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	return faccessat(s->dirfd, STICK_DB "/" STICK_MANIFEST, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
 	       faccessat(s->dirfd, STICK_DB "/" STICK_MANIFEST_SIG, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
