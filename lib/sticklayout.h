@@ -24,7 +24,9 @@
 #define STICK_KEY        "stick.key"
 #define STICK_PUB        "stick.pub"
 #define STICK_INFO       "stick.json"
+#define STICK_INFO_SIG   "stick.sig"
 #define STICK_ROSTER     "roster.json"
+#define STICK_ROSTER_SIG "roster.sig"
 #define STICK_TECHNICIAN "technician"
 #define STICK_RESULTS    "results"
 #define STICK_SAMPLES    "samples"
@@ -33,6 +35,10 @@
 #define STICK_CACHE      "cache"
 #define STICK_DB         "db"
 #define STICK_MANIFEST   "MANIFEST" /* in db/ */
+#define STICK_MANIFEST_SIG "MANIFEST.sig"
+/* raquet-sync update builds the new db/ beside the old one and swaps them */
+#define STICK_DB_NEW     STICK_DB ".new"
+#define STICK_DB_OLD     STICK_DB ".old"
 
 #define STICK_SAMPLE_MAX   (32u * 1024 * 1024) /* default sample cap */
 #define STICK_SAMPLE_LIMIT (60u * 1024 * 1024) /* what a record can carry */

@@ -94,7 +94,9 @@ static int load_json(const char *text, const char *name, rep_template *t, rq_err
 		return -1;
 	}
 	json_tokener_free(tok);
+	/* "format": null is a member whose value is NULL: check the type first */
 	if (!json_object_object_get_ex(root, "format", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
 	    strcmp(json_object_get_string(v), "raquet.template/1") != 0) {
 		rq_fail(err, "%s: \"format\" must be \"raquet.template/1\"", name);
 		goto out;

@@ -276,7 +276,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (ndbs == 0 && o->stick_dir) {
-		if (asprintf(&o->stick_db, "%s/%s/db", o->stick_dir, STICK_DIR) < 0)
+		if (asprintf(&o->stick_db, "%s/%s/%s", o->stick_dir, STICK_DIR, STICK_DB) < 0)
 			usage("out of memory");
 		o->dbs[ndbs++] = o->stick_db;
 	} else if (ndbs == 0) {

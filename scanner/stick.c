@@ -182,7 +182,7 @@ int stick_seal_result(struct stick *s, json_object *doc, const char *log, uint64
 	now_header(&h, RECORD_TYPE_RESULT);
 	h.seq = s->receipt_max[RECORD_TYPE_RESULT]; /* the lowest the next may follow */
 	b.h = &h;
-	dirfd = openat(s->dirfd, "results", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dirfd = openat(s->dirfd, STICK_RESULTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		return rq_fail_errno(err, errno, "cannot open %s/results", s->path);
 	pthread_mutex_lock(&seal_lock);
@@ -269,7 +269,7 @@ int stick_seal_sample(struct stick *s, int fd, const struct detection *d, const 
 	b.h = &h;
 	if (read_sample(fd, d->size, s->config.sample_max, &b, err) != 0)
 		goto out;
-	dirfd = openat(s->dirfd, "samples", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dirfd = openat(s->dirfd, STICK_SAMPLES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0) {
 		rq_fail_errno(err, errno, "cannot open %s/samples", s->path);
 		goto out;
@@ -340,7 +340,8 @@ int stick_list(const struct stick *s, FILE *out, rq_error *err)
 {
 	int a, b;
 
-	if ((a = list_dir(s, "results", out, err)) < 0 || (b = list_dir(s, "samples", out, err)) < 0)
+	if ((a = list_dir(s, STICK_RESULTS, out, err)) < 0 ||
+	    (b = list_dir(s, STICK_SAMPLES, out, err)) < 0)
 		return -1;
 	return a + b;
 }
@@ -476,7 +477,7 @@ static int probe_seq(struct stick *s, int dirfd, unsigned type, rq_error *err)
 	    0 || p.reached)
 		return 0;
 	return rq_fail(err, "%s/%s: %s: the result could not be saved", s->path,
-		       type == RECORD_TYPE_RESULT ? "results" : "samples", e.msg);
+		       type == RECORD_TYPE_RESULT ? STICK_RESULTS : STICK_SAMPLES, e.msg);
 }
 
 /* Names this stick's sealing ignores: numbers beyond RECORD_SEQ_MAX were
@@ -555,7 +556,7 @@ json_object *stick_receipt(const struct stick *s, rq_error *err)
 	err->msg[0] = '\0';
 	keys_id_hex(s->ioc.id, hex);
 	snprintf(name, sizeof(name), "%s.json", hex);
-	fd = openat(s->dirfd, "receipts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(s->dirfd, STICK_RECEIPTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return NULL; /* never imported */
 	if (faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -615,9 +616,9 @@ static int check_store(struct stick *s, const char *sub, unsigned type, rq_error
 int stick_check_sealable(struct stick *s, bool samples, rq_error *err)
 {
 	read_receipt(s);
-	if (check_store(s, "results", RECORD_TYPE_RESULT, err) != 0)
+	if (check_store(s, STICK_RESULTS, RECORD_TYPE_RESULT, err) != 0)
 		return -1;
-	if (samples && check_store(s, "samples", RECORD_TYPE_SAMPLE, err) != 0)
+	if (samples && check_store(s, STICK_SAMPLES, RECORD_TYPE_SAMPLE, err) != 0)
 		return -1;
 	return 0;
 }

@@ -39,8 +39,8 @@ static bool manifest_required(const struct stick *s)
 
 	if (json_object_object_get_ex(s->info, "db_manifest", &v) && json_object_get_boolean(v))
 		return true;
-	return faccessat(s->dirfd, "db/MANIFEST", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
-	       faccessat(s->dirfd, "db/MANIFEST.sig", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	return faccessat(s->dirfd, STICK_DB "/" STICK_MANIFEST, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	       faccessat(s->dirfd, STICK_DB "/" STICK_MANIFEST_SIG, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static int parse_line(char *line, struct entry *e)
@@ -93,7 +93,8 @@ static int read_manifest(const struct stick *s, int dbfd, struct entry **out, si
 	size_t len;
 	int lineno = 0, heads = 0;
 
-	if (keys_signed_file_read(dbfd, "MANIFEST", MANIFEST_MAX, &s->ioc, &buf, &len, err) != 0) {
+	if (keys_signed_file_read(dbfd, STICK_MANIFEST, MANIFEST_MAX, &s->ioc, &buf, &len, err) !=
+	    0) {
 		rq_error e = *err;
 		return rq_fail(err, "refusing the stick's databases: %s/db/%s", s->path, e.msg);
 	}
@@ -172,14 +173,15 @@ static int check_extra(const struct stick *s, int dbfd, const struct entry *v, s
 	}
 	while ((d = readdir(dir)) != NULL) {
 		bool listed = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
-			      !strcmp(d->d_name, "MANIFEST") || !strcmp(d->d_name, "MANIFEST.sig");
+			      !strcmp(d->d_name, STICK_MANIFEST) ||
+			      !strcmp(d->d_name, STICK_MANIFEST_SIG);
 		for (size_t i = 0; i < n && !listed; i++)
 			listed = strcmp(d->d_name, v[i].name) == 0;
 		if (!listed) {
 			char *esc = escape_name(d->d_name);
 			rq_fail(err,
 				"refusing the stick's databases: %s/db/%s is not in the signed "
-				"MANIFEST",
+				STICK_MANIFEST,
 				s->path, esc ? esc : "?");
 			free(esc);
 			closedir(dir);
@@ -200,7 +202,7 @@ int stick_check_database(const struct stick *s, rq_error *err)
 
 	if (!manifest_required(s))
 		return 0;
-	dbfd = openat(s->dirfd, "db", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dbfd = openat(s->dirfd, STICK_DB, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dbfd < 0)
 		return rq_fail_errno(err, errno, "refusing the stick's databases: cannot open %s/db",
 				     s->path);
@@ -227,7 +229,7 @@ int stick_manifest_info(const struct stick *s, uint64_t *version, char *date, si
 	*version = 0;
 	if (datelen > 0)
 		date[0] = '\0';
-	dbfd = openat(s->dirfd, "db", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dbfd = openat(s->dirfd, STICK_DB, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dbfd < 0)
 		return rq_fail_errno(err, errno, "cannot open %s/db", s->path);
 	rc = read_manifest(s, dbfd, &v, &n, version, d, err);

@@ -583,7 +583,7 @@ int import_stick(struct ioc *ioc, const char *stick, struct import_report *rep, 
 	in_tx = true;
 	if (im.known && precheck_seen_load(ioc->db, im.sd.id_hex, &im.seen, err) != 0)
 		goto out;
-	if (import_dir(&im, "results", err) != 0 || import_dir(&im, "samples", err) != 0 ||
+	if (import_dir(&im, STICK_RESULTS, err) != 0 || import_dir(&im, STICK_SAMPLES, err) != 0 ||
 	    finish(&im, err) != 0)
 		goto out;
 	in_tx = false;

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "ioc.h"
 #include "manifest.h"
+#include "sticklayout.h"
 
 #define MANIFEST_MAX_FILES 4096
 #define COPY_BUF           (1024 * 1024)
@@ -258,30 +259,30 @@ int manifest_install(int rqfd, const char *srcdir, struct ioc *ioc, const char *
 	if (src < 0)
 		return rq_fail_errno(err, errno, "cannot open the database directory %s", srcdir);
 	/* Leftovers of an interrupted update. */
-	if (remove_dir(rqfd, "db.new", err) != 0 || remove_dir(rqfd, "db.old", err) != 0 ||
-	    ioc_mkdirat(rqfd, "db.new", 0755, err) != 0)
+	if (remove_dir(rqfd, STICK_DB_NEW, err) != 0 || remove_dir(rqfd, STICK_DB_OLD, err) != 0 ||
+	    ioc_mkdirat(rqfd, STICK_DB_NEW, 0755, err) != 0)
 		goto out;
-	dst = openat(rqfd, "db.new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dst = openat(rqfd, STICK_DB_NEW, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dst < 0) {
 		rq_fail_errno(err, errno, "cannot open RAQUET/db.new");
 		goto out;
 	}
 	if (copy_all(srcdir, src, dst, head, &text, &len, nfiles, err) != 0 ||
-	    keys_signed_file_write(dst, "MANIFEST", text, len, ioc->sk, err) != 0 ||
+	    keys_signed_file_write(dst, STICK_MANIFEST, text, len, ioc->sk, err) != 0 ||
 	    fsync_dir(dst) != 0)
 		goto out;
 	crypto_hash_sha256(md, (const unsigned char *)text, len);
 	sodium_bin2hex(sha_out, 65, md, sizeof(md));
-	if (renameat(rqfd, "db", rqfd, "db.old") != 0 && errno != ENOENT) {
+	if (renameat(rqfd, STICK_DB, rqfd, STICK_DB_OLD) != 0 && errno != ENOENT) {
 		rq_fail_errno(err, errno, "cannot move RAQUET/db aside");
 		goto out;
 	}
-	if (renameat(rqfd, "db.new", rqfd, "db") != 0) {
+	if (renameat(rqfd, STICK_DB_NEW, rqfd, STICK_DB) != 0) {
 		rq_fail_errno(err, errno, "cannot put RAQUET/db in place");
 		goto out;
 	}
 	fsync_dir(rqfd);
-	rc = remove_dir(rqfd, "db.old", err);
+	rc = remove_dir(rqfd, STICK_DB_OLD, err);
 out:
 	free(text);
 	if (dst >= 0)

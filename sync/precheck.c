@@ -9,6 +9,7 @@
 #include "db.h"
 #include "jsonbound.h"
 #include "precheck.h"
+#include "sticklayout.h"
 
 static int cmp_sha(const void *a, const void *b)
 {
@@ -65,7 +66,7 @@ void precheck_seen_free(struct precheck_seen *s)
 static void check_header(const struct precheck_ctx *c, struct precheck *p)
 {
 	char a[KEYS_ID_HEX_LEN + 1];
-	unsigned want = strcmp(c->sub, "results") == 0 ? RECORD_TYPE_RESULT : RECORD_TYPE_SAMPLE;
+	unsigned want = strcmp(c->sub, STICK_RESULTS) == 0 ? RECORD_TYPE_RESULT : RECORD_TYPE_SAMPLE;
 	rq_error e;
 
 	*p->why = '\0';

@@ -32,7 +32,7 @@ struct precheck_seen {
 /* Shared, read-only, by every worker of one folder. */
 struct precheck_ctx {
 	int dirfd;       /* the stick's results/ or samples/ */
-	const char *sub; /* "results" or "samples" */
+	const char *sub; /* STICK_RESULTS or STICK_SAMPLES */
 	uint64_t stick_id;
 	const char *stick_hex;
 	bool known, revoked; /* in ioc.db's sticks */

@@ -83,7 +83,7 @@ static int write_roster(struct ioc *ioc, int rqfd, const char *id, const char *n
 	}
 	if (r < 0)
 		goto out;
-	rc = stickdir_write_signed_json(rqfd, "roster.json", doc, ioc->sk, err);
+	rc = stickdir_write_signed_json(rqfd, STICK_ROSTER, doc, ioc->sk, err);
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(ins);
@@ -153,7 +153,7 @@ static int make_dirs(int rqfd, rq_error *err)
 /* True when results/ or samples/ hold a record file. */
 static int has_records(int rqfd)
 {
-	static const char *const sub[] = {"results", "samples"};
+	static const char *const sub[] = {STICK_RESULTS, STICK_SAMPLES};
 
 	for (int i = 0; i < 2; i++) {
 		int fd = openat(rqfd, sub[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -186,10 +186,10 @@ static int check_target(struct ioc *ioc, const char *stick, int rqfd, rq_error *
 	rq_error e;
 	int known;
 
-	if (faccessat(rqfd, "stick.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (faccessat(rqfd, STICK_INFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (stickdir_open(ioc, stick, &sd, &e) != 0) {
 			char hex[KEYS_ID_HEX_LEN + 1] = "unknown";
-			if (keys_ioc_read_public(rqfd, "ioc.pub", &other, &e) == 0)
+			if (keys_ioc_read_public(rqfd, STICK_IOC_PUB, &other, &e) == 0)
 				keys_id_hex(other.id, hex);
 			return rq_fail(err, "%s already holds a stick of another IOC (key %s); "
 					    "refusing to touch it",
@@ -205,7 +205,7 @@ static int check_target(struct ioc *ioc, const char *stick, int rqfd, rq_error *
 			return -1;
 		}
 		stickdir_close(&sd);
-	} else if (keys_ioc_read_public(rqfd, "ioc.pub", &other, &e) == 0 &&
+	} else if (keys_ioc_read_public(rqfd, STICK_IOC_PUB, &other, &e) == 0 &&
 		   other.id != ioc->pub.id) {
 		char hex[KEYS_ID_HEX_LEN + 1];
 		keys_id_hex(other.id, hex);
@@ -218,8 +218,8 @@ static int check_target(struct ioc *ioc, const char *stick, int rqfd, rq_error *
 				    "provision over them",
 			       stick);
 	/* An interrupted provision: its keys were never registered. */
-	static const char *const leftovers[] = {"stick.json", "stick.sig", "stick.key",
-						"stick.pub", NULL};
+	static const char *const leftovers[] = {STICK_INFO, STICK_INFO_SIG, STICK_KEY,
+						STICK_PUB, NULL};
 	for (int i = 0; leftovers[i]; i++)
 		if (unlinkat(rqfd, leftovers[i], 0) != 0 && errno != ENOENT)
 			return rq_fail_errno(err, errno, "cannot remove %s/RAQUET/%s", stick,
@@ -304,9 +304,9 @@ static int provision_files(struct ioc *ioc, const struct provision_opts *o, int 
 	if (keys_stick_generate(&sk, &pk, err) != 0)
 		return -1;
 	keys_id_hex(pk.id, r->id);
-	if (keys_stick_write_secret(rqfd, "stick.key", sk, err) != 0 ||
-	    keys_stick_write_public(rqfd, "stick.pub", &pk, err) != 0 ||
-	    keys_ioc_write_public(rqfd, "ioc.pub", &ioc->pub, err) != 0 ||
+	if (keys_stick_write_secret(rqfd, STICK_KEY, sk, err) != 0 ||
+	    keys_stick_write_public(rqfd, STICK_PUB, &pk, err) != 0 ||
+	    keys_ioc_write_public(rqfd, STICK_IOC_PUB, &ioc->pub, err) != 0 ||
 	    make_dirs(rqfd, err) != 0 ||
 	    manifest_install(rqfd, o->database, ioc, r->id, manifest, &r->nfiles, err) != 0 ||
 	    write_config(ioc, rqfd, err) != 0 ||
@@ -315,7 +315,7 @@ static int provision_files(struct ioc *ioc, const struct provision_opts *o, int 
 		goto out;
 	/* stick.json last: it is what makes the directory a stick. */
 	info = stick_json(ioc, r->id, o->label, o, now);
-	rc = stickdir_write_signed_json(rqfd, "stick.json", info, ioc->sk, err);
+	rc = stickdir_write_signed_json(rqfd, STICK_INFO, info, ioc->sk, err);
 out:
 	json_object_put(info);
 	keys_stick_free(sk);
@@ -346,8 +346,8 @@ int provision_stick(struct ioc *ioc, const struct provision_opts *o, struct prov
 	if (provision_files(ioc, o, rqfd, r, err) != 0 || db_exec(ioc->db, "COMMIT", err) != 0) {
 		sqlite3_exec(ioc->db, "ROLLBACK", NULL, NULL, NULL);
 		/* Not registered: the directory must not pass for a stick. */
-		unlinkat(rqfd, "stick.json", 0);
-		unlinkat(rqfd, "stick.sig", 0);
+		unlinkat(rqfd, STICK_INFO, 0);
+		unlinkat(rqfd, STICK_INFO_SIG, 0);
 		goto out;
 	}
 	fsync_dir(rqfd);
@@ -388,7 +388,7 @@ int provision_update(struct ioc *ioc, const char *stick, const char *database,
 	ioc_now(now);
 	if (db_exec(ioc->db, "BEGIN IMMEDIATE", err) != 0)
 		goto out;
-	if (keys_ioc_write_public(sd.fd, "ioc.pub", &ioc->pub, err) != 0 ||
+	if (keys_ioc_write_public(sd.fd, STICK_IOC_PUB, &ioc->pub, err) != 0 ||
 	    make_dirs(sd.fd, err) != 0 ||
 	    manifest_install(sd.fd, database, ioc, sd.id_hex, manifest, &r->nfiles, err) != 0 ||
 	    write_config(ioc, sd.fd, err) != 0 ||

@@ -102,9 +102,9 @@ int receipt_write(struct ioc *ioc, int rqfd, const struct import_report *rep, rq
 	}
 	json_object_object_add(doc, "rejected", rej);
 	snprintf(name, sizeof(name), "%s.json", ioc->id_hex);
-	if (ioc_mkdirat(rqfd, "receipts", 0755, err) != 0)
+	if (ioc_mkdirat(rqfd, STICK_RECEIPTS, 0755, err) != 0)
 		goto out;
-	int fd = openat(rqfd, "receipts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(rqfd, STICK_RECEIPTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		rq_fail(err, "cannot open RAQUET/receipts");
 		goto out;

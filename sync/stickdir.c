@@ -31,7 +31,7 @@ int stickdir_open(const struct ioc *ioc, const char *stick, struct stickdir *sd,
 			      STICKDIR_RAQUET);
 		goto fail;
 	}
-	if ((sd->info = signed_json_read(sd->fd, "stick.json", &ioc->pub, err)) == NULL) {
+	if ((sd->info = signed_json_read(sd->fd, STICK_INFO, &ioc->pub, err)) == NULL) {
 		rq_error e = *err;
 		rq_fail(err, "%s is not a stick of this IOC: %s", stick, e.msg);
 		goto fail;
