@@ -33,7 +33,8 @@ int counting_run(sqlite3 *db, const char *from, const char *to, rq_error *err)
 			return counting_fail(db, err);
 		if (st == NULL) /* only comments and blanks were left */
 			break;
-		if (bind_day(st, ":from", from) != SQLITE_OK || bind_day(st, ":to", to) != SQLITE_OK) {
+		if (bind_day(st, ":from", from) != SQLITE_OK ||
+		    bind_day(st, ":to", to) != SQLITE_OK) {
 			sqlite3_finalize(st);
 			return counting_fail(db, err);
 		}
