@@ -35,13 +35,18 @@ SCHEMA_TEXTS = schema_sql=sync/schema.sql schema_v2_sql=sync/schema-v2.sql \
                schema_v5_sql=sync/schema-v5.sql schema_v6_sql=sync/schema-v6.sql \
                schema_v7_sql=sync/schema-v7.sql
 TEMPLATE_TEXTS = template_default_json=reports/templates/default.json
+# The counting rule, run by raquet-sync import and by raquet-report: both
+# link sync/counting.c and this text.
+COUNTING_TEXTS = counting_sql=sync/counting.sql
 GEN_SCHEMA   = $(O)/gen/schema_sql.c
 GEN_TEMPLATE = $(O)/gen/template_default.c
+GEN_COUNTING = $(O)/gen/counting_sql.c
+COUNTING_OBJ = $(O)/obj/sync/counting.o $(O)/obj/gen/counting_sql.o
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/obj/%.o)
 SCAN_OBJ = $(SCAN_SRC:%.c=$(O)/obj/%.o)
-SYNC_OBJ = $(SYNC_SRC:%.c=$(O)/obj/%.o) $(O)/obj/gen/schema_sql.o
-REP_OBJ  = $(REP_SRC:%.c=$(O)/obj/%.o) $(O)/obj/gen/template_default.o
+SYNC_OBJ = $(SYNC_SRC:%.c=$(O)/obj/%.o) $(O)/obj/gen/schema_sql.o $(O)/obj/gen/counting_sql.o
+REP_OBJ  = $(REP_SRC:%.c=$(O)/obj/%.o) $(O)/obj/gen/template_default.o $(COUNTING_OBJ)
 BOOT_OBJ = $(BOOT_SRC:%.c=$(O)/obj/%.o)
 # Message catalogues: po/LANG.po -> $(O)/share/locale/LANG/LC_MESSAGES/raquet.mo
 MO = $(patsubst po/%.po,$(O)/share/locale/%/LC_MESSAGES/raquet.mo,$(wildcard po/*.po))
@@ -85,6 +90,11 @@ $(GEN_TEMPLATE): tools/embed-text.sh $(foreach t,$(TEMPLATE_TEXTS),$(word 2,$(su
 	@mkdir -p $(@D)
 	$(E) GEN $@
 	$(Q)sh tools/embed-text.sh $@ $(TEMPLATE_TEXTS)
+
+$(GEN_COUNTING): tools/embed-text.sh $(foreach t,$(COUNTING_TEXTS),$(word 2,$(subst =, ,$(t))))
+	@mkdir -p $(@D)
+	$(E) GEN $@
+	$(Q)sh tools/embed-text.sh $@ $(COUNTING_TEXTS)
 
 $(O)/obj/gen/%.o: $(O)/gen/%.c
 	@mkdir -p $(@D)

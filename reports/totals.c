@@ -13,23 +13,18 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../sync/counting.h"
 #include "report.h"
 
-/* ---- SQL: the period's temporary tables (bound: :from, :to) ----
- * The same definitions as the CTEs of sync/totals.sql; t5000 checks that the
- * numbers agree with that file's totals query. Every scan column comes from
- * the index scans_latest (schema version 2), so the wide scans rows (result
- * documents and logs, most of ioc.db) are never read.
- *
+/* ---- SQL: the period's temporary tables ----
  * For the whole campaign (no --from, no --to) ioc.db has these tables
  * already (schema version 3, sync/schema-v3.sql: every import keeps them), and
  * the report reads them; for a period it makes its own in the temporary
- * database, which take their place under the same names. t5000, t5020 and
- * t4120 check that the two agree. rq_tree is always made here: units change
- * without an import. */
-#define IN_PERIOD(s) \
-	"(:from IS NULL OR " s ".scan_date >= :from) AND (:to IS NULL OR " s ".scan_date <= :to)"
-
+ * database, which take their place under the same names: empty tables of
+ * ioc.db's shapes, filled by the counting rule itself (sync/counting.sql,
+ * the text every import runs) with :from and :to bound, for every device.
+ * t5000, t5020 and t4120 check that the two agree. rq_tree is always made
+ * here: units change without an import. */
 static const char *const tree_sql[] = {
 	"CREATE TEMP TABLE rq_tree AS SELECT root, code FROM unit_tree",
 	/* The province as the root '': templates select their scope with
@@ -41,36 +36,37 @@ static const char *const tree_sql[] = {
 	"CREATE INDEX temp.rq_tree_root ON rq_tree(root, code)",
 };
 
-static const char *const period_sql[] = {
-	"CREATE TEMP TABLE rq_period AS SELECT s.id AS scan, s.device, s.unit, s.scan_date, s.status,"
-	" s.ndetections FROM scans s INDEXED BY scans_latest WHERE " IN_PERIOD("s"),
-	"CREATE INDEX temp.rq_period_unit ON rq_period(unit, scan_date)",
+/* The shapes of sync/schema-v3.sql's tables (types and keys: counting.sql's
+ * INSERT OR IGNORE relies on rq_latest's), without their indexes, made below
+ * once the tables are full. But rq_period has no key: one run counts each
+ * scan once, and keyed by scan its rows, which come in device order, cost a
+ * period's report at 100,000 devices 0.15 s more CPU (tests/bench/report.sh). */
+static const char *const period_tables_sql[] = {
+	"CREATE TEMP TABLE rq_period(scan INTEGER NOT NULL, device INTEGER NOT NULL,"
+	" unit TEXT NOT NULL, scan_date TEXT NOT NULL, status TEXT NOT NULL,"
+	" ndetections INTEGER NOT NULL)",
 	"CREATE TEMP TABLE rq_infected(device INTEGER PRIMARY KEY)",
-	"INSERT OR IGNORE INTO rq_infected SELECT device FROM rq_period WHERE ndetections > 0",
-	/* A device's latest scan is the one no other scan of the period comes
-	 * after (started_utc, then stick and seq: docs/ioc-database.md). The
-	 * index gives each device's scans newest first, rows are inserted in
-	 * the SELECT's order, and OR IGNORE keeps the first row per device. */
-	"CREATE TEMP TABLE rq_latest(device INTEGER PRIMARY KEY, scan, stick, seq, key, weak, unit,"
-	" scan_date, started_utc, started, status, ndetections, computer, infected)",
-	"INSERT OR IGNORE INTO rq_latest SELECT s.device, s.id, s.stick, s.seq, d.key, d.weak, s.unit,"
-	" s.scan_date, s.started_utc, s.started, s.status, s.ndetections, s.computer,"
-	" s.device IN (SELECT device FROM rq_infected)"
-	" FROM scans s INDEXED BY scans_latest JOIN devices d ON d.id = s.device"
-	" WHERE " IN_PERIOD("s") " ORDER BY s.device, s.started_utc DESC, s.stick DESC, s.seq DESC",
+	"CREATE TEMP TABLE rq_latest(device INTEGER PRIMARY KEY, scan INTEGER NOT NULL,"
+	" stick TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, weak INTEGER NOT NULL,"
+	" unit TEXT NOT NULL, scan_date TEXT NOT NULL, started_utc TEXT NOT NULL,"
+	" started TEXT NOT NULL, status TEXT NOT NULL, ndetections INTEGER NOT NULL, computer TEXT,"
+	" infected INTEGER NOT NULL)",
+	"CREATE TEMP TABLE rq_found(device INTEGER NOT NULL, unit TEXT NOT NULL, path TEXT NOT NULL,"
+	" sha256 TEXT NOT NULL, handled INTEGER NOT NULL)",
+	"CREATE TEMP TABLE rq_detected(device INTEGER NOT NULL, unit TEXT NOT NULL,"
+	" signature TEXT NOT NULL, path TEXT NOT NULL)",
+	/* A period counts every device (import: only those it touched). */
+	"CREATE TEMP TABLE rq_touched(device INTEGER PRIMARY KEY)",
+	"INSERT INTO rq_touched SELECT id FROM devices",
+};
+
+static const char *const period_index_sql[] = {
+	"DROP TABLE temp.rq_touched",
+	"CREATE INDEX temp.rq_period_unit ON rq_period(unit, scan_date)",
 	"CREATE INDEX temp.rq_latest_unit ON rq_latest(unit, infected, status, weak)",
-	/* Every detection of the period once, then the two views of it. */
-	"CREATE TEMP TABLE rq_hits AS SELECT p.device, l.unit, x.path, coalesce(x.sha256, '') AS sha256,"
-	" x.signature, coalesce(a.outcome IN ('quarantined', 'deleted'), 0) AS handled"
-	" FROM rq_period p JOIN detections x ON x.scan = p.scan JOIN rq_latest l ON l.device = p.device"
-	" LEFT JOIN actions a ON a.detection = x.id WHERE p.ndetections > 0",
-	"CREATE TEMP TABLE rq_found AS SELECT device, unit, path, sha256, max(handled) AS handled"
-	" FROM rq_hits GROUP BY device, path, sha256",
 	"CREATE INDEX temp.rq_found_unit ON rq_found(unit, handled)",
 	"CREATE INDEX temp.rq_found_device ON rq_found(device)",
-	"CREATE TEMP TABLE rq_detected AS SELECT DISTINCT device, unit, signature, path FROM rq_hits",
 	"CREATE INDEX temp.rq_detected_unit ON rq_detected(unit, signature)",
-	"DROP TABLE temp.rq_hits",
 };
 
 /* ---- SQL: the report's frame (bound: :unit, or a key) ---- */
@@ -233,7 +229,16 @@ static int setup_period(sqlite3 *db, const report *r, const char *path, rq_error
 		return -1;
 	if (r->from == NULL && r->to == NULL)
 		return 0; /* the whole campaign: ioc.db's own rq_* tables */
-	return run_setup(db, r, path, period_sql, sizeof(period_sql) / sizeof(period_sql[0]), err);
+	if (run_setup(db, r, path, period_tables_sql,
+		      sizeof(period_tables_sql) / sizeof(period_tables_sql[0]), err) != 0)
+		return -1;
+	if (counting_run(db, r->from, r->to, err) != 0) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return rq_fail(err, "reading the period's scans: %s", msg);
+	}
+	return run_setup(db, r, path, period_index_sql,
+			 sizeof(period_index_sql) / sizeof(period_index_sql[0]), err);
 }
 
 /* One string from a one-row query with :unit or :key bound; *out stays NULL

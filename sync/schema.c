@@ -3,8 +3,8 @@
  * tools/embed-text.sh); t4000 checks that `raquet-sync schema` prints those
  * files exactly. A new migration is one entry there and one row below. */
 #include <stdio.h>
-#include <string.h>
 
+#include "counting.h"
 #include "db.h"
 #include "schema.h"
 
@@ -65,22 +65,17 @@ fail:
 	return -1;
 }
 
-/* The line of schema-v3.sql where the statements that bring the campaign's
- * report tables up to date for the devices in temp.rq_touched begin. */
-#define REFRESH_MARK "\n-- refresh\n"
-
+/* The devices of the results import import_id merged, counted again over
+ * the whole campaign (no period) by sync/counting.sql. */
 int schema_refresh(sqlite3 *db, int64_t import_id, rq_error *err)
 {
 	static const char touched[] =
 		"INSERT OR IGNORE INTO temp.rq_touched SELECT s.device FROM records r"
 		" JOIN scans s ON s.stick = r.stick AND s.seq = r.seq"
 		" WHERE r.import_id = ?1 AND r.type = 'result'";
-	const char *refresh = strstr(schema_v3_sql, REFRESH_MARK);
 	sqlite3_stmt *st;
 	int rc;
 
-	if (refresh == NULL)
-		return rq_fail(err, "internal error: schema-v3.sql has no refresh block");
 	if (db_exec(db,
 		    "DROP TABLE IF EXISTS temp.rq_touched;"
 		    "CREATE TEMP TABLE rq_touched (device INTEGER PRIMARY KEY)",
@@ -89,5 +84,7 @@ int schema_refresh(sqlite3 *db, int64_t import_id, rq_error *err)
 		return -1;
 	rc = db_bind(db, st, err, "i", import_id) != 0 || db_done(db, st, err) != 0 ? -1 : 0;
 	sqlite3_finalize(st);
-	return rc != 0 ? -1 : db_exec(db, refresh + 1, err);
+	if (rc != 0 || counting_run(db, NULL, NULL, err) != 0)
+		return -1;
+	return db_exec(db, "DROP TABLE temp.rq_touched", err);
 }

@@ -31,7 +31,7 @@ int schema_migrate(sqlite3 *db, rq_error *err);
 
 /* Brings the campaign's report tables (schema-v3.sql: rq_period, rq_latest,
  * ...) up to date for the devices of the results import import_id merged,
- * with the statements of schema-v3.sql that filled them for every device.
+ * by the counting rule (sync/counting.sql, counting.h) with no period.
  * Runs inside the import's transaction. */
 int schema_refresh(sqlite3 *db, int64_t import_id, rq_error *err);
 
