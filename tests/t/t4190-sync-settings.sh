@@ -79,8 +79,8 @@ is "  ... the database unchanged" "$(sqlite3 "$I/ioc.db" "SELECT group_concat(ke
 # An ioc.db from before the settings (schema version 4) gets the table.
 O=$T/old
 raquet-sync --ioc "$O" init >/dev/null &&
-	sqlite3 "$O/ioc.db" "DROP TABLE settings; PRAGMA user_version = 4; UPDATE meta SET value = '4' WHERE key = 'schema_version'"
+	sqlite3 "$O/ioc.db" "DROP TABLE settings; DROP TABLE scan_usb; DROP TABLE autoruns; PRAGMA user_version = 4; UPDATE meta SET value = '4' WHERE key = 'schema_version'"
 is "an ioc.db without the settings table" "$(sqlite3 "$O/ioc.db" "SELECT count(*) FROM sqlite_master WHERE name = 'settings'")" 0
 exit_is "  ... settings set migrates it" 0 raquet-sync --ioc "$O" settings set place "Huế"
-is "  ... to version 5 with the table" "$(sqlite3 "$O/ioc.db" "PRAGMA user_version; SELECT value FROM settings WHERE key = 'place'" | tr '\n' ' ')" "5 Huế "
+is "  ... to version 7 with the table" "$(sqlite3 "$O/ioc.db" "PRAGMA user_version; SELECT value FROM settings WHERE key = 'place'" | tr '\n' ' ')" "7 Huế "
 done_testing
