@@ -31,7 +31,7 @@ struct options {
 	const char *json_path;
 	const char *list_quarantine, *restore_id;
 	const char *stick_dir, *unit, *technician, *identity_root;
-	bool summary, list_stick, action_given, qdir_given;
+	bool summary, list_stick, action_given, qdir_given, no_cache;
 	/* --auto (live mode) */
 	bool live, remove_hiberfile;
 	const char *devices[MAX_LIST], *bitlocker_key;
@@ -63,6 +63,9 @@ static void usage(const char *why)
 		"      --no-progress        no progress line on stderr\n"
 		"      --progress-fd N      progress as JSON lines on descriptor N (for a front end)\n"
 		"      --no-summary         no summary block on stdout\n"
+		"      --cache DIR          keep the clean-file cache in DIR (with --stick: the\n"
+		"                           stick's RAQUET/cache unless given)\n"
+		"      --no-cache           read every file; use and keep no clean-file cache\n"
 		"      --stick DIR          seal the result (and samples) to the stick at DIR\n"
 		"      --unit CODE          unit scanned for (must be in the stick's roster)\n"
 		"      --technician NAME    who ran the scan\n"
@@ -124,7 +127,7 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
        OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
-       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER };
+       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_CACHE, OPT_NOCACHE };
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -155,6 +158,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"device", required_argument, NULL, OPT_DEVICE},
 	    {"bitlocker-key", required_argument, NULL, OPT_BLKEY},
 	    {"remove-hiberfile", no_argument, NULL, OPT_RMHIBER},
+	    {"cache", required_argument, NULL, OPT_CACHE},
+	    {"no-cache", no_argument, NULL, OPT_NOCACHE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -219,6 +224,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_DEVICE: add_to(o->devices, &o->ndevices, optarg, "--device"); break;
 		case OPT_BLKEY: o->bitlocker_key = optarg; break;
 		case OPT_RMHIBER: o->remove_hiberfile = true; break;
+		case OPT_CACHE: sc->cache_dir = optarg; break;
+		case OPT_NOCACHE: o->no_cache = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
 		case 'h': usage(NULL); break;
 		default: usage(NULL);
@@ -249,6 +256,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage("--auto takes no PATH and needs --stick DIR --unit CODE");
 	if (!o->live && !o->list_quarantine && !o->restore_id && !o->list_stick && sc->npaths == 0)
 		usage("no PATH to scan");
+	if (o->no_cache && sc->cache_dir)
+		usage("--cache and --no-cache exclude each other");
 }
 
 static void print_summary(FILE *out, const struct scan_report *rep)
@@ -468,6 +477,9 @@ static int open_stick_checked(struct options *o, struct stick *stick, struct sam
 		return stick_close(stick), -1;
 	if (!o->qdir_given)
 		o->scan.keep_free = STICK_KEEP_FREE; /* the quarantine shares the stick */
+	if (!o->no_cache && o->scan.cache_dir == NULL &&
+	    asprintf((char **)&o->scan.cache_dir, "%s/cache", stick->path) < 0)
+		return stick_close(stick), -1;
 	if (ready_to_seal(o, stick) != 0)
 		return stick_close(stick), -1;
 	hook->stick = stick;

@@ -166,6 +166,7 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	json_object_object_add(o, "bytes", u64(rep->bytes));
 	json_object_object_add(o, "detections", u64(rep->ndets));
 	json_object_object_add(o, "errors", u64(rep->errors));
+	json_object_object_add(o, "cached", u64(rep->cached));
 	json_object_object_add(doc, "totals", o);
 
 	result_time(rep->started.tv_sec, when);

@@ -13,6 +13,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "escape.h"
 #include "hashfd.h"
 #include "progress.h"
@@ -37,6 +38,8 @@ struct run {
 	struct progress_counters counters;
 	struct progress progress;
 	struct walk_stats precount;
+	struct cache *cache;            /* NULL: no clean-file cache */
+	atomic_uint_fast64_t cached;    /* files it answered for */
 };
 
 const char *scan_outcome_name(enum scan_outcome o)
@@ -208,7 +211,7 @@ static void virus_found_cb(int fd, const char *virname, void *ctx)
 	snprintf(w->virname, sizeof(w->virname), "%s", virname ? virname : "");
 }
 
-static void scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_options *opts)
+static cl_error_t scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_options *opts)
 {
 	struct run *r = w->r;
 	const char *virname = NULL;
@@ -229,6 +232,7 @@ static void scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_op
 	}
 	atomic_fetch_add(&r->counters.files_done, 1);
 	atomic_fetch_add(&r->counters.bytes_done, (uint_fast64_t)e->st.st_size);
+	return rc;
 }
 
 struct stream_scan {
@@ -260,6 +264,17 @@ static void scan_streams(struct worker *w, const struct walk_entry *e,
 	}
 }
 
+/* A file scanned CLEAN before, unchanged since (cache.h), is not read. */
+static bool from_cache(struct run *r, const struct walk_entry *e)
+{
+	if (!cache_lookup(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL, &e->st))
+		return false;
+	atomic_fetch_add(&r->cached, 1);
+	atomic_fetch_add(&r->counters.files_done, 1);
+	atomic_fetch_add(&r->counters.bytes_done, (uint_fast64_t)e->st.st_size);
+	return true;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker w = {.r = arg};
@@ -268,8 +283,9 @@ static void *worker_main(void *arg)
 	struct walk_entry *e;
 
 	while ((e = queue_pop(&r->queue)) != NULL) {
-		if (!atomic_load(&r->stop))
-			scan_entry(&w, e, &opts);
+		if (!atomic_load(&r->stop) && !from_cache(r, e) &&
+		    scan_entry(&w, e, &opts) == CL_CLEAN && !atomic_load(&r->stop))
+			cache_add(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL, &e->st);
 		if (!atomic_load(&r->stop) && r->cfg->streams && r->cfg->streams[e->tag])
 			scan_streams(&w, e, &opts);
 		walk_entry_free(e);
@@ -412,6 +428,33 @@ static void totals(struct scan_report *rep)
 	}
 }
 
+static void cache_warn(void *ctx, const char *msg)
+{
+	struct run *r = ctx;
+
+	pthread_mutex_lock(&r->out_lock);
+	progress_clear(&r->progress);
+	fprintf(stderr, "raquet-scan: warning: %s\n", msg);
+	pthread_mutex_unlock(&r->out_lock);
+}
+
+/* The cache only speeds a scan up: one that cannot be used is a warning. */
+static void open_cache(struct run *r)
+{
+	unsigned char sigset[CACHE_SIGSET_LEN];
+	char msg[600];
+	rq_error err;
+
+	if (r->cfg->cache_dir == NULL)
+		return;
+	if (cache_sigset(r->cfg->dbs, r->cfg->ndbs, &r->rep->engine, &r->cfg->limits, sigset,
+			 &err) == 0 &&
+	    (r->cache = cache_open(r->cfg->cache_dir, sigset, cache_warn, r, &err)) != NULL)
+		return;
+	snprintf(msg, sizeof(msg), "scanning without the clean-file cache: %s", err.msg);
+	cache_warn(r, msg);
+}
+
 /* *up says which of the signal and pre-count threads run, so that each
  * that started is joined even when a later one could not start. */
 static int start_threads(struct run *r, pthread_t *workers, unsigned int *started,
@@ -469,6 +512,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	engine_scan_options(&cfg->limits, &r.opts);
 	pthread_mutex_init(&r.out_lock, NULL);
 	pthread_mutex_init(&r.det_lock, NULL);
+	open_cache(&r);
 	if (cfg->progress || cfg->progress_fd > 0)
 		progress_start(&r.progress, &r.counters, &r.out_lock, cfg->progress_fd, cfg->paths,
 			       cfg->npaths);
@@ -492,6 +536,8 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		pthread_join(sig, NULL);
 	}
 	progress_stop(&r.progress);
+	cache_close(r.cache);
+	rep->cached = atomic_load(&r.cached);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

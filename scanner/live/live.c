@@ -276,20 +276,25 @@ static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_e
 {
 	const char **paths = calloc(nroots + 1, sizeof(*paths));
 	bool *streams = calloc(nroots + 1, sizeof(*streams));
+	const char **volumes = calloc(nroots + 1, sizeof(*volumes));
 	struct scan_config cfg = *l->sc;
 	int rc;
 
-	if (paths == NULL || streams == NULL) {
+	if (paths == NULL || streams == NULL || volumes == NULL) {
 		free(paths);
 		free(streams);
+		free(volumes);
 		return rq_fail(err, "out of memory");
 	}
 	for (size_t i = 0; i < l->n; i++)
 		if (l->vols[i].root >= 0) {
 			paths[l->vols[i].root] = l->vols[i].point;
 			streams[l->vols[i].root] = l->vols[i].m.streams;
+			/* The clean-file cache knows a volume by its UUID; none: "" */
+			volumes[l->vols[i].root] = l->vols[i].v.uuid;
 		}
 	cfg.paths = paths;
+	cfg.volumes = volumes;
 	cfg.npaths = nroots;
 	cfg.streams = streams;
 	cfg.action = SCAN_REPORT; /* acting comes after, on a read-write mount */
@@ -297,6 +302,7 @@ static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_e
 	rc = scan_run(&cfg, rep, err);
 	free(paths);
 	free(streams);
+	free(volumes);
 	return rc;
 }
 
