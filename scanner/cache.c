@@ -29,26 +29,26 @@
 #include "cache.h"
 #include "le.h"
 
-#define MAGIC          "RQCACHE\1"
-#define MAGIC_LEN      8
-#define VOLID_LEN      16
-#define HEADER_LEN     (MAGIC_LEN + CACHE_SIGSET_LEN + VOLID_LEN + 8)
-#define MAC_LEN        32
-#define KEY_LEN        32
-#define FILE_MAX       (HEADER_LEN + (size_t)CACHE_MAX_ENTRIES * CACHE_ENTRY_LEN + MAC_LEN)
-#define NAME_LEN       (2 * VOLID_LEN + sizeof(CACHE_SUFFIX) - 1)
-#define SWEEP_MAX      1024 /* directory entries looked at when tidying */
-#define DB_FILES_MAX   4096 /* database directory entries digested */
-#define MANIFEST_MAX   (1u << 20)
+#define MAGIC        "RQCACHE\1"
+#define MAGIC_LEN    8
+#define VOLID_LEN    16
+#define HEADER_LEN   (MAGIC_LEN + CACHE_SIGSET_LEN + VOLID_LEN + 8)
+#define MAC_LEN      32
+#define KEY_LEN      32
+#define FILE_MAX     (HEADER_LEN + (size_t)CACHE_MAX_ENTRIES * CACHE_ENTRY_LEN + MAC_LEN)
+#define NAME_LEN     (2 * VOLID_LEN + sizeof(CACHE_SUFFIX) - 1)
+#define SWEEP_MAX    1024 /* directory entries looked at when tidying */
+#define DB_FILES_MAX 4096 /* database directory entries digested */
+#define MANIFEST_MAX (1u << 20)
 
 struct vol {
 	unsigned char id[VOLID_LEN];
-	unsigned char *old;  /* entries from the file, sorted; never changed after load */
+	unsigned char *old; /* entries from the file, sorted; never changed after load */
 	size_t nold;
-	atomic_uchar *hit;   /* per old entry: seen again in this run */
-	unsigned char *add;  /* entries scanned clean in this run */
+	atomic_uchar *hit;  /* per old entry: seen again in this run */
+	unsigned char *add; /* entries scanned clean in this run */
 	size_t nadd, capadd;
-	bool dirty;          /* to be written: new entries, or the file was stale or bad */
+	bool dirty; /* to be written: new entries, or the file was stale or bad */
 };
 
 struct cache {
@@ -109,8 +109,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* A MANIFEST is hashed by content: the IOC's version of the set, whatever
  * the clock of the PC that copied it did to the times. */
-static int hash_db_file(crypto_generichash_state *h, int dirfd, const char *name,
-			rq_error *err)
+static int hash_db_file(crypto_generichash_state *h, int dirfd, const char *name, rq_error *err)
 {
 	struct stat st;
 
@@ -142,7 +141,7 @@ static int hash_db_dir(crypto_generichash_state *h, const char *path, rq_error *
 
 	if (d == NULL || names == NULL) {
 		rc = names ? rq_fail_errno(err, errno, "cannot read database %s", path)
-			   : rq_fail(err, "out of memory");
+		           : rq_fail(err, "out of memory");
 		if (fd >= 0 && d == NULL)
 			close(fd);
 		goto out;
@@ -172,8 +171,8 @@ out:
 }
 
 int cache_sigset(const char *const *dbs, size_t ndbs, const struct engine_info *info,
-		 const struct engine_limits *limits, unsigned char out[CACHE_SIGSET_LEN],
-		 rq_error *err)
+                 const struct engine_limits *limits, unsigned char out[CACHE_SIGSET_LEN],
+                 rq_error *err)
 {
 	crypto_generichash_state h;
 
@@ -225,7 +224,8 @@ static int load_key(struct cache *c, rq_error *err)
 
 	if (fstatat(c->dirfd, CACHE_KEY_NAME, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno != ENOENT)
-			return rq_fail_errno(err, errno, "cannot read %s/%s", c->dir, CACHE_KEY_NAME);
+			return rq_fail_errno(err, errno, "cannot read %s/%s", c->dir,
+			                     CACHE_KEY_NAME);
 		return new_key(c, false, err);
 	}
 	if (read_file_bounded(c->dirfd, CACHE_KEY_NAME, 2 * KEY_LEN, &buf, &len, &e) == 0 &&
@@ -239,13 +239,15 @@ static int load_key(struct cache *c, rq_error *err)
 		sodium_memzero(buf, len);
 		free(buf);
 	}
-	warnf(c, "the clean-file cache's key in %s is damaged; a new one is made and the cache "
-		 "starts empty", c->dir);
+	warnf(c,
+	      "the clean-file cache's key in %s is damaged; a new one is made and the cache "
+	      "starts empty",
+	      c->dir);
 	return new_key(c, true, err);
 }
 
 struct cache *cache_open(const char *dir, const unsigned char sigset[CACHE_SIGSET_LEN],
-			 cache_warn_fn warn, void *warn_ctx, rq_error *err)
+                         cache_warn_fn warn, void *warn_ctx, rq_error *err)
 {
 	struct cache *c = calloc(1, sizeof(*c));
 
@@ -289,7 +291,7 @@ fail:
 /* ---- volumes and entries ---- */
 
 static void volume_id(const struct cache *c, const char *volume, const struct stat *st,
-		      unsigned char id[VOLID_LEN])
+                      unsigned char id[VOLID_LEN])
 {
 	char name[300];
 
@@ -301,7 +303,7 @@ static void volume_id(const struct cache *c, const char *volume, const struct st
 }
 
 static void entry_digest(const struct cache *c, const unsigned char id[VOLID_LEN],
-			 const struct stat *st, unsigned char out[CACHE_ENTRY_LEN])
+                         const struct stat *st, unsigned char out[CACHE_ENTRY_LEN])
 {
 	crypto_generichash_state h;
 
@@ -324,14 +326,14 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 static void file_mac(const struct cache *c, const unsigned char *buf, size_t len,
-		     unsigned char mac[MAC_LEN])
+                     unsigned char mac[MAC_LEN])
 {
 	crypto_generichash(mac, MAC_LEN, buf, len, c->key, KEY_LEN);
 }
 
 /* Checks a volume file read whole; NULL when it is good, else why not. */
 static const char *file_problem(const struct cache *c, const struct vol *v,
-				const unsigned char *buf, size_t len, uint64_t *count)
+                                const unsigned char *buf, size_t len, uint64_t *count)
 {
 	unsigned char mac[MAC_LEN];
 
@@ -349,7 +351,7 @@ static const char *file_problem(const struct cache *c, const struct vol *v,
 		return "it belongs to another volume";
 	for (uint64_t i = 1; i < *count; i++)
 		if (memcmp(buf + HEADER_LEN + (i - 1) * CACHE_ENTRY_LEN,
-			   buf + HEADER_LEN + i * CACHE_ENTRY_LEN, CACHE_ENTRY_LEN) >= 0)
+		           buf + HEADER_LEN + i * CACHE_ENTRY_LEN, CACHE_ENTRY_LEN) >= 0)
 			return "its entries are out of order";
 	return NULL;
 }
@@ -478,9 +480,9 @@ static size_t sort_unique(unsigned char *a, size_t n)
 	qsort(a, n, CACHE_ENTRY_LEN, cmp_entry);
 	for (size_t i = 0; i < n; i++)
 		if (out == 0 || memcmp(a + (out - 1) * CACHE_ENTRY_LEN, a + i * CACHE_ENTRY_LEN,
-				       CACHE_ENTRY_LEN) != 0)
+		                       CACHE_ENTRY_LEN) != 0)
 			memmove(a + out++ * CACHE_ENTRY_LEN, a + i * CACHE_ENTRY_LEN,
-				CACHE_ENTRY_LEN);
+			        CACHE_ENTRY_LEN);
 	return out;
 }
 
