@@ -40,6 +40,7 @@ struct run {
 	struct walk_stats precount;
 	struct cache *cache;            /* NULL: no clean-file cache */
 	atomic_uint_fast64_t cached;    /* files it answered for */
+	atomic_size_t next_slot;        /* a worker's index in the progress counters */
 };
 
 const char *scan_outcome_name(enum scan_outcome o)
@@ -200,6 +201,7 @@ static void found(struct run *r, const struct walk_entry *e, const char *virname
 /* Per-worker state handed to libclamav's callbacks. */
 struct worker {
 	struct run *r;
+	size_t slot; /* in the progress counters */
 	char virname[256]; /* last name from the virus-found callback */
 };
 
@@ -219,7 +221,9 @@ static cl_error_t scan_entry(struct worker *w, struct walk_entry *e, struct cl_s
 	cl_error_t rc;
 
 	w->virname[0] = '\0';
+	progress_file_start(&r->counters, w->slot, e->path, (uint64_t)e->st.st_size);
 	rc = cl_scandesc_callback(e->fd, e->path, &virname, &scanned, r->engine, opts, w);
+	progress_file_done(&r->counters, w->slot);
 	if (rc == CL_VIRUS) {
 		if (virname == NULL)
 			virname = w->virname[0] ? w->virname : "Heuristics.Unnamed";
@@ -279,6 +283,7 @@ static void *worker_main(void *arg)
 {
 	struct worker w = {.r = arg};
 	struct run *r = w.r;
+	w.slot = atomic_fetch_add(&r->next_slot, 1);
 	struct cl_scan_options opts = r->opts;
 	struct walk_entry *e;
 
@@ -313,6 +318,12 @@ static int enqueue(struct walk_entry *e, void *ctx)
 
 static int count_only(struct walk_entry *e, void *ctx)
 {
+	struct run *r = ctx;
+	uint_fast64_t size = (uint_fast64_t)e->st.st_size, big = atomic_load(&r->counters.largest);
+
+	/* The biggest file bounds the ETA: one worker scans it alone. */
+	while (size > big && !atomic_compare_exchange_weak(&r->counters.largest, &big, size))
+		;
 	walk_entry_free(e);
 	return 0;
 }
@@ -327,6 +338,7 @@ static void *precount_main(void *arg)
 	    .nexcludes = r->cfg->nexcludes,
 	    .stop = &r->count_stop,
 	    .on_file = count_only,
+	    .ctx = r,
 	};
 
 	for (size_t i = 0; i < r->cfg->npaths && !atomic_load(&r->count_stop); i++)
@@ -507,6 +519,13 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		scan_report_free(rep);
 		return -1;
 	}
+	if (progress_counters_init(&r.counters, cfg->jobs) != 0) {
+		engine_free(r.engine, r.tmpdir);
+		queue_destroy(&r.queue);
+		free(workers);
+		scan_report_free(rep);
+		return rq_fail(err, "out of memory");
+	}
 	cl_engine_set_clcb_pre_scan(r.engine, pre_scan_cb);
 	cl_engine_set_clcb_virus_found(r.engine, virus_found_cb);
 	engine_scan_options(&cfg->limits, &r.opts);
@@ -546,6 +565,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	queue_destroy(&r.queue);
 	pthread_mutex_destroy(&r.out_lock);
 	pthread_mutex_destroy(&r.det_lock);
+	progress_counters_destroy(&r.counters);
 	free(workers);
 	return rc;
 }

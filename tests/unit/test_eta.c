@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "eta.h"
+#include "progress.h"
 #include "tap.h"
 
 #define NSMALL 10000
@@ -156,5 +157,23 @@ int main(void)
 	ok(e.a >= 0 && e.b >= 0 && isfinite(e.a) && isfinite(e.b), "costs stay finite and >= 0");
 	ok(eta_remaining(&e, UINT64_MAX, UINT64_MAX, UINT64_MAX, NULL, 0) >= 0,
 	   "huge counts do not overflow");
+
+	/* The file on the progress line and in --progress-fd JSON. */
+	char *sh = progress_shorten("/mnt/sda2/Users/an/Tài liệu/báo cáo.doc", 20);
+	is_str(sh, "/mnt/sda2…áo cáo.doc", "a long path loses its middle");
+	free(sh);
+	sh = progress_shorten("short", 20);
+	is_str(sh, "short", "a short one is left alone");
+	free(sh);
+	sh = progress_shorten("ti\xcc\x81\xcc\x82ng vie\xcc\xa3\xcc\x82t", 10);
+	is_str(sh, "ti\xcc\x81\xcc\x82ng vie\xcc\xa3\xcc\x82t", "combining marks take no column");
+	free(sh);
+	sh = progress_shorten("\xe1\xbb\x9f\xe1\xbb\x9f\xe1\xbb\x9f\xe1\xbb\x9f\xe1\xbb\x9f", 4);
+	is_str(sh, "\xe1\xbb\x9f\xe2\x80\xa6\xe1\xbb\x9f\xe1\xbb\x9f",
+	       "cuts only between characters");
+	free(sh);
+	sh = progress_shorten("abcdef", 2);
+	is_str(sh, "", "no room: nothing");
+	free(sh);
 	return done_testing();
 }
