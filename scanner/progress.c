@@ -249,8 +249,7 @@ static int write_json(const struct progress *p, double elapsed, bool done, const
 	add_u64(o, "bytes", atomic_load(&c->bytes_done));
 	add_u64(o, "files_total", atomic_load(&c->files_total));
 	add_u64(o, "bytes_total", atomic_load(&c->bytes_total));
-	json_object_object_add(o, "total_known",
-	                       json_object_new_boolean(atomic_load(&c->total_known)));
+	json_object_object_add(o, "total_known", json_object_new_boolean(atomic_load(&c->total_known)));
 	add_u64(o, "detections", atomic_load(&c->detections));
 	json_object_object_add(o, "root", root ? json_object_new_string(root) : NULL);
 	add_u64(o, "root_index", i);
@@ -260,8 +259,7 @@ static int write_json(const struct progress *p, double elapsed, bool done, const
 	json_object_object_add(o, "eta_seconds",
 	                       v->eta >= 0 ? json_object_new_double(done ? 0 : v->eta) : NULL);
 	json_object_object_add(o, "file", v->file ? json_object_new_string(v->file) : NULL);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (text) {
 		size_t len = strlen(text);
 		char *line = malloc(len + 1);
@@ -317,7 +315,7 @@ static void *progress_main(void *arg)
 }
 
 void progress_start(struct progress *p, struct progress_counters *c, pthread_mutex_t *out_lock,
-                    int json_fd, const char *const *roots, size_t nroots)
+		    int json_fd, const char *const *roots, size_t nroots)
 {
 	p->c = c;
 	p->out_lock = out_lock;
@@ -326,7 +324,7 @@ void progress_start(struct progress *p, struct progress_counters *c, pthread_mut
 	p->nroots = nroots;
 	atomic_store(&p->done, false);
 	p->running = (json_fd > 0 || isatty(STDERR_FILENO)) &&
-	             pthread_create(&p->thread, NULL, progress_main, p) == 0;
+		     pthread_create(&p->thread, NULL, progress_main, p) == 0;
 }
 
 void progress_clear(const struct progress *p)
