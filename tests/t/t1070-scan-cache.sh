@@ -81,7 +81,9 @@ L=--max-filesize
 f=$(ls "$T/c"/*.rqc)
 bad_case() { # NAME COMMAND...: damage the cache file, rescan, expect it ignored and replaced
 	_what=$1; shift
-	cp "$f" "$T/good.rqc" && "$@" &&
+	rm -f "$T/bad.json"
+	cp "$f" "$T/good.rqc" && "$@"
+	is "$_what: the damage is done" "$?" 0
 	scan --cache "$T/c" $L 10M --json "$T/bad.json" "$T/pc" >"$T/bad.out" 2>"$T/bad.err"
 	is "$_what: nothing from the cache" "$(cached "$T/bad.json")" 0
 	ok "  ... with a warning" grep -q "warning: clean-file cache .*rqc ignored" "$T/bad.err"
@@ -97,7 +99,7 @@ bad_case "empty" truncate -s 0 "$f"
 bad_case "oversized (40 MiB)" truncate -s 40M "$f"
 # A good file written with another cache's key: its MAC does not verify.
 mkdir -p "$T/other" && scan --cache "$T/other" $L 10M "$T/pc" >/dev/null 2>&1
-bad_case "another cache's file" cp "$T/other/$(basename "$f")" "$f"
+bad_case "another cache's file" sh -c "cp '$T/other/'*.rqc '$f'"
 bad_case "a symlink in its place" sh -c "rm '$f' && ln -s '$T/good.rqc' '$f'"
 printf 'short' > "$T/c/key"
 scan --cache "$T/c" $L 10M --json "$T/k.json" "$T/pc" >/dev/null 2>"$T/k.err"
