@@ -59,5 +59,5 @@ is "  ... --unit from the IOC" "$(comp $R $R --ioc "$I" --unit 000.01)" "$(nl 00
 is "  ... --unit from \$RAQUET_IOC" "$(RAQUET_IOC=$I comp $R $R -o x.csv --unit 000.00)" "000.00.12.H57"
 is "  ... options" "$(comp $R $R --t)" "$(nl --template --to --top)"
 is "raquet-scan: --action" "$(comp raquet-scan raquet-scan --action '')" "$(nl delete quarantine report)"
-is "  ... options" "$(comp raquet-scan raquet-scan --no)" "$(nl --no-progress --no-summary)"
+is "  ... options" "$(comp raquet-scan raquet-scan --no)" "$(nl --no-cache --no-progress --no-summary)"
 done_testing
