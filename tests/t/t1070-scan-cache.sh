@@ -4,7 +4,8 @@
 # before and that did not change; detected, changed and restored-mtime
 # files are always scanned; a signature change empties it; --no-cache; a
 # corrupt, truncated, oversized or foreign cache file is ignored whole and
-# replaced; a cache that cannot be written only warns; on a stick it lives
+# replaced; the same holds on NTFS through ntfs-3g; a cache that cannot be
+# written only warns; on a stick it lives
 # in RAQUET/cache and reveals no name.
 . "$(dirname "$0")/../lib.sh"
 
@@ -109,6 +110,20 @@ is "  ... a new 32-byte key" "$(stat -c '%s %a' "$T/c/key")" "32 600"
 ln -s "$T/c" "$T/clink"
 exit_is "a cache directory that is a symlink is not used" 1 scan --cache "$T/clink" --json "$T/l.json" "$T/pc"
 ok "  ... with a warning" grep -q "warning: scanning without the clean-file cache" "$T/last.err"
+
+# --- on NTFS through ntfs-3g: ctime is NTFS's change time, also honest ---
+truncate -s 16M "$T/ntfs.img" && mkntfs -F -q -f "$T/ntfs.img" >/dev/null 2>&1 && mkdir -p "$T/nt" &&
+	ntfs-3g "$T/ntfs.img" "$T/nt" && at_exit "umount '$T/nt'"
+ok "an NTFS volume is mounted with ntfs-3g" mountpoint -q "$T/nt"
+printf '%68s' '' | tr ' ' A > "$T/nt/same-size.txt" && echo "báo cáo" > "$T/nt/report.txt"
+scan --cache "$T/cn" --json "$T/n1.json" "$T/nt" >/dev/null 2>&1
+scan --cache "$T/cn" --json "$T/n2.json" "$T/nt" >/dev/null 2>&1
+is "NTFS rescan: both files from the cache" "$(cached "$T/n2.json")" 2
+mtime=$(stat -c %y "$T/nt/same-size.txt")
+write_eicar "$T/nt/same-size.txt" && touch -d "$mtime" "$T/nt/same-size.txt"
+exit_is "NTFS: changed, size and mtime restored: scanned" 1 scan --cache "$T/cn" --json "$T/n3.json" "$T/nt"
+ok "  ... and detected" grep -q "same-size.txt: Raquet.Test.Eicar.UNOFFICIAL FOUND" "$T/last.out"
+is "  ... the other still from the cache" "$(cached "$T/n3.json")" 1
 
 # --- on a stick: RAQUET/cache; a cache that cannot be written only warns ---
 make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb"
