@@ -269,6 +269,9 @@ static void print_summary(FILE *out, const struct scan_report *rep)
 	fprintf(out, "Known viruses: %u\n", rep->engine.signatures);
 	fprintf(out, "Engine version: %s\n", rep->engine.version);
 	fprintf(out, "Scanned files: %llu\n", (unsigned long long)rep->files);
+	if (rep->cached > 0) /* unchanged since found clean: counted, not read */
+		fprintf(out, "Files from the clean-file cache: %llu\n",
+			(unsigned long long)rep->cached);
 	fprintf(out, "Infected files: %zu\n", rep->ndets);
 	fprintf(out, "Errors: %llu\n", (unsigned long long)rep->errors);
 	fprintf(out, "Data scanned: %.2f MB\n", mb);

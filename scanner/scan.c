@@ -283,10 +283,10 @@ static void *worker_main(void *arg)
 {
 	struct worker w = {.r = arg};
 	struct run *r = w.r;
-	w.slot = atomic_fetch_add(&r->next_slot, 1);
 	struct cl_scan_options opts = r->opts;
 	struct walk_entry *e;
 
+	w.slot = atomic_fetch_add(&r->next_slot, 1);
 	while ((e = queue_pop(&r->queue)) != NULL) {
 		if (!atomic_load(&r->stop) && !from_cache(r, e) &&
 		    scan_entry(&w, e, &opts) == CL_CLEAN && !atomic_load(&r->stop))

@@ -40,6 +40,8 @@ is "  ... the only file read is the detected one" "$(reads_of "$T/trace2")" "<$T
 ok "  ... which is still reported" grep -q "eicar.com: Raquet.Test.Eicar.UNOFFICIAL FOUND" "$T/out2"
 is "  ... totals still count every file" "$(jq -r '[.totals.files, .totals.detections] | join(" ")' "$T/r2.json")" "$((CLEAN + 1)) 1"
 exit_is "  ... and the exit status says found" 1 scan --cache "$T/c" "$T/pc"
+raquet-scan --no-progress -d "$T/db" --cache "$T/c" "$T/pc" > "$T/sum" 2>&1
+ok "  ... the summary says how many came from the cache" grep -qx "Files from the clean-file cache: $CLEAN" "$T/sum"
 
 # --- content changed, size and times restored: its ctime changed ---
 before=$(stat -c '%s %Y' "$T/pc/docs/same-size.txt")
