@@ -501,7 +501,8 @@ static int vol_save(struct cache *c, struct vol *v)
 		warnf(c, "out of memory saving the clean-file cache");
 		return -1;
 	}
-	memcpy(ent, v->add, v->nadd * CACHE_ENTRY_LEN);
+	if (v->nadd > 0) /* v->add is NULL when nothing was added */
+		memcpy(ent, v->add, v->nadd * CACHE_ENTRY_LEN);
 	n = v->nadd;
 	for (size_t i = 0; i < v->nold; i++)
 		if (atomic_load(&v->hit[i]))
