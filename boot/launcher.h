@@ -94,7 +94,9 @@ struct progress_line {
 	uint64_t files, bytes, files_total, bytes_total, detections, root_index, roots;
 	bool total_known, done;
 	double seconds;
+	double eta;      /* the scanner's estimate ("eta_seconds"), or -1 */
 	char root[256];
+	char file[1024]; /* the file being scanned (escaped, shortened), or "" */
 };
 
 struct scan_job {
@@ -167,7 +169,11 @@ void text_tail(const char *s, size_t cols, char *out, size_t outsz);
 bool text_match(const char *haystack, const char *needle);
 /* "mm:ss" or "h:mm:ss". */
 void text_duration(double seconds, char *out, size_t outsz);
-/* Seconds left at the current rate, or -1 when it cannot be known yet. */
+/* As text_cell without padding, but a long s loses its middle, not its
+ * start or end (a path keeps its volume and its file name). */
+void text_middle(const char *s, size_t cols, char *out, size_t outsz);
+/* Seconds left: the scanner's estimate from files and bytes, else (an
+ * older scanner) from the byte rate; -1 when it cannot be known yet. */
 double text_eta(const struct progress_line *pl);
 
 /* Set by SIGTERM/SIGHUP (systemd stopping tty1): stop the scan, keep its

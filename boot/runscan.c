@@ -149,13 +149,14 @@ int runscan_start(const struct scan_request *req, struct scan_job *job, rq_error
 int progress_line_parse(const char *line, struct progress_line *pl)
 {
 	json_object *o = json_tokener_parse(line), *v;
-	const char *root;
+	const char *root, *file;
 
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return -1;
 	}
 	memset(pl, 0, sizeof(*pl));
+	pl->eta = -1;
 #define U64(name)                                                                                  \
 	if (json_object_object_get_ex(o, #name, &v) && json_object_is_type(v, json_type_int))      \
 		pl->name = (uint64_t)json_object_get_int64(v);
@@ -170,6 +171,13 @@ int progress_line_parse(const char *line, struct progress_line *pl)
 		pl->seconds = json_object_get_double(v);
 	if (json_object_object_get_ex(o, "root", &v) && (root = json_object_get_string(v)) != NULL)
 		snprintf(pl->root, sizeof(pl->root), "%s", root);
+	if (json_object_object_get_ex(o, "eta_seconds", &v) &&
+	    (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) &&
+	    json_object_get_double(v) >= 0)
+		pl->eta = json_object_get_double(v);
+	if (json_object_object_get_ex(o, "file", &v) && json_object_is_type(v, json_type_string) &&
+	    (file = json_object_get_string(v)) != NULL)
+		snprintf(pl->file, sizeof(pl->file), "%s", file);
 	json_object_put(o);
 	return 0;
 }

@@ -105,6 +105,25 @@ void text_tail(const char *s, size_t cols, char *out, size_t outsz)
 	          outsz > strlen(out) ? outsz - strlen(out) : 0);
 }
 
+void text_middle(const char *s, size_t cols, char *out, size_t outsz)
+{
+	size_t len = strlen(s), head, used;
+	const char *p = s;
+
+	if (text_width(s) <= cols || cols < 3) {
+		text_cell(s, cols, false, out, outsz);
+		return;
+	}
+	head = (cols - 1) / 2;
+	text_cell(s, head + 1, false, out, outsz); /* head columns and "…" */
+	while (*p && text_width(p) > cols - head - 1) {
+		wchar_t wc;
+		p += next_char(p, len - (size_t)(p - s), &wc);
+	}
+	used = strlen(out);
+	text_cell(p, cols - head - 1, false, out + used, outsz > used ? outsz - used : 0);
+}
+
 /* Vietnamese letters with their marks, each group folding to its base. */
 static const struct {
 	wchar_t base;
@@ -170,7 +189,11 @@ double text_eta(const struct progress_line *pl)
 {
 	double rate;
 
-	if (!pl->total_known || pl->seconds < 1 || pl->bytes == 0)
+	if (!pl->total_known)
+		return -1;
+	if (pl->eta >= 0)
+		return pl->eta;
+	if (pl->seconds < 1 || pl->bytes == 0)
 		return -1;
 	if (pl->bytes >= pl->bytes_total)
 		return 0;

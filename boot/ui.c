@@ -606,7 +606,7 @@ enum ui_result ui_confirm(const struct choice *choice)
 static void draw_progress(const struct choice *c, const struct progress_line *pl, bool have,
                           bool asking)
 {
-	char t[32], left[32], root[300];
+	char t[32], left[32], root[300], file[1100];
 	double mb = (double)pl->bytes / 1e6, eta = text_eta(pl);
 	double rate = pl->seconds > 0 ? mb / pl->seconds : 0;
 	int w = COLS - 8 > 0 ? COLS - 8 : 1, filled = 0;
@@ -630,6 +630,8 @@ static void draw_progress(const struct choice *c, const struct progress_line *pl
 		snprintf(left, sizeof(left), "%s", _("counting..."));
 	field(5, LOOK_BOLD, _("Volume:"), "%s  (%llu/%llu)", root,
 	      (unsigned long long)pl->root_index + 1, (unsigned long long)pl->roots);
+	text_middle(pl->file, (size_t)(COLS > 23 ? COLS - 23 : 0), file, sizeof(file));
+	field(6, LOOK_NORMAL, _("File:"), "%s", file);
 	if (pl->total_known)
 		field(7, LOOK_NORMAL, _("Files:"), "%llu / %llu", (unsigned long long)pl->files,
 		      (unsigned long long)pl->files_total);
@@ -644,7 +646,9 @@ static void draw_progress(const struct choice *c, const struct progress_line *pl
 	field(10, LOOK_NORMAL, _("Time:"), "%s   %s %s", t, _("left:"), left);
 	field(11, pl->detections ? LOOK_BAD : LOOK_GOOD, _("Detections:"), "%llu",
 	      (unsigned long long)pl->detections);
-	if (pl->total_known && pl->bytes_total > 0)
+	if (eta >= 0 && pl->seconds + eta > 0) /* the bar is time, as the ETA */
+		filled = (int)((double)w * pl->seconds / (pl->seconds + eta));
+	else if (pl->total_known && pl->bytes_total > 0)
 		filled = (int)((double)w *
 		               (double)(pl->bytes > pl->bytes_total ? pl->bytes_total : pl->bytes) /
 		               (double)pl->bytes_total);

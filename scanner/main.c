@@ -38,7 +38,7 @@ struct options {
 	const char *json_path;
 	const char *list_quarantine, *restore_id;
 	const char *stick_dir, *unit, *technician, *identity_root;
-	bool summary, list_stick, action_given, qdir_given, list_autoruns;
+	bool summary, list_stick, action_given, qdir_given, list_autoruns, no_cache;
 	/* --auto (live mode) */
 	bool live, remove_hiberfile;
 	bool station; /* --station: USB drives one after another */
@@ -71,6 +71,9 @@ static void print_usage(FILE *f)
 		"      --no-progress        no progress line on stderr\n"
 		"      --progress-fd N      progress as JSON lines on descriptor N (for a front end)\n"
 		"      --no-summary         no summary block on stdout\n"
+		"      --cache DIR          keep the clean-file cache in DIR (with --stick: the\n"
+		"                           stick's RAQUET/cache unless given)\n"
+		"      --no-cache           read every file; use and keep no clean-file cache\n"
 		"      --stick DIR          seal the result (and samples) to the stick at DIR\n"
 		"      --unit CODE          unit scanned for (must be in the stick's roster)\n"
 		"      --technician NAME    who ran the scan\n"
@@ -146,7 +149,8 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
        OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
        OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
-       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_STATION, OPT_LISTAUTORUNS };
+       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_STATION, OPT_LISTAUTORUNS, OPT_CACHE,
+       OPT_NOCACHE };
 
 /* --list-quarantine and --restore find the quarantine folder alike: the
  * list's argument or the restore's DIR after the id, else --quarantine-dir,
@@ -210,6 +214,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"remove-hiberfile", no_argument, NULL, OPT_RMHIBER},
 	    {"station", no_argument, NULL, OPT_STATION},
 	    {"list-autoruns", no_argument, NULL, OPT_LISTAUTORUNS},
+	    {"cache", required_argument, NULL, OPT_CACHE},
+	    {"no-cache", no_argument, NULL, OPT_NOCACHE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -270,6 +276,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_RMHIBER: o->remove_hiberfile = true; break;
 		case OPT_STATION: o->station = true; break;
 		case OPT_LISTAUTORUNS: o->list_autoruns = true; break;
+		case OPT_CACHE: sc->cache_dir = optarg; break;
+		case OPT_NOCACHE: o->no_cache = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
 		case 'h': print_usage(stdout); exit(rq_finish_stdout(0));
 		default: usage(NULL);
@@ -307,6 +315,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (!o->live && !o->station && !o->list_quarantine && !o->restore_id && !o->list_stick &&
 	    sc->npaths == 0)
 		usage("no PATH to scan");
+	if (o->no_cache && sc->cache_dir)
+		usage("--cache and --no-cache exclude each other");
 }
 
 static void print_summary(FILE *out, const struct scan_report *rep, const char *status)
@@ -318,6 +328,9 @@ static void print_summary(FILE *out, const struct scan_report *rep, const char *
 	fprintf(out, "Known viruses: %u\n", rep->engine.signatures);
 	fprintf(out, "Engine version: %s\n", rep->engine.version);
 	fprintf(out, "Scanned files: %llu\n", (unsigned long long)rep->files);
+	if (rep->cached > 0) /* unchanged since found clean: counted, not read */
+		fprintf(out, "Files from the clean-file cache: %llu\n",
+			(unsigned long long)rep->cached);
 	fprintf(out, "Infected files: %zu\n", rep->ndets);
 	fprintf(out, "Errors: %llu\n", (unsigned long long)rep->errors);
 	fprintf(out, "Data scanned: %.2f MB\n", mb);
@@ -537,6 +550,9 @@ static int open_stick_checked(struct options *o, struct stick *stick, struct sam
 		return stick_close(stick), -1;
 	if (!o->qdir_given)
 		o->scan.keep_free = STICK_KEEP_FREE; /* the quarantine shares the stick */
+	if (!o->no_cache && o->scan.cache_dir == NULL &&
+	    asprintf((char **)&o->scan.cache_dir, "%s/cache", stick->path) < 0)
+		return stick_close(stick), -1;
 	if (ready_to_seal(o, stick) != 0)
 		return stick_close(stick), -1;
 	hook->stick = stick;

@@ -214,6 +214,7 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	resultdoc_put_u64(o, "bytes", rep->bytes, &bad);
 	resultdoc_put_u64(o, "detections", rep->ndets, &bad);
 	resultdoc_put_u64(o, "errors", rep->errors, &bad);
+	resultdoc_put_u64(o, "cached", rep->cached, &bad);
 	resultdoc_put(doc, "totals", o, &bad);
 
 	result_time(rep->started.tv_sec, when);

@@ -13,6 +13,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "escape.h"
 #include "hashfd.h"
 #include "progress.h"
@@ -38,6 +39,9 @@ struct run {
 	struct progress_counters counters;
 	struct progress progress;
 	struct walk_stats precount;
+	struct cache *cache;            /* NULL: no clean-file cache */
+	atomic_uint_fast64_t cached;    /* files it answered for */
+	atomic_size_t next_slot;        /* a worker's index in the progress counters */
 };
 
 void scan_root_counts(const struct scan_root *r, struct resultdoc_counts *c)
@@ -198,6 +202,7 @@ static void found(struct run *r, const struct walk_entry *e, const char *virname
 /* Per-worker state handed to libclamav's callbacks. */
 struct worker {
 	struct run *r;
+	size_t slot; /* in the progress counters */
 	char virname[256]; /* last name from the virus-found callback */
 };
 
@@ -209,7 +214,7 @@ static void virus_found_cb(int fd, const char *virname, void *ctx)
 	snprintf(w->virname, sizeof(w->virname), "%s", virname ? virname : "");
 }
 
-static void scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_options *opts)
+static cl_error_t scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_options *opts)
 {
 	struct run *r = w->r;
 	const char *virname = NULL;
@@ -217,7 +222,9 @@ static void scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_op
 	cl_error_t rc;
 
 	w->virname[0] = '\0';
+	progress_file_start(&r->counters, w->slot, e->path, (uint64_t)e->st.st_size);
 	rc = cl_scandesc_callback(e->fd, e->path, &virname, &scanned, r->engine, opts, w);
+	progress_file_done(&r->counters, w->slot);
 	if (rc == CL_VIRUS) {
 		if (virname == NULL)
 			virname = w->virname[0] ? w->virname : "Heuristics.Unnamed";
@@ -230,6 +237,7 @@ static void scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_op
 	}
 	atomic_fetch_add(&r->counters.files_done, 1);
 	atomic_fetch_add(&r->counters.bytes_done, (uint_fast64_t)e->st.st_size);
+	return rc;
 }
 
 struct stream_scan {
@@ -261,6 +269,17 @@ static void scan_streams(struct worker *w, const struct walk_entry *e,
 	}
 }
 
+/* A file scanned CLEAN before, unchanged since (cache.h), is not read. */
+static bool from_cache(struct run *r, const struct walk_entry *e)
+{
+	if (!cache_lookup(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL, &e->st))
+		return false;
+	atomic_fetch_add(&r->cached, 1);
+	atomic_fetch_add(&r->counters.files_done, 1);
+	atomic_fetch_add(&r->counters.bytes_done, (uint_fast64_t)e->st.st_size);
+	return true;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker w = {.r = arg};
@@ -268,9 +287,11 @@ static void *worker_main(void *arg)
 	struct cl_scan_options opts = r->opts;
 	struct walk_entry *e;
 
+	w.slot = atomic_fetch_add(&r->next_slot, 1);
 	while ((e = queue_pop(&r->queue)) != NULL) {
-		if (!atomic_load(&r->stop))
-			scan_entry(&w, e, &opts);
+		if (!atomic_load(&r->stop) && !from_cache(r, e) &&
+		    scan_entry(&w, e, &opts) == CL_CLEAN && !atomic_load(&r->stop))
+			cache_add(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL, &e->st);
 		if (!atomic_load(&r->stop) && r->cfg->streams && r->cfg->streams[e->tag])
 			scan_streams(&w, e, &opts);
 		walk_entry_free(e);
@@ -298,6 +319,12 @@ static int enqueue(struct walk_entry *e, void *ctx)
 
 static int count_only(struct walk_entry *e, void *ctx)
 {
+	struct run *r = ctx;
+	uint_fast64_t size = (uint_fast64_t)e->st.st_size, big = atomic_load(&r->counters.largest);
+
+	/* The biggest file bounds the ETA: one worker scans it alone. */
+	while (size > big && !atomic_compare_exchange_weak(&r->counters.largest, &big, size))
+		;
 	walk_entry_free(e);
 	return 0;
 }
@@ -312,6 +339,7 @@ static void *precount_main(void *arg)
 	    .nexcludes = r->cfg->nexcludes,
 	    .stop = &r->count_stop,
 	    .on_file = count_only,
+	    .ctx = r,
 	};
 
 	for (size_t i = 0; i < r->cfg->npaths && !atomic_load(&r->count_stop); i++)
@@ -413,6 +441,33 @@ static void totals(struct scan_report *rep)
 	}
 }
 
+static void cache_warn(void *ctx, const char *msg)
+{
+	struct run *r = ctx;
+
+	pthread_mutex_lock(&r->out_lock);
+	progress_clear(&r->progress);
+	fprintf(stderr, "raquet-scan: warning: %s\n", msg);
+	pthread_mutex_unlock(&r->out_lock);
+}
+
+/* The cache only speeds a scan up: one that cannot be used is a warning. */
+static void open_cache(struct run *r)
+{
+	unsigned char sigset[CACHE_SIGSET_LEN];
+	char msg[600];
+	rq_error err;
+
+	if (r->cfg->cache_dir == NULL)
+		return;
+	if (cache_sigset(r->cfg->dbs, r->cfg->ndbs, &r->rep->engine, &r->cfg->limits, sigset,
+			 &err) == 0 &&
+	    (r->cache = cache_open(r->cfg->cache_dir, sigset, cache_warn, r, &err)) != NULL)
+		return;
+	snprintf(msg, sizeof(msg), "scanning without the clean-file cache: %s", err.msg);
+	cache_warn(r, msg);
+}
+
 /* *up says which of the signal and pre-count threads run, so that each
  * that started is joined even when a later one could not start. */
 static int start_threads(struct run *r, pthread_t *workers, unsigned int *started,
@@ -470,11 +525,19 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		scan_report_free(rep);
 		return -1;
 	}
+	if (progress_counters_init(&r.counters, cfg->jobs) != 0) {
+		engine_free(r.engine, r.tmpdir);
+		queue_destroy(&r.queue);
+		free(workers);
+		scan_report_free(rep);
+		return rq_fail(err, "out of memory");
+	}
 	cl_engine_set_clcb_pre_scan(r.engine, pre_scan_cb);
 	cl_engine_set_clcb_virus_found(r.engine, virus_found_cb);
 	engine_scan_options(&cfg->limits, &r.opts);
 	pthread_mutex_init(&r.out_lock, NULL);
 	pthread_mutex_init(&r.det_lock, NULL);
+	open_cache(&r);
 	if (cfg->progress || cfg->progress_fd > 0)
 		progress_start(&r.progress, &r.counters, &r.out_lock, cfg->progress_fd, cfg->paths,
 			       cfg->npaths);
@@ -498,6 +561,8 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		pthread_join(sig, NULL);
 	}
 	progress_stop(&r.progress);
+	cache_close(r.cache);
+	rep->cached = atomic_load(&r.cached);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -506,6 +571,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	queue_destroy(&r.queue);
 	pthread_mutex_destroy(&r.out_lock);
 	pthread_mutex_destroy(&r.det_lock);
+	progress_counters_destroy(&r.counters);
 	free(workers);
 	return rc;
 }

@@ -48,6 +48,11 @@ struct scan_config {
 	/* Live mode: per path, true to also scan each file's NTFS named streams
 	 * (streams.h), reported as "PATH:stream". NULL: none. */
 	const bool *streams;
+	/* Clean-file cache directory (cache.h), NULL: no cache. volumes: per
+	 * path, the volume's name for the cache (its UUID; "" never cached);
+	 * NULL: each file's device. */
+	const char *cache_dir;
+	const char *const *volumes;
 };
 
 struct detection {
@@ -74,6 +79,7 @@ struct scan_report {
 	struct detection *dets;
 	size_t ndets;
 	uint64_t files, bytes, errors;
+	uint64_t cached;          /* files taken from the clean-file cache, not read */
 	struct timespec started;  /* wall clock */
 	double seconds;           /* monotonic duration */
 	bool interrupted;

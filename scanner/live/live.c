@@ -341,7 +341,7 @@ static size_t autorun_targets(struct live *l, const char **paths, size_t max)
 static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_error *err)
 {
 	size_t ntargets = 0, max = 0;
-	const char **paths;
+	const char **paths, **volumes;
 	bool *streams;
 	struct scan_config cfg = *l->sc;
 	int rc;
@@ -350,9 +350,11 @@ static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_e
 		max += l->vols[i].ar.n;
 	paths = calloc(nroots + max + 1, sizeof(*paths));
 	streams = calloc(nroots + max + 1, sizeof(*streams));
-	if (paths == NULL || streams == NULL) {
+	volumes = calloc(nroots + max + 1, sizeof(*volumes));
+	if (paths == NULL || streams == NULL || volumes == NULL) {
 		free(paths);
 		free(streams);
+		free(volumes);
 		return rq_fail(err, "out of memory");
 	}
 	ntargets = autorun_targets(l, paths, max);
@@ -361,8 +363,15 @@ static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_e
 			l->vols[i].root += (int)ntargets;
 			paths[l->vols[i].root] = l->vols[i].point;
 			streams[l->vols[i].root] = l->vols[i].m.streams;
+			/* The clean-file cache knows a volume by its UUID; none: "" */
+			volumes[l->vols[i].root] = l->vols[i].v.uuid;
 		}
 	cfg.paths = paths;
+	/* Autorun targets are always read again: "" keeps them out of the
+	 * clean-file cache. */
+	for (size_t i = 0; i < ntargets; i++)
+		volumes[i] = "";
+	cfg.volumes = volumes;
 	cfg.npaths = nroots + ntargets;
 	cfg.streams = streams;
 	cfg.action = RESULTDOC_REPORT; /* acting comes after, on a read-write mount */
@@ -373,6 +382,7 @@ static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_e
 		rep->roots[i].missing = false;
 	free(paths);
 	free(streams);
+	free(volumes);
 	return rc;
 }
 

@@ -66,5 +66,5 @@ is "  ... --unit from \$RAQUET_IOC" "$(RAQUET_IOC=$I comp $R $R -o x.csv --unit 
 is "  ... options" "$(comp $R $R --t)" "$(nl --template --to --top)"
 is "  ... the office's settings" "$(comp $R $R --sign)" "$(nl --sign-authority --signer --signer-title)"
 is "raquet-scan: --action" "$(comp raquet-scan raquet-scan --action '')" "$(nl delete quarantine report)"
-is "  ... options" "$(comp raquet-scan raquet-scan --no)" "$(nl --no-progress --no-summary)"
+is "  ... options" "$(comp raquet-scan raquet-scan --no)" "$(nl --no-cache --no-progress --no-summary)"
 done_testing

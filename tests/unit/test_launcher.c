@@ -29,6 +29,11 @@ static void text_tests(void)
 	ok(text_width(out) <= 16, "  ... within the columns");
 	text_tail("short", 16, out, sizeof(out));
 	is_str(out, "short", "a short path is left alone");
+	text_middle("/mnt/sda2/Users/an/Tài liệu/báo cáo.doc", 20, out, sizeof(out));
+	is_str(out, "/mnt/sda2…áo cáo.doc", "the file shown loses its middle, not its ends");
+	ok(text_width(out) <= 20, "  ... within the columns");
+	text_middle("short", 20, out, sizeof(out));
+	is_str(out, "short", "  ... a short one is left alone");
 
 	ok(text_match("UBND huyện Phú Vang", "phu vang"), "typed without accents finds the unit");
 	ok(text_match("Sở Y tế", "SỞ Y"), "case-insensitive with accents");
@@ -59,8 +64,20 @@ static void progress_tests(void)
 	   "  ... with its counters");
 	is_str(pl.root, "/mnt/sda2", "  ... and its root");
 	ok(text_eta(&pl) > 14.9 && text_eta(&pl) < 15.1, "ETA from the rate: 15 s left");
+	ok(pl.eta < 0 && pl.file[0] == '\0', "  ... no estimate nor file from an older scanner");
 	pl.total_known = false;
 	ok(text_eta(&pl) < 0, "no ETA before the pre-count ends");
+	ok(progress_line_parse("{\"files\":10,\"bytes\":5000000,\"files_total\":40,"
+	                       "\"bytes_total\":20000000,\"total_known\":true,"
+	                       "\"seconds\":5.0,\"eta_seconds\":42.5,"
+	                       "\"file\":\"/mnt/sda2/a\\\\x1bb.exe\"}",
+	                       &pl) == 0 &&
+	       text_eta(&pl) == 42.5,
+	   "the scanner's estimate is the ETA shown");
+	is_str(pl.file, "/mnt/sda2/a\\x1bb.exe", "  ... and the file being scanned, as escaped");
+	ok(progress_line_parse("{\"total_known\":true,\"eta_seconds\":-3,\"file\":7}", &pl) == 0 &&
+	       pl.eta < 0 && pl.file[0] == '\0',
+	   "a negative estimate or a file that is no string is ignored");
 	ok(progress_line_parse("not json", &pl) != 0, "garbage is not a line");
 	ok(progress_line_parse("[1,2]", &pl) != 0, "an array is not a line");
 	ok(progress_line_parse("{\"files\":\"many\"}", &pl) == 0 && pl.files == 0,
