@@ -231,6 +231,23 @@ static void scan_with_engine(int fd, const char *path, struct workers_verdict *v
 	}
 }
 
+/* A worker is the process that parses hostile files: its answer is
+ * believed only within bounds (a known code; a name without control
+ * characters, which would reach the terminal). */
+static cl_error_t checked_verdict(struct worker *w, struct workers_verdict *v)
+{
+	if (v->rc < 0 || v->rc >= CL_ELAST_ERROR) {
+		snprintf(w->why, sizeof(w->why), "invalid verdict %d from a worker process", v->rc);
+		return CL_ERROR;
+	}
+	for (char *c = v->virname; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	if (v->rc == CL_VIRUS && v->virname[0] == '\0')
+		snprintf(v->virname, sizeof(v->virname), "Heuristics.Unnamed");
+	return (cl_error_t)v->rc;
+}
+
 /* The one place where a file's content is scanned: by the worker's process,
  * or here when there is no pool or no worker process to take it. A worker
  * that died on the file leaves it unscanned: CL_ERROR, w->why says why. */
@@ -243,7 +260,7 @@ static cl_error_t scan_file(struct worker *w, const struct walk_entry *e,
 		int rc = workers_scan(w->r->pool, w->slot, e->fd, e->path, v, w->why,
 				      sizeof(w->why));
 		if (rc == 0)
-			return (cl_error_t)v->rc;
+			return checked_verdict(w, v);
 		if (rc == WORKERS_DIED)
 			return CL_ERROR;
 		w->why[0] = '\0'; /* WORKERS_NONE: not sent, scanned here */
