@@ -10,6 +10,7 @@
 #                      signature counts (defaults 520 MiB, 1,000,000, 50,000)
 #   RAQUET_BENCH_NSMALL  files in the many-small-files corpus (default 50,000)
 #   RAQUET_BENCH_HOOKS   0: skip the records, import and report figures
+#   RAQUET_BENCH_PROBE_MB  size of the CPU probe's file (default 256)
 #
 # Then the "Workers" section (issue 14): the same three tools on two more
 # corpora (corpora.sh: /usr/share/doc, and many small files), each set of

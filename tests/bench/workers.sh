@@ -5,8 +5,8 @@
 #
 # The ideal for -jN is clamscan's database load plus clamscan's scan time
 # divided by the speed-up the cores give at that moment, which a probe
-# measures right before every timed run: one sha256sum of a 512 MiB file
-# alone, then NPROC of them at once (speed-up = NPROC x alone / together);
+# measures right before every timed run: one sha256sum of a file of
+# RAQUET_BENCH_PROBE_MB MiB (default 256) alone, then NPROC of them at once (speed-up = NPROC x alone / together);
 # a corpus's figure is the median of its probes. On a machine shared with
 # other work the probe sees the contention the scans see, so the ratio
 # stays meaningful when the absolute times do not.
@@ -14,11 +14,14 @@
 now() { date +%s.%N; }
 
 # workers_probe CORPUS: appends "CORPUS alone together load speed-up" to
-# $OUT/probe (seconds).
+# $OUT/probe (seconds). The database load (clamscan on an empty folder) is
+# measured by the first probe of each corpus only: it is sequential and
+# does not depend on the cores.
 workers_probe() {
 	pb=$BENCH/probe.bin
-	[ "$(stat -c %s "$pb" 2>/dev/null || echo 0)" = 536870912 ] ||
-		head -c 536870912 /dev/zero >"$pb"
+	pbytes=$((${RAQUET_BENCH_PROBE_MB:-256} * 1048576))
+	[ "$(stat -c %s "$pb" 2>/dev/null || echo 0)" = "$pbytes" ] ||
+		head -c "$pbytes" /dev/zero >"$pb"
 	cat "$pb" >/dev/null
 	t0=$(now)
 	sha256sum "$pb" >/dev/null
@@ -33,9 +36,13 @@ workers_probe() {
 	for p in $pids; do wait "$p"; done
 	t2=$(now)
 	# The database load: clamscan on an empty folder, same signatures.
-	mkdir -p "$BENCH/empty"
-	clamscan -r --no-summary $LIMITS -d "$SIGS" "$BENCH/empty" >/dev/null
-	t3=$(now)
+	if ! grep -q "^$1 " "$OUT/probe" 2>/dev/null; then
+		mkdir -p "$BENCH/empty"
+		clamscan -r --no-summary $LIMITS -d "$SIGS" "$BENCH/empty" >/dev/null
+		t3=$(now)
+	else
+		t3=$(grep "^$1 " "$OUT/probe" | head -1 | awk -v t="$t2" '{printf "%.3f", t + $4}')
+	fi
 	echo "$1 $t0 $t1 $t2 $t3" | awk -v n="$NPROC" '{printf "%s %.3f %.3f %.3f %.3f\n", $1, $3 - $2, $4 - $3, $5 - $4, n * ($3 - $2) / ($4 - $3)}' >>"$OUT/probe"
 	tail -1 "$OUT/probe" | awk -v n="$NPROC" '{printf "bench: probe before %s: sha256sum alone %.2f s, %d at once %.2f s: the cores give %.2fx; database load %.2f s\n", $1, $2, n, $3, n * $2 / $3, $4}'
 }
