@@ -27,10 +27,19 @@ BOOT_SRC = $(filter-out boot/main.c,$(wildcard boot/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 HELP_SRC = $(wildcard tests/helpers/*.c)
 
+# Texts compiled in, generated from their own files at build time
+# (tools/embed-text.sh; never committed). A new migration is one entry in
+# SCHEMA_TEXTS and one row in sync/schema.c's schema_migrations.
+SCHEMA_TEXTS = schema_sql=sync/schema.sql schema_v2_sql=sync/schema-v2.sql \
+               schema_v3_sql=sync/schema-v3.sql schema_v4_sql=sync/schema-v4.sql
+TEMPLATE_TEXTS = template_default_json=reports/templates/default.json
+GEN_SCHEMA   = $(O)/gen/schema_sql.c
+GEN_TEMPLATE = $(O)/gen/template_default.c
+
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/obj/%.o)
 SCAN_OBJ = $(SCAN_SRC:%.c=$(O)/obj/%.o)
-SYNC_OBJ = $(SYNC_SRC:%.c=$(O)/obj/%.o)
-REP_OBJ  = $(REP_SRC:%.c=$(O)/obj/%.o)
+SYNC_OBJ = $(SYNC_SRC:%.c=$(O)/obj/%.o) $(O)/obj/gen/schema_sql.o
+REP_OBJ  = $(REP_SRC:%.c=$(O)/obj/%.o) $(O)/obj/gen/template_default.o
 BOOT_OBJ = $(BOOT_SRC:%.c=$(O)/obj/%.o)
 # Message catalogues: po/LANG.po -> $(O)/share/locale/LANG/LC_MESSAGES/raquet.mo
 MO = $(patsubst po/%.po,$(O)/share/locale/%/LC_MESSAGES/raquet.mo,$(wildcard po/*.po))
@@ -43,14 +52,15 @@ UNITS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%.t)
 HELPERS = $(HELP_SRC:tests/helpers/%.c=$(O)/bin/%)
 
 .SECONDARY:
-.PHONY: all deps test check check-san check-fuzz check-vm image bench demo programs install deb clean help pot FORCE
+.PHONY: all deps test check check-san check-fuzz check-vm image bench demo programs install deb clean help pot format format-check FORCE
 all: $(PROGS) $(MO) $(UNITS) $(HELPERS)
 
 help:
 	@echo 'make [all]      build programs and tests into $(O)/'
 	@echo 'make deps       install the Debian packages needed to build and test'
 	@echo 'make test       fast test suite (unit + shell tests)'
-	@echo 'make check      deps, then everything: tests, sanitizer run, short fuzz'
+	@echo 'make check      deps, then everything: layout, tests, sanitizer run, short fuzz, VM'
+	@echo 'make format-check  fail if a C file differs from .clang-format (make format rewrites them)'
 	@echo 'make image      the bootable USB image $(O)/raquet.img (image/); IOC_PUB=FILE pins that key'
 	@echo 'make check-vm   boot the image in QEMU (UEFI Secure Boot, BIOS) and scan a PC'
 	@echo 'make bench      performance figures against clamscan (not part of check)'
@@ -63,6 +73,21 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(E) CC $<
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(GEN_SCHEMA): tools/embed-text.sh $(foreach t,$(SCHEMA_TEXTS),$(word 2,$(subst =, ,$(t))))
+	@mkdir -p $(@D)
+	$(E) GEN $@
+	$(Q)sh tools/embed-text.sh $@ $(SCHEMA_TEXTS)
+
+$(GEN_TEMPLATE): tools/embed-text.sh $(foreach t,$(TEMPLATE_TEXTS),$(word 2,$(subst =, ,$(t))))
+	@mkdir -p $(@D)
+	$(E) GEN $@
+	$(Q)sh tools/embed-text.sh $@ $(TEMPLATE_TEXTS)
+
+$(O)/obj/gen/%.o: $(O)/gen/%.c
+	@mkdir -p $(@D)
+	$(E) CC $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/libraquet.a: $(LIB_OBJ)
 	$(E) AR $@
@@ -171,6 +196,15 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory check-vm
 
 -include tests/fuzz/Makefile.inc
+
+# The layout of every tracked C file is .clang-format's (STYLE.md, habit 10).
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(FORMAT_SRC)
+format-check:
+	$(Q)bad=0; for f in $(FORMAT_SRC); do \
+		clang-format "$$f" | diff -u --label "$$f" --label "$$f (clang-format)" "$$f" - || bad=1; \
+	done; if [ $$bad = 1 ]; then echo 'format-check: run make format' >&2; exit 1; fi
 
 # The image booted in QEMU (TCG), twice; deps may install QEMU and OVMF.
 check-vm: deps

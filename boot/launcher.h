@@ -20,14 +20,13 @@
 #include <sys/types.h>
 
 #include "pin.h"
+#include "resultdoc.h"
 #include "rqerror.h"
 
 #define _(s)  gettext(s)
 #define N_(s) (s)
 
 #define LAUNCHER_NAME_MAX 128 /* technician's name, bytes */
-
-enum launcher_action { ACTION_REPORT, ACTION_QUARANTINE, ACTION_DELETE };
 
 /* --- stickinfo: the stick as the launcher needs it ----------------------- */
 
@@ -42,14 +41,17 @@ struct stickinfo {
 	char *label; /* stick.json label (escaped), or NULL */
 	struct unit *units;
 	size_t nunits;
-	/* RAQUET/config; a bad value is left for raquet-scan to refuse by line */
-	enum launcher_action action;
+	/* RAQUET/config, read by raquet-scan's parser (lib/sticklayout.h) */
+	enum resultdoc_action action;
 	bool quick, unattended, poweroff;
 	char unit[128];
 	char technician[LAUNCHER_NAME_MAX]; /* RAQUET/technician, "" if none */
 	/* The stick's ioc.pub against the image's pinned key (lib/pin.h); kept
 	 * after a failed stickinfo_open so the refusal can say why. */
 	enum pin_state pin;
+	/* Set when stickinfo_open failed on RAQUET/config: the scan would
+	 * refuse it too, so the launcher refuses the stick before asking. */
+	bool bad_config;
 };
 
 /* Opens DIR/RAQUET and reads ioc.pub (checked against the pinned key),
@@ -72,7 +74,7 @@ struct choice {
 	const struct unit *unit;
 	char technician[LAUNCHER_NAME_MAX];
 	bool quick;
-	enum launcher_action action;
+	enum resultdoc_action action;
 };
 
 struct scan_request {
@@ -197,7 +199,7 @@ void text_summary(FILE *out, const struct summary *sum, const struct choice *cho
 const char *launcher_status_text(const char *status);
 const char *launcher_state_text(const char *state);
 const char *launcher_outcome_text(const char *outcome);
-const char *launcher_action_text(enum launcher_action a);
-const char *launcher_action_arg(enum launcher_action a);
+const char *launcher_action_text(enum resultdoc_action a);
+const char *launcher_action_arg(enum resultdoc_action a);
 
 #endif

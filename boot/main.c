@@ -31,16 +31,14 @@ struct options {
 	const char *paths[MAX_PATHS], *devices[MAX_PATHS];
 	size_t npaths, ndevices;
 	bool action_given, mode_given, quick, unattended, poweroff;
-	enum launcher_action action;
+	enum resultdoc_action action;
 	int wait;
 };
 
-static void usage(const char *why)
+static void print_usage(FILE *f)
 {
-	if (why)
-		fprintf(stderr, "raquet-launcher: %s\n", why);
 	fprintf(
-	    stderr,
+	    f,
 	    "usage: raquet-launcher [options]\n"
 	    "  --stick DIR         the stick's data partition (default $RAQUET_STICK, then %s)\n"
 	    "  --unit CODE         unit scanned for (a code of the stick's roster)\n"
@@ -59,6 +57,14 @@ static void usage(const char *why)
 	    "environment: RAQUET_SCAN (the scanner), RAQUET_LOCALEDIR (catalogues),\n"
 	    "             RAQUET_POWEROFF (program run instead of systemctl poweroff)\n",
 	    DEFAULT_STICK);
+}
+
+/* A usage error: why and the usage on stderr, exit 2. */
+static void usage(const char *why)
+{
+	if (why)
+		rq_warn("%s", why);
+	print_usage(stderr);
 	exit(2);
 }
 
@@ -121,13 +127,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_ACTION:
 			o->action_given = true;
-			if (strcmp(optarg, "report") == 0)
-				o->action = ACTION_REPORT;
-			else if (strcmp(optarg, "quarantine") == 0)
-				o->action = ACTION_QUARANTINE;
-			else if (strcmp(optarg, "delete") == 0)
-				o->action = ACTION_DELETE;
-			else
+			if (resultdoc_action_parse(optarg, &o->action) != 0)
 				usage("--action wants report, quarantine or delete");
 			break;
 		case OPT_QUICK:
@@ -169,7 +169,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'V':
 			printf("raquet-launcher %s\n", RAQUET_VERSION);
-			exit(0);
+			exit(rq_finish_stdout(0));
+		case 'h':
+			print_usage(stdout);
+			exit(rq_finish_stdout(0));
 		default:
 			usage(NULL);
 		}
@@ -280,7 +283,7 @@ static int fail(bool screen, const char *title, const char *msg)
 		ui_message(title, msg);
 		ui_end();
 	}
-	fprintf(stderr, "raquet-launcher: %s: %s\n", title, msg);
+	rq_warn("%s: %s", title, msg);
 	return 2;
 }
 
@@ -300,6 +303,24 @@ static int refuse_foreign(bool screen, const struct stickinfo *si, const char *w
 				       "Take the stick to the IOC that issued it.");
 	if (screen) {
 		ui_message(_("STICK REFUSED: NOT FROM THIS IOC"), text);
+		ui_end();
+	}
+	fprintf(stderr, "raquet-launcher: %s (%s)\n", text, why);
+	return 2;
+}
+
+/* A RAQUET/config the scan would refuse (the same parser, lib/sticklayout.h):
+ * the technician cannot fix it on the spot, and a scan started anyway
+ * would only fail after the choices were made, so say where to take it. */
+static int refuse_config(bool screen, const char *why)
+{
+	const char *text = _("The stick's settings file (RAQUET/config) has an error. Nothing "
+			     "was scanned and nothing was written. Take the stick to the IOC "
+			     "to have its settings rewritten.");
+	if (screen) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s (%s)", text, why);
+		ui_message(_("STICK REFUSED: BAD SETTINGS"), msg);
 		ui_end();
 	}
 	fprintf(stderr, "raquet-launcher: %s (%s)\n", text, why);
@@ -451,8 +472,10 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 		ui_progress(&job, c);
 	else
 		text_progress(&job);
+	/* The scan has run by now (its record may be on the stick): only
+	 * its end could not be seen, so saying it did not start would lie. */
 	if (runscan_finish(&job, &sum, &err) != 0)
-		return fail(screen, _("The scan could not start"), err.msg);
+		return fail(screen, _("The scan's end could not be seen"), err.msg);
 	if (screen) {
 		/* Unattended, nobody may be there to press a key: the summary
 		 * closes by itself (raquet-live may power off after us). */
@@ -464,11 +487,7 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 	}
 	status = sum.exit_status;
 	summary_free(&sum);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "raquet-launcher: cannot write to standard output: %s\n",
-		        strerror(errno));
-		status = 2;
-	}
+	status = rq_finish_stdout(status);
 	if (poweroff && power_off() != 0) {
 		fprintf(stderr, "raquet-launcher: could not power off\n");
 		status = 2;
@@ -484,6 +503,7 @@ int main(int argc, char **argv)
 	rq_error err;
 	int status;
 
+	rq_set_progname("raquet-launcher");
 	parse_args(argc, argv, &o);
 	setup_language(o.lang);
 	catch_signals();
@@ -493,6 +513,8 @@ int main(int argc, char **argv)
 			ui_start(NULL);
 		if (si.pin == PIN_FOREIGN || si.pin == PIN_BROKEN)
 			return refuse_foreign(screen, &si, err.msg);
+		if (si.bad_config)
+			return refuse_config(screen, err.msg);
 		return fail(screen, _("This stick cannot be used"), err.msg);
 	}
 	unattended =

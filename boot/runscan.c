@@ -24,10 +24,9 @@
 
 static const char *const tmp_files[] = {"result.json", "stdout", "stderr"};
 
-const char *launcher_action_arg(enum launcher_action a)
+const char *launcher_action_arg(enum resultdoc_action a)
 {
-	static const char *const names[] = {"report", "quarantine", "delete"};
-	return names[a];
+	return resultdoc_action_name(a);
 }
 
 static int build_argv(const struct scan_request *req, const char *json, const char **argv,
@@ -303,7 +302,7 @@ int summary_from_json(const char *text, struct summary *sum)
 		json_object_put(doc);
 		return -1;
 	}
-	sum->status = str_or(doc, "status", "incomplete");
+	sum->status = str_or(doc, "status", resultdoc_status_name(RESULTDOC_INCOMPLETE));
 	if (json_object_object_get_ex(doc, "totals", &totals)) {
 		sum->files = u64_of(totals, "files");
 		sum->bytes = u64_of(totals, "bytes");

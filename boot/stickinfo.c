@@ -13,9 +13,9 @@
 #include "keys.h"
 #include "pin.h"
 #include "signedjson.h"
+#include "sticklayout.h"
 #include "launcher.h"
 
-#define CONFIG_MAX      (64 * 1024)
 #define ROSTER_MAX      20000 /* units; a province has a few thousand */
 
 static int read_roster(struct stickinfo *si, json_object *roster, rq_error *err)
@@ -65,45 +65,24 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Only the keys the launcher acts on; raquet-scan reads the same file and
- * refuses a bad value with its line number, which the summary then shows. */
-static void config_line(struct stickinfo *si, const char *key, const char *val)
-{
-	if (strcmp(key, "action") == 0) {
-		if (strcmp(val, "quarantine") == 0)
-			si->action = ACTION_QUARANTINE;
-		else if (strcmp(val, "delete") == 0)
-			si->action = ACTION_DELETE;
-		else
-			si->action = ACTION_REPORT;
-	} else if (strcmp(key, "scan") == 0) {
-		si->quick = strcmp(val, "quick") == 0;
-	} else if (strcmp(key, "unattended") == 0) {
-		si->unattended = strcmp(val, "yes") == 0;
-	} else if (strcmp(key, "poweroff") == 0) {
-		si->poweroff = strcmp(val, "yes") == 0;
-	} else if (strcmp(key, "unit") == 0 && strlen(val) < sizeof(si->unit)) {
-		snprintf(si->unit, sizeof(si->unit), "%s", val);
-	}
-}
-
+/* The scanner's own parser (lib/sticklayout.h): a config the scan would
+ * refuse is refused here, with the same line number, before the
+ * technician is asked anything. */
 static int read_config(struct stickinfo *si, rq_error *err)
 {
-	char *buf, *line, *save = NULL;
-	size_t len;
+	struct stick_config c;
+	char where[sizeof(STICK_DIR) + sizeof(STICK_CONFIG) + 1];
 
-	if (faccessat(si->dirfd, "config", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
-		return 0;
-	if (read_file_bounded(si->dirfd, "config", CONFIG_MAX, &buf, &len, err) != 0)
+	snprintf(where, sizeof(where), "%s/%s", STICK_DIR, STICK_CONFIG);
+	if (stick_config_read(si->dirfd, STICK_CONFIG, where, &c, err) != 0) {
+		si->bad_config = true;
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-		if (eq == NULL || *trim(line) == '#')
-			continue;
-		*eq = '\0';
-		config_line(si, trim(line), trim(eq + 1));
 	}
-	free(buf);
+	si->action = c.action;
+	si->quick = c.quick;
+	si->unattended = c.unattended;
+	si->poweroff = c.poweroff;
+	snprintf(si->unit, sizeof(si->unit), "%s", c.unit);
 	return 0;
 }
 
@@ -121,7 +100,7 @@ static void read_technician(struct stickinfo *si)
 	size_t len;
 	rq_error err;
 
-	if (read_file_bounded(si->dirfd, "technician", 4 * LAUNCHER_NAME_MAX, &buf, &len, &err) !=
+	if (read_file_bounded(si->dirfd, STICK_TECHNICIAN, 4 * LAUNCHER_NAME_MAX, &buf, &len, &err) !=
 	    0)
 		return;
 	if ((nl = strchr(buf, '\n')) != NULL)
@@ -137,27 +116,18 @@ int stickinfo_open(const char *dir, struct stickinfo *si, rq_error *err)
 	enum pin_state pin = PIN_NONE;
 	keys_ioc_public ioc;
 	const char *label;
-	int top;
+	bool bad_config;
 
 	memset(si, 0, sizeof(*si));
 	si->dirfd = -1;
 	if ((si->dir = strdup(dir)) == NULL)
 		return rq_fail(err, "out of memory");
-	top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (top < 0) {
-		rq_fail_errno(err, errno, "cannot open the stick at %s", dir);
+	if ((si->dirfd = stick_dir_open(dir, err)) < 0)
 		goto fail;
-	}
-	si->dirfd = openat(top, "RAQUET", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	close(top);
-	if (si->dirfd < 0) {
-		rq_fail_errno(err, errno, "%s is not a raquet stick (no RAQUET/)", dir);
-		goto fail;
-	}
-	if (keys_ioc_read_public(si->dirfd, "ioc.pub", &ioc, err) != 0 ||
+	if (keys_ioc_read_public(si->dirfd, STICK_IOC_PUB, &ioc, err) != 0 ||
 	    pin_check(&ioc, &pin, err) != 0 ||
-	    (info = signed_json_read(si->dirfd, "stick.json", &ioc, err)) == NULL ||
-	    (roster = signed_json_read(si->dirfd, "roster.json", &ioc, err)) == NULL ||
+	    (info = signed_json_read(si->dirfd, STICK_INFO, &ioc, err)) == NULL ||
+	    (roster = signed_json_read(si->dirfd, STICK_ROSTER, &ioc, err)) == NULL ||
 	    read_roster(si, roster, err) != 0 || read_config(si, err) != 0)
 		goto fail;
 	if ((label = json_str_member(info, "label")) != NULL)
@@ -170,8 +140,10 @@ int stickinfo_open(const char *dir, struct stickinfo *si, rq_error *err)
 fail:
 	json_object_put(info);
 	json_object_put(roster);
+	bad_config = si->bad_config;
 	stickinfo_close(si);
 	si->pin = pin;
+	si->bad_config = bad_config;
 	return -1;
 }
 
@@ -209,7 +181,7 @@ int stickinfo_save_technician(struct stickinfo *si, const char *name, rq_error *
 	if (strcmp(si->technician, name) == 0)
 		return 0;
 	n = snprintf(buf, sizeof(buf), "%s\n", name);
-	if (atomic_write(si->dirfd, "technician", buf, (size_t)n, 0644, false, err) != 0)
+	if (atomic_write(si->dirfd, STICK_TECHNICIAN, buf, (size_t)n, 0644, false, err) != 0)
 		return -1;
 	snprintf(si->technician, sizeof(si->technician), "%s", name);
 	return 0;

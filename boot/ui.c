@@ -25,55 +25,81 @@ static bool colours;
 
 /* --- words of the result document ---------------------------------------- */
 
+/* The summary carries the document's words as read (a newer scanner may
+ * write one this launcher does not know); they are matched through
+ * lib/resultdoc.h's tables, an unknown one shown as it is. */
+static bool is_status(const char *s, enum resultdoc_status want)
+{
+	enum resultdoc_status v;
+	return resultdoc_status_parse(s, &v) == 0 && v == want;
+}
+
+static bool is_state(const char *s, enum resultdoc_state want)
+{
+	enum resultdoc_state v;
+	return resultdoc_state_parse(s, &v) == 0 && v == want;
+}
+
+static bool is_outcome(const char *s, enum resultdoc_outcome want)
+{
+	enum resultdoc_outcome v;
+	return resultdoc_outcome_parse(s, &v) == 0 && v == want;
+}
+
 const char *launcher_status_text(const char *status)
 {
-	if (strcmp(status, "clean") == 0)
+	enum resultdoc_status v;
+
+	if (resultdoc_status_parse(status, &v) != 0)
+		v = RESULTDOC_INCOMPLETE;
+	switch (v) {
+	case RESULTDOC_CLEAN:
 		return _("CLEAN: no malware found");
-	if (strcmp(status, "cleaned") == 0)
+	case RESULTDOC_CLEANED:
 		return _("CLEANED: all malware found was removed");
-	if (strcmp(status, "infected-not-cleaned") == 0)
+	case RESULTDOC_INFECTED_NOT_CLEANED:
 		return _("INFECTED: malware found and left in place");
+	case RESULTDOC_INCOMPLETE:
+		break;
+	}
 	return _("INCOMPLETE: the scan did not finish");
 }
 
 const char *launcher_state_text(const char *state)
 {
-	static const struct {
-		const char *state, *text;
-	} names[] = {
-	    {"scanned", N_("scanned")},
-	    {"missing", N_("could not be opened")},
-	    {"interrupted", N_("interrupted")},
-	    {"read-only-hibernated", N_("read-only: Windows hibernated")},
-	    {"encrypted", N_("encrypted (BitLocker)")},
-	    {"unsupported", N_("file system not supported")},
-	    {"mount-failed", N_("could not be mounted")},
+	static const char *const texts[RESULTDOC_NSTATES] = {
+	    [RESULTDOC_SCANNED] = N_("scanned"),
+	    [RESULTDOC_MISSING] = N_("could not be opened"),
+	    [RESULTDOC_INTERRUPTED] = N_("interrupted"),
+	    [RESULTDOC_HIBERNATED] = N_("read-only: Windows hibernated"),
+	    [RESULTDOC_ENCRYPTED] = N_("encrypted (BitLocker)"),
+	    [RESULTDOC_UNSUPPORTED] = N_("file system not supported"),
+	    [RESULTDOC_MOUNT_FAILED] = N_("could not be mounted"),
 	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(state, names[i].state) == 0)
-			return _(names[i].text);
-	return state;
+	enum resultdoc_state v;
+
+	return resultdoc_state_parse(state, &v) == 0 ? _(texts[v]) : state;
 }
 
 const char *launcher_outcome_text(const char *outcome)
 {
-	if (strcmp(outcome, "reported") == 0)
-		return _("left in place");
-	if (strcmp(outcome, "quarantined") == 0)
-		return _("quarantined");
-	if (strcmp(outcome, "deleted") == 0)
-		return _("deleted");
-	if (strcmp(outcome, "failed") == 0)
-		return _("ACTION FAILED");
-	return outcome;
+	static const char *const texts[RESULTDOC_NOUTCOMES] = {
+	    [RESULTDOC_REPORTED] = N_("left in place"),
+	    [RESULTDOC_QUARANTINED] = N_("quarantined"),
+	    [RESULTDOC_DELETED] = N_("deleted"),
+	    [RESULTDOC_FAILED] = N_("ACTION FAILED"),
+	};
+	enum resultdoc_outcome v;
+
+	return resultdoc_outcome_parse(outcome, &v) == 0 ? _(texts[v]) : outcome;
 }
 
-const char *launcher_action_text(enum launcher_action a)
+const char *launcher_action_text(enum resultdoc_action a)
 {
 	switch (a) {
-	case ACTION_QUARANTINE:
+	case RESULTDOC_QUARANTINE:
 		return _("Quarantine");
-	case ACTION_DELETE:
+	case RESULTDOC_DELETE:
 		return _("Delete");
 	default:
 		return _("Report only");
@@ -352,6 +378,15 @@ static enum ui_result run_list(struct list *l)
 				res = UI_BACK;
 				break;
 			}
+		} else if (is_backspace(rc, k)) { /* also KEY_BACKSPACE, a function key */
+			if (l->keys && typed[0]) {
+				size_t len = strlen(typed);
+				while (len > 0 && ((unsigned char)typed[--len] & 0xC0) == 0x80)
+					;
+				typed[len] = '\0';
+				nshown = list_filter(l, typed, shown);
+				cur = 0;
+			}
 		} else if (rc == KEY_CODE_YES) {
 			switch (k) {
 			case KEY_UP:
@@ -372,18 +407,6 @@ static enum ui_result run_list(struct list *l)
 			case KEY_END:
 				cur = nshown ? nshown - 1 : 0;
 				break;
-			case KEY_BACKSPACE:
-				goto backspace;
-			}
-		} else if (is_backspace(rc, k)) {
-		backspace:
-			if (l->keys && typed[0]) {
-				size_t len = strlen(typed);
-				while (len > 0 && ((unsigned char)typed[--len] & 0xC0) == 0x80)
-					;
-				typed[len] = '\0';
-				nshown = list_filter(l, typed, shown);
-				cur = 0;
 			}
 		} else if (rc == OK && l->keys && iswprint(k)) {
 			char mb[MB_LEN_MAX + 1];
@@ -470,7 +493,7 @@ enum ui_result ui_pick_action(struct choice *choice)
 	labels[2] = _("Delete: remove them for good");
 	res = run_list(&l);
 	if (res == UI_NEXT)
-		choice->action = (enum launcher_action)l.sel;
+		choice->action = (enum resultdoc_action)l.sel;
 	return res;
 }
 
@@ -536,7 +559,7 @@ static void describe_choice(int y, const struct choice *c)
 	field(y, LOOK_BOLD, _("Unit:"), "%s — %s", c->unit->code, c->unit->name);
 	field(y + 1, LOOK_BOLD, _("Technician:"), "%s", c->technician[0] ? c->technician : "—");
 	field(y + 2, LOOK_BOLD, _("Scan:"), "%s", mode_text(c->quick));
-	field(y + 3, c->action == ACTION_DELETE ? LOOK_WARN : LOOK_BOLD, _("Action:"), "%s",
+	field(y + 3, c->action == RESULTDOC_DELETE ? LOOK_WARN : LOOK_BOLD, _("Action:"), "%s",
 	      launcher_action_text(c->action));
 }
 
@@ -705,9 +728,9 @@ static const char *cell(char *buf, size_t sz, const char *s, size_t cols, bool r
 
 static enum look status_look(const char *status)
 {
-	if (strcmp(status, "clean") == 0 || strcmp(status, "cleaned") == 0)
+	if (is_status(status, RESULTDOC_CLEAN) || is_status(status, RESULTDOC_CLEANED))
 		return LOOK_GOOD;
-	return strcmp(status, "incomplete") == 0 ? LOOK_WARN : LOOK_BAD;
+	return is_status(status, RESULTDOC_INCOMPLETE) ? LOOK_WARN : LOOK_BAD;
 }
 
 static void volume_lines(struct lines *L, const struct summary *s)
@@ -724,12 +747,12 @@ static void volume_lines(struct lines *L, const struct summary *s)
 		snprintf(n2, sizeof(n2), "%llu", (unsigned long long)v->detections);
 		snprintf(n3, sizeof(n3), "%llu", (unsigned long long)v->errors);
 		text_tail(v->name, 26, name, sizeof(name));
-		add(L, strcmp(v->state, "scanned") == 0 ? LOOK_NORMAL : LOOK_WARN, "%s %s %s %s %s",
+		add(L, is_state(v->state, RESULTDOC_SCANNED) ? LOOK_NORMAL : LOOK_WARN, "%s %s %s %s %s",
 		    cell(a, sizeof(a), name, 26, false),
 		    cell(b, sizeof(b), launcher_state_text(v->state), 22, false),
 		    cell(c, sizeof(c), n1, 9, true), cell(d, sizeof(d), n2, 8, true),
 		    cell(e, sizeof(e), n3, 7, true));
-		hibernated |= strcmp(v->state, "read-only-hibernated") == 0;
+		hibernated |= is_state(v->state, RESULTDOC_HIBERNATED);
 	}
 	if (hibernated) {
 		add(L, LOOK_WARN, "%s",
@@ -754,10 +777,10 @@ static void detection_lines(struct lines *L, const struct summary *s)
 	for (size_t i = 0; i < s->ndets; i++) {
 		const struct detection_summary *d = &s->dets[i];
 		text_tail(d->path, 78 - 14 - 30 - 2, path, sizeof(path));
-		add(L, strcmp(d->outcome, "failed") == 0 ? LOOK_BAD : LOOK_NORMAL, "%s %s %s",
+		add(L, is_outcome(d->outcome, RESULTDOC_FAILED) ? LOOK_BAD : LOOK_NORMAL, "%s %s %s",
 		    cell(a, sizeof(a), launcher_outcome_text(d->outcome), 14, false),
 		    cell(b, sizeof(b), d->signature, 30, false), path);
-		if (strcmp(d->outcome, "failed") == 0 && d->detail)
+		if (is_outcome(d->outcome, RESULTDOC_FAILED) && d->detail)
 			add(L, LOOK_BAD, "               %s", d->detail);
 	}
 }

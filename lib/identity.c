@@ -15,6 +15,7 @@
 #include "escape.h"
 #include "identity.h"
 #include "identity_int.h"
+#include "resultdoc.h"
 
 /* Candidates kept before sorting, so a hostile tree cannot make us work
  * without bound. */
@@ -711,36 +712,11 @@ int identity_collect(const char *root, const char *exclude_disk, struct identity
 
 /* --- JSON --------------------------------------------------------------- */
 
-/* Adds key: value to obj unless value is empty. */
+/* Adds key: value to obj unless value is empty (resultdoc.h's checked
+ * helpers, as the rest of the result document). */
 static int put_str(struct json_object *obj, const char *key, const char *value)
 {
-	struct json_object *s;
-
-	if (value[0] == '\0')
-		return 0;
-	s = json_object_new_string(value);
-	if (s == NULL)
-		return -1;
-	if (json_object_object_add(obj, key, s) != 0) {
-		json_object_put(s);
-		return -1;
-	}
-	return 0;
-}
-
-/* Adds child under key (or to the array when key is NULL), taking it. */
-static int put_obj(struct json_object *obj, const char *key, struct json_object *child)
-{
-	int rc;
-
-	if (child == NULL)
-		return -1;
-	rc = key ? json_object_object_add(obj, key, child) : json_object_array_add(obj, child);
-	if (rc != 0) {
-		json_object_put(child);
-		return -1;
-	}
-	return 0;
+	return value[0] == '\0' ? 0 : resultdoc_put_str(obj, key, value, NULL);
 }
 
 static struct json_object *dmi_to_json(const struct identity_dmi *dmi)
@@ -797,24 +773,23 @@ int identity_to_json(const struct identity *id, struct json_object **out)
 	if (o == NULL)
 		return -1;
 	if (put_str(o, "id", id->id) < 0 ||
-	    put_obj(o, "weak", json_object_new_boolean(id->weak)) < 0 ||
-	    put_obj(o, "dmi", dmi_to_json(&id->dmi)) < 0 ||
-	    put_obj(o, "disks", disks = json_object_new_array()) < 0 ||
-	    put_obj(o, "macs", macs = json_object_new_array()) < 0 ||
-	    put_obj(o, "ignored", ignored = json_object_new_array()) < 0)
+	    resultdoc_put(o, "weak", json_object_new_boolean(id->weak), NULL) < 0 ||
+	    resultdoc_put(o, "dmi", dmi_to_json(&id->dmi), NULL) < 0 ||
+	    resultdoc_put(o, "disks", disks = json_object_new_array(), NULL) < 0 ||
+	    resultdoc_put(o, "macs", macs = json_object_new_array(), NULL) < 0 ||
+	    resultdoc_put(o, "ignored", ignored = json_object_new_array(), NULL) < 0)
 		goto fail;
 	for (i = 0; i < id->n_disks && i < IDENTITY_MAX_DISKS; i++)
-		if (put_obj(disks, NULL, disk_to_json(&id->disks[i])) < 0)
+		if (resultdoc_put(disks, NULL, disk_to_json(&id->disks[i]), NULL) < 0)
 			goto fail;
 	for (i = 0; i < id->n_macs && i < IDENTITY_MAX_MACS; i++)
-		if (put_obj(macs, NULL, json_object_new_string(id->macs[i])) < 0)
+		if (resultdoc_put(macs, NULL, json_object_new_string(id->macs[i]), NULL) < 0)
 			goto fail;
 	for (i = 0; i < id->n_ignored && i < IDENTITY_MAX_IGNORED; i++)
-		if (put_obj(ignored, NULL, ignored_to_json(&id->ignored[i])) < 0)
+		if (resultdoc_put(ignored, NULL, ignored_to_json(&id->ignored[i]), NULL) < 0)
 			goto fail;
 	if (id->n_ignored_dropped > 0 &&
-	    put_obj(o, "ignored_dropped", json_object_new_int64((int64_t)id->n_ignored_dropped)) <
-	        0)
+	    resultdoc_put_u64(o, "ignored_dropped", id->n_ignored_dropped, NULL) < 0)
 		goto fail;
 	*out = o;
 	return 0;

@@ -18,4 +18,15 @@ int rq_fail(rq_error *err, const char *fmt, ...) __attribute__((format(printf, 2
 int rq_fail_errno(rq_error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* For a program's main, not for library code: the name that prefixes its
+ * messages ("raquet-sync"), set once before the first rq_warn. */
+void rq_set_progname(const char *name);
+
+/* "NAME: message" and a newline on stderr. */
+void rq_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Flushes stdout before exit: a full disk or a closed pipe must not look
+ * like success (git's habit). Returns status, or 2 after saying why. */
+int rq_finish_stdout(int status);
+
 #endif

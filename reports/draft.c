@@ -9,26 +9,29 @@
 #include <string.h>
 
 #include "report.h"
+#include "resultdoc.h"
 
 #define SILENT_NAMED 5 /* units named in the "not yet reporting" sentence */
 #define FAMILIES_NAMED 3
 
 const char *rep_status_vn(const char *status)
 {
-	if (strcmp(status, "clean") == 0)
-		return "Sạch";
-	if (strcmp(status, "cleaned") == 0)
-		return "Đã xử lý";
-	if (strcmp(status, "infected-not-cleaned") == 0)
-		return "Nhiễm, chưa xử lý";
-	if (strcmp(status, "incomplete") == 0)
-		return "Quét chưa hoàn tất";
-	return status;
+	static const char *const vn[RESULTDOC_NSTATUS] = {
+	    [RESULTDOC_CLEAN] = "Sạch",
+	    [RESULTDOC_CLEANED] = "Đã xử lý",
+	    [RESULTDOC_INFECTED_NOT_CLEANED] = "Nhiễm, chưa xử lý",
+	    [RESULTDOC_INCOMPLETE] = "Quét chưa hoàn tất",
+	};
+	enum resultdoc_status st;
+
+	return resultdoc_status_parse(status, &st) == 0 ? vn[st] : status;
 }
 
 const char *rep_reason_vn(const char *reason)
 {
-	if (strcmp(reason, "incomplete") == 0)
+	/* The reason a machine is not cleaned is its status word when the scan
+	 * did not finish. */
+	if (strcmp(reason, resultdoc_status_name(RESULTDOC_INCOMPLETE)) == 0)
 		return "quét chưa hoàn tất";
 	if (strcmp(reason, "action-failed") == 0)
 		return "cách ly, xóa tệp không thành công";

@@ -33,7 +33,7 @@ static const struct {
 static void usage(const char *why)
 {
 	if (why)
-		fprintf(stderr, "raquet-report: %s\n", why);
+		rq_warn("%s", why);
 	fprintf(why ? stderr : stdout,
 		"usage: raquet-report [--ioc DIR] [--unit CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 		"                     [--format docx|xlsx|html|csv|json] [--template FILE]\n"
@@ -42,15 +42,8 @@ static void usage(const char *why)
 		"       raquet-report --print-template\n"
 		"The IOC directory is --ioc, else $RAQUET_IOC, else " DEFAULT_IOC
 		"; the format follows\nthe output's extension unless --format says otherwise.\n");
-	exit(2);
-}
-
-static int die(const char *fmt, const char *a, const char *b)
-{
-	fprintf(stderr, "raquet-report: ");
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
-	return 2;
+	/* --help (no why) is an answer, not an error. */
+	exit(why ? 2 : rq_finish_stdout(0));
 }
 
 /* A real calendar date written YYYY-MM-DD. */
@@ -163,6 +156,7 @@ int main(int argc, char **argv)
 	char *dbpath, *end;
 	int c, fmt;
 
+	rq_set_progname("raquet-report");
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'I': ioc = optarg; break;
@@ -183,10 +177,8 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			fputs(template_default_json, stdout);
-			if (fflush(stdout) != 0 || ferror(stdout))
-				return die("cannot write to standard output: %s%s", strerror(errno), "");
-			return 0;
-		case 'V': printf("raquet-report %s\n", RAQUET_VERSION); return 0;
+			return rq_finish_stdout(0);
+		case 'V': printf("raquet-report %s\n", RAQUET_VERSION); return rq_finish_stdout(0);
 		case 'h': usage(NULL); break;
 		default: usage("unknown option (see --help)");
 		}
@@ -198,7 +190,7 @@ int main(int argc, char **argv)
 	if (o.unit && *o.unit == '\0')
 		usage("--unit needs a unit code");
 	if (o.from && o.to && strcmp(o.from, o.to) > 0)
-		return die("--from %s is after --to %s: the period would be empty", o.from, o.to);
+		return rq_warn("--from %s is after --to %s: the period would be empty", o.from, o.to), 2;
 	if (format == NULL) {
 		format = strrchr(output, '.');
 		if (format == NULL || strchr(format, '/'))
@@ -206,28 +198,26 @@ int main(int argc, char **argv)
 		format++;
 	}
 	if ((fmt = format_index(format)) < 0)
-		return die("unknown format '%s' (docx, xlsx, html, csv or json)%s", format, "");
+		return rq_warn("unknown format '%s' (docx, xlsx, html, csv or json)", format), 2;
 
 	dbpath = ioc_db_path(ioc);
 	if (dbpath == NULL)
-		return die("out of memory%s%s", "", "");
+		return rq_warn("out of memory"), 2;
 	o.ioc_db = dbpath;
 	o.devices = formats[fmt].devices;
 	o.unit_rows = formats[fmt].unit_rows;
 	if (report_build(&r, &o, &err) != 0) {
 		free(dbpath);
 		report_free(&r);
-		return die("%s%s", err.msg, "");
+		return rq_warn("%s", err.msg), 2;
 	}
 	free(dbpath);
 	if (formats[fmt].write(&r, &out, &err) != 0 || publish(output, &out, &err) != 0) {
 		report_free(&r);
 		sb_free(&out);
-		return die("%s%s", err.msg, "");
+		return rq_warn("%s", err.msg), 2;
 	}
 	report_free(&r);
 	sb_free(&out);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return die("cannot write to standard output: %s%s", strerror(errno), "");
-	return 0;
+	return rq_finish_stdout(0);
 }

@@ -39,11 +39,9 @@ struct options {
 	char *stick_db; /* DIR/RAQUET/db */
 };
 
-static void usage(const char *why)
+static void print_usage(FILE *f)
 {
-	if (why)
-		fprintf(stderr, "raquet-scan: %s\n", why);
-	fprintf(stderr,
+	fprintf(f,
 		"usage: raquet-scan [options] PATH...\n"
 		"       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
 		"       raquet-scan --list-quarantine DIR\n"
@@ -79,6 +77,14 @@ static void usage(const char *why)
 		"                           its unsaved work are LOST\n"
 		"  -V, --version            print the version\n",
 		DEFAULT_DB, DEFAULT_QUARANTINE);
+}
+
+/* A usage error: why and the usage on stderr, exit 2. */
+static void usage(const char *why)
+{
+	if (why)
+		rq_warn("%s", why);
+	print_usage(stderr);
 	exit(2);
 }
 
@@ -182,13 +188,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'r': break; /* always recursive; accepted as clamscan does */
 		case OPT_ACTION:
 			o->action_given = true;
-			if (strcmp(optarg, "report") == 0)
-				sc->action = SCAN_REPORT;
-			else if (strcmp(optarg, "quarantine") == 0)
-				sc->action = SCAN_QUARANTINE;
-			else if (strcmp(optarg, "delete") == 0)
-				sc->action = SCAN_DELETE;
-			else
+			if (resultdoc_action_parse(optarg, &sc->action) != 0)
 				usage("--action wants report, quarantine or delete");
 			break;
 		case OPT_QDIR: sc->quarantine_dir = optarg; o->qdir_given = true; break;
@@ -220,7 +220,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_BLKEY: o->bitlocker_key = optarg; break;
 		case OPT_RMHIBER: o->remove_hiberfile = true; break;
 		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
-		case 'h': usage(NULL); break;
+		case 'h': print_usage(stdout); exit(rq_finish_stdout(0));
 		default: usage(NULL);
 		}
 	}
@@ -266,18 +266,7 @@ static void print_summary(FILE *out, const struct scan_report *rep)
 	fprintf(out, "Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
 	       (int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
-	fprintf(out, "Status: %s\n", result_status(rep));
-}
-
-/* stdout may be a full stick or a closed pipe: that must not look like
- * success. */
-static int finish_stdout(int status)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "raquet-scan: cannot write to standard output: %s\n", strerror(errno));
-		return 2;
-	}
-	return status;
+	fprintf(out, "Status: %s\n", resultdoc_status_name(result_status(rep)));
 }
 
 /* The scan log sealed with a stick result: what stdout showed. */
@@ -293,7 +282,7 @@ static char *scan_log(const struct scan_report *rep)
 		const struct detection *d = &rep->dets[i];
 		char *esc = escape_name(d->path);
 		fprintf(f, "%s: %s FOUND\n", esc ? esc : "?", d->signature);
-		fprintf(f, "%s: %s%s%s\n", esc ? esc : "?", scan_outcome_name(d->outcome),
+		fprintf(f, "%s: %s%s%s\n", esc ? esc : "?", resultdoc_outcome_name(d->outcome),
 			d->detail ? ": " : "", d->detail ? d->detail : "");
 		free(esc);
 	}
@@ -326,17 +315,11 @@ static void seal_sample(void *ctx, int fd, struct detection *d)
 
 static json_object *device_json(const char *root)
 {
-	struct identity *id = calloc(1, sizeof(*id));
-	json_object *out = NULL;
 	rq_error err;
+	json_object *out = resultdoc_device(root, NULL, &err);
 
-	if (id == NULL)
-		return NULL;
-	if (identity_collect(root ? root : "/", NULL, id, &err) != 0)
+	if (out == NULL)
 		fprintf(stderr, "raquet-scan: device identity: %s\n", err.msg);
-	else if (identity_to_json(id, &out) != 0)
-		out = NULL;
-	free(id);
 	return out;
 }
 
@@ -377,6 +360,11 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	if (ctx.device == NULL)
 		ctx.device = device_json(o->identity_root);
 	doc = result_build(&o->scan, rep, &ctx);
+	if (doc == NULL) {
+		fprintf(stderr, "raquet-scan: out of memory building the result document\n");
+		free(log);
+		return -1;
+	}
 	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
@@ -425,7 +413,7 @@ static void print_warnings(struct stick *stick)
 static int ready_to_seal(struct options *o, struct stick *stick)
 {
 	rq_error err;
-	int rc = stick_check_sealable(stick, o->scan.action == SCAN_QUARANTINE, &err);
+	int rc = stick_check_sealable(stick, o->scan.action == RESULTDOC_QUARANTINE, &err);
 
 	print_warnings(stick);
 	if (rc != 0) {
@@ -472,7 +460,7 @@ static int open_stick_checked(struct options *o, struct stick *stick, struct sam
 		return stick_close(stick), -1;
 	hook->stick = stick;
 	hook->unit = o->unit;
-	if (o->scan.action == SCAN_QUARANTINE) {
+	if (o->scan.action == RESULTDOC_QUARANTINE) {
 		o->scan.on_detection = seal_sample;
 		o->scan.hook_ctx = hook;
 	}
@@ -503,7 +491,7 @@ static int cmd_scan(struct options *o)
 		if (status)
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 		stick_close(&stick);
-		return finish_stdout(status);
+		return rq_finish_stdout(status);
 	}
 	if (scan_run(&o->scan, &rep, &err) != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
@@ -512,7 +500,7 @@ static int cmd_scan(struct options *o)
 		return 2;
 	}
 	status = rep.ndets > 0 ? 1 : 0;
-	if (rep.errors > 0 || rep.interrupted || strcmp(result_status(&rep), "incomplete") == 0)
+	if (rep.errors > 0 || rep.interrupted || result_status(&rep) == RESULTDOC_INCOMPLETE)
 		status = 2;
 	if (rep.interrupted)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
@@ -523,7 +511,10 @@ static int cmd_scan(struct options *o)
 	} else if (o->json_path) {
 		struct result_context ctx = {0};
 		json_object *doc = result_build(&o->scan, &rep, &ctx);
-		if (result_write_file(doc, o->json_path, &err) != 0) {
+		if (doc == NULL) {
+			fprintf(stderr, "raquet-scan: out of memory building the result document\n");
+			status = 2;
+		} else if (result_write_file(doc, o->json_path, &err) != 0) {
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 			status = 2;
 		}
@@ -532,7 +523,7 @@ static int cmd_scan(struct options *o)
 	if (o->summary)
 		print_summary(stdout, &rep);
 	scan_report_free(&rep);
-	return finish_stdout(status);
+	return rq_finish_stdout(status);
 }
 
 /* Live mode acts after the scan: its outcome lines come here, worded as the
@@ -544,10 +535,10 @@ static void print_outcomes(const struct scan_report *rep)
 		char *esc = escape_name(d->path);
 		const char *p = esc ? esc : "?", *why = d->detail ? d->detail : "";
 		switch (d->outcome) {
-		case OUTCOME_REPORTED: break;
-		case OUTCOME_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
-		case OUTCOME_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
-		case OUTCOME_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
+		case RESULTDOC_REPORTED: break;
+		case RESULTDOC_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
+		case RESULTDOC_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
+		case RESULTDOC_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
 		}
 		free(esc);
 	}
@@ -628,7 +619,7 @@ static int cmd_auto(struct options *o)
 	if (o->summary)
 		print_summary(stdout, &rep);
 	scan_report_free(&rep);
-	return finish_stdout(status);
+	return rq_finish_stdout(status);
 }
 
 int main(int argc, char **argv)
@@ -637,6 +628,7 @@ int main(int argc, char **argv)
 	struct rlimit core = {0, 0};
 	rq_error err = {""};
 
+	rq_set_progname("raquet-scan");
 	setrlimit(RLIMIT_CORE, &core); /* quarantine keys and samples stay off disk */
 	parse_args(argc, argv, &o);
 	if (o.list_quarantine) {
@@ -644,7 +636,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 			return 2;
 		}
-		return finish_stdout(0);
+		return rq_finish_stdout(0);
 	}
 	if (o.restore_id) {
 		if (quarantine_restore(o.scan.quarantine_dir, o.restore_id, &err) != 0) {
@@ -654,7 +646,7 @@ int main(int argc, char **argv)
 		printf("restored %s\n", o.restore_id);
 		if (err.msg[0]) /* restored, but not every attribute could be set */
 			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
-		return finish_stdout(0);
+		return rq_finish_stdout(0);
 	}
 	/* Before stick_open, the engine, the progress line or a mount start any
 	 * thread or helper: a stop is then always the signal thread's. */

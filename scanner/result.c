@@ -27,20 +27,20 @@ void result_time(time_t t, char buf[32])
 	snprintf(buf + strlen(buf), 32 - strlen(buf), "%.3s:%.2s", z, z + 3);
 }
 
-const char *result_status(const struct scan_report *rep)
+enum resultdoc_status result_status(const struct scan_report *rep)
 {
 	bool missing = false, left = false;
 
 	for (size_t i = 0; i < rep->nroots; i++)
 		missing |= rep->roots[i].missing;
 	if (rep->interrupted || missing)
-		return "incomplete";
+		return RESULTDOC_INCOMPLETE;
 	if (rep->ndets == 0)
-		return "clean";
+		return RESULTDOC_CLEAN;
 	for (size_t i = 0; i < rep->ndets; i++)
-		left |= rep->dets[i].outcome == OUTCOME_REPORTED ||
-			rep->dets[i].outcome == OUTCOME_FAILED;
-	return left ? "infected-not-cleaned" : "cleaned";
+		left |= rep->dets[i].outcome == RESULTDOC_REPORTED ||
+			rep->dets[i].outcome == RESULTDOC_FAILED;
+	return left ? RESULTDOC_INFECTED_NOT_CLEANED : RESULTDOC_CLEANED;
 }
 
 static json_object *str_or_null(const char *s)
@@ -48,52 +48,49 @@ static json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static void add_path(json_object *o, const char *key, const char *path)
-{
-	char *esc = escape_name(path);
-
-	json_object_object_add(o, key, json_object_new_string(esc ? esc : ""));
-	json_object_object_add(o, "path_escaped", json_object_new_boolean(!escape_is_clean(path)));
-	free(esc);
-}
-
-static json_object *u64(uint64_t v)
-{
-	return json_object_new_int64((int64_t)v);
-}
-
+/* Members are added through resultdoc_put*: a json-c allocation that
+ * fails sets *bad, and result_build then returns NULL rather than a
+ * document that silently lacks detections. */
 static json_object *root_volume(const struct scan_report *rep, const struct scan_root *root)
 {
 	json_object *v = json_object_new_object();
-	const char *state = root->missing ? "missing" : rep->interrupted ? "interrupted" : "scanned";
+	enum resultdoc_state state = root->missing ? RESULTDOC_MISSING
+				     : rep->interrupted ? RESULTDOC_INTERRUPTED
+							: RESULTDOC_SCANNED;
+	struct resultdoc_counts counts;
+	bool bad = v == NULL;
 
-	json_object_object_add(v, "device", NULL);
-	add_path(v, "path", root->path);
-	json_object_object_add(v, "filesystem", NULL);
-	json_object_object_add(v, "label", NULL);
-	json_object_object_add(v, "size", NULL);
-	json_object_object_add(v, "state", json_object_new_string(state));
-	json_object_object_add(v, "files", u64(atomic_load(&root->stats.files)));
-	json_object_object_add(v, "bytes", u64(atomic_load(&root->stats.bytes)));
-	json_object_object_add(v, "errors",
-			       u64(atomic_load(&root->stats.errors) + root->scan_errors));
-	json_object_object_add(v, "skipped", u64(atomic_load(&root->stats.skipped)));
-	json_object_object_add(v, "excluded", u64(atomic_load(&root->stats.excluded)));
-	json_object_object_add(v, "changed", u64(atomic_load(&root->stats.changed)));
+	scan_root_counts(root, &counts);
+	resultdoc_put_null_ok(v, "device", NULL, &bad);
+	resultdoc_put_path(v, "path", root->path, &bad);
+	resultdoc_put_null_ok(v, "filesystem", NULL, &bad);
+	resultdoc_put_null_ok(v, "label", NULL, &bad);
+	resultdoc_put_null_ok(v, "size", NULL, &bad);
+	resultdoc_put_str(v, "state", resultdoc_state_name(state), &bad);
+	resultdoc_put_counts(v, &counts, &bad);
+	if (bad) {
+		json_object_put(v);
+		return NULL;
+	}
 	return v;
 }
 
 static json_object *detection_json(const struct detection *d)
 {
 	json_object *o = json_object_new_object();
+	bool bad = o == NULL;
 
-	add_path(o, "path", d->path);
-	json_object_object_add(o, "signature", json_object_new_string(d->signature));
-	json_object_object_add(o, "sha256", d->sha256[0] ? json_object_new_string(d->sha256) : NULL);
-	json_object_object_add(o, "size", u64(d->size));
-	json_object_object_add(o, "outcome", json_object_new_string(scan_outcome_name(d->outcome)));
-	json_object_object_add(o, "detail", str_or_null(d->detail));
-	json_object_object_add(o, "sample", str_or_null(d->sample));
+	resultdoc_put_path(o, "path", d->path, &bad);
+	resultdoc_put_str(o, "signature", d->signature, &bad);
+	resultdoc_put_str(o, "sha256", d->sha256[0] ? d->sha256 : NULL, &bad);
+	resultdoc_put_u64(o, "size", d->size, &bad);
+	resultdoc_put_str(o, "outcome", resultdoc_outcome_name(d->outcome), &bad);
+	resultdoc_put_str(o, "detail", d->detail, &bad);
+	resultdoc_put_str(o, "sample", d->sample, &bad);
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -102,78 +99,112 @@ static int cmp_det(const void *a, const void *b)
 	return strcmp(((const struct detection *)a)->path, ((const struct detection *)b)->path);
 }
 
+/* The detections sorted by path; NULL when out of memory. */
+static json_object *detections_json(const struct scan_report *rep)
+{
+	json_object *a = json_object_new_array();
+	struct detection *sorted = malloc((rep->ndets ? rep->ndets : 1) * sizeof(*sorted));
+	bool bad = a == NULL || sorted == NULL;
+
+	if (!bad) {
+		if (rep->ndets)
+			memcpy(sorted, rep->dets, rep->ndets * sizeof(*sorted));
+		qsort(sorted, rep->ndets, sizeof(*sorted), cmp_det);
+		for (size_t i = 0; i < rep->ndets && !bad; i++)
+			resultdoc_put(a, NULL, detection_json(&sorted[i]), &bad);
+	}
+	free(sorted);
+	if (bad) {
+		json_object_put(a);
+		return NULL;
+	}
+	return a;
+}
+
+static json_object *engine_json(const struct scan_report *rep, bool *bad)
+{
+	json_object *o = json_object_new_object();
+
+	resultdoc_put_str(o, "libclamav", rep->engine.version, bad);
+	resultdoc_put(o, "flevel", json_object_new_int((int)rep->engine.flevel), bad);
+	resultdoc_put_u64(o, "signatures", rep->engine.signatures, bad);
+	if (rep->engine.db_version)
+		resultdoc_put_u64(o, "database_version", rep->engine.db_version, bad);
+	else
+		resultdoc_put_null_ok(o, "database_version", NULL, bad);
+	resultdoc_put_str(o, "database_time", rep->engine.db_time[0] ? rep->engine.db_time : NULL,
+			  bad);
+	return o;
+}
+
+static json_object *mode_json(const struct scan_config *cfg, bool *bad)
+{
+	json_object *o = json_object_new_object();
+
+	resultdoc_put_str(o, "scan", resultdoc_scan_name(cfg->quick ? RESULTDOC_QUICK : RESULTDOC_FULL),
+			  bad);
+	resultdoc_put_str(o, "action", resultdoc_action_name(cfg->action), bad);
+	resultdoc_put(o, "jobs", json_object_new_int((int)cfg->jobs), bad);
+	if (cfg->limits.max_filesize)
+		resultdoc_put_u64(o, "max_filesize", cfg->limits.max_filesize, bad);
+	else
+		resultdoc_put_null_ok(o, "max_filesize", NULL, bad);
+	if (cfg->limits.max_scansize)
+		resultdoc_put_u64(o, "max_scansize", cfg->limits.max_scansize, bad);
+	else
+		resultdoc_put_null_ok(o, "max_scansize", NULL, bad);
+	resultdoc_put(o, "alert_exceeds_max", json_object_new_boolean(cfg->limits.alert_exceeds_max),
+		      bad);
+	return o;
+}
+
 json_object *result_build(const struct scan_config *cfg, const struct scan_report *rep,
 			  struct result_context *ctx)
 {
 	json_object *doc = json_object_new_object(), *o, *a;
-	struct detection *sorted;
+	bool bad = doc == NULL;
 	char when[32];
 
-	json_object_object_add(doc, "format", json_object_new_string(RESULT_FORMAT));
-	json_object_object_add(doc, "record", ctx->record);
-	json_object_object_add(doc, "unit", str_or_null(ctx->unit));
-	json_object_object_add(doc, "technician", str_or_null(ctx->technician));
-	json_object_object_add(doc, "device", ctx->device);
-
-	o = json_object_new_object();
-	json_object_object_add(o, "libclamav", json_object_new_string(rep->engine.version));
-	json_object_object_add(o, "flevel", json_object_new_int((int)rep->engine.flevel));
-	json_object_object_add(o, "signatures", u64(rep->engine.signatures));
-	json_object_object_add(o, "database_version",
-			       rep->engine.db_version ? u64(rep->engine.db_version) : NULL);
-	json_object_object_add(o, "database_time", str_or_null(rep->engine.db_time[0]
-								     ? rep->engine.db_time
-								     : NULL));
-	json_object_object_add(doc, "engine", o);
-
-	o = json_object_new_object();
-	json_object_object_add(o, "scan", json_object_new_string(cfg->quick ? "quick" : "full"));
-	json_object_object_add(o, "action", json_object_new_string(scan_action_name(cfg->action)));
-	json_object_object_add(o, "jobs", json_object_new_int((int)cfg->jobs));
-	json_object_object_add(o, "max_filesize", cfg->limits.max_filesize
-						      ? u64(cfg->limits.max_filesize) : NULL);
-	json_object_object_add(o, "max_scansize", cfg->limits.max_scansize
-						      ? u64(cfg->limits.max_scansize) : NULL);
-	json_object_object_add(o, "alert_exceeds_max",
-			       json_object_new_boolean(cfg->limits.alert_exceeds_max));
-	json_object_object_add(doc, "mode", o);
+	resultdoc_put_str(doc, "format", RESULT_FORMAT, &bad);
+	resultdoc_put_null_ok(doc, "record", ctx->record, &bad);
+	resultdoc_put_str(doc, "unit", ctx->unit, &bad);
+	resultdoc_put_str(doc, "technician", ctx->technician, &bad);
+	resultdoc_put_null_ok(doc, "device", ctx->device, &bad);
+	o = engine_json(rep, &bad);
+	resultdoc_put(doc, "engine", o, &bad);
+	o = mode_json(cfg, &bad);
+	resultdoc_put(doc, "mode", o, &bad);
 
 	if (ctx->volumes) {
-		json_object_object_add(doc, "volumes", ctx->volumes);
+		resultdoc_put(doc, "volumes", ctx->volumes, &bad);
 	} else {
 		a = json_object_new_array();
-		for (size_t i = 0; i < rep->nroots; i++)
-			json_object_array_add(a, root_volume(rep, &rep->roots[i]));
-		json_object_object_add(doc, "volumes", a);
+		for (size_t i = 0; i < rep->nroots && a; i++)
+			resultdoc_put(a, NULL, root_volume(rep, &rep->roots[i]), &bad);
+		resultdoc_put(doc, "volumes", a, &bad);
 	}
 	ctx->record = ctx->device = ctx->volumes = NULL;
 
-	a = json_object_new_array();
-	sorted = malloc((rep->ndets ? rep->ndets : 1) * sizeof(*sorted));
-	if (sorted) {
-		if (rep->ndets)
-			memcpy(sorted, rep->dets, rep->ndets * sizeof(*sorted));
-		qsort(sorted, rep->ndets, sizeof(*sorted), cmp_det);
-		for (size_t i = 0; i < rep->ndets; i++)
-			json_object_array_add(a, detection_json(&sorted[i]));
-		free(sorted);
-	}
-	json_object_object_add(doc, "detections", a);
-	json_object_object_add(doc, "autoruns", json_object_new_array());
+	resultdoc_put(doc, "detections", detections_json(rep), &bad);
+	resultdoc_put(doc, "autoruns", json_object_new_array(), &bad);
 
 	o = json_object_new_object();
-	json_object_object_add(o, "files", u64(rep->files));
-	json_object_object_add(o, "bytes", u64(rep->bytes));
-	json_object_object_add(o, "detections", u64(rep->ndets));
-	json_object_object_add(o, "errors", u64(rep->errors));
-	json_object_object_add(doc, "totals", o);
+	resultdoc_put_u64(o, "files", rep->files, &bad);
+	resultdoc_put_u64(o, "bytes", rep->bytes, &bad);
+	resultdoc_put_u64(o, "detections", rep->ndets, &bad);
+	resultdoc_put_u64(o, "errors", rep->errors, &bad);
+	resultdoc_put(doc, "totals", o, &bad);
 
 	result_time(rep->started.tv_sec, when);
-	json_object_object_add(doc, "started", json_object_new_string(when));
+	resultdoc_put_str(doc, "started", when, &bad);
 	result_time(rep->started.tv_sec + (time_t)rep->seconds, when);
-	json_object_object_add(doc, "finished", json_object_new_string(when));
-	json_object_object_add(doc, "duration_seconds", json_object_new_double(rep->seconds));
-	json_object_object_add(doc, "status", json_object_new_string(result_status(rep)));
+	resultdoc_put_str(doc, "finished", when, &bad);
+	resultdoc_put(doc, "duration_seconds", json_object_new_double(rep->seconds), &bad);
+	resultdoc_put_str(doc, "status", resultdoc_status_name(result_status(rep)), &bad);
+	if (bad) {
+		json_object_put(doc);
+		return NULL;
+	}
 	return doc;
 }
 

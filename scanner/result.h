@@ -26,9 +26,11 @@ struct result_context {
 	json_object *volumes; /* live mode: per-volume facts replacing the roots */
 };
 
-/* clean, cleaned, infected-not-cleaned or incomplete. */
-const char *result_status(const struct scan_report *rep);
+/* The session's status (resultdoc.h). */
+enum resultdoc_status result_status(const struct scan_report *rep);
 
+/* NULL when json-c could not allocate a member (the json objects of ctx
+ * are then freed too). */
 json_object *result_build(const struct scan_config *cfg, const struct scan_report *rep,
 			  struct result_context *ctx);
 

@@ -43,16 +43,16 @@ struct run {
 	struct walk_stats precount;
 };
 
-const char *scan_outcome_name(enum scan_outcome o)
+void scan_root_counts(const struct scan_root *r, struct resultdoc_counts *c)
 {
-	static const char *const names[] = {"reported", "quarantined", "deleted", "failed"};
-	return names[o];
-}
-
-const char *scan_action_name(enum scan_action a)
-{
-	static const char *const names[] = {"report", "quarantine", "delete"};
-	return names[a];
+	*c = (struct resultdoc_counts){
+	    .files = atomic_load(&r->stats.files),
+	    .bytes = atomic_load(&r->stats.bytes),
+	    .errors = atomic_load(&r->stats.errors) + r->scan_errors,
+	    .skipped = atomic_load(&r->stats.skipped),
+	    .excluded = atomic_load(&r->stats.excluded),
+	    .changed = atomic_load(&r->stats.changed),
+	};
 }
 
 /* Prints a line about path on stream, the path escaped, under out_lock. */
@@ -118,33 +118,33 @@ static void act(struct run *r, const struct walk_entry *e, struct detection *d)
 	char id[QUARANTINE_ID_LEN + 1];
 
 	switch (r->cfg->action) {
-	case SCAN_REPORT:
-		d->outcome = OUTCOME_REPORTED;
+	case RESULTDOC_REPORT:
+		d->outcome = RESULTDOC_REPORTED;
 		break;
-	case SCAN_DELETE:
+	case RESULTDOC_DELETE:
 		if (delete_scanned(e, &d->detail) == 0) {
-			d->outcome = OUTCOME_DELETED;
+			d->outcome = RESULTDOC_DELETED;
 			say(r, stdout, e->path, "Removed.%s%s", "", "");
 		} else {
-			d->outcome = OUTCOME_FAILED;
+			d->outcome = RESULTDOC_FAILED;
 			say(r, stdout, e->path, "not removed: %s%s",
 			    d->detail ? d->detail : "out of memory", "; file left in place");
 		}
 		break;
-	case SCAN_QUARANTINE:
+	case RESULTDOC_QUARANTINE:
 		if (!room_left(r, e)) {
-			d->outcome = OUTCOME_FAILED;
+			d->outcome = RESULTDOC_FAILED;
 			d->detail = strdup("not enough room left on the quarantine's disk for the "
 					   "record; left in place");
 			say(r, stdout, e->path, "not quarantined: %s%s", d->detail ? d->detail : "",
 			    "");
 		} else if (quarantine_store(r->cfg->quarantine_dir, e->fd, e->dirfd, e->name, e->path,
 				     d->signature, id, d->sha256, &err) == 0) {
-			d->outcome = OUTCOME_QUARANTINED;
+			d->outcome = RESULTDOC_QUARANTINED;
 			d->detail = strdup(id);
 			say(r, stdout, e->path, "moved to quarantine as %s%s", id, "");
 		} else {
-			d->outcome = OUTCOME_FAILED;
+			d->outcome = RESULTDOC_FAILED;
 			d->detail = strdup(err.msg);
 			say(r, stdout, e->path, "not quarantined: %s%s", err.msg, "");
 		}
@@ -443,7 +443,7 @@ static void walk_all(struct run *r)
 	for (size_t i = 0; i < cfg->npaths && !atomic_load(&r->stop); i++) {
 		struct walk_config wc = {
 		    .open_files = true,
-		    .need_dirfd = cfg->action != SCAN_REPORT || (cfg->streams && cfg->streams[i]),
+		    .need_dirfd = cfg->action != RESULTDOC_REPORT || (cfg->streams && cfg->streams[i]),
 		    .one_file_system = cfg->one_file_system,
 		    .quick = cfg->quick,
 		    .excludes = cfg->excludes,

@@ -10,19 +10,13 @@
 #include <time.h>
 
 #include "engine.h"
+#include "resultdoc.h"
 #include "rqerror.h"
 #include "walk.h"
 
-enum scan_action { SCAN_REPORT, SCAN_QUARANTINE, SCAN_DELETE };
-
 struct detection;
 
-enum scan_outcome {
-	OUTCOME_REPORTED,    /* report mode: left in place by choice */
-	OUTCOME_QUARANTINED, /* moved to quarantine */
-	OUTCOME_DELETED,     /* removed */
-	OUTCOME_FAILED,      /* the action failed: left in place, detail says why */
-};
+/* Actions and outcomes are the result document's words (lib/resultdoc.h). */
 
 struct scan_config {
 	const char *const *paths;
@@ -30,7 +24,7 @@ struct scan_config {
 	const char *const *dbs;
 	size_t ndbs;
 	unsigned int jobs;
-	enum scan_action action;
+	enum resultdoc_action action;
 	const char *quarantine_dir;
 	/* Bytes that must stay free on the quarantine's file system after a
 	 * file is quarantined (with --stick: room for the record); 0: none. */
@@ -54,7 +48,7 @@ struct detection {
 	char *signature;
 	char sha256[65];
 	uint64_t size;
-	enum scan_outcome outcome;
+	enum resultdoc_outcome outcome;
 	char *detail;    /* quarantine id, or why the action failed */
 	char *sample;    /* sealed sample record's name (--stick), or NULL */
 };
@@ -92,7 +86,8 @@ void scan_report_free(struct scan_report *rep);
  * default action and end the process with no record. */
 int scan_block_signals(rq_error *err);
 
-const char *scan_outcome_name(enum scan_outcome o);
-const char *scan_action_name(enum scan_action a);
+/* A root's counts as the result document gives them (errors: the
+ * walker's and the engine's). */
+void scan_root_counts(const struct scan_root *r, struct resultdoc_counts *c);
 
 #endif

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -21,90 +22,17 @@
 #include "signedjson.h"
 #include "stick.h"
 
-#define CONFIG_MAX      (64 * 1024)
-
 /* Samples are sealed from worker threads; one writer at a time keeps the
  * sequence-number lock simple on file systems without flock (FAT). */
 static pthread_mutex_t seal_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int parse_config_line(struct stick_config *c, const char *key, const char *val)
-{
-	char *end;
-
-	if (strcmp(key, "action") == 0) {
-		if (strcmp(val, "report") == 0)
-			c->action = SCAN_REPORT;
-		else if (strcmp(val, "quarantine") == 0)
-			c->action = SCAN_QUARANTINE;
-		else if (strcmp(val, "delete") == 0)
-			c->action = SCAN_DELETE;
-		else
-			return -1;
-	} else if (strcmp(key, "scan") == 0) {
-		if (strcmp(val, "quick") != 0 && strcmp(val, "full") != 0)
-			return -1;
-		c->quick = strcmp(val, "quick") == 0;
-	} else if (strcmp(key, "unattended") == 0) {
-		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
-			return -1;
-		c->unattended = strcmp(val, "yes") == 0;
-	} else if (strcmp(key, "poweroff") == 0) {
-		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
-			return -1;
-		c->poweroff = strcmp(val, "yes") == 0;
-	} else if (strcmp(key, "unit") == 0) {
-		/* Checked against the signed roster where it is used. */
-		if (*val == '\0' || strlen(val) >= sizeof(c->unit))
-			return -1;
-		snprintf(c->unit, sizeof(c->unit), "%s", val);
-	} else if (strcmp(key, "sample_max_bytes") == 0) {
-		unsigned long long v = strtoull(val, &end, 10);
-		if (*val == '\0' || *end != '\0' || v > STICK_SAMPLE_LIMIT)
-			return -1;
-		c->sample_max = v;
-	}
-	/* Unknown keys are for newer scanners: ignored. */
-	return 0;
-}
-
-/* config: "key = value" lines, '#' comments. */
+/* RAQUET/config through the one parser (lib/sticklayout.h). */
 static int read_config(struct stick *s, rq_error *err)
 {
-	char *buf, *line, *save = NULL;
-	size_t len;
-	int lineno = 0;
+	char where[PATH_MAX + 16];
 
-	s->config = (struct stick_config){.action = SCAN_REPORT, .sample_max = STICK_SAMPLE_MAX};
-	if (faccessat(s->dirfd, "config", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
-		return 0;
-	if (read_file_bounded(s->dirfd, "config", CONFIG_MAX, &buf, &len, err) != 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '='), *key = line, *val, *p;
-		lineno++;
-		while (*key == ' ' || *key == '\t')
-			key++;
-		if (*key == '#' || *key == '\0' || *key == '\r')
-			continue;
-		if (eq == NULL) {
-			free(buf);
-			return rq_fail(err, "%s/config: line %d: expected key = value", s->path, lineno);
-		}
-		*eq = '\0';
-		for (p = eq - 1; p >= key && (*p == ' ' || *p == '\t'); p--)
-			*p = '\0';
-		for (val = eq + 1; *val == ' ' || *val == '\t'; val++)
-			;
-		for (p = val + strlen(val) - 1; p >= val && strchr(" \t\r", *p); p--)
-			*p = '\0';
-		if (parse_config_line(&s->config, key, val) != 0) {
-			rq_fail(err, "%s/config: line %d: bad value for %s", s->path, lineno, key);
-			free(buf);
-			return -1;
-		}
-	}
-	free(buf);
-	return 0;
+	snprintf(where, sizeof(where), "%s/%s", s->path, STICK_CONFIG);
+	return stick_config_read(s->dirfd, STICK_CONFIG, where, &s->config, err);
 }
 
 static int ensure_dir(struct stick *s, const char *name, mode_t mode, rq_error *err)
@@ -137,8 +65,6 @@ static int check_identity(struct stick *s, rq_error *err)
 
 int stick_open(const char *dir, struct stick *s, rq_error *err)
 {
-	int top;
-
 	memset(s, 0, sizeof(*s));
 	s->dirfd = -1;
 	if (rq_crypto_init(err) != 0)
@@ -147,25 +73,16 @@ int stick_open(const char *dir, struct stick *s, rq_error *err)
 		s->path = NULL;
 		return rq_fail(err, "out of memory");
 	}
-	top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (top < 0) {
-		rq_fail_errno(err, errno, "cannot open stick %s", dir);
+	if ((s->dirfd = stick_dir_open(dir, err)) < 0)
 		goto fail;
-	}
-	s->dirfd = openat(top, STICK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	close(top);
-	if (s->dirfd < 0) {
-		rq_fail_errno(err, errno, "%s is not a raquet stick (no %s/)", dir, STICK_DIR);
-		goto fail;
-	}
-	if (keys_ioc_read_public(s->dirfd, "ioc.pub", &s->ioc, err) != 0 ||
+	if (keys_ioc_read_public(s->dirfd, STICK_IOC_PUB, &s->ioc, err) != 0 ||
 	    pin_check(&s->ioc, NULL, err) != 0 || /* the stick is not its own anchor */
-	    keys_stick_read_secret(s->dirfd, "stick.key", &s->key, err) != 0 ||
-	    (s->info = signed_json_read(s->dirfd, "stick.json", &s->ioc, err)) == NULL ||
+	    keys_stick_read_secret(s->dirfd, STICK_KEY, &s->key, err) != 0 ||
+	    (s->info = signed_json_read(s->dirfd, STICK_INFO, &s->ioc, err)) == NULL ||
 	    check_identity(s, err) != 0 ||
-	    (s->roster = signed_json_read(s->dirfd, "roster.json", &s->ioc, err)) == NULL ||
-	    read_config(s, err) != 0 || ensure_dir(s, "results", 0755, err) != 0 ||
-	    ensure_dir(s, "samples", 0755, err) != 0 || ensure_dir(s, "quarantine", 0700, err) != 0)
+	    (s->roster = signed_json_read(s->dirfd, STICK_ROSTER, &s->ioc, err)) == NULL ||
+	    read_config(s, err) != 0 || ensure_dir(s, STICK_RESULTS, 0755, err) != 0 ||
+	    ensure_dir(s, STICK_SAMPLES, 0755, err) != 0 || ensure_dir(s, STICK_QUARANTINE, 0700, err) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -721,7 +638,7 @@ static void pending_name(unsigned n, char *out, size_t len)
 
 static int open_quarantine(struct stick *s, rq_error *err)
 {
-	int fd = openat(s->dirfd, "quarantine", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(s->dirfd, STICK_QUARANTINE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		rq_fail_errno(err, errno, "cannot open %s/quarantine", s->path);

@@ -13,24 +13,15 @@
 #include "keys.h"
 #include "rqerror.h"
 #include "scan.h"
+#include "sticklayout.h"
 
-#define STICK_DIR          "RAQUET"
-#define STICK_SAMPLE_MAX   (32u * 1024 * 1024) /* default sample cap */
-#define STICK_SAMPLE_LIMIT (60u * 1024 * 1024) /* what a record can carry */
 /* Free bytes a scan that may act needs on the stick before it starts, and
  * that quarantining always leaves: room for the result record. */
 #define STICK_KEEP_FREE    (4u * 1024 * 1024)
 #define STICK_WARN_MAX     8 /* warnings kept; more are counted */
 #define STICK_PENDING      "pending-result" /* quarantine/pending-result[-N].json */
 
-struct stick_config {
-	enum scan_action action; /* live-mode default */
-	bool quick;
-	bool unattended;
-	bool poweroff;       /* after an unattended run (the launcher acts on it) */
-	char unit[128];      /* unit for unattended runs, "" if none */
-	uint64_t sample_max; /* bigger quarantined files are recorded, not copied */
-};
+/* struct stick_config: RAQUET/config (lib/sticklayout.h). */
 
 struct stick {
 	int dirfd;              /* DIR/RAQUET */

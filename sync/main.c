@@ -1,6 +1,8 @@
 /* raquet-sync: the IOC side of raquet (DESIGN §4 "raquet-sync"). One
- * command per entry of a table, as git does; each opens the IOC, takes its
- * lock when it writes, and prints what it did. Exit 0 all good, 1 some
+ * command per entry of a table, as git does (its RUN_SETUP): the table says
+ * which options a command takes, how many operands, and what it needs of the
+ * IOC (open, its lock, its secret key); main parses, opens and locks, and the
+ * command only does its work and prints what it did. Exit 0 all good, 1 some
  * records rejected (the rest imported) or the stick's system partitions
  * differ from the image this IOC issued, 2 an error. */
 #include <getopt.h>
@@ -27,49 +29,42 @@
 
 static const char *ioc_dir;
 
+static const char usage_text[] =
+    "usage: raquet-sync [--ioc DIR] COMMAND [ARGS]\n"
+    "  init [--passphrase]              create the IOC: keys and ioc.db\n"
+    "  unit add CODE NAME [--parent CODE] [--informed]\n"
+    "  unit import FILE.csv             code,name,parent,informed (all or nothing)\n"
+    "  unit list\n"
+    "  provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]\n"
+    "  import STICK [-v]                verify, open and merge the stick's records\n"
+    "  update STICK [--database DIR] [--image]\n"
+    "                                   fresh databases, roster and config;\n"
+    "                                   --image: rewrite its system partitions\n"
+    "  image --out FILE [--from RELEASED.img]\n"
+    "                                   the released image with this IOC's key\n"
+    "                                   pinned (default --from: the last issued)\n"
+    "  status [STICKID]                 sticks, last import, records, gaps\n"
+    "  status --stale-days N            active sticks whose databases are N+ days old\n"
+    "  revoke STICKID                   refuse the stick's records from now on\n"
+    "  schema                           print the database schema\n"
+    "--ioc DIR and --help may also follow the command's name.\n"
+    "The IOC directory is --ioc DIR, else $RAQUET_IOC, else " IOC_DEFAULT_DIR ".\n"
+    "A protected ioc.key's passphrase is read from the terminal, or from\n"
+    "$RAQUET_PASSPHRASE (for scripts and tests).\n";
+
+/* A usage error: why, then the usage, on stderr; exit 2. */
 static void usage(const char *why)
 {
 	if (why)
-		fprintf(stderr, "raquet-sync: %s\n", why);
-	fprintf(stderr,
-		"usage: raquet-sync [--ioc DIR] COMMAND [ARGS]\n"
-		"  init [--passphrase]              create the IOC: keys and ioc.db\n"
-		"  unit add CODE NAME [--parent CODE] [--informed]\n"
-		"  unit import FILE.csv             code,name,parent,informed (all or nothing)\n"
-		"  unit list\n"
-		"  provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]\n"
-		"  import STICK [-v]                verify, open and merge the stick's records\n"
-		"  update STICK [--database DIR] [--image]\n"
-		"                                   fresh databases, roster and config;\n"
-		"                                   --image: rewrite its system partitions\n"
-		"  image --out FILE [--from RELEASED.img]\n"
-		"                                   the released image with this IOC's key\n"
-		"                                   pinned (default --from: the last issued)\n"
-		"  status [STICKID]                 sticks, last import, records, gaps\n"
-		"  status --stale-days N            active sticks whose databases are N+ days old\n"
-		"  revoke STICKID                   refuse the stick's records from now on\n"
-		"  schema                           print the database schema\n"
-		"The IOC directory is --ioc DIR, else $RAQUET_IOC, else %s.\n"
-		"A protected ioc.key's passphrase is read from the terminal, or from\n"
-		"$RAQUET_PASSPHRASE (for scripts and tests).\n",
-		IOC_DEFAULT_DIR);
+		rq_warn("%s", why);
+	fputs(usage_text, stderr);
 	exit(2);
 }
 
 static int fail(const rq_error *err)
 {
-	fprintf(stderr, "raquet-sync: %s\n", err->msg);
+	rq_warn("%s", err->msg);
 	return 2;
-}
-
-/* A full disk or a closed pipe must not look like success. */
-static int finish(int status)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("raquet-sync: standard output");
-		return 2;
-	}
-	return status;
 }
 
 /* RAQUET_PASSPHRASE, else the terminal with echo off. */
@@ -118,33 +113,48 @@ static int ask_passphrase(char *buf, size_t len, bool confirm, rq_error *err)
 	return rc;
 }
 
-/* Opens the IOC; lock when the command writes; secret when it signs or
- * opens records. */
-static int open_ioc(struct ioc *ioc, bool lock, bool secret)
+/* What a command needs of the IOC before it runs. */
+enum {
+	NEEDS_IOC = 1,    /* ioc_open: ioc.db and the public key */
+	NEEDS_LOCK = 2,   /* the command writes: one raquet-sync at a time */
+	NEEDS_SECRET = 4, /* it signs for sticks or opens their records */
+};
+
+/* Opens the IOC as a command needs it; 0, or 2 after saying why. */
+static int setup_ioc(struct ioc *ioc, unsigned needs)
 {
 	rq_error err;
 	bool busy;
 
 	if (ioc_open(ioc_dir, ioc, &err) != 0)
 		return fail(&err);
-	if (lock && ioc_lock(ioc, false, &busy, &err) != 0) {
+	if ((needs & NEEDS_LOCK) && ioc_lock(ioc, false, &busy, &err) != 0) {
 		if (!busy) {
 			ioc_close(ioc);
 			return fail(&err);
 		}
-		fprintf(stderr, "raquet-sync: another raquet-sync is working on %s; waiting for it\n",
-			ioc_dir);
+		rq_warn("another raquet-sync is working on %s; waiting for it", ioc_dir);
 		if (ioc_lock(ioc, true, &busy, &err) != 0) {
 			ioc_close(ioc);
 			return fail(&err);
 		}
 	}
-	if (secret && ioc_load_secret(ioc, ask_passphrase, &err) != 0) {
+	if ((needs & NEEDS_SECRET) && ioc_load_secret(ioc, ask_passphrase, &err) != 0) {
 		ioc_close(ioc);
 		return fail(&err);
 	}
 	return 0;
 }
+
+/* A command's parsed options and operands (each command reads its own). */
+struct args {
+	const char *op[2]; /* operands, in order */
+	int nop;
+	const char *parent, *label, *database, *out, *from, *stale_days;
+	const char *units[MAX_UNITS];
+	size_t nunits;
+	bool passphrase, informed, image, verbose;
+};
 
 static void print_escaped(FILE *f, const char *s)
 {
@@ -153,22 +163,16 @@ static void print_escaped(FILE *f, const char *s)
 	free(esc);
 }
 
-static int cmd_init(int argc, char **argv)
+static int cmd_init(struct ioc *ioc, struct args *a)
 {
 	char id[KEYS_ID_HEX_LEN + 1], *pass = NULL;
-	bool protect = false;
 	rq_error err;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--passphrase") == 0)
-			protect = true;
-		else
-			usage("init takes only --passphrase");
-	}
-	if (protect) {
+	(void)ioc;
+	if (a->passphrase) {
 		if ((pass = sodium_malloc(1024)) == NULL)
-			return fprintf(stderr, "raquet-sync: out of memory\n"), 2;
+			return rq_warn("out of memory"), 2;
 		if (ask_passphrase(pass, 1024, true, &err) != 0) {
 			sodium_free(pass);
 			return fail(&err);
@@ -182,8 +186,8 @@ static int cmd_init(int argc, char **argv)
 	if (rc != 0)
 		return fail(&err);
 	printf("IOC %s created in %s (key %s%s)\n", id, ioc_dir, id,
-	       protect ? ", protected by a passphrase" : "");
-	return finish(0);
+	       a->passphrase ? ", protected by a passphrase" : "");
+	return 0;
 }
 
 static void print_unit(const char *code, const char *name, const char *parent, bool informed,
@@ -198,98 +202,56 @@ static void print_unit(const char *code, const char *name, const char *parent, b
 	printf("\t%s\n", informed ? "informed" : "-");
 }
 
-static int cmd_unit(int argc, char **argv)
+static int cmd_unit_add(struct ioc *ioc, struct args *a)
 {
-	struct ioc ioc;
 	rq_error err;
-	int rc = 0, n;
 
-	if (argc < 2)
-		usage("unit needs add, import or list");
-	if (strcmp(argv[1], "add") == 0) {
-		const char *parent = NULL, *pos[2];
-		bool informed = false;
-		int npos = 0;
-		for (int i = 2; i < argc; i++) {
-			if (strcmp(argv[i], "--parent") == 0 && i + 1 < argc)
-				parent = argv[++i];
-			else if (strcmp(argv[i], "--informed") == 0)
-				informed = true;
-			else if (argv[i][0] != '-' && npos < 2)
-				pos[npos++] = argv[i];
-			else
-				usage("unit add CODE NAME [--parent CODE] [--informed]");
-		}
-		if (npos != 2)
-			usage("unit add CODE NAME [--parent CODE] [--informed]");
-		if ((rc = open_ioc(&ioc, true, false)) != 0)
-			return rc;
-		if (units_add(ioc.db, pos[0], pos[1], parent, informed, &err) != 0)
-			rc = fail(&err);
-		else {
-			fputs("unit ", stdout);
-			print_escaped(stdout, pos[0]);
-			fputs(" added\n", stdout);
-		}
-	} else if (strcmp(argv[1], "import") == 0) {
-		if (argc != 3)
-			usage("unit import FILE.csv");
-		if ((rc = open_ioc(&ioc, true, false)) != 0)
-			return rc;
-		if (units_import_csv(ioc.db, argv[2], &n, &err) != 0)
-			rc = fail(&err);
-		else
-			printf("%d unit%s imported from %s\n", n, n == 1 ? "" : "s", argv[2]);
-	} else if (strcmp(argv[1], "list") == 0) {
-		if (argc != 2)
-			usage("unit list takes no arguments");
-		if ((rc = open_ioc(&ioc, false, false)) != 0)
-			return rc;
-		if (units_list(ioc.db, print_unit, NULL, &err) != 0)
-			rc = fail(&err);
-	} else {
-		usage("unit needs add, import or list");
-		return 2;
-	}
-	ioc_close(&ioc);
-	return finish(rc);
+	if (units_add(ioc->db, a->op[0], a->op[1], a->parent, a->informed, &err) != 0)
+		return fail(&err);
+	fputs("unit ", stdout);
+	print_escaped(stdout, a->op[0]);
+	fputs(" added\n", stdout);
+	return 0;
 }
 
-static int cmd_provision(int argc, char **argv)
+static int cmd_unit_import(struct ioc *ioc, struct args *a)
 {
-	const char *units[MAX_UNITS];
-	struct provision_opts o = {.units = units, .database = PROVISION_DEFAULT_DB};
-	struct provision_result r;
-	struct ioc ioc;
 	rq_error err;
-	int rc;
+	int n;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--unit") == 0 && i + 1 < argc && o.nunits < MAX_UNITS)
-			units[o.nunits++] = argv[++i];
-		else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc)
-			o.label = argv[++i];
-		else if (strcmp(argv[i], "--database") == 0 && i + 1 < argc)
-			o.database = argv[++i];
-		else if (argv[i][0] != '-' && o.stick == NULL)
-			o.stick = argv[i];
-		else
-			usage("provision STICK --unit CODE [--unit CODE ...] [--label TEXT] "
-			      "[--database DIR]");
-	}
-	if (o.stick == NULL || o.nunits == 0)
+	if (units_import_csv(ioc->db, a->op[0], &n, &err) != 0)
+		return fail(&err);
+	printf("%d unit%s imported from %s\n", n, n == 1 ? "" : "s", a->op[0]);
+	return 0;
+}
+
+static int cmd_unit_list(struct ioc *ioc, struct args *a)
+{
+	rq_error err;
+
+	(void)a;
+	return units_list(ioc->db, print_unit, NULL, &err) != 0 ? fail(&err) : 0;
+}
+
+static int cmd_provision(struct ioc *ioc, struct args *a)
+{
+	struct provision_opts o = {.units = a->units,
+				   .nunits = a->nunits,
+				   .stick = a->op[0],
+				   .label = a->label,
+				   .database = a->database ? a->database : PROVISION_DEFAULT_DB};
+	struct provision_result r;
+	rq_error err;
+
+	if (o.nunits == 0)
 		usage("provision needs STICK and at least one --unit CODE");
-	if ((rc = open_ioc(&ioc, true, true)) != 0)
-		return rc;
-	if (provision_stick(&ioc, &o, &r, &err) != 0)
-		rc = fail(&err);
-	else
-		printf("stick %s provisioned in %s/RAQUET: %d unit%s in its roster, %d database "
-		       "file%s\n",
-		       r.id, o.stick, r.nunits, r.nunits == 1 ? "" : "s", r.nfiles,
-		       r.nfiles == 1 ? "" : "s");
-	ioc_close(&ioc);
-	return finish(rc);
+	if (provision_stick(ioc, &o, &r, &err) != 0)
+		return fail(&err);
+	printf("stick %s provisioned in %s/RAQUET: %d unit%s in its roster, %d database "
+	       "file%s\n",
+	       r.id, o.stick, r.nunits, r.nunits == 1 ? "" : "s", r.nfiles,
+	       r.nfiles == 1 ? "" : "s");
+	return 0;
 }
 
 /* The stick's system partitions against the issued images (sync/sysverify.h):
@@ -331,70 +293,34 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
-static int cmd_update(int argc, char **argv)
+static int cmd_update(struct ioc *ioc, struct args *a)
 {
-	const char *stick = NULL, *database = PROVISION_DEFAULT_DB;
 	struct provision_result r;
-	bool image = false;
-	struct ioc ioc;
 	rq_error err;
-	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--database") == 0 && i + 1 < argc)
-			database = argv[++i];
-		else if (strcmp(argv[i], "--image") == 0)
-			image = true;
-		else if (argv[i][0] != '-' && stick == NULL)
-			stick = argv[i];
-		else
-			usage("update STICK [--database DIR] [--image]");
-	}
-	if (stick == NULL)
-		usage("update needs STICK");
-	if ((rc = open_ioc(&ioc, true, true)) != 0)
-		return rc;
-	if (provision_update(&ioc, stick, database, &r, &err) != 0)
-		rc = fail(&err);
-	else
-		printf("stick %s updated: %d database file%s, %d unit%s in its roster\n", r.id,
-		       r.nfiles, r.nfiles == 1 ? "" : "s", r.nunits, r.nunits == 1 ? "" : "s");
-	if (rc == 0)
-		rc = report_system(&ioc, stick, image);
-	ioc_close(&ioc);
-	return finish(rc);
+	if (provision_update(ioc, a->op[0], a->database ? a->database : PROVISION_DEFAULT_DB, &r,
+			     &err) != 0)
+		return fail(&err);
+	printf("stick %s updated: %d database file%s, %d unit%s in its roster\n", r.id, r.nfiles,
+	       r.nfiles == 1 ? "" : "s", r.nunits, r.nunits == 1 ? "" : "s");
+	return report_system(ioc, a->op[0], a->image);
 }
 
-static int cmd_import(int argc, char **argv)
+static int cmd_import(struct ioc *ioc, struct args *a)
 {
+	const char *stick = a->op[0];
+	bool verbose = a->verbose;
 	struct import_report rep;
-	const char *stick = NULL;
-	bool verbose = false;
-	struct ioc ioc;
 	rq_error err;
 	int rc, sys;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
-			verbose = true;
-		else if (argv[i][0] != '-' && stick == NULL)
-			stick = argv[i];
-		else
-			usage("import STICK [-v]");
-	}
-	if (stick == NULL)
-		usage("import needs STICK");
-	if ((rc = open_ioc(&ioc, true, true)) != 0)
-		return rc;
 	/* Before the import writes its receipt: what the IOC reports is what
 	 * the stick held when it came in. */
-	sys = report_system(&ioc, stick, false);
-	if (import_stick(&ioc, stick, &rep, &err) != 0) {
-		fprintf(stderr, "raquet-sync: import of %s failed, nothing was imported: %s\n", stick,
-			err.msg);
+	sys = report_system(ioc, stick, false);
+	if (import_stick(ioc, stick, &rep, &err) != 0) {
+		rq_warn("import of %s failed, nothing was imported: %s", stick, err.msg);
 		import_report_free(&rep);
-		ioc_close(&ioc);
-		return finish(2);
+		return 2;
 	}
 	for (size_t i = 0; i < rep.nfiles; i++) {
 		const struct import_file *f = &rep.files[i];
@@ -422,17 +348,15 @@ static int cmd_import(int argc, char **argv)
 	       rep.imported, rep.duplicates, rep.rejected);
 	rc = worse(rep.rejected > 0 ? 1 : 0, sys);
 	if (!rep.receipt_written) {
-		fprintf(stderr, "raquet-sync: the records are imported, but the receipt could not "
-				"be written to the stick: %s\n",
+		rq_warn("the records are imported, but the receipt could not be written to the "
+			"stick: %s",
 			rep.receipt_error);
 		rc = 2;
 	}
 	if (rep.rejected > 0)
-		fprintf(stderr, "raquet-sync: %d file%s rejected; kept in %s/rejected/%s/\n",
-			rep.rejected, rep.rejected == 1 ? "" : "s", ioc.dir, rep.stick);
+		rq_warn("%d file%s rejected; kept in %s/rejected/%s/", rep.rejected, rep.rejected == 1 ? "" : "s", ioc->dir, rep.stick);
 	import_report_free(&rep);
-	ioc_close(&ioc);
-	return finish(rc);
+	return rc;
 }
 
 static void print_stick(const struct status_stick *s, void *ctx)
@@ -478,116 +402,242 @@ static void print_rejection(const char *file, const char *reason, const char *st
 	fputs(")\n", stdout);
 }
 
-static int cmd_status(int argc, char **argv)
+static int cmd_status(struct ioc *ioc, struct args *a)
 {
 	char id[KEYS_ID_HEX_LEN + 1];
-	bool detail = argc == 2;
-	struct ioc ioc;
+	bool detail = a->nop == 1;
 	rq_error err;
-	int rc, n;
+	int n, days;
 
-	if (argc >= 2 && strcmp(argv[1], "--stale-days") == 0)
-		return stale_command(ioc_dir, argc, argv, stdout, &err) < 0 ? fail(&err) : finish(0);
-	if (argc > 2)
-		usage("status [STICKID]");
-	if (detail && status_parse_id(argv[1], id, &err) != 0)
-		return fail(&err);
-	if ((rc = open_ioc(&ioc, false, false)) != 0)
-		return rc;
-	n = status_sticks(ioc.db, detail ? id : NULL, print_stick, &detail, &err);
-	if (n < 0)
-		rc = fail(&err);
-	else if (detail && n == 0) {
-		fprintf(stderr, "raquet-sync: unknown stick %s\n", id);
-		rc = 2;
+	if (a->stale_days) {
+		if (detail)
+			usage("status takes STICKID or --stale-days N, not both");
+		if (stale_parse_days(a->stale_days, &days, &err) != 0 ||
+		    stale_report(ioc->db, days, stdout, &err) < 0)
+			return fail(&err);
+		return 0;
 	}
-	else if (detail && (fputs("rejected files:\n", stdout),
-			    status_rejections(ioc.db, id, print_rejection, NULL, &err) != 0 ||
-			    status_print_flags(ioc.db, id, stdout, &err) < 0))
-		rc = fail(&err);
-	else if (!detail && n == 0)
+	if (detail && status_parse_id(a->op[0], id, &err) != 0)
+		return fail(&err);
+	n = status_sticks(ioc->db, detail ? id : NULL, print_stick, &detail, &err);
+	if (n < 0)
+		return fail(&err);
+	if (detail && n == 0) {
+		rq_warn("unknown stick %s", id);
+		return 2;
+	}
+	if (detail && (fputs("rejected files:\n", stdout),
+		       status_rejections(ioc->db, id, print_rejection, NULL, &err) != 0 ||
+		       status_print_flags(ioc->db, id, stdout, &err) < 0))
+		return fail(&err);
+	if (!detail && n == 0)
 		printf("no sticks yet (raquet-sync provision STICK --unit CODE)\n");
-	ioc_close(&ioc);
-	return finish(rc);
+	return 0;
 }
 
-static int cmd_revoke(int argc, char **argv)
+static int cmd_revoke(struct ioc *ioc, struct args *a)
 {
 	char id[KEYS_ID_HEX_LEN + 1], when[32];
-	struct ioc ioc;
 	rq_error err;
-	int rc;
 
-	if (argc != 2)
-		usage("revoke STICKID");
-	if (status_parse_id(argv[1], id, &err) != 0)
+	if (status_parse_id(a->op[0], id, &err) != 0 || status_revoke(ioc->db, id, when, &err) != 0)
 		return fail(&err);
-	if ((rc = open_ioc(&ioc, true, false)) != 0)
-		return rc;
-	if (status_revoke(ioc.db, id, when, &err) != 0)
-		rc = fail(&err);
-	else
-		printf("stick %s revoked on %s; its records will be rejected\n", id, when);
-	ioc_close(&ioc);
-	return finish(rc);
+	printf("stick %s revoked on %s; its records will be rejected\n", id, when);
+	return 0;
 }
 
-static int cmd_image(int argc, char **argv)
+static int cmd_image(struct ioc *ioc, struct args *a)
 {
-	const char *out = NULL, *from = NULL;
 	struct image_stamp_result r;
-	struct ioc ioc;
 	rq_error err;
-	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-			out = argv[++i];
-		else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
-			from = argv[++i];
-		else
-			usage("image --out FILE [--from RELEASED.img]");
-	}
-	if (out == NULL)
+	if (a->out == NULL)
 		usage("image needs --out FILE");
-	if ((rc = open_ioc(&ioc, true, false)) != 0)
-		return rc;
-	if (image_stamp(&ioc, from, out, &r, &err) != 0)
-		rc = fail(&err);
-	else
-		printf("image %s written to %s: pins IOC %s; %zu files on its system partition, "
-		       "recorded as image %s\n",
-		       from ? from : "(last issued)", out, ioc.id_hex, r.nfiles, r.list_key);
-	ioc_close(&ioc);
-	return finish(rc);
+	if (image_stamp(ioc, a->from, a->out, &r, &err) != 0)
+		return fail(&err);
+	printf("image %s written to %s: pins IOC %s; %zu files on its system partition, "
+	       "recorded as image %s\n",
+	       a->from ? a->from : "(last issued)", a->out, ioc->id_hex, r.nfiles, r.list_key);
+	return 0;
 }
 
-static int cmd_schema(int argc, char **argv)
+static int cmd_schema(struct ioc *ioc, struct args *a)
 {
-	(void)argv;
-	if (argc != 1)
-		usage("schema takes no arguments");
-	fputs(schema_sql, stdout);
-	fputs(schema_v2_sql, stdout);
-	fputs(schema_v3_sql, stdout);
-	fputs(schema_v4_sql, stdout);
-	return finish(0);
+	(void)ioc, (void)a;
+	for (int v = 0; v < SCHEMA_VERSION; v++)
+		fputs(schema_migrations[v], stdout);
+	return 0;
 }
+
+/* Options: every command takes the global ones (so that `init --ioc DIR`
+ * works as `--ioc DIR init` does) and those its table entry lists. */
+enum {
+	OPT_VERBOSE = 'v',
+	OPT_IOC = 256,
+	OPT_HELP,
+	OPT_PASSPHRASE,
+	OPT_PARENT,
+	OPT_INFORMED,
+	OPT_UNIT,
+	OPT_LABEL,
+	OPT_DATABASE,
+	OPT_IMAGE,
+	OPT_OUT,
+	OPT_FROM,
+	OPT_STALE,
+};
+
+static const struct option all_options[] = {
+    {"ioc", required_argument, NULL, OPT_IOC},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"passphrase", no_argument, NULL, OPT_PASSPHRASE},
+    {"parent", required_argument, NULL, OPT_PARENT},
+    {"informed", no_argument, NULL, OPT_INFORMED},
+    {"unit", required_argument, NULL, OPT_UNIT},
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"database", required_argument, NULL, OPT_DATABASE},
+    {"image", no_argument, NULL, OPT_IMAGE},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"stale-days", required_argument, NULL, OPT_STALE},
+};
+#define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
+#define MAX_CMD_OPTIONS 8
 
 static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
+	const char *name, *sub; /* "unit" "add"; sub NULL for a plain command */
+	int (*fn)(struct ioc *ioc, struct args *a);
+	unsigned needs;          /* NEEDS_*; 0: the command opens no IOC */
+	int min_op, max_op;      /* operands */
+	int opts[MAX_CMD_OPTIONS]; /* OPT_* beyond --ioc and --help; 0 ends */
+	const char *usage;
 } commands[] = {
-    {"init", cmd_init},
-    {"unit", cmd_unit},
-    {"provision", cmd_provision},
-    {"import", cmd_import},
-    {"update", cmd_update},
-    {"image", cmd_image},
-    {"status", cmd_status},
-    {"revoke", cmd_revoke},
-    {"schema", cmd_schema},
+    {"init", NULL, cmd_init, 0, 0, 0, {OPT_PASSPHRASE}, "init [--passphrase]"},
+    {"unit", "add", cmd_unit_add, NEEDS_IOC | NEEDS_LOCK, 2, 2, {OPT_PARENT, OPT_INFORMED},
+     "unit add CODE NAME [--parent CODE] [--informed]"},
+    {"unit", "import", cmd_unit_import, NEEDS_IOC | NEEDS_LOCK, 1, 1, {0}, "unit import FILE.csv"},
+    {"unit", "list", cmd_unit_list, NEEDS_IOC, 0, 0, {0}, "unit list"},
+    {"provision", NULL, cmd_provision, NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET, 1, 1,
+     {OPT_UNIT, OPT_LABEL, OPT_DATABASE},
+     "provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]"},
+    {"import", NULL, cmd_import, NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET, 1, 1, {OPT_VERBOSE},
+     "import STICK [-v]"},
+    {"update", NULL, cmd_update, NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET, 1, 1,
+     {OPT_DATABASE, OPT_IMAGE}, "update STICK [--database DIR] [--image]"},
+    {"image", NULL, cmd_image, NEEDS_IOC | NEEDS_LOCK, 0, 0, {OPT_OUT, OPT_FROM},
+     "image --out FILE [--from RELEASED.img]"},
+    {"status", NULL, cmd_status, NEEDS_IOC, 0, 1, {OPT_STALE},
+     "status [STICKID] | status --stale-days N"},
+    {"revoke", NULL, cmd_revoke, NEEDS_IOC | NEEDS_LOCK, 1, 1, {0}, "revoke STICKID"},
+    {"schema", NULL, cmd_schema, 0, 0, 0, {0}, "schema"},
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* One command's usage: on stdout for --help (exit 0), else with why on
+ * stderr (exit 2). */
+static void command_usage(const struct command *c, const char *why)
+{
+	if (why) {
+		rq_warn("%s", why);
+		fprintf(stderr, "usage: raquet-sync [--ioc DIR] %s\n", c->usage);
+		exit(2);
+	}
+	printf("usage: raquet-sync [--ioc DIR] %s\n", c->usage);
+	exit(rq_finish_stdout(0));
+}
+
+static const struct command *find_command(const char *name, const char *sub)
+{
+	const struct command *first = NULL;
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(name, commands[i].name) != 0)
+			continue;
+		if (commands[i].sub == NULL || (sub && strcmp(sub, commands[i].sub) == 0))
+			return &commands[i];
+		if (first == NULL)
+			first = &commands[i];
+	}
+	if (first && sub && strcmp(sub, "--help") == 0) {
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			if (strcmp(name, commands[i].name) == 0)
+				printf("usage: raquet-sync [--ioc DIR] %s\n", commands[i].usage);
+		exit(rq_finish_stdout(0));
+	}
+	if (first)
+		usage("unit needs add, import or list");
+	usage("unknown command");
+	return NULL;
+}
+
+/* The command's option table: the global options and its own. */
+static void command_options(const struct command *c, struct option *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		bool mine = all_options[i].val == OPT_IOC || all_options[i].val == OPT_HELP;
+		for (int k = 0; k < MAX_CMD_OPTIONS && c->opts[k] && !mine; k++)
+			mine = c->opts[k] == all_options[i].val;
+		if (mine)
+			out[n++] = all_options[i];
+	}
+	out[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+/* Parses argv (argv[0] the command's last word) into a; --ioc sets *given. */
+static void parse_command(const struct command *c, int argc, char **argv, struct args *a,
+			  const char **given)
+{
+	struct option opts[NOPTIONS + 1];
+	bool short_v = false;
+	char msg[160];
+	int ch;
+
+	command_options(c, opts);
+	for (int k = 0; k < MAX_CMD_OPTIONS && c->opts[k]; k++)
+		short_v |= c->opts[k] == OPT_VERBOSE;
+	optind = 0; /* GNU: start afresh on this argv */
+	opterr = 0; /* the message below names the command */
+	while ((ch = getopt_long(argc, argv, short_v ? "-v" : "-", opts, NULL)) != -1) {
+		switch (ch) {
+		case 1:
+			if (a->nop == c->max_op)
+				command_usage(c, "too many arguments");
+			a->op[a->nop++] = optarg;
+			break;
+		case OPT_IOC: *given = optarg; break;
+		case OPT_HELP: command_usage(c, NULL); break;
+		case OPT_PASSPHRASE: a->passphrase = true; break;
+		case OPT_PARENT: a->parent = optarg; break;
+		case OPT_INFORMED: a->informed = true; break;
+		case OPT_UNIT:
+			if (a->nunits == MAX_UNITS)
+				command_usage(c, "too many --unit options");
+			a->units[a->nunits++] = optarg;
+			break;
+		case OPT_LABEL: a->label = optarg; break;
+		case OPT_DATABASE: a->database = optarg; break;
+		case OPT_IMAGE: a->image = true; break;
+		case OPT_VERBOSE: a->verbose = true; break;
+		case OPT_OUT: a->out = optarg; break;
+		case OPT_FROM: a->from = optarg; break;
+		case OPT_STALE: a->stale_days = optarg; break;
+		default:
+			snprintf(msg, sizeof(msg), "%s: unknown option or missing value: %.60s",
+				 c->sub ? c->sub : c->name, argv[optind - 1]);
+			command_usage(c, msg);
+		}
+	}
+	for (; optind < argc; optind++) { /* after "--" */
+		if (a->nop == c->max_op)
+			command_usage(c, "too many arguments");
+		a->op[a->nop++] = argv[optind];
+	}
+	if (a->nop < c->min_op)
+		command_usage(c, "missing arguments");
+}
 
 int main(int argc, char **argv)
 {
@@ -598,10 +648,14 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const struct rlimit nocore = {0, 0};
+	const struct command *cmd;
 	const char *given = NULL;
+	static struct args a;
+	struct ioc ioc = {.dirfd = -1, .lockfd = -1};
 	rq_error err;
-	int c;
+	int c, rc, skip;
 
+	rq_set_progname("raquet-sync");
 	/* The IOC secret key must never end up in a core file. */
 	setrlimit(RLIMIT_CORE, &nocore);
 	if (rq_crypto_init(&err) != 0)
@@ -609,17 +663,21 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': given = optarg; break;
-		case 'h': usage(NULL); break;
-		case 'V': printf("raquet-sync %s\n", RAQUET_VERSION); return finish(0);
+		case 'h': fputs(usage_text, stdout); return rq_finish_stdout(0);
+		case 'V': printf("raquet-sync %s\n", RAQUET_VERSION); return rq_finish_stdout(0);
 		default: usage(NULL);
 		}
 	}
 	if (optind >= argc)
 		usage("no command");
+	cmd = find_command(argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL);
+	skip = optind + (cmd->sub ? 1 : 0);
+	parse_command(cmd, argc - skip, argv + skip, &a, &given);
 	ioc_dir = ioc_dir_default(given);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[optind], commands[i].name) == 0)
-			return commands[i].fn(argc - optind, argv + optind);
-	usage("unknown command");
-	return 2;
+	if (cmd->needs && (rc = setup_ioc(&ioc, cmd->needs)) != 0)
+		return rc;
+	rc = cmd->fn(&ioc, &a);
+	if (cmd->needs)
+		ioc_close(&ioc);
+	return rq_finish_stdout(rc);
 }

@@ -16,6 +16,7 @@
 #include "ioc.h"
 #include "jsonbound.h"
 #include "merge.h"
+#include "resultdoc.h"
 
 #define TEXT_MAX     65536
 #define MAX_VOLUMES  1024
@@ -184,14 +185,6 @@ static int get_int(json_object *o, const char *key, bool nullable, int64_t *n, b
 	return *n < 0 ? -1 : 0;
 }
 
-static int one_of(const char *s, const char *const *set)
-{
-	for (; s && *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 0;
-	return -1;
-}
-
 static int is_sha256(const char *s)
 {
 	if (strlen(s) != 64)
@@ -310,13 +303,10 @@ struct result {
 	json_object *device, *volumes, *detections, *autoruns;
 };
 
-static const char *const statuses[] = {"clean", "cleaned", "infected-not-cleaned", "incomplete",
-				       NULL};
-static const char *const outcomes[] = {"reported", "quarantined", "deleted", "failed", NULL};
-static const char *const vstates[] = {"scanned", "missing", "interrupted", "read-only-hibernated",
-				      "encrypted", "unsupported", "mount-failed", NULL};
-static const char *const actions[] = {"report", "quarantine", "delete", NULL};
-static const char *const scan_modes[] = {"quick", "full", NULL};
+/* The document's words are checked against lib/resultdoc.h's tables; the
+ * text itself is what ioc.db stores (schema.sql's CHECK lists, kept equal
+ * to the tables by tests/unit/test_resultdoc.c). */
+#define IS_WORD(type, s) (resultdoc_##type##_parse((s), &(enum resultdoc_##type){0}) == 0)
 
 static int check_top(json_object *doc, struct result *r, rq_error *err)
 {
@@ -347,8 +337,8 @@ static int check_top(json_object *doc, struct result *r, rq_error *err)
 			r->manifest_version = -1;
 	}
 	if (member(doc, "mode", json_type_object, false, &o) != 0 ||
-	    get_str(o, "scan", false, &r->mode_scan) != 0 || one_of(r->mode_scan, scan_modes) ||
-	    get_str(o, "action", false, &r->mode_action) != 0 || one_of(r->mode_action, actions))
+	    get_str(o, "scan", false, &r->mode_scan) != 0 || !IS_WORD(scan, r->mode_scan) ||
+	    get_str(o, "action", false, &r->mode_action) != 0 || !IS_WORD(action, r->mode_action))
 		return bad(err, D, "mode", "{scan: quick|full, action: report|quarantine|delete}");
 	if (member(doc, "volumes", json_type_array, false, &r->volumes) != 0 ||
 	    json_object_array_length(r->volumes) > MAX_VOLUMES)
@@ -373,7 +363,7 @@ static int check_top(json_object *doc, struct result *r, rq_error *err)
 	if (member(doc, "duration_seconds", json_type_double, false, &v) != 0 ||
 	    (r->duration = json_object_get_double(v)) < 0)
 		return bad(err, D, "duration_seconds", "a number >= 0");
-	if (get_str(doc, "status", false, &r->status) != 0 || one_of(r->status, statuses))
+	if (get_str(doc, "status", false, &r->status) != 0 || !IS_WORD(status, r->status))
 		return bad(err, D, "status", "clean, cleaned, infected-not-cleaned or incomplete");
 	if (r->ndet != (int64_t)json_object_array_length(r->detections))
 		return bad(err, D, "totals.detections", "the number of detections");
@@ -398,7 +388,7 @@ static int check_volume(json_object *v, size_t i, rq_error *err)
 
 	snprintf(f, sizeof(f), "volumes[%zu]", i);
 	if (!json_object_is_type(v, json_type_object) || get_str(v, "path", false, &s) != 0 ||
-	    get_str(v, "state", false, &s) != 0 || one_of(s, vstates) ||
+	    get_str(v, "state", false, &s) != 0 || !IS_WORD(state, s) ||
 	    get_int(v, "size", true, &n, NULL) != 0)
 		return bad(err, "result.json", f, "an object {path, state, size, files, ...}");
 	for (size_t k = 0; k < 6; k++)
@@ -423,7 +413,7 @@ static int check_detection(json_object *d, size_t i, rq_error *err)
 	    get_str(d, "signature", false, &s) != 0 || *s == '\0' ||
 	    get_str(d, "sha256", true, &s) != 0 || (s && !is_sha256(s)) ||
 	    get_int(d, "size", false, &n, NULL) != 0 || get_str(d, "outcome", false, &s) != 0 ||
-	    one_of(s, outcomes) || get_str(d, "detail", true, &s) != 0 ||
+	    !IS_WORD(outcome, s) || get_str(d, "detail", true, &s) != 0 ||
 	    (json_object_object_get_ex(d, "sample", NULL) && get_str(d, "sample", true, &s) != 0))
 		return bad(err, "result.json", f,
 			   "{path, path_escaped, signature, sha256, size, outcome, detail}");

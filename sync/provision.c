@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,8 @@
 #include "provision.h"
 #include "record.h"
 #include "stickdir.h"
+#include "sticklayout.h"
 
-#define CONFIG_MAX (64 * 1024)
 
 /* ---- SQL ---- */
 static const char sql_unit_exists[] = "SELECT 1 FROM units WHERE code = ?1";
@@ -90,28 +91,61 @@ out:
 	return rc;
 }
 
+/* The config a stick gets: IOC/stick-config, or the built-in default when
+ * there is none. It goes through raquet-scan's parser (lib/sticklayout.h)
+ * before it is copied, so no stick is given a config its scan and launcher
+ * would refuse. *buf is NULL for the default. */
+static int load_config(struct ioc *ioc, char **buf, size_t *len, rq_error *err)
+{
+	struct stick_config c;
+	char where[PATH_MAX + 16];
+
+	*buf = NULL;
+	*len = strlen(IOC_STICK_CONFIG);
+	if (faccessat(ioc->dirfd, "stick-config", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	if (read_file_bounded(ioc->dirfd, "stick-config", STICK_CONFIG_MAX, buf, len, err) != 0)
+		return -1;
+	snprintf(where, sizeof(where), "%s/stick-config", ioc->dir);
+	if (stick_config_parse(*buf, *len, where, &c, err) != 0) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Nothing is written to a stick for a config that would be refused. */
+static int check_config(struct ioc *ioc, rq_error *err)
+{
+	char *buf;
+	size_t len;
+
+	if (load_config(ioc, &buf, &len, err) != 0)
+		return -1;
+	free(buf);
+	return 0;
+}
+
 static int write_config(struct ioc *ioc, int rqfd, rq_error *err)
 {
 	char *buf;
 	size_t len;
 	int rc;
 
-	if (faccessat(ioc->dirfd, "stick-config", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
-		return atomic_write(rqfd, "config", IOC_STICK_CONFIG, strlen(IOC_STICK_CONFIG), 0644,
-				    false, err);
-	if (read_file_bounded(ioc->dirfd, "stick-config", CONFIG_MAX, &buf, &len, err) != 0)
+	if (load_config(ioc, &buf, &len, err) != 0)
 		return -1;
-	rc = atomic_write(rqfd, "config", buf, len, 0644, false, err);
+	rc = atomic_write(rqfd, STICK_CONFIG, buf ? buf : IOC_STICK_CONFIG, len, 0644, false, err);
 	free(buf);
 	return rc;
 }
 
 static int make_dirs(int rqfd, rq_error *err)
 {
-	return ioc_mkdirat(rqfd, "results", 0755, err) != 0 ||
-		       ioc_mkdirat(rqfd, "samples", 0755, err) != 0 ||
-		       ioc_mkdirat(rqfd, "quarantine", 0700, err) != 0 ||
-		       ioc_mkdirat(rqfd, "receipts", 0755, err) != 0
+	return ioc_mkdirat(rqfd, STICK_RESULTS, 0755, err) != 0 ||
+		       ioc_mkdirat(rqfd, STICK_SAMPLES, 0755, err) != 0 ||
+		       ioc_mkdirat(rqfd, STICK_QUARANTINE, 0700, err) != 0 ||
+		       ioc_mkdirat(rqfd, STICK_RECEIPTS, 0755, err) != 0
 		   ? -1
 		   : 0;
 }
@@ -294,7 +328,7 @@ int provision_stick(struct ioc *ioc, const struct provision_opts *o, struct prov
 	int top, rqfd = -1, rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (check_units(ioc, o, err) != 0)
+	if (check_units(ioc, o, err) != 0 || check_config(ioc, err) != 0)
 		return -1;
 	top = open(o->stick, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0)
@@ -334,7 +368,7 @@ int provision_update(struct ioc *ioc, const char *stick, const char *database,
 	int known, rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (stickdir_open(ioc, stick, &sd, err) != 0)
+	if (check_config(ioc, err) != 0 || stickdir_open(ioc, stick, &sd, err) != 0)
 		return -1;
 	snprintf(r->id, sizeof(r->id), "%s", sd.id_hex);
 	st = db_prepare(ioc->db, sql_stick_state, err);

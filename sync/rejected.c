@@ -112,7 +112,16 @@ int rejected_keep(struct ioc *ioc, const char *stick, int *rejfd, int dirfd, con
 	if (*rejfd < 0 && open_rejected_dir(ioc, stick, rejfd, err) != 0)
 		return -1;
 	in = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (in < 0 || fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+	/* Only a symlink (ELOOP under O_NOFOLLOW), a socket or a device with
+	 * no driver has no bytes to keep. Any other failure is an error: the
+	 * import stops rather than record "-" for a file that had bytes. */
+	if (in < 0 && errno != ELOOP && errno != ENXIO && errno != ENODEV)
+		return rq_fail_errno(err, errno, "cannot open the rejected file");
+	if (in >= 0 && fstat(in, &st) != 0) {
+		rq_fail_errno(err, errno, "cannot read the rejected file");
+		goto out;
+	}
+	if (in < 0 || !S_ISREG(st.st_mode)) {
 		/* A symlink or device: nothing to copy, but keep its reason. */
 		snprintf(sha, 65, "%s", "-");
 		if (in >= 0)
@@ -126,6 +135,14 @@ int rejected_keep(struct ioc *ioc, const char *stick, int *rejfd, int dirfd, con
 		}
 		if (hash_head(in, keep, buf, sha, &got, err) != 0)
 			goto out;
+		/* Ending before its size is not the file's end: it changed
+		 * under us, and the sha256 would be of bytes nobody saw whole. */
+		if (got < (st.st_size < keep ? st.st_size : keep)) {
+			rq_fail(err, "the rejected file ended at byte %lld of %lld: it changed "
+				     "while it was read",
+				(long long)got, (long long)st.st_size);
+			goto out;
+		}
 	}
 	snprintf(dst, sizeof(dst), "%.200s.%.12s", name, sha);
 	snprintf(stored, storedsz, "rejected/%s/%s", stick, dst);

@@ -12,11 +12,15 @@
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2),
  * sync/schema-v3.sql (2 to 3) and sync/schema-v4.sql (3 to 4), byte for
- * byte (`raquet-sync schema` prints them in that order). */
+ * byte, generated from those files by the Makefile. */
 extern const char schema_sql[];
 extern const char schema_v2_sql[];
 extern const char schema_v3_sql[];
 extern const char schema_v4_sql[];
+
+/* schema_migrations[i] takes a database from version i to i + 1
+ * (`raquet-sync schema` prints them in that order). */
+extern const char *const schema_migrations[SCHEMA_VERSION];
 
 /* Brings db to SCHEMA_VERSION in one transaction per step; refuses a
  * database newer than this program. A new, empty database gets the schema. */

@@ -67,20 +67,12 @@ static void stale_stick(const struct status_stick *s, void *ctx)
 	fputc('\n', c->out);
 }
 
-int stale_command(const char *ioc_dir, int argc, char **argv, FILE *out, rq_error *err)
+int stale_report(sqlite3 *db, int days, FILE *out, rq_error *err)
 {
-	struct stale_ctx c = {.out = out};
-	struct ioc ioc;
+	struct stale_ctx c = {.out = out, .days = days};
 	int n;
 
-	if (argc != 3 || strcmp(argv[1], "--stale-days") != 0)
-		return rq_fail(err, "usage: raquet-sync status --stale-days N");
-	if (stale_parse_days(argv[2], &c.days, err) != 0)
-		return -1;
-	if (ioc_open(ioc_dir, &ioc, err) != 0)
-		return -1;
-	n = status_sticks(ioc.db, NULL, stale_stick, &c, err);
-	ioc_close(&ioc);
+	n = status_sticks(db, NULL, stale_stick, &c, err);
 	if (n < 0)
 		return -1;
 	if (c.oom)

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <sqlite3.h>
+
 #include "rqerror.h"
 
 /* The most days --stale-days accepts: a hundred years is "never updated". */
@@ -15,10 +17,9 @@
 /* Parses N: decimal digits only, 0 to STALE_MAX_DAYS. */
 int stale_parse_days(const char *arg, int *days, rq_error *err);
 
-/* `status --stale-days N` (argv[0] is "status"): opens the IOC at ioc_dir
- * read-only and writes one line per active stick whose databases are at
- * least N whole days old, then a summary line, to out. Returns how many
- * sticks are stale, or -1 with err set (bad arguments included). */
-int stale_command(const char *ioc_dir, int argc, char **argv, FILE *out, rq_error *err);
+/* `status --stale-days N`: one line per active stick of the IOC's database
+ * db whose databases are at least days whole days old, then a summary line,
+ * to out. Returns how many sticks are stale, or -1 with err set. */
+int stale_report(sqlite3 *db, int days, FILE *out, rq_error *err);
 
 #endif

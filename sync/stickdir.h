@@ -11,8 +11,9 @@
 #include "keys.h"
 #include "rqerror.h"
 #include "signedjson.h"
+#include "sticklayout.h"
 
-#define STICKDIR_RAQUET  "RAQUET"
+#define STICKDIR_RAQUET  STICK_DIR /* lib/sticklayout.h */
 
 struct stickdir {
 	int fd;       /* STICK/RAQUET */

@@ -150,3 +150,13 @@ scan_pc() {
 		--identity-root "$T/sys-$_sn" "$@" "$_tree" >/dev/null 2>&1
 	[ $? -le 1 ]
 }
+
+# wait_until SECONDS COMMAND...: waits for observable state — until COMMAND
+# succeeds (polled ten times a second), at most SECONDS; fails if it never did.
+wait_until() {
+	_wu_end=$(($(date +%s) + $1)); shift
+	until "$@" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$_wu_end" ] || return 1
+		sleep 0.1
+	done
+}

@@ -23,7 +23,7 @@ bool act_under(const char *root, const char *path)
 	return strncmp(path, root, len) == 0 && path[len] == '/';
 }
 
-static void outcome(struct detection *d, enum scan_outcome o, const char *detail)
+static void outcome(struct detection *d, enum resultdoc_outcome o, const char *detail)
 {
 	free(d->detail);
 	d->outcome = o;
@@ -74,11 +74,11 @@ static void act_one(const struct scan_config *sc, const char *root, bool streams
 	bool stream;
 
 	if (d->sha256[0] == '\0') {
-		outcome(d, OUTCOME_FAILED, "its content could not be hashed when scanned; left in place");
+		outcome(d, RESULTDOC_FAILED, "its content could not be hashed when scanned; left in place");
 		return;
 	}
 	if ((dfd = open_parent(root, d->path + strlen(root) + 1, &name, why, sizeof(why))) < 0) {
-		outcome(d, OUTCOME_FAILED, why);
+		outcome(d, RESULTDOC_FAILED, why);
 		return;
 	}
 	stream = streams && streams_split(name) > 0;
@@ -86,21 +86,21 @@ static void act_one(const struct scan_config *sc, const char *root, bool streams
 	if (fd < 0) {
 		snprintf(why, sizeof(why), "cannot open it again: %s",
 			 fd == WALK_NOT_REGULAR ? "not a regular file" : strerror(errno));
-		outcome(d, OUTCOME_FAILED, why);
+		outcome(d, RESULTDOC_FAILED, why);
 		goto out;
 	}
 	if (hashfd_sha256(fd, hex) != 0 || strcmp(hex, d->sha256) != 0) {
-		outcome(d, OUTCOME_FAILED, "its content changed since it was scanned; left in place");
+		outcome(d, RESULTDOC_FAILED, "its content changed since it was scanned; left in place");
 		goto out;
 	}
-	if (sc->action == SCAN_QUARANTINE && sc->on_detection)
+	if (sc->action == RESULTDOC_QUARANTINE && sc->on_detection)
 		sc->on_detection(sc->hook_ctx, fd, d);
-	if (sc->action == SCAN_QUARANTINE && !stream) {
+	if (sc->action == RESULTDOC_QUARANTINE && !stream) {
 		if (quarantine_store(sc->quarantine_dir, fd, dfd, name, d->path, d->signature, id,
 				     sha, &err) == 0)
-			outcome(d, OUTCOME_QUARANTINED, id);
+			outcome(d, RESULTDOC_QUARANTINED, id);
 		else
-			outcome(d, OUTCOME_FAILED, err.msg);
+			outcome(d, RESULTDOC_FAILED, err.msg);
 		goto out;
 	}
 	/* delete, or a stream (removing "file:stream" drops only the stream;
@@ -109,17 +109,17 @@ static void act_one(const struct scan_config *sc, const char *root, bool streams
 	fd = -1;
 	if (fstatat(dfd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_ino != st.st_ino ||
 	    now.st_dev != st.st_dev)
-		outcome(d, OUTCOME_FAILED, "it was replaced since it was scanned; left in place");
+		outcome(d, RESULTDOC_FAILED, "it was replaced since it was scanned; left in place");
 	else if (unlinkat(dfd, name, 0) != 0) {
 		snprintf(why, sizeof(why), "cannot remove it: %s; left in place", strerror(errno));
-		outcome(d, OUTCOME_FAILED, why);
+		outcome(d, RESULTDOC_FAILED, why);
 	} else {
-		outcome(d, OUTCOME_DELETED,
+		outcome(d, RESULTDOC_DELETED,
 			stream ? "stream removed; the file itself was kept" : NULL);
 		if (fsync(dfd) != 0 && errno != EINVAL && errno != EROFS) {
 			snprintf(why, sizeof(why), "removed, but the folder could not be synced: %s",
 				 strerror(errno));
-			outcome(d, OUTCOME_DELETED, why);
+			outcome(d, RESULTDOC_DELETED, why);
 		}
 	}
 out:
@@ -146,5 +146,5 @@ void act_refuse(const char *root, struct detection *dets, size_t n, const char *
 {
 	for (size_t i = 0; i < n; i++)
 		if (act_under(root, dets[i].path))
-			outcome(&dets[i], OUTCOME_FAILED, why);
+			outcome(&dets[i], RESULTDOC_FAILED, why);
 }

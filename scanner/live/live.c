@@ -20,7 +20,7 @@ struct vol {
 	struct live_volume v;
 	struct live_mount m;
 	char point[256];         /* where it was scanned; detections lie under it */
-	const char *state;
+	enum resultdoc_state state;
 	char detail[512];
 	int root;                /* index in the scan's paths, -1 when not scanned */
 	bool hiberfile_removed;
@@ -76,7 +76,7 @@ int live_read_bitlocker_key(const char *file, char pass[LIVE_KEY_LEN + 1], rq_er
 	return 0;
 }
 
-static void set_state(struct vol *v, const char *state, const char *detail)
+static void set_state(struct vol *v, enum resultdoc_state state, const char *detail)
 {
 	v->state = state;
 	snprintf(v->detail, sizeof(v->detail), "%s", detail ? detail : "");
@@ -120,28 +120,28 @@ static void mount_all(struct live *l, size_t *nroots)
 		bool locked = strcmp(v->v.fstype, "BitLocker") == 0;
 		v->root = -1;
 		if (signal_pending()) {
-			set_state(v, "interrupted", "not mounted: interrupted");
+			set_state(v, RESULTDOC_INTERRUPTED, "not mounted: interrupted");
 		} else if (v->v.fstype[0] == '\0') {
-			set_state(v, "unsupported", v->v.note ? v->v.note : "no file system");
+			set_state(v, RESULTDOC_UNSUPPORTED, v->v.note ? v->v.note : "no file system");
 		} else if (locked && !l->lc->bitlocker_pass) {
-			set_state(v, "encrypted", "BitLocker: not scanned; give --bitlocker-key FILE "
+			set_state(v, RESULTDOC_ENCRYPTED, "BitLocker: not scanned; give --bitlocker-key FILE "
 						  "with the 48-digit recovery password to scan it");
 		} else if (!mount_supported(v->v.fstype)) {
 			char *t = escape_name(v->v.fstype);
 			snprintf(msg, sizeof(msg), "no driver for file system %s", t ? t : "?");
 			free(t);
-			set_state(v, "unsupported", msg);
+			set_state(v, RESULTDOC_UNSUPPORTED, msg);
 		} else if (mount_volume(&v->v, &ro, &v->m, &err) != 0) {
-			set_state(v, locked ? "encrypted" : "mount-failed", err.msg);
+			set_state(v, locked ? RESULTDOC_ENCRYPTED : RESULTDOC_MOUNT_FAILED, err.msg);
 		} else {
 			v->root = (int)(*nroots)++;
 			snprintf(v->point, sizeof(v->point), "%s", v->m.point);
 			if (v->m.hibernated)
-				set_state(v, "read-only-hibernated",
+				set_state(v, RESULTDOC_HIBERNATED,
 					  "Windows is hibernated or was shut down with Fast Startup: "
 					  "scanned read-only, nothing can be removed");
 			else
-				set_state(v, "scanned", locked ? "BitLocker: unlocked read-only" : NULL);
+				set_state(v, RESULTDOC_SCANNED, locked ? "BitLocker: unlocked read-only" : NULL);
 			read_windows(l, v);
 		}
 	}
@@ -176,14 +176,14 @@ static void clean_volume(struct live *l, struct vol *v, struct scan_report *rep)
 		snprintf(why, sizeof(why), "cannot mount the volume read-write: %s", err.msg);
 		act_refuse(v->point, rep->dets, rep->ndets, why);
 		if (v->m.hibernated)
-			set_state(v, "read-only-hibernated",
+			set_state(v, RESULTDOC_HIBERNATED,
 				  "Windows used Fast Startup or is hibernated: ntfs-3g allows "
 				  "read-only only; nothing was removed");
 		return;
 	}
 	if (was_hibernated) {
 		v->hiberfile_removed = true;
-		set_state(v, "scanned", "hiberfil.sys removed (--remove-hiberfile)");
+		set_state(v, RESULTDOC_SCANNED, "hiberfil.sys removed (--remove-hiberfile)");
 	}
 	act_volume(l->sc, v->point, v->m.streams, rep->dets, rep->ndets);
 }
@@ -202,70 +202,65 @@ static void release_all(struct live *l, struct live_result *out)
 	sync();
 }
 
-static json_object *u64(uint64_t v)
-{
-	return json_object_new_int64((int64_t)v);
-}
-
-static json_object *str_or_null(const char *s, bool escape)
+/* An empty text is null; names from the disk are escaped (lib/escape.h). */
+static void put_text(json_object *o, const char *key, const char *s, bool escape, bool *bad)
 {
 	char *esc;
-	json_object *o;
 
-	if (s == NULL || s[0] == '\0')
-		return NULL;
-	if (!escape)
-		return json_object_new_string(s);
-	esc = escape_name(s);
-	o = json_object_new_string(esc ? esc : "");
+	if (s == NULL || s[0] == '\0' || !escape) {
+		resultdoc_put_str(o, key, s && s[0] ? s : NULL, bad);
+		return;
+	}
+	if ((esc = escape_name(s)) == NULL) {
+		*bad = true;
+		return;
+	}
+	resultdoc_put_str(o, key, esc, bad);
 	free(esc);
-	return o;
 }
 
+/* NULL when json-c could not allocate: the caller's document fails. */
 static json_object *volume_json(const struct vol *v, const struct scan_report *rep)
 {
 	json_object *o = json_object_new_object();
 	const struct scan_root *r = v->root >= 0 ? &rep->roots[v->root] : NULL;
-	const char *state = r && rep->interrupted && strcmp(v->state, "scanned") == 0
-				    ? "interrupted" : v->state;
+	enum resultdoc_state state = r && rep->interrupted && v->state == RESULTDOC_SCANNED
+					     ? RESULTDOC_INTERRUPTED : v->state;
+	struct resultdoc_counts counts = {0};
+	bool bad = o == NULL;
 
-	json_object_object_add(o, "device", json_object_new_string(v->v.dev));
-	json_object_object_add(o, "filesystem", str_or_null(v->v.fstype, true));
-	json_object_object_add(o, "label", str_or_null(v->v.label, true));
-	json_object_object_add(o, "uuid", str_or_null(v->v.uuid, true));
-	json_object_object_add(o, "size", u64(v->v.size));
-	json_object_object_add(o, "state", json_object_new_string(state));
-	json_object_object_add(o, "detail", str_or_null(v->detail, false));
-	json_object_object_add(o, "path", r ? json_object_new_string(v->point) : NULL);
-	json_object_object_add(o, "path_escaped", json_object_new_boolean(false));
-	json_object_object_add(o, "driver", r ? str_or_null(v->m.driver, false) : NULL);
-	json_object_object_add(o, "files", u64(r ? atomic_load(&r->stats.files) : 0));
-	json_object_object_add(o, "bytes", u64(r ? atomic_load(&r->stats.bytes) : 0));
-	json_object_object_add(o, "errors",
-			       u64(r ? atomic_load(&r->stats.errors) + r->scan_errors : 0));
-	json_object_object_add(o, "skipped", u64(r ? atomic_load(&r->stats.skipped) : 0));
-	json_object_object_add(o, "excluded", u64(r ? atomic_load(&r->stats.excluded) : 0));
-	json_object_object_add(o, "changed", u64(r ? atomic_load(&r->stats.changed) : 0));
-	json_object_object_add(o, "detections", u64(r ? count_under(rep, v->point) : 0));
-	json_object_object_add(o, "hiberfile_removed", json_object_new_boolean(v->hiberfile_removed));
+	if (r)
+		scan_root_counts(r, &counts);
+	resultdoc_put_str(o, "device", v->v.dev, &bad);
+	put_text(o, "filesystem", v->v.fstype, true, &bad);
+	put_text(o, "label", v->v.label, true, &bad);
+	put_text(o, "uuid", v->v.uuid, true, &bad);
+	resultdoc_put_u64(o, "size", v->v.size, &bad);
+	resultdoc_put_str(o, "state", resultdoc_state_name(state), &bad);
+	put_text(o, "detail", v->detail, false, &bad);
+	resultdoc_put_str(o, "path", r ? v->point : NULL, &bad);
+	resultdoc_put(o, "path_escaped", json_object_new_boolean(false), &bad);
+	put_text(o, "driver", r ? v->m.driver : NULL, false, &bad);
+	resultdoc_put_counts(o, &counts, &bad);
+	resultdoc_put_u64(o, "detections", r ? count_under(rep, v->point) : 0, &bad);
+	resultdoc_put(o, "hiberfile_removed", json_object_new_boolean(v->hiberfile_removed), &bad);
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
 static json_object *device_json(struct live *l)
 {
-	struct identity *id = calloc(1, sizeof(*id));
-	json_object *dev = NULL;
+	json_object *dev;
 	rq_error err;
 
-	if (id && identity_collect(l->lc->identity_root ? l->lc->identity_root : "/",
-				   l->stick_disk[0] ? l->stick_disk : NULL, id, &err) == 0)
-		identity_to_json(id, &dev);
+	dev = resultdoc_device(l->lc->identity_root, l->stick_disk[0] ? l->stick_disk : NULL, &err);
 	if (dev == NULL) {
 		dev = json_object_new_object();
-		json_object_object_add(dev, "error", json_object_new_string(id ? err.msg
-									     : "out of memory"));
+		json_object_object_add(dev, "error", json_object_new_string(err.msg));
 	}
-	free(id);
 	json_object_object_add(dev, "windows", l->windows);
 	l->windows = NULL;
 	return dev;
@@ -292,7 +287,7 @@ static int scan_all(struct live *l, size_t nroots, struct scan_report *rep, rq_e
 	cfg.paths = paths;
 	cfg.npaths = nroots;
 	cfg.streams = streams;
-	cfg.action = SCAN_REPORT; /* acting comes after, on a read-write mount */
+	cfg.action = RESULTDOC_REPORT; /* acting comes after, on a read-write mount */
 	cfg.on_detection = NULL;
 	rc = scan_run(&cfg, rep, err);
 	free(paths);
@@ -339,18 +334,25 @@ int live_run(const struct live_config *lc, const struct scan_config *sc, struct 
 		if (rep->interrupted)
 			act_refuse(v->point, rep->dets, rep->ndets,
 				   "interrupted before cleaning; left in place");
-		else if (sc->action != SCAN_REPORT)
+		else if (sc->action != RESULTDOC_REPORT)
 			clean_volume(&l, v, rep);
 	}
 	rc = 0;
 out:
 	release_all(&l, out);
 	if (rc == 0) {
-		out->volumes = json_object_new_array();
+		bool bad = (out->volumes = json_object_new_array()) == NULL;
 		for (size_t i = 0; i < l.n; i++) {
-			json_object_array_add(out->volumes, volume_json(&l.vols[i], rep));
-			out->failed += strcmp(l.vols[i].state, "mount-failed") == 0;
-			out->hibernated += strcmp(l.vols[i].state, "read-only-hibernated") == 0;
+			if (!bad)
+				resultdoc_put(out->volumes, NULL, volume_json(&l.vols[i], rep), &bad);
+			out->failed += l.vols[i].state == RESULTDOC_MOUNT_FAILED;
+			out->hibernated += l.vols[i].state == RESULTDOC_HIBERNATED;
+		}
+		if (bad) {
+			/* Out of memory: the document then lists the mounted roots
+			 * (result_build's plain volumes) rather than half a list. */
+			json_object_put(out->volumes);
+			out->volumes = NULL;
 		}
 		out->device = device_json(&l);
 	} else {

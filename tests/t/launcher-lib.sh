@@ -41,7 +41,17 @@ wait_exit() {
 	while [ ! -s "$T/exit" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
 	test -s "$T/exit"
 }
-keys() { $TM send-keys -t t "$@"; sleep 0.2; }
-type_text() { $TM send-keys -t t -l "$1"; sleep 0.2; }
+# keys KEY... / type_text TEXT: sends them, then waits until the screen
+# shows their effect (2 s at most: a key may change nothing, e.g. Up on the
+# first line). The keys queue in the terminal in order, so nothing is lost
+# by not sleeping; waiting for the screen keeps a test's next capture from
+# seeing the screen from before.
+_send() {
+	screen > "$T/screen.before" 2>/dev/null
+	$TM send-keys -t t "$@" || return 1
+	wait_until 2 sh -c "$TM capture-pane -p -t t | cmp -s - '$T/screen.before' && exit 1 || exit 0" || true
+}
+keys() { _send "$@"; }
+type_text() { _send -l "$1"; }
 # open_record N DIR: the IOC opens record N into DIR.
 open_record() { rq-testkeys open -s "$S/stick.pub" "$T/ioc" "$S/results/$STICK_ID-$1.rqr" "$2" >/dev/null; }

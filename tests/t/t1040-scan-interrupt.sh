@@ -5,9 +5,13 @@
 
 make_sigs "$T/db"
 for sig in INT TERM; do
-	raquet-scan --no-progress -j1 -d "$T/db" --json "$T/$sig.json" /usr > "$T/$sig.out" 2>&1 &
+	raquet-scan --progress-fd 3 -j1 -d "$T/db" --json "$T/$sig.json" /usr \
+		3> "$T/$sig.prog" > "$T/$sig.out" 2>&1 &
 	pid=$!
-	sleep 2
+	# The stop must land while files are being scanned: wait until the
+	# progress lines say some were.
+	ok "SIG$sig: the scan got under way" wait_until 60 \
+		sh -c "tail -n 1 '$T/$sig.prog' | jq -e '.files > 10' >/dev/null"
 	kill -$sig $pid
 	start=$(date +%s)
 	wait $pid

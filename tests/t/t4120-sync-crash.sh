@@ -54,12 +54,16 @@ ok "  ... and the campaign's report tables agree with the scans" diff -u "$T/c.s
 # Two imports at once: the second waits for the first.
 rm -rf "$I" && cp -a "$T/base" "$I"
 sync_stick "$I" "$T/usb2" 000.01.20.H57 && rq-genrecords "$T/usb2" 500 50
-# Another command holds the lock while they start, so each one must wait.
-flock "$I/lock" sleep 1 & holder=$!
-sleep 0.3
+# Another command holds the lock while they start, so each one must wait:
+# the holder lets go only once all three said they are waiting.
+mkfifo "$T/release"
+flock "$I/lock" sh -c "read x < '$T/release'" & holder=$!
+ok "  ... the lock is held" wait_until 30 sh -c "! flock -n '$I/lock' true"
 raquet-sync --ioc "$I" import "$T/usb" > "$T/c1.out" 2> "$T/c1.err" & p1=$!
 raquet-sync --ioc "$I" import "$T/usb2" > "$T/c2.out" 2> "$T/c2.err" & p2=$!
 raquet-sync --ioc "$I" import "$T/usb" > "$T/c3.out" 2> "$T/c3.err" & p3=$!
+ok "  ... all three wait for it" wait_until 60 sh -c "test \$(cat '$T'/c?.err | grep -c 'waiting for it') -eq 3"
+echo go > "$T/release"
 wait $p1; r1=$?; wait $p2; r2=$?; wait $p3; r3=$?; wait $holder
 is "three concurrent imports all succeed" "$r1 $r2 $r3" "0 0 0"
 ok "  ... one said it was waiting" sh -c "cat '$T'/c?.err | grep -q 'another raquet-sync is working on $I; waiting for it'"

@@ -13,56 +13,11 @@
 
 #include "identity.h"
 #include "tap.h"
+#include "util.h"
 
 static char base[PATH_MAX];
 
-static void die(const char *what, const char *path);
-
-/* snprintf into an array, dying on truncation: a cut fixture path would test
- * the wrong thing. */
-#define FMT(buf, ...)                                                                              \
-	do {                                                                                       \
-		if ((size_t)snprintf(buf, sizeof(buf), __VA_ARGS__) >= sizeof(buf))                \
-			die("path too long", buf);                                                 \
-	} while (0)
-
 /* --- building fixture trees -------------------------------------------- */
-
-static void die(const char *what, const char *path)
-{
-	fprintf(stderr, "fixture: %s %s: %s\n", what, path, strerror(errno));
-	exit(2);
-}
-
-static void mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	FMT(tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			die("mkdir", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		die("mkdir", tmp);
-}
-
-static void parent_dirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	char *slash;
-
-	FMT(tmp, "%s", path);
-	slash = strrchr(tmp, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdirs(tmp);
-	}
-}
 
 /* Writes len bytes to root/rel, creating directories. */
 static void put_bytes(const char *root, const char *rel, const char *data, size_t len)
@@ -592,22 +547,12 @@ static void test_json(void)
 
 static void cleanup(void)
 {
-	char cmd[PATH_MAX + 16];
-
-	if (base[0] && getenv("RAQUET_KEEP") == NULL) {
-		FMT(cmd, "rm -rf '%s'", base);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", base);
-	}
+	remove_tree(base);
 }
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	FMT(base, "%s/raquet-identity-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(base) == NULL)
-		die("mkdtemp", base);
+	make_tmpdir(base, sizeof(base), "identity");
 	atexit(cleanup);
 
 	test_basic();

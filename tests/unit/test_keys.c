@@ -8,6 +8,7 @@
 #include "atomicio.h"
 #include "keys.h"
 #include "tap.h"
+#include "util.h"
 
 static char dir[] = "/tmp/rq-test-keys.XXXXXX";
 static int dfd;
@@ -309,11 +310,6 @@ int main(void)
 	test_ioc_keys();
 	test_stick_keys();
 	test_bad_files();
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", dir);
-	}
+	remove_tree(dir);
 	return done_testing();
 }

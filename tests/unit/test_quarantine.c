@@ -19,6 +19,7 @@
 
 #include "quarantine.h"
 #include "tap.h"
+#include "util.h"
 
 #define EICAR "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
@@ -32,7 +33,7 @@ static void skip(const char *why)
 	tap_failed++;
 }
 
-static int write_file(const char *path, const void *buf, size_t len)
+static int try_write(const char *path, const void *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ssize_t n;
@@ -174,7 +175,7 @@ static void test_round_trip(void)
 	sodium_bin2hex(want_hex, sizeof(want_hex), want_sha, sizeof(want_sha));
 
 	snprintf(path, sizeof(path), "%s/big.exe", src);
-	ok(write_file(path, content, len) == 0 && chown(path, 1234, 5678) == 0 &&
+	ok(try_write(path, content, len) == 0 && chown(path, 1234, 5678) == 0 &&
 		  chmod(path, 04751) == 0 && utimensat(AT_FDCWD, path, ts, 0) == 0,
 	      "round trip: made a %zu byte binary file", len);
 	ok(store(qdir, src, "big.exe", id, sha, &err) == 0, "store succeeds (%s)", err.msg);
@@ -217,7 +218,7 @@ static void test_empty_and_relative(void)
 	rq_error err = {""};
 
 	snprintf(path, sizeof(path), "%s/empty", src);
-	ok(write_file(path, "", 0) == 0 && store(qdir, src, "empty", id, sha, &err) == 0,
+	ok(try_write(path, "", 0) == 0 && store(qdir, src, "empty", id, sha, &err) == 0,
 	      "empty file stored (%s)", err.msg);
 	is_str(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	       "sha256 of nothing");
@@ -228,7 +229,7 @@ static void test_empty_and_relative(void)
 	/* The scanner may be given relative paths: the entry must still know
 	 * where the file lived. */
 	snprintf(path, sizeof(path), "%s/rel.bin", src);
-	write_file(path, "relative", 8);
+	try_write(path, "relative", 8);
 	if (getcwd(cwd, sizeof(cwd)) == NULL || chdir(src) != 0) {
 		skip("cannot chdir");
 		return;
@@ -250,7 +251,7 @@ static void test_bad_arguments(void)
 	int dfd = open(src, O_RDONLY | O_DIRECTORY), fd;
 
 	snprintf(path, sizeof(path), "%s/named", src);
-	write_file(path, "abc", 3);
+	try_write(path, "abc", 3);
 	fd = open(path, O_RDONLY);
 	ok(quarantine_store(qdir, fd, dfd, "named", "/elsewhere/other", "X", id, sha, &err) ==
 		      -1 &&
@@ -271,9 +272,9 @@ static void test_list(void)
 	int n;
 
 	snprintf(path, sizeof(path), "%s/a\nb.exe", src);
-	write_file(path, "hello", 5);
+	try_write(path, "hello", 5);
 	snprintf(path, sizeof(path), "%s/Sở Y tế.doc", src);
-	write_file(path, "xin chao", 8);
+	try_write(path, "xin chao", 8);
 	ok(store(qdir, src, "a\nb.exe", id1, sha, &err) == 0 &&
 		  store(qdir, src, "Sở Y tế.doc", id2, sha, &err) == 0,
 	      "two files stored (%s)", err.msg);
@@ -296,9 +297,9 @@ static void test_list(void)
 	free(out);
 
 	snprintf(path, sizeof(path), "%s/0123456789abcdef0123456789abcdef.meta", qdir);
-	write_file(path, "{ not json", 10);
+	try_write(path, "{ not json", 10);
 	snprintf(path, sizeof(path), "%s/fedcba9876543210fedcba9876543210.data", qdir);
-	write_file(path, "junk", 4);
+	try_write(path, "junk", 4);
 	out = list_to_string(qdir, &n);
 	ok(n == 4, "damaged entries listed, not fatal (got %d)", n);
 	ok(has(out, "0123456789abcdef0123456789abcdef  corrupt metadata"),
@@ -332,9 +333,9 @@ static void test_no_overwrite(void)
 	rq_error err = {""};
 
 	snprintf(path, sizeof(path), "%s/dup.exe", src);
-	write_file(path, "quarantined", 11);
+	try_write(path, "quarantined", 11);
 	ok(store(qdir, src, "dup.exe", id, sha, &err) == 0, "stored (%s)", err.msg);
-	write_file(path, "new file", 8);
+	try_write(path, "new file", 8);
 	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "already exists"),
 	      "restore refuses to overwrite");
 	ok(same_content(path, "new file", 8), "existing file untouched");
@@ -369,7 +370,7 @@ static void store_one(const char *name, const char *content, char id[33], char *
 	rq_error err = {""};
 
 	snprintf(path, sizeof(path), "%s/%s", src, name);
-	write_file(path, content, strlen(content));
+	try_write(path, content, strlen(content));
 	if (store(qdir, src, name, id, sha, &err) != 0)
 		printf("# store %s failed: %s\n", name, err.msg);
 	snprintf(dpath, dsize, "%s/%s.data", qdir, id);
@@ -388,21 +389,21 @@ static void test_tampered(void)
 	if (buf == NULL)
 		return;
 	buf[len / 2] ^= 1;
-	write_file(dpa, buf, len);
+	try_write(dpa, buf, len);
 	snprintf(path, sizeof(path), "%s/t.exe", src);
 	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "tampered"),
 	      "flipped bit: authentication fails");
 	ok(!exists(path) && count_entries(src) == 0, "nothing written next to the original");
 	buf[len / 2] ^= 1;
 
-	write_file(dpa, buf, len - 21); /* the final chunk gone */
+	try_write(dpa, buf, len - 21); /* the final chunk gone */
 	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "truncated"),
 	      "truncated data refused");
 	ok(!exists(path) && count_entries(src) == 0, "nothing written");
 
 	/* Another entry's data under this id: chunks are bound to the id. */
 	store_one("u.exe", EICAR EICAR EICAR, idb, dpb, sizeof(dpb));
-	write_file(dpa, buf, len);
+	try_write(dpa, buf, len);
 	rename(dpa, dpb);
 	ok(quarantine_restore(qdir, idb, &err) == -1 && msg_has(&err, "authentication failed"),
 	      "data swapped between entries refused");
@@ -446,7 +447,7 @@ static void test_missing_dir(void)
 	snprintf(dir, sizeof(dir), "%s/gone", top);
 	snprintf(path, sizeof(path), "%s/x.exe", dir);
 	mkdir(dir, 0755);
-	write_file(path, "x", 1);
+	try_write(path, "x", 1);
 	ok(store(qdir, dir, "x.exe", id, sha, &err) == 0 && rmdir(dir) == 0,
 	      "stored, then its directory removed (%s)", err.msg);
 	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "no longer exists"),
@@ -468,11 +469,11 @@ static void test_replaced(void)
 
 	snprintf(path, sizeof(path), "%s/swap.exe", src);
 	snprintf(orig, sizeof(orig), "%s/swap.orig", src);
-	write_file(path, "scanned", 7);
+	try_write(path, "scanned", 7);
 	dfd = open(src, O_RDONLY | O_DIRECTORY);
 	fd = open(path, O_RDONLY);
 	/* Between the scan and the action the name now means another file. */
-	ok(rename(path, orig) == 0 && write_file(path, "innocent", 8) == 0, "file replaced");
+	ok(rename(path, orig) == 0 && try_write(path, "innocent", 8) == 0, "file replaced");
 	rc = quarantine_store(qdir, fd, dfd, "swap.exe", path, "X", id, sha, &err);
 	ok(rc == -1 && msg_has(&err, "replaced"), "store refuses a replaced file");
 	ok(same_content(path, "innocent", 8) && same_content(orig, "scanned", 7),
@@ -514,7 +515,7 @@ static void test_threads(void)
 		snprintf(w[i].q, sizeof(w[i].q), "%s/q-threads", top);
 		snprintf(w[i].name, sizeof(w[i].name), "t%d.exe", i);
 		snprintf(path, sizeof(path), "%s/%s", src, w[i].name);
-		write_file(path, w[i].name, strlen(w[i].name));
+		try_write(path, w[i].name, strlen(w[i].name));
 	}
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_create(&th[i], NULL, worker_store, &w[i]);
@@ -557,7 +558,7 @@ static void test_full(void)
 	}
 	memcpy(content, EICAR, strlen(EICAR));
 	snprintf(path, sizeof(path), "%s/large.exe", src);
-	write_file(path, content, len);
+	try_write(path, content, len);
 	ok(store(q, src, "large.exe", id, sha, &err) == -1 && msg_has(&err, "is full") &&
 		  msg_has(&err, "file left in place"),
 	      "full quarantine: store fails saying so");
@@ -583,9 +584,9 @@ static void test_read_only(void)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/ro.exe", src);
-	write_file(path, "first", 5);
+	try_write(path, "first", 5);
 	ok(store(q, src, "ro.exe", id, sha, &err) == 0, "store works before (%s)", err.msg);
-	write_file(path, "second", 6);
+	try_write(path, "second", 6);
 	ok(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0, "remounted read-only");
 	ok(store(q, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only") &&
 		  msg_has(&err, "file left in place"),
@@ -597,11 +598,6 @@ static void test_read_only(void)
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);
 	unlink(path);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(p);
 }
 
 /* Removes entry id from qdir (what a refused restore leaves there). */
@@ -633,7 +629,7 @@ static bool edit_meta(const char *id, const char *from, const char *to)
 		memcpy(out, buf, head);
 		strcpy(out + head, to);
 		strcat(out, at + strlen(from));
-		done = write_file(path, out, strlen(out)) == 0;
+		done = try_write(path, out, strlen(out)) == 0;
 		free(out);
 	}
 	free(buf);
@@ -689,11 +685,11 @@ static void test_meta_mac(void)
 		size_t klen;
 		char *key = read_whole(path, &klen), other[32];
 		randombytes_buf(other, sizeof(other));
-		ok(key && klen == 32 && write_file(path, other, sizeof(other)) == 0, "the key replaced");
+		ok(key && klen == 32 && try_write(path, other, sizeof(other)) == 0, "the key replaced");
 		ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "authentication failed"),
 		   "another key does not authenticate the metadata");
 		if (key)
-			write_file(path, key, klen);
+			try_write(path, key, klen);
 		free(key);
 	}
 	ok(quarantine_restore(qdir, id, &err) == 0, "with its own key back it restores (%s)", err.msg);
@@ -716,7 +712,7 @@ static void test_symlinked_parent(void)
 		char sha[65];
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
 		snprintf(path, sizeof(path), "%s/s.exe", dir);
-		write_file(path, "symlink test", 12);
+		try_write(path, "symlink test", 12);
 		fd = dfd >= 0 ? openat(dfd, "s.exe", O_RDONLY | O_NOFOLLOW) : -1;
 		ok(fd >= 0 && quarantine_store(qdir, fd, dfd, "s.exe", path, "Raquet.Test", id, sha,
 		                               &err) == 0,
@@ -743,7 +739,7 @@ static void test_symlinked_parent(void)
 		int dfd, fd;
 		snprintf(p2, sizeof(p2), "%s/up/sub/t.exe", top);
 		snprintf(target, sizeof(target), "%s/t.exe", dir);
-		write_file(target, "up test", 7);
+		try_write(target, "up test", 7);
 		dfd = open(dir, O_RDONLY | O_DIRECTORY);
 		fd = openat(dfd, "t.exe", O_RDONLY | O_NOFOLLOW);
 		ok(fd >= 0 && quarantine_store(qdir, fd, dfd, "t.exe", p2, "Raquet.Test", id, sha, &err) == 0,
@@ -791,6 +787,6 @@ int main(void)
 	test_full();
 	test_read_only();
 
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	remove_tree(top);
 	return done_testing();
 }

@@ -16,6 +16,7 @@
 #include "payload.h"
 #include "record.h"
 #include "tap.h"
+#include "util.h"
 
 static keys_ioc_secret *ioc_sk, *ioc2_sk;
 static keys_ioc_public ioc_pk, ioc2_pk;
@@ -685,11 +686,6 @@ int main(void)
 	keys_ioc_free(ioc2_sk);
 	keys_stick_free(stick_sk);
 	keys_stick_free(stick2_sk);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", dir);
-	}
+	remove_tree(dir);
 	return done_testing();
 }

@@ -16,61 +16,13 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "util.h"
 #include "windows/windows.h"
 
 static char base[PATH_MAX];
 static const char *hive_minimal;
 
-static void die(const char *what, const char *path)
-{
-	fprintf(stderr, "fixture: %s %s: %s\n", what, path, strerror(errno));
-	exit(2);
-}
-
-/* snprintf into an array, dying on truncation: a cut fixture path would test
- * the wrong thing. */
-#define FMT(buf, ...)                                                                              \
-	do {                                                                                       \
-		if ((size_t)snprintf(buf, sizeof(buf), __VA_ARGS__) >= sizeof(buf))                \
-			die("path too long", buf);                                                 \
-	} while (0)
-
 /* --- building fixtures ----------------------------------------------------- */
-
-static void mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	FMT(tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			die("mkdir", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		die("mkdir", tmp);
-}
-
-/* Writes len bytes of data to path, creating its directories. */
-static void write_file(const char *path, const void *data, size_t len)
-{
-	char dir[PATH_MAX];
-	FILE *f;
-
-	FMT(dir, "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	f = fopen(path, "wb");
-	if (f == NULL)
-		die("create", path);
-	if (len > 0 && fwrite(data, 1, len, f) != len)
-		die("write", path);
-	if (fclose(f) != 0)
-		die("close", path);
-}
 
 /* Reads at most max bytes of path into a new buffer. */
 static char *read_file(const char *path, size_t max, size_t *len)
@@ -485,11 +437,6 @@ static void test_exact_case_wins(void)
 	json_object_put(id);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 /* The empty hive is committed in tests/fixtures (the suite runs from the top
  * of the tree), or named by RAQUET_HIVE_MINIMAL. */
 static const char *find_hive_minimal(void)
@@ -507,8 +454,6 @@ static const char *find_hive_minimal(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	hive_minimal = find_hive_minimal();
 	if (hive_minimal == NULL) {
 		printf("not ok 1 - no hive-minimal fixture (set RAQUET_HIVE_MINIMAL)\n1..1\n");
@@ -518,9 +463,7 @@ int main(void)
 		printf("not ok 1 - no hivexregedit (make deps installs libwin-hivex-perl)\n1..1\n");
 		return 1;
 	}
-	FMT(base, "%s/raquet-windows.XXXXXX", tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(base) == NULL)
-		die("mkdtemp", base);
+	make_tmpdir(base, sizeof(base), "windows");
 
 	test_windows10();
 	test_windows11();
@@ -532,8 +475,7 @@ int main(void)
 	test_exact_case_wins();
 
 	if (tap_failed == 0) {
-		if (nftw(base, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-			printf("# could not remove %s\n", base);
+		remove_tree(base);
 	} else {
 		printf("# fixtures kept in %s\n", base);
 	}

@@ -1,0 +1,106 @@
+/* resultdoc: the words of the result document raquet.result/1
+ * (docs/result-format.md), spelled once. Every program that writes or
+ * reads the document (raquet-scan, raquet-sync's merge, the launcher, the
+ * report's draft) goes through these enums and tables instead of its own
+ * strings, so a new word or a changed spelling is one edit here, and a
+ * name the table does not know is refused rather than compared away.
+ * Also the checked json-c helpers the builders share: json-c returns NULL
+ * or -1 when it runs out of memory, and a document built by ignoring that
+ * would lose members silently. */
+#ifndef RAQUET_RESULTDOC_H
+#define RAQUET_RESULTDOC_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rqerror.h"
+
+/* The counts (RESULTDOC_N*) follow each enum as macros so a switch over
+ * the enum stays complete without a case for them. */
+
+/* Overall status of a session ("status"). */
+enum resultdoc_status {
+	RESULTDOC_CLEAN,
+	RESULTDOC_CLEANED,
+	RESULTDOC_INFECTED_NOT_CLEANED,
+	RESULTDOC_INCOMPLETE
+};
+#define RESULTDOC_NSTATUS (RESULTDOC_INCOMPLETE + 1)
+
+/* A volume's "state". */
+enum resultdoc_state {
+	RESULTDOC_SCANNED,
+	RESULTDOC_MISSING, /* a plain-mode root that could not be opened */
+	RESULTDOC_INTERRUPTED,
+	RESULTDOC_HIBERNATED, /* "read-only-hibernated" */
+	RESULTDOC_ENCRYPTED,
+	RESULTDOC_UNSUPPORTED,
+	RESULTDOC_MOUNT_FAILED
+};
+#define RESULTDOC_NSTATES (RESULTDOC_MOUNT_FAILED + 1)
+
+/* A detection's "outcome". */
+enum resultdoc_outcome {
+	RESULTDOC_REPORTED,    /* report mode: left in place by choice */
+	RESULTDOC_QUARANTINED, /* moved to quarantine */
+	RESULTDOC_DELETED,     /* removed */
+	RESULTDOC_FAILED,      /* the action failed: left in place, detail says why */
+};
+#define RESULTDOC_NOUTCOMES (RESULTDOC_FAILED + 1)
+
+/* "mode"."action": what to do with detections (also RAQUET/config's
+ * action, raquet-scan's --action, the launcher's choice). */
+enum resultdoc_action { RESULTDOC_REPORT, RESULTDOC_QUARANTINE, RESULTDOC_DELETE };
+#define RESULTDOC_NACTIONS (RESULTDOC_DELETE + 1)
+
+/* "mode"."scan" (also RAQUET/config's scan). */
+enum resultdoc_scan { RESULTDOC_QUICK, RESULTDOC_FULL };
+#define RESULTDOC_NSCANS (RESULTDOC_FULL + 1)
+
+/* The document's spelling; NULL for a value out of range. */
+const char *resultdoc_status_name(enum resultdoc_status v);
+const char *resultdoc_state_name(enum resultdoc_state v);
+const char *resultdoc_outcome_name(enum resultdoc_outcome v);
+const char *resultdoc_action_name(enum resultdoc_action v);
+const char *resultdoc_scan_name(enum resultdoc_scan v);
+
+/* The enum for a spelling: 0, or -1 (*out untouched) when s is NULL or
+ * not one of the table's names (exact, case-sensitive). */
+int resultdoc_status_parse(const char *s, enum resultdoc_status *out);
+int resultdoc_state_parse(const char *s, enum resultdoc_state *out);
+int resultdoc_outcome_parse(const char *s, enum resultdoc_outcome *out);
+int resultdoc_action_parse(const char *s, enum resultdoc_action *out);
+int resultdoc_scan_parse(const char *s, enum resultdoc_scan *out);
+
+/* --- checked json-c ------------------------------------------------------
+ * Each adds to obj (an object; or an array when key is NULL for
+ * resultdoc_put) and returns 0, or -1 when json-c could not allocate. They
+ * take over child even on failure, so a caller chains them with || and
+ * frees only its own top object. *bad, when given, is set on failure and
+ * never cleared: a builder can add many members and check once. */
+int resultdoc_put(json_object *obj, const char *key, json_object *child, bool *bad);
+/* child may be legitimately NULL here (JSON null): only the add can fail. */
+int resultdoc_put_null_ok(json_object *obj, const char *key, json_object *child, bool *bad);
+/* A string, or null when s is NULL. */
+int resultdoc_put_str(json_object *obj, const char *key, const char *s, bool *bad);
+int resultdoc_put_u64(json_object *obj, const char *key, uint64_t v, bool *bad);
+/* The escaped path under key and "path_escaped" (lib/escape.h). */
+int resultdoc_put_path(json_object *obj, const char *key, const char *path, bool *bad);
+
+/* --- builders shared by plain and live mode ------------------------------ */
+
+/* What a volume's scan counted (its "files" ... "changed" members). */
+struct resultdoc_counts {
+	uint64_t files, bytes, errors, skipped, excluded, changed;
+};
+/* Adds files, bytes, errors, skipped, excluded and changed, in that order
+ * (both volume shapes end with them; docs/result-format.md). */
+int resultdoc_put_counts(json_object *vol, const struct resultdoc_counts *c, bool *bad);
+
+/* The "device" member: the PC's identity (lib/identity.h) collected under
+ * root ("/" when NULL), exclude_disk (the stick's, may be NULL) left out.
+ * NULL with err when it cannot be collected or json-c could not allocate. */
+json_object *resultdoc_device(const char *root, const char *exclude_disk, rq_error *err);
+
+#endif
