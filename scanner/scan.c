@@ -532,6 +532,11 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		return rq_fail(err, "out of memory");
 	}
 	rep->nroots = cfg->npaths;
+	/* Every root is named before anything can stop the run: a stop that
+	 * lands during the engine load leaves roots never walked, and the
+	 * result must still say which they were. */
+	for (size_t i = 0; i < cfg->npaths; i++)
+		rep->roots[i].path = cfg->paths[i];
 	/* Normally done by main before anything started a thread; here again for
 	 * other callers, before the progress thread exists. */
 	if (scan_block_signals(err) != 0) {
