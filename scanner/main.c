@@ -58,7 +58,7 @@ static void print_usage(FILE *f)
 		"                (ID: as --list-quarantine shows it, or its first 4+ digits)\n"
 		"options:\n"
 		"  -d, --database PATH      signature file or directory (repeatable; default %s)\n"
-		"  -j, --jobs N             worker threads (default: online CPUs)\n"
+		"  -j, --jobs N             files scanned at once (default: online CPUs)\n"
 		"      --action A           report (default), quarantine or delete\n"
 		"      --quarantine-dir DIR where --action quarantine keeps files (default %s)\n"
 		"      --json FILE          write the result document (raquet.result/1)\n"

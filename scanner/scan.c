@@ -1,5 +1,7 @@
-/* scan: one walker thread feeds a bounded queue; N workers scan with the one
- * shared engine and act on detections; a pre-count walks the same roots by
+/* scan: one walker thread feeds a bounded queue; N worker threads take files
+ * from it, have them scanned with the one shared engine (by a worker process
+ * of their own with -j2 and more, workers.h; in this process with -j1) and
+ * act on detections; a pre-count walks the same roots by
  * metadata only, concurrently, so the ETA never delays the first scan. A
  * signal thread turns SIGINT/SIGTERM into a prompt, orderly stop: it is the
  * only thread that ever receives them (scan_block_signals). */
@@ -22,11 +24,13 @@
 #include "scan.h"
 #include "streams.h"
 #include "usbrepair.h"
+#include "workers.h"
 
 struct run {
 	const struct scan_config *cfg;
 	struct scan_report *rep;
 	struct cl_engine *engine;
+	struct workers *pool;   /* worker processes, or NULL: scan in this process */
 	char tmpdir[ENGINE_TMPDIR_MAX]; /* the engine's private temporary directory */
 	struct cl_scan_options opts;
 	struct queue queue;
@@ -41,7 +45,6 @@ struct run {
 	struct walk_stats precount;
 	struct cache *cache;            /* NULL: no clean-file cache */
 	atomic_uint_fast64_t cached;    /* files it answered for */
-	atomic_size_t next_slot;        /* a worker's index in the progress counters */
 };
 
 void scan_root_counts(const struct scan_root *r, struct resultdoc_counts *c)
@@ -202,8 +205,9 @@ static void found(struct run *r, const struct walk_entry *e, const char *virname
 /* Per-worker state handed to libclamav's callbacks. */
 struct worker {
 	struct run *r;
-	size_t slot; /* in the progress counters */
-	char virname[256]; /* last name from the virus-found callback */
+	unsigned int slot;   /* its worker process in r->pool, and its progress slot */
+	char virname[256];   /* last name from the virus-found callback */
+	char why[160];       /* why the worker process failed on the file */
 };
 
 /* Some alerts (the limits heuristics) come back as CL_VIRUS without a name;
@@ -214,23 +218,75 @@ static void virus_found_cb(int fd, const char *virname, void *ctx)
 	snprintf(w->virname, sizeof(w->virname), "%s", virname ? virname : "");
 }
 
+/* Hands one file to libclamav, in whichever process runs it: called by
+ * scan_file here, or inside a worker process (workers.c), ctx the run. */
+static void scan_with_engine(int fd, const char *path, struct workers_verdict *v, void *ctx)
+{
+	struct worker w = {.r = ctx};
+	struct cl_scan_options opts = w.r->opts;
+	const char *virname = NULL;
+	unsigned long scanned = 0;
+
+	v->rc = cl_scandesc_callback(fd, path, &virname, &scanned, w.r->engine, &opts, &w);
+	if (v->rc == CL_VIRUS) {
+		if (virname == NULL)
+			virname = w.virname[0] ? w.virname : "Heuristics.Unnamed";
+		snprintf(v->virname, sizeof(v->virname), "%s", virname);
+	}
+}
+
+/* A worker is the process that parses hostile files: its answer is
+ * believed only within bounds (a known code; a name without control
+ * characters, which would reach the terminal). */
+static cl_error_t checked_verdict(struct worker *w, struct workers_verdict *v)
+{
+	if (v->rc < 0 || v->rc >= CL_ELAST_ERROR) {
+		snprintf(w->why, sizeof(w->why), "invalid verdict %d from a worker process", v->rc);
+		return CL_ERROR;
+	}
+	for (char *c = v->virname; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	if (v->rc == CL_VIRUS && v->virname[0] == '\0')
+		snprintf(v->virname, sizeof(v->virname), "Heuristics.Unnamed");
+	return (cl_error_t)v->rc;
+}
+
+/* The one place where a file's content is scanned: by the worker's process,
+ * or here when there is no pool or no worker process to take it. A worker
+ * that died on the file leaves it unscanned: CL_ERROR, w->why says why. */
+static cl_error_t scan_file(struct worker *w, const struct walk_entry *e,
+			    struct workers_verdict *v)
+{
+	w->why[0] = '\0';
+	v->virname[0] = '\0';
+	if (w->r->pool) {
+		int rc = workers_scan(w->r->pool, w->slot, e->fd, e->path, v, w->why,
+				      sizeof(w->why));
+		if (rc == 0)
+			return checked_verdict(w, v);
+		if (rc == WORKERS_DIED)
+			return CL_ERROR;
+		w->why[0] = '\0'; /* WORKERS_NONE: not sent, scanned here */
+	}
+	scan_with_engine(e->fd, e->path, v, w->r);
+	return (cl_error_t)v->rc;
+}
+
 static cl_error_t scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_options *opts)
 {
 	struct run *r = w->r;
-	const char *virname = NULL;
-	unsigned long scanned = 0;
+	struct workers_verdict v;
 	cl_error_t rc;
 
-	w->virname[0] = '\0';
+	(void)opts; /* the scan options travel with the run into every process */
 	progress_file_start(&r->counters, w->slot, e->path, (uint64_t)e->st.st_size);
-	rc = cl_scandesc_callback(e->fd, e->path, &virname, &scanned, r->engine, opts, w);
+	rc = scan_file(w, e, &v);
 	progress_file_done(&r->counters, w->slot);
 	if (rc == CL_VIRUS) {
-		if (virname == NULL)
-			virname = w->virname[0] ? w->virname : "Heuristics.Unnamed";
-		found(r, e, virname);
+		found(r, e, v.virname);
 	} else if (rc != CL_CLEAN && rc != CL_BREAK) {
-		say(r, stderr, e->path, "%s ERROR%s", cl_strerror(rc), "");
+		say(r, stderr, e->path, "%s ERROR%s", w->why[0] ? w->why : cl_strerror(rc), "");
 		pthread_mutex_lock(&r->det_lock);
 		r->rep->roots[e->tag].scan_errors++;
 		pthread_mutex_unlock(&r->det_lock);
@@ -282,18 +338,17 @@ static bool from_cache(struct run *r, const struct walk_entry *e)
 
 static void *worker_main(void *arg)
 {
-	struct worker w = {.r = arg};
-	struct run *r = w.r;
+	struct worker *w = arg;
+	struct run *r = w->r;
 	struct cl_scan_options opts = r->opts;
 	struct walk_entry *e;
 
-	w.slot = atomic_fetch_add(&r->next_slot, 1);
 	while ((e = queue_pop(&r->queue)) != NULL) {
 		if (!atomic_load(&r->stop) && !from_cache(r, e) &&
-		    scan_entry(&w, e, &opts) == CL_CLEAN && !atomic_load(&r->stop))
+		    scan_entry(w, e, &opts) == CL_CLEAN && !atomic_load(&r->stop))
 			cache_add(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL, &e->st);
 		if (!atomic_load(&r->stop) && r->cfg->streams && r->cfg->streams[e->tag])
-			scan_streams(&w, e, &opts);
+			scan_streams(w, e, &opts);
 		walk_entry_free(e);
 	}
 	return NULL;
@@ -303,7 +358,9 @@ static void *worker_main(void *arg)
 static cl_error_t pre_scan_cb(int fd, const char *type, void *ctx)
 {
 	struct worker *w = ctx;
-	return atomic_load(&w->r->stop) ? CL_BREAK : CL_CLEAN;
+	/* In a worker process r->stop is the copy made at fork: the pool's
+	 * shared flag carries the stop there. */
+	return atomic_load(&w->r->stop) || workers_stopping(w->r->pool) ? CL_BREAK : CL_CLEAN;
 }
 
 static int enqueue(struct walk_entry *e, void *ctx)
@@ -399,6 +456,7 @@ static void *signal_main(void *arg)
 		}
 		r->rep->interrupted = true;
 		atomic_store(&r->stop, 1);
+		workers_stop(r->pool);
 		atomic_store(&r->count_stop, 1);
 		queue_close(&r->queue);
 	}
@@ -470,26 +528,45 @@ static void open_cache(struct run *r)
 
 /* *up says which of the signal and pre-count threads run, so that each
  * that started is joined even when a later one could not start. */
-static int start_threads(struct run *r, pthread_t *workers, unsigned int *started,
-			 pthread_t *pre, pthread_t *sig, bool up[2], rq_error *err)
+static int start_threads(struct run *r, pthread_t *workers, struct worker *ws,
+			 unsigned int *started, pthread_t *pre, pthread_t *sig, bool up[2],
+			 rq_error *err)
 {
 	*started = 0;
 	if (pthread_create(sig, NULL, signal_main, r) != 0)
 		return rq_fail(err, "cannot start the signal thread");
 	up[0] = true;
-	for (; *started < r->cfg->jobs; (*started)++)
-		if (pthread_create(&workers[*started], NULL, worker_main, r) != 0)
+	for (; *started < r->cfg->jobs; (*started)++) {
+		ws[*started] = (struct worker){.r = r, .slot = *started};
+		if (pthread_create(&workers[*started], NULL, worker_main, &ws[*started]) != 0)
 			return rq_fail(err, "cannot start worker thread %u", *started + 1);
+	}
 	if (pthread_create(pre, NULL, precount_main, r) != 0)
 		return rq_fail(err, "cannot start the pre-count thread");
 	up[1] = true;
 	return 0;
 }
 
+/* Worker processes for -j2 and more, forked here before any thread of the
+ * run starts. -j1 scans in this process: one address space is as fast as
+ * one worker and a pipe cheaper. When they cannot be started, the threads
+ * scan in this process, as they did before workers.c. */
+static void start_pool(struct run *r)
+{
+	rq_error err;
+
+	if (r->cfg->jobs < 2)
+		return;
+	r->pool = workers_start(r->cfg->jobs, scan_with_engine, r, &err);
+	if (r->pool == NULL)
+		fprintf(stderr, "raquet-scan: %s; scanning in one process\n", err.msg);
+}
+
 int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *err)
 {
 	struct run r = {.cfg = cfg, .rep = rep};
 	pthread_t *workers, pre, sig;
+	struct worker *ws;
 	bool up[2] = {false, false};
 	unsigned int started = 0;
 	struct timespec t0, t1;
@@ -500,8 +577,11 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rep->roots = calloc(cfg->npaths, sizeof(*rep->roots));
 	workers = calloc(cfg->jobs, sizeof(*workers));
-	if (rep->roots == NULL || workers == NULL || queue_init(&r.queue, 4 * cfg->jobs + 8)) {
+	ws = calloc(cfg->jobs, sizeof(*ws));
+	if (rep->roots == NULL || workers == NULL || ws == NULL ||
+	    queue_init(&r.queue, 4 * cfg->jobs + 8)) {
 		free(workers);
+		free(ws);
 		return rq_fail(err, "out of memory");
 	}
 	rep->nroots = cfg->npaths;
@@ -515,6 +595,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	if (scan_block_signals(err) != 0) {
 		queue_destroy(&r.queue);
 		free(workers);
+		free(ws);
 		scan_report_free(rep);
 		return -1;
 	}
@@ -522,6 +603,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	if (r.engine == NULL) {
 		queue_destroy(&r.queue);
 		free(workers);
+		free(ws);
 		scan_report_free(rep);
 		return -1;
 	}
@@ -535,6 +617,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	cl_engine_set_clcb_pre_scan(r.engine, pre_scan_cb);
 	cl_engine_set_clcb_virus_found(r.engine, virus_found_cb);
 	engine_scan_options(&cfg->limits, &r.opts);
+	start_pool(&r);
 	pthread_mutex_init(&r.out_lock, NULL);
 	pthread_mutex_init(&r.det_lock, NULL);
 	open_cache(&r);
@@ -542,7 +625,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		progress_start(&r.progress, &r.counters, &r.out_lock, cfg->progress_fd, cfg->paths,
 			       cfg->npaths);
 
-	if (start_threads(&r, workers, &started, &pre, &sig, up, err) != 0) {
+	if (start_threads(&r, workers, ws, &started, &pre, &sig, up, err) != 0) {
 		rc = -1;
 		atomic_store(&r.stop, 1);
 		atomic_store(&r.count_stop, 1);
@@ -563,6 +646,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	progress_stop(&r.progress);
 	cache_close(r.cache);
 	rep->cached = atomic_load(&r.cached);
+	workers_end(r.pool);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -573,6 +657,7 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	pthread_mutex_destroy(&r.det_lock);
 	progress_counters_destroy(&r.counters);
 	free(workers);
+	free(ws);
 	return rc;
 }
 

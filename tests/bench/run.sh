@@ -8,6 +8,14 @@
 #   RAQUET_BENCH_RUNS  timed runs per tool; the median is reported (default 1)
 #   RAQUET_BENCH_MB, RAQUET_BENCH_NHASH, RAQUET_BENCH_NBODY: corpus size and
 #                      signature counts (defaults 520 MiB, 1,000,000, 50,000)
+#   RAQUET_BENCH_NSMALL  files in the many-small-files corpus (default 50,000)
+#   RAQUET_BENCH_HOOKS   0: skip the records, import and report figures
+#   RAQUET_BENCH_PROBE_MB  size of the CPU probe's file (default 256)
+#
+# Then the "Workers" section (issue 14): the same three tools on two more
+# corpora (corpora.sh: /usr/share/doc, and many small files), each set of
+# runs preceded by a CPU probe (pss.sh samples the memory), and each tool's
+# time against the ideal the cores allow; see docs/performance.md.
 #
 # Each timed run starts with a warm page cache (an untimed read of every
 # corpus and signature file) and is measured with /usr/bin/time: wall seconds
@@ -27,6 +35,8 @@ SCAN=$RAQUET_BUILD/bin/raquet-scan
 LIMITS="--max-filesize=100M --max-scansize=400M"
 
 die() { echo "bench: $*" >&2; exit 2; }
+# Helpers of the Workers section (issue 14).
+. "$HERE/workers.sh"
 for t in clamscan /usr/bin/time ${CC:-cc}; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found (make deps installs it)"
 done
@@ -36,6 +46,7 @@ case $RUNS in ''|*[!0-9]*|0) die "RAQUET_BENCH_RUNS must be a positive integer";
 mkdir -p "$BENCH"
 "$HERE/corpus.sh" "$BENCH"
 "$HERE/sigs.sh" "$BENCH"
+"$HERE/corpora.sh" "$BENCH"
 CORPUS=$BENCH/files
 SIGS=$BENCH/db
 OUT=$BENCH/out
@@ -63,7 +74,12 @@ run() {
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "$load" >>"$OUT/loads"
 	/usr/bin/time -f '%e %M %U %S' -o "$OUT/$name.time" "$@" \
-		>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" || rc=$?
+		>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" &
+	tpid=$!
+	"$HERE/pss.sh" "$tpid" >>"$OUT/$name.pss" &
+	spid=$!
+	wait "$tpid" || rc=$?
+	wait "$spid"
 	# clamscan's convention: 0 clean, 1 found, 2 error.
 	if [ "$rc" != 1 ]; then
 		echo "bench: $name exited $rc (want 1: the corpus holds infected files):" >&2
@@ -86,8 +102,11 @@ run() {
 TOOLS="clamscan raquet-scan-j1 raquet-scan-j$NPROC"
 r=1
 while [ "$r" -le "$RUNS" ]; do
+	workers_probe usr
 	run clamscan clamscan -r --no-summary $LIMITS -d "$SIGS" "$CORPUS"
+	workers_probe usr
 	run raquet-scan-j1 "$SCAN" --no-progress -j1 $LIMITS -d "$SIGS" "$CORPUS"
+	workers_probe usr
 	run "raquet-scan-j$NPROC" "$SCAN" --no-progress -j"$NPROC" $LIMITS -d "$SIGS" "$CORPUS"
 	r=$((r + 1))
 done
@@ -150,6 +169,10 @@ if awk -v l="$busy" -v n="$NPROC" 'BEGIN {exit !(l > n / 2)}'; then
 	echo "bench: targets above are pessimistic; compare the CPU seconds, or rerun when idle."
 fi
 echo "bench: outputs in $OUT"
+
+workers_section
+
+[ "${RAQUET_BENCH_HOOKS:-1}" = 0 ] && exit 0
 
 # --- HOOK (issue 3: sealed records) ---------------------------------------
 # The seal/open figures of issue 3 (seal and open a 1 MiB result; verify and

@@ -1,0 +1,294 @@
+/* workers: worker processes sharing the compiled engine copy-on-write. One
+ * SOCK_SEQPACKET socket pair per worker: the parent sends one message per
+ * file (the path, NUL included, with the descriptor as SCM_RIGHTS), the
+ * worker answers with one fixed-size verdict. A message boundary per file
+ * means a short or missing answer is always noticed, never misread. */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <pthread.h>
+
+#include "workers.h"
+
+/* Longer paths are cut: libclamav uses the name only in its messages. */
+#define WORKERS_PATH_MAX 16384
+
+struct slot {
+	pid_t pid; /* -1: none (could not be replaced) */
+	int sock;  /* the parent's end, -1 with no worker */
+};
+
+struct workers {
+	unsigned int n;
+	struct slot *slots;
+	workers_scan_fn fn;
+	void *ctx;
+	atomic_int *stop; /* MAP_SHARED: seen by every worker */
+	pid_t parent;
+	/* Held across socketpair+fork+close, so that no worker is forked while
+	 * another worker's end is still open in the parent: a worker holding a
+	 * sibling's end would hide that sibling's death (no EOF). */
+	pthread_mutex_t spawn_lock;
+	/* Test hook (RAQUET_TEST_WORKER_CRASH): a worker handed a path that
+	 * contains this string kills itself with SIGKILL, as the OOM killer or
+	 * a libclamav crash would, so the tests can prove a dead worker loses
+	 * nothing but its file. */
+	char *crash_on;
+};
+
+/* Everything but the worker's own socket is closed in a worker: it must hold
+ * no sibling's socket, no scanned file but the one it is sent, no progress
+ * pipe that a reader waits to see closed. */
+static void close_inherited(int keep)
+{
+	if (keep > 3 && close_range(3, (unsigned int)keep - 1, 0) != 0)
+		for (int fd = 3; fd < keep; fd++)
+			close(fd);
+	if (close_range((unsigned int)keep + 1, ~0u, 0) != 0)
+		for (long fd = keep + 1, max = sysconf(_SC_OPEN_MAX); fd < max; fd++)
+			close((int)fd);
+}
+
+/* Receives one request: returns the descriptor, or -1 at EOF or on a
+ * malformed message (the worker then ends). */
+static int receive(int sock, char *path)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {path, WORKERS_PATH_MAX};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd = -1;
+
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	if (n <= 0 || fd < 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    path[n - 1] != '\0') {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void worker_main(struct workers *p, int sock)
+{
+	static char path[WORKERS_PATH_MAX];
+	struct workers_verdict v;
+	int fd;
+
+	/* A worker must not outlive its parent (killed at the second ^C). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p->parent)
+		_exit(0);
+	close_inherited(sock);
+	/* libclamav names its temporary files from rand(): each worker a
+	 * sequence of its own, not the one copied from the parent. */
+	srand((unsigned int)getpid() ^ (unsigned int)time(NULL));
+	while ((fd = receive(sock, path)) >= 0) {
+		if (p->crash_on && strstr(path, p->crash_on))
+			raise(SIGKILL);
+		memset(&v, 0, sizeof(v));
+		p->fn(fd, path, &v, p->ctx);
+		close(fd);
+		v.virname[sizeof(v.virname) - 1] = '\0';
+		if (send(sock, &v, sizeof(v), MSG_NOSIGNAL) != (ssize_t)sizeof(v))
+			break;
+	}
+	/* _exit: the parent's stdio buffers and atexit handlers are not ours. */
+	_exit(0);
+}
+
+/* Starts the worker of slot s. Called with spawn_lock held. */
+static int spawn(struct workers *p, unsigned int s)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0)
+		worker_main(p, sv[1]);
+	close(sv[1]);
+	p->slots[s].pid = pid;
+	p->slots[s].sock = sv[0];
+	return 0;
+}
+
+struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_error *err)
+{
+	struct workers *p = calloc(1, sizeof(*p));
+	const char *crash = getenv("RAQUET_TEST_WORKER_CRASH");
+
+	if (p == NULL || (p->slots = calloc(n, sizeof(*p->slots))) == NULL) {
+		free(p);
+		rq_fail(err, "out of memory");
+		return NULL;
+	}
+	p->stop = mmap(NULL, sizeof(*p->stop), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       -1, 0);
+	if (p->stop == MAP_FAILED || (crash && crash[0] && !(p->crash_on = strdup(crash)))) {
+		rq_fail_errno(err, errno, "cannot set up the worker processes");
+		if (p->stop != MAP_FAILED)
+			munmap(p->stop, sizeof(*p->stop));
+		free(p->slots);
+		free(p);
+		return NULL;
+	}
+	atomic_init(p->stop, 0);
+	p->n = n;
+	p->fn = fn;
+	p->ctx = ctx;
+	p->parent = getpid();
+	pthread_mutex_init(&p->spawn_lock, NULL);
+	for (unsigned int i = 0; i < n; i++)
+		p->slots[i] = (struct slot){-1, -1};
+	for (unsigned int i = 0; i < n; i++)
+		if (spawn(p, i) != 0) {
+			rq_fail_errno(err, errno, "cannot start worker process %u", i + 1);
+			workers_end(p);
+			return NULL;
+		}
+	return p;
+}
+
+static int send_request(int sock, int fd, const char *path)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char cut[WORKERS_PATH_MAX];
+	size_t len = strlen(path) + 1;
+	struct iovec iov = {(void *)path, len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (len > WORKERS_PATH_MAX) {
+		memcpy(cut, path, WORKERS_PATH_MAX - 1);
+		cut[WORKERS_PATH_MAX - 1] = '\0';
+		iov = (struct iovec){cut, WORKERS_PATH_MAX};
+	}
+	memset(u.buf, 0, sizeof(u.buf));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+/* The worker of slot s is dead or broken: reap it, say why, replace it. */
+static void replace(struct workers *p, unsigned int s, char *why, size_t whylen)
+{
+	struct slot *sl = &p->slots[s];
+	int st = 0;
+
+	kill(sl->pid, SIGKILL); /* a broken but living one */
+	while (waitpid(sl->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+		snprintf(why, whylen, "worker process killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else if (WIFSIGNALED(st))
+		snprintf(why, whylen, "worker process killed by signal %d (%s)", SIGKILL,
+			 strsignal(SIGKILL));
+	else
+		snprintf(why, whylen, "worker process ended (status %d)",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	close(sl->sock);
+	sl->sock = -1;
+	sl->pid = -1;
+	pthread_mutex_lock(&p->spawn_lock);
+	if (spawn(p, s) != 0) {
+		size_t n = strlen(why);
+		snprintf(why + n, whylen - n, "; it could not be replaced: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&p->spawn_lock);
+}
+
+int workers_scan(struct workers *p, unsigned int slot, int fd, const char *path,
+		 struct workers_verdict *v, char *why, size_t whylen)
+{
+	struct slot *sl = &p->slots[slot];
+	ssize_t n;
+
+	if (sl->pid <= 0) {
+		snprintf(why, whylen, "no worker process");
+		return WORKERS_NONE;
+	}
+	if (send_request(sl->sock, fd, path) != 0) {
+		replace(p, slot, why, whylen);
+		return WORKERS_NONE; /* not sent: the caller may try again */
+	}
+	do
+		n = recv(sl->sock, v, sizeof(*v), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*v)) {
+		replace(p, slot, why, whylen);
+		return WORKERS_DIED;
+	}
+	v->virname[sizeof(v->virname) - 1] = '\0';
+	return 0;
+}
+
+void workers_stop(struct workers *p)
+{
+	if (p)
+		atomic_store(p->stop, 1);
+}
+
+bool workers_stopping(const struct workers *p)
+{
+	return p && atomic_load(p->stop);
+}
+
+void workers_end(struct workers *p)
+{
+	if (p == NULL)
+		return;
+	/* Every caller of workers_scan has returned: EOF ends each worker. */
+	for (unsigned int i = 0; i < p->n; i++)
+		if (p->slots[i].sock >= 0)
+			close(p->slots[i].sock);
+	for (unsigned int i = 0; i < p->n; i++)
+		if (p->slots[i].pid > 0)
+			while (waitpid(p->slots[i].pid, NULL, 0) < 0 && errno == EINTR)
+				;
+	pthread_mutex_destroy(&p->spawn_lock);
+	munmap(p->stop, sizeof(*p->stop));
+	free(p->crash_on);
+	free(p->slots);
+	free(p);
+}

@@ -1,0 +1,98 @@
+#!/bin/sh
+# Worker processes (issue 14): with -j2 and more, files are scanned by
+# processes forked after the engine compile. A worker that dies on a file
+# (RAQUET_TEST_WORKER_CRASH makes a worker SIGKILL itself on a path holding
+# that text, as a libclamav crash or the OOM killer would) costs only that
+# file: it is reported as an error, counted in the record, and the other
+# files are scanned, detected and acted on; the record is still sealed. A
+# worker dying on every file ends the scan, not hangs it. A stop leaves no
+# worker process behind. Detections equal -j1's.
+. "$(dirname "$0")/../lib.sh"
+
+make_sigs "$T/db"
+export TMPDIR="$T/tmp"
+mkdir -p "$TMPDIR"
+mkdir -p "$T/pc/a" "$T/pc/b/c"
+i=0
+while [ $i -lt 40 ]; do
+	echo "clean file $i" > "$T/pc/a/f$i.txt"
+	echo "another $i" > "$T/pc/b/c/g$i.txt"
+	i=$((i + 1))
+done
+write_eicar "$T/pc/a/eicar.com"
+cp "$TESTFILES/clam.exe" "$T/pc/b/c/clam.exe"
+echo one > "$T/pc/a/crashme-1.txt"
+echo two > "$T/pc/b/crashme-2.txt"
+echo three > "$T/pc/b/c/crashme-3.txt"
+scan() { timeout 120 raquet-scan --no-progress -d "$T/db" "$@"; }
+crash_lines() { grep -c ': worker process killed by signal 9 (Killed) ERROR$' "$1"; }
+tmp_clean() { test -z "$(ls -A "$TMPDIR")" || { ls -laR "$TMPDIR"; false; }; }
+
+# --- the same detections as -j1 --------------------------------------------------
+exit_is "-j1 finds both files" 1 scan -j1 "$T/pc"
+sort "$T/last.out" | grep ' FOUND$' > "$T/j1.found"
+exit_is "-j2 finds them too" 1 scan -j2 --json "$T/j2.json" "$T/pc"
+sort "$T/last.out" | grep ' FOUND$' > "$T/j2.found"
+ok "  ... the same lines" diff -u "$T/j1.found" "$T/j2.found"
+is "  ... 85 files, no error" "$(jq -c '.volumes[0] | [.files, .errors]' "$T/j2.json")" "[85,0]"
+
+# --- three workers die, one file each ---------------------------------------------
+RAQUET_TEST_WORKER_CRASH=crashme exit_is "three crashed workers: exit 2 (errors)" 2 \
+	scan -j2 --json "$T/crash.json" "$T/pc"
+is "  ... each crash reported on its file" "$(crash_lines "$T/last.err")" 3
+ok "  ... naming it" grep -q "/b/c/crashme-3.txt: worker process killed by signal 9 (Killed) ERROR" "$T/last.err"
+sort "$T/last.out" | grep ' FOUND$' > "$T/crash.found"
+ok "  ... the other files were scanned: the same detections" diff -u "$T/j1.found" "$T/crash.found"
+is "  ... the record counts the three as errors" \
+	"$(jq -c '[.volumes[0].files, .volumes[0].errors, .totals.errors, .status]' "$T/crash.json")" \
+	'[85,3,3,"infected-not-cleaned"]'
+ok "  ... and no libclamav temporary file stays" tmp_clean
+
+# --- every file kills its worker: the scan still ends -----------------------------
+RAQUET_TEST_WORKER_CRASH=/ exit_is "a worker dying on every file: the scan ends (exit 2)" 2 \
+	scan -j2 --json "$T/all.json" "$T/pc"
+is "  ... every file an error" "$(crash_lines "$T/last.err")" 85
+is "  ... nothing claimed as found" "$(grep -c FOUND "$T/last.out")" 0
+is "  ... the record says so" "$(jq -c '[.volumes[0].files, .volumes[0].errors]' "$T/all.json")" "[85,85]"
+
+# --- acting and sealing happen in the parent, crashes or not ----------------------
+make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb" || exit 1
+S=$T/usb/RAQUET
+id=$(key_id "$S/stick.pub")
+cp -a "$T/pc" "$T/pc2"
+RAQUET_TEST_WORKER_CRASH=crashme exit_is "quarantine with crashed workers, on a stick" 2 \
+	scan -j2 --stick "$T/usb" --unit 000.00.12.H57 "$T/pc2"
+ok "  ... eicar was quarantined" grep -q "a/eicar.com: moved to quarantine" "$T/last.out"
+ok "  ... clam.exe too" test ! -e "$T/pc2/b/c/clam.exe"
+ok "  ... the crashed-on files are left alone" test -f "$T/pc2/b/c/crashme-3.txt"
+ok "  ... the record is sealed" grep -q "^Record saved: .*/results/$id-1.rqr (#1)$" "$T/last.out"
+ok "  ... the IOC opens it" rq-testkeys open -s "$S/stick.pub" "$T/ioc" "$S/results/$id-1.rqr" "$T/r1"
+is "  ... with both detections cleaned and the three errors" \
+	"$(jq -c '[.status, .totals.errors, ([.detections[].outcome] | unique)]' "$T/r1/result.json")" \
+	'["cleaned",3,["quarantined"]]'
+
+# --- a stop leaves no worker behind -----------------------------------------------
+# A tree that takes a while: 512 hard links to 4 MB of random data.
+mkdir -p "$T/big/x" && head -c 4000000 /dev/urandom > "$T/big/x/0"
+for n in 1 2 3 4 5 6 7 8 9; do
+	cp -al "$T/big/x" "$T/big/x.$n" && mv "$T/big/x.$n" "$T/big/x/$n"
+done
+raquet-scan --no-progress -j2 -d "$T/db" --json "$T/stop.json" --progress-fd 3 "$T/big" \
+	3>"$T/stop.progress" >"$T/stop.out" 2>&1 &
+pid=$!
+i=0
+while ! grep -q '"files":[1-9]' "$T/stop.progress" 2>/dev/null && [ $i -lt 300 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+ok "the scan is under way" grep -q '"files":[1-9]' "$T/stop.progress"
+workers=$(cat /proc/$pid/task/*/children 2>/dev/null)
+is "  ... with two worker processes" "$(echo $workers | wc -w)" 2
+kill -TERM $pid
+wait $pid
+is "SIGTERM: exit 2" "$?" 2
+is "  ... result incomplete" "$(jq -r .status "$T/stop.json")" incomplete
+gone() { for w in $workers; do ! kill -0 "$w" 2>/dev/null || return 1; done; }
+ok "  ... no worker process left" gone
+ok "  ... no libclamav temporary file left" tmp_clean
+
+done_testing
