@@ -202,6 +202,7 @@ check-san:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test
 
 check: deps
+	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory check-san
 	$(Q)if [ -f tests/fuzz/Makefile.inc ]; then $(MAKE) --no-print-directory check-fuzz; fi

@@ -28,12 +28,12 @@ const char *advice_stick(const char *dir, int e)
 
 	if (top < 0)
 		return _("The stick cannot be read. Check that it is plugged in, then restart the "
-		         "PC from the stick; if this comes back, take the stick to the IOC.");
+			 "PC from the stick; if this comes back, take the stick to the IOC.");
 	rq = openat(top, STICK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(top);
 	if (rq < 0 && errno == ENOENT)
 		return _("This stick has not been provisioned: take it to the IOC "
-		         "(raquet-sync provision).");
+			 "(raquet-sync provision).");
 	if (rq < 0)
 		return _("The stick's RAQUET folder cannot be read: take the stick to the IOC.");
 	for (size_t i = 0; i < n; i++)
@@ -41,15 +41,15 @@ const char *advice_stick(const char *dir, int e)
 	close(rq);
 	if (have == 0)
 		return _("This stick has not been provisioned: take it to the IOC "
-		         "(raquet-sync provision).");
+			 "(raquet-sync provision).");
 	if ((size_t)have < n)
 		return _("This stick was only partly provisioned (files are missing): take it "
-		         "to the IOC to provision it again. Nothing was scanned.");
+			 "to the IOC to provision it again. Nothing was scanned.");
 	if (e == EIO)
 		return _("The stick cannot be read (read error): it may be failing. Take it to "
-		         "the IOC.");
+			 "the IOC.");
 	return _("The stick's files are damaged or were changed: take the stick to the IOC "
-	         "(raquet-sync update). Nothing was scanned.");
+		 "(raquet-sync update). Nothing was scanned.");
 }
 
 const char *advice_scan(const struct summary *s)

@@ -94,7 +94,7 @@ struct progress_line {
 	uint64_t files, bytes, files_total, bytes_total, detections, root_index, roots;
 	bool total_known, done;
 	double seconds;
-	double eta;      /* the scanner's estimate ("eta_seconds"), or -1 */
+	double eta; /* the scanner's estimate ("eta_seconds"), or -1 */
 	char root[256];
 	char file[1024]; /* the file being scanned (escaped, shortened), or "" */
 };
@@ -134,7 +134,7 @@ struct summary {
 	uint64_t repairs_done, repairs_planned, repairs_failed;
 	char *messages[8]; /* last lines raquet-scan wrote on stderr (escaped) */
 	size_t nmessages;
-	bool warned;       /* one of them is a warning: shown after any run */
+	bool warned; /* one of them is a warning: shown after any run */
 };
 
 int runscan_start(const struct scan_request *req, struct scan_job *job, rq_error *err);
@@ -197,7 +197,7 @@ void ui_progress(struct scan_job *job, const struct choice *choice);
 /* Shows the summary. wait_seconds < 0: until a key; else at most that long
  * (a key ends it early), saying the PC will then power off if it will. */
 void ui_summary(const struct summary *sum, const struct choice *choice, int wait_seconds,
-                bool poweroff);
+		bool poweroff);
 /* A message (e.g. why the stick cannot be used) until a key is pressed. */
 void ui_message(const char *title, const char *text);
 

@@ -110,7 +110,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->stick = getenv("RAQUET_STICK") && *getenv("RAQUET_STICK") ? getenv("RAQUET_STICK")
-	                                                             : DEFAULT_STICK;
+								     : DEFAULT_STICK;
 	o->wait = POWEROFF_WAIT;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -304,13 +304,13 @@ static int fail(bool screen, const char *title, const char *msg)
 static int refuse_foreign(bool screen, const struct stickinfo *si, const char *why)
 {
 	const char *text = si->pin == PIN_BROKEN
-				   ? _("This system carries no IOC key to check sticks against "
-				       "(an image no IOC has stamped, or a damaged one). Nothing "
-				       "was scanned. Take the stick to the IOC to have it "
-				       "rewritten.")
-				   : _("This stick was issued by another IOC, or its keys were "
-				       "changed. Nothing was scanned and nothing was written. "
-				       "Take the stick to the IOC that issued it.");
+			       ? _("This system carries no IOC key to check sticks against "
+				   "(an image no IOC has stamped, or a damaged one). Nothing "
+				   "was scanned. Take the stick to the IOC to have it "
+				   "rewritten.")
+			       : _("This stick was issued by another IOC, or its keys were "
+				   "changed. Nothing was scanned and nothing was written. "
+				   "Take the stick to the IOC that issued it.");
 	if (screen) {
 		ui_message(_("STICK REFUSED: NOT FROM THIS IOC"), text);
 		ui_end();
@@ -331,7 +331,7 @@ static int refuse_config(bool screen, const char *why)
 
 	if (screen) {
 		ui_message(_("STICK REFUSED: BAD SETTINGS"),
-		           advice_with_detail(msg, sizeof(msg), text, why));
+			   advice_with_detail(msg, sizeof(msg), text, why));
 		ui_end();
 	}
 	fprintf(stderr, "raquet-launcher: %s\nraquet-launcher: %s %s\n", text, _("Details:"), why);
@@ -344,7 +344,7 @@ static enum ui_result ask(const struct options *o, const struct stickinfo *si, s
 {
 	enum { UNIT, NAME, MODE, ACTION, CONFIRM, DONE } step = UNIT;
 	bool skip[DONE] = {o->unit != NULL, o->technician != NULL, o->mode_given, o->action_given,
-	                   false};
+			   false};
 	bool shown[DONE] = {false};
 
 	while (step != DONE) {
@@ -441,12 +441,12 @@ static const struct unit *default_unit(const struct options *o, const struct sti
 static int run(struct options *o, struct stickinfo *si, bool screen, bool unattended)
 {
 	struct scan_request req = {.scanner = scanner_path(),
-	                           .stick_dir = o->stick,
-	                           .paths = o->paths,
-	                           .npaths = o->npaths,
-	                           .identity_root = o->identity_root,
-	                           .devices = o->devices,
-	                           .ndevices = o->ndevices};
+				   .stick_dir = o->stick,
+				   .paths = o->paths,
+				   .npaths = o->npaths,
+				   .identity_root = o->identity_root,
+				   .devices = o->devices,
+				   .ndevices = o->ndevices};
 	struct choice *c = &req.choice;
 	bool poweroff = o->poweroff || (unattended && si->poweroff && getppid() == 1);
 	struct summary sum;
@@ -457,20 +457,20 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 
 	c->unit = default_unit(o, si);
 	snprintf(c->technician, sizeof(c->technician), "%s",
-	         o->technician ? o->technician : si->technician);
+		 o->technician ? o->technician : si->technician);
 	c->quick = o->mode_given ? o->quick : si->quick;
 	c->action = o->action_given ? o->action : si->action;
 	if (o->unit && c->unit == NULL) {
 		char *esc = escape_name(o->unit), msg[512];
 		snprintf(msg, sizeof(msg), _("Unit '%s' is not in the stick's signed roster."),
-		         esc ? esc : "?");
+			 esc ? esc : "?");
 		free(esc);
 		return fail(screen, _("Unknown unit"), msg);
 	}
 	if (unattended && c->unit == NULL)
 		return fail(screen, _("No unit"),
-		            _("Unattended mode needs a unit: set 'unit = CODE' in RAQUET/config or "
-		              "give --unit."));
+			    _("Unattended mode needs a unit: set 'unit = CODE' in RAQUET/config or "
+			      "give --unit."));
 	if (!unattended && ask(o, si, c) == UI_QUIT) {
 		if (screen)
 			ui_end();
@@ -480,7 +480,7 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 		fprintf(stderr, "raquet-launcher: the name was not remembered: %s\n", err.msg);
 	if (runscan_start(&req, &job, &err) != 0)
 		return fail(screen, _("The scan could not start"),
-		            advice_with_detail(detail, sizeof(detail), _(START_AGAIN), err.msg));
+			    advice_with_detail(detail, sizeof(detail), _(START_AGAIN), err.msg));
 	if (screen)
 		ui_progress(&job, c);
 	else
@@ -489,12 +489,12 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 	 * its end could not be seen, so saying it did not start would lie. */
 	if (runscan_finish(&job, &sum, &err) != 0)
 		return fail(screen, _("The scan's end could not be seen"),
-		            advice_with_detail(detail, sizeof(detail), _(END_UNSEEN), err.msg));
+			    advice_with_detail(detail, sizeof(detail), _(END_UNSEEN), err.msg));
 	if (screen) {
 		/* Unattended, nobody may be there to press a key: the summary
 		 * closes by itself (raquet-live may power off after us). */
 		ui_summary(&sum, c, poweroff || unattended ? o->wait : -1,
-		           poweroff || si->poweroff);
+			   poweroff || si->poweroff);
 		ui_end();
 	} else {
 		text_summary(stdout, &sum, c);
@@ -531,8 +531,9 @@ int main(int argc, char **argv)
 			return refuse_foreign(screen, &si, err.msg);
 		if (si.bad_config)
 			return refuse_config(screen, err.msg);
-		return fail(screen, _("This stick cannot be used"),
-		            advice_with_detail(msg, sizeof(msg), advice_stick(o.stick, e), err.msg));
+		return fail(
+		    screen, _("This stick cannot be used"),
+		    advice_with_detail(msg, sizeof(msg), advice_stick(o.stick, e), err.msg));
 	}
 	unattended =
 	    o.unattended || si.unattended || (o.unit && o.action_given) || !isatty(STDIN_FILENO);

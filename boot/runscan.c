@@ -30,7 +30,7 @@ const char *launcher_action_arg(enum resultdoc_action a)
 }
 
 static int build_argv(const struct scan_request *req, const char *json, const char **argv,
-                      size_t max)
+		      size_t max)
 {
 	const struct choice *c = &req->choice;
 	size_t n = 0;
@@ -126,7 +126,7 @@ int runscan_start(const struct scan_request *req, struct scan_job *job, rq_error
 	if (req->npaths > ARGV_MAX || req->ndevices > ARGV_MAX / 4)
 		return rq_fail(err, "too many paths to scan");
 	snprintf(job->tmpdir, sizeof(job->tmpdir), "%s/raquet-launcher.XXXXXX",
-	         tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
+		 tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
 	if (mkdtemp(job->tmpdir) == NULL)
 		return rq_fail_errno(err, errno, "cannot create a temporary directory");
 	snprintf(json, sizeof(json), "%s/result.json", job->tmpdir);
@@ -158,13 +158,21 @@ int progress_line_parse(const char *line, struct progress_line *pl)
 	memset(pl, 0, sizeof(*pl));
 	pl->eta = -1;
 #define U64(name)                                                                                  \
-	if (json_object_object_get_ex(o, #name, &v) && json_object_is_type(v, json_type_int))      \
-		pl->name = (uint64_t)json_object_get_int64(v);
-	U64(files)
-	U64(bytes) U64(files_total) U64(bytes_total) U64(detections) U64(root_index) U64(roots)
+	do {                                                                                       \
+		if (json_object_object_get_ex(o, #name, &v) &&                                     \
+		    json_object_is_type(v, json_type_int))                                         \
+			pl->name = (uint64_t)json_object_get_int64(v);                             \
+	} while (0)
+	U64(files);
+	U64(bytes);
+	U64(files_total);
+	U64(bytes_total);
+	U64(detections);
+	U64(root_index);
+	U64(roots);
 #undef U64
-	    if (json_object_object_get_ex(o, "total_known", &v))
-	        pl->total_known = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "total_known", &v))
+		pl->total_known = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "done", &v))
 		pl->done = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "seconds", &v))
@@ -248,8 +256,8 @@ static char *str_or(json_object *o, const char *key, const char *dflt)
 	json_object *v;
 	const char *s =
 	    json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-	        ? json_object_get_string(v)
-	        : dflt;
+		? json_object_get_string(v)
+		: dflt;
 	return s ? strdup(s) : NULL;
 }
 
@@ -257,8 +265,8 @@ static uint64_t u64_of(json_object *o, const char *key)
 {
 	json_object *v;
 	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)
-	           ? (uint64_t)json_object_get_int64(v)
-	           : 0;
+		   ? (uint64_t)json_object_get_int64(v)
+		   : 0;
 }
 
 /* Live mode names a volume by its device and label ("sda2 Windows"), which

@@ -16,7 +16,7 @@
 #include "sticklayout.h"
 #include "launcher.h"
 
-#define ROSTER_MAX      20000 /* units; a province has a few thousand */
+#define ROSTER_MAX 20000 /* units; a province has a few thousand */
 
 static int read_roster(struct stickinfo *si, json_object *roster, rq_error *err)
 {
@@ -100,8 +100,8 @@ static void read_technician(struct stickinfo *si)
 	size_t len;
 	rq_error err;
 
-	if (read_file_bounded(si->dirfd, STICK_TECHNICIAN, 4 * LAUNCHER_NAME_MAX, &buf, &len, &err) !=
-	    0)
+	if (read_file_bounded(si->dirfd, STICK_TECHNICIAN, 4 * LAUNCHER_NAME_MAX, &buf, &len,
+			      &err) != 0)
 		return;
 	if ((nl = strchr(buf, '\n')) != NULL)
 		*nl = '\0';

@@ -102,7 +102,7 @@ void text_tail(const char *s, size_t cols, char *out, size_t outsz)
 	}
 	snprintf(out, outsz, "…");
 	text_cell(p, cols - 1, false, out + strlen(out),
-	          outsz > strlen(out) ? outsz - strlen(out) : 0);
+		  outsz > strlen(out) ? outsz - strlen(out) : 0);
 }
 
 void text_middle(const char *s, size_t cols, char *out, size_t outsz)

@@ -317,12 +317,12 @@ static size_t list_filter(const struct list *l, const char *typed, size_t *shown
 }
 
 static void draw_list(const struct list *l, const size_t *shown, size_t nshown, size_t cur,
-                      size_t top, const char *typed)
+		      size_t top, const char *typed)
 {
 	int rows = LINES - 7;
 
 	frame(l->title, !l->back ? _("↑↓ move   Enter choose   type to search   F10 quit")
-	                         : _("↑↓ move   Enter choose   Esc back   F10 quit"));
+				 : _("↑↓ move   Enter choose   Esc back   F10 quit"));
 	put(2, 2, (size_t)COLS - 4, LOOK_BOLD, l->question);
 	if (l->keys)
 		putf(3, 2, LOOK_NORMAL, "%s %s_", _("Search:"), typed);
@@ -438,8 +438,8 @@ enum ui_result ui_pick_unit(const struct stickinfo *si, struct choice *choice)
 	char **labels = calloc(si->nunits, sizeof(char *)),
 	     **keys = calloc(si->nunits, sizeof(char *));
 	struct list l = {.title = _("Unit"),
-	                 .question = _("Which unit does this computer belong to?"),
-	                 .n = si->nunits};
+			 .question = _("Which unit does this computer belong to?"),
+			 .n = si->nunits};
 	enum ui_result res = UI_QUIT;
 	size_t made = 0;
 
@@ -472,16 +472,19 @@ enum ui_result ui_pick_mode(struct choice *choice)
 {
 	const char *labels[3];
 	struct list l = {.title = _("Scan"),
-	                 .question = _("How thoroughly?"),
-	                 .labels = labels,
-	                 .n = 3,
-	                 .sel = choice->station ? 2 : choice->quick ? 0 : 1,
-	                 .back = true};
+			 .question = _("How thoroughly?"),
+			 .labels = labels,
+			 .n = 3,
+			 .sel = choice->station ? 2
+				: choice->quick ? 0
+						: 1,
+			 .back = true};
 	enum ui_result res;
 
 	labels[0] = _("Quick scan: only the places malware usually hides (minutes)");
 	labels[1] = _("Full scan: every file on every disk (can take hours)");
-	labels[2] = _("USB drives: not this PC; scan and repair each USB drive plugged in, until Esc");
+	labels[2] =
+	    _("USB drives: not this PC; scan and repair each USB drive plugged in, until Esc");
 	res = run_list(&l);
 	if (res == UI_NEXT) {
 		choice->quick = l.sel == 0;
@@ -494,11 +497,11 @@ enum ui_result ui_pick_action(struct choice *choice)
 {
 	const char *labels[3];
 	struct list l = {.title = _("Action"),
-	                 .question = _("What to do with infected files?"),
-	                 .labels = labels,
-	                 .n = 3,
-	                 .sel = (size_t)choice->action,
-	                 .back = true};
+			 .question = _("What to do with infected files?"),
+			 .labels = labels,
+			 .n = 3,
+			 .sel = (size_t)choice->action,
+			 .back = true};
 	enum ui_result res;
 
 	labels[0] = _("Report only: change nothing on this computer");
@@ -604,7 +607,7 @@ enum ui_result ui_confirm(const struct choice *choice)
 /* --- progress ------------------------------------------------------------ */
 
 static void draw_progress(const struct choice *c, const struct progress_line *pl, bool have,
-                          bool asking)
+			  bool asking)
 {
 	char t[32], left[32], root[300], file[1100];
 	double mb = (double)pl->bytes / 1e6, eta = text_eta(pl);
@@ -650,8 +653,8 @@ static void draw_progress(const struct choice *c, const struct progress_line *pl
 		filled = (int)((double)w * pl->seconds / (pl->seconds + eta));
 	else if (pl->total_known && pl->bytes_total > 0)
 		filled = (int)((double)w *
-		               (double)(pl->bytes > pl->bytes_total ? pl->bytes_total : pl->bytes) /
-		               (double)pl->bytes_total);
+			       (double)(pl->bytes > pl->bytes_total ? pl->bytes_total : pl->bytes) /
+			       (double)pl->bytes_total);
 	mvaddch(13, 3, '[');
 	for (int i = 0; i < w; i++)
 		addch(i < filled ? '#' : '.');
@@ -793,8 +796,8 @@ static void volume_lines(struct lines *L, const struct summary *s)
 		snprintf(n2, sizeof(n2), "%llu", (unsigned long long)v->detections);
 		snprintf(n3, sizeof(n3), "%llu", (unsigned long long)v->errors);
 		text_tail(v->name, 26, name, sizeof(name));
-		add(L, is_state(v->state, RESULTDOC_SCANNED) ? LOOK_NORMAL : LOOK_WARN, "%s %s %s %s %s",
-		    cell(a, sizeof(a), name, 26, false),
+		add(L, is_state(v->state, RESULTDOC_SCANNED) ? LOOK_NORMAL : LOOK_WARN,
+		    "%s %s %s %s %s", cell(a, sizeof(a), name, 26, false),
 		    cell(b, sizeof(b), launcher_state_text(v->state), 22, false),
 		    cell(c, sizeof(c), n1, 9, true), cell(d, sizeof(d), n2, 8, true),
 		    cell(e, sizeof(e), n3, 7, true));
@@ -824,10 +827,12 @@ static void detection_lines(struct lines *L, const struct summary *s)
 	for (size_t i = 0; i < s->ndets; i++) {
 		const struct detection_summary *d = &s->dets[i];
 		text_tail(d->path, 78 - 14 - 30 - 2, path, sizeof(path));
-		add(L, is_outcome(d->outcome, RESULTDOC_FAILED) ||
-			       is_outcome(d->outcome, RESULTDOC_NEEDS_REPAIR) ? LOOK_BAD : LOOK_NORMAL,
-		    "%s %s %s",
-		    cell(a, sizeof(a), launcher_outcome_text(d->outcome), 14, false),
+		add(L,
+		    is_outcome(d->outcome, RESULTDOC_FAILED) ||
+			    is_outcome(d->outcome, RESULTDOC_NEEDS_REPAIR)
+			? LOOK_BAD
+			: LOOK_NORMAL,
+		    "%s %s %s", cell(a, sizeof(a), launcher_outcome_text(d->outcome), 14, false),
 		    cell(b, sizeof(b), d->signature, 30, false), path);
 		if (is_outcome(d->outcome, RESULTDOC_FAILED) && d->detail)
 			add(L, LOOK_BAD, "               %s", d->detail);
@@ -848,8 +853,9 @@ static void detection_lines(struct lines *L, const struct summary *s)
 static void repair_lines(struct lines *L, const struct summary *s)
 {
 	if (s->repairs_done)
-		add(L, LOOK_GOOD, _("USB repair: %llu done (hidden folders shown again, worm "
-				    "shortcuts removed)"),
+		add(L, LOOK_GOOD,
+		    _("USB repair: %llu done (hidden folders shown again, worm "
+		      "shortcuts removed)"),
 		    (unsigned long long)s->repairs_done);
 	if (s->repairs_planned)
 		add(L, LOOK_WARN, _("USB repair to do (report only): %llu"),
@@ -931,13 +937,13 @@ void ui_summary(const struct summary *s, const struct choice *c, int wait_second
 
 		if (wait_seconds >= 0 && poweroff)
 			snprintf(keys, sizeof(keys),
-			         _("The computer will power off in %d s   any key: now"), left);
+				 _("The computer will power off in %d s   any key: now"), left);
 		else if (wait_seconds >= 0)
 			snprintf(keys, sizeof(keys), _("This screen closes in %d s   any key: now"),
-			         left);
+				 left);
 		else
 			snprintf(keys, sizeof(keys), "%s%s", scroll ? _("↑↓ scroll   ") : "",
-			         _("any other key: finish"));
+				 _("any other key: finish"));
 		frame(_("Summary"), keys);
 		for (size_t r = 0; r < rows && top + r < L.n; r++)
 			put(2 + (int)r, 1, (size_t)COLS - 2, L.v[top + r].look, L.v[top + r].text);

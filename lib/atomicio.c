@@ -34,7 +34,7 @@ static ssize_t fill(int fd, void *buf, size_t len, bool positioned, off_t off)
 
 	while (got < len) {
 		ssize_t n = positioned ? pread(fd, (char *)buf + got, len - got, off + (off_t)got)
-		                       : read(fd, (char *)buf + got, len - got);
+				       : read(fd, (char *)buf + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -103,7 +103,7 @@ static int publish_exclusive(int dirfd, const char *tmp, const char *name, rq_er
 }
 
 int atomic_write(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
-                 bool exclusive, rq_error *err)
+		 bool exclusive, rq_error *err)
 {
 	char tmp[512];
 	int fd, e;
@@ -111,7 +111,7 @@ int atomic_write(int dirfd, const char *name, const void *buf, size_t len, mode_
 	static atomic_uint counter; /* threads of one process must not share a name */
 
 	if (snprintf(tmp, sizeof(tmp), ".%s.tmp%ld.%u", name, (long)getpid(),
-	             atomic_fetch_add(&counter, 1)) >= (int)sizeof(tmp))
+		     atomic_fetch_add(&counter, 1)) >= (int)sizeof(tmp))
 		return rq_fail(err, "file name too long: %s", name);
 	unlinkat(dirfd, tmp, 0);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -142,7 +142,7 @@ int atomic_write(int dirfd, const char *name, const void *buf, size_t len, mode_
 }
 
 int read_file_bounded(int dirfd, const char *name, size_t max, char **out, size_t *outlen,
-                      rq_error *err)
+		      rq_error *err)
 {
 	struct stat st;
 	char *buf;
@@ -159,7 +159,7 @@ int read_file_bounded(int dirfd, const char *name, size_t max, char **out, size_
 	if ((unsigned long long)st.st_size > max) {
 		close(fd);
 		return rq_fail(err, "%s is too large (%lld bytes, at most %zu)", name,
-		               (long long)st.st_size, max);
+			       (long long)st.st_size, max);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (buf == NULL) {

@@ -16,7 +16,7 @@
  * publish; on file systems without hard links, a checked rename). On failure
  * errno still holds the cause (ENOSPC, EROFS, ...) for callers to tell apart. */
 int atomic_write(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
-                 bool exclusive, rq_error *err);
+		 bool exclusive, rq_error *err);
 
 /* Writes all of buf to fd, retrying on short writes and EINTR. */
 int write_all(int fd, const void *buf, size_t len);
@@ -34,6 +34,6 @@ int fsync_dir(int dirfd);
 /* Reads a whole regular file (not following a final symlink) of at most
  * max bytes into a malloc'd buffer, NUL-terminated for convenience. */
 int read_file_bounded(int dirfd, const char *name, size_t max, char **out, size_t *outlen,
-                      rq_error *err);
+		      rq_error *err);
 
 #endif

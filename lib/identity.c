@@ -126,7 +126,7 @@ static int clean_value(struct collector *c, const char *raw, size_t len, char *o
 }
 
 static void note_ignored(struct collector *c, const char *source, const char *value,
-                         const char *reason)
+			 const char *reason)
 {
 	struct identity *id = c->id;
 	struct identity_ignored *ig;
@@ -197,7 +197,7 @@ static void uuid_canonical(char *v)
 		return;
 	hex[32] = '\0';
 	snprintf(v, IDENTITY_VALUE_MAX, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-	         hex + 16, hex + 20);
+		 hex + 16, hex + 20);
 }
 
 /* Why a (trimmed, escaped) value says nothing about this PC, or NULL. */
@@ -278,7 +278,7 @@ static int cmp_name(const void *a, const void *b)
 /* Lists dir (see sysfs_list_dir) and allocates room for ID_CAND_MAX candidates of
  * size bytes each. Both are NULL when the directory has no entries. */
 static int list_candidates(struct collector *c, const char *dir, char (**names)[NAME_MAX + 1],
-                           size_t *count, void **cand, size_t size)
+			   size_t *count, void **cand, size_t size)
 {
 	*cand = NULL;
 	if (sysfs_list_dir(c->rootfd, dir, names, count, c->err) < 0)
@@ -332,7 +332,7 @@ static int vpd_serial(struct collector *c, const char *path, char *out)
 /* Reads the first of several attributes that exists, for disks whose drivers
  * put the same fact in different places (sd, nvme, virtio, mmc). */
 static int read_first(struct collector *c, const char *disk, const char *const *rel,
-                      const char *source, char *out)
+		      const char *source, char *out)
 {
 	char path[ID_PATH];
 
@@ -356,7 +356,7 @@ static bool is_virtual_disk(const char *name)
 
 /* Whether the disk belongs to the PC; notes why not. */
 static int disk_is_internal(struct collector *c, const char *name, const char *source,
-                            bool *internal)
+			    bool *internal)
 {
 	char path[ID_PATH], where[ID_PATH], value[IDENTITY_VALUE_MAX];
 	bool usb = false;
@@ -532,7 +532,7 @@ static int nic_is_builtin(struct collector *c, const char *name, const char *sou
 		return 0; /* no device behind it: bridge, tun, veth, bond... */
 	snprintf(path, sizeof(path), "sys/class/net/%s", name);
 	if (sysfs_path_is_usb(dev) || (sysfs_resolve(c->rootfd, path, where, sizeof(where)) == 0 &&
-	                               sysfs_path_is_usb(where))) {
+				       sysfs_path_is_usb(where))) {
 		note_ignored(c, source, "", "USB network adapter");
 		return 0;
 	}
@@ -559,8 +559,8 @@ static int read_mac(struct collector *c, const char *name, const char *source, c
 		/* NET_ADDR_RANDOM and NET_ADDR_SET: not the burnt-in address */
 		if (strcmp(value, "1") == 0 || strcmp(value, "3") == 0) {
 			note_ignored(c, source, "",
-			             value[0] == '1' ? "random address"
-			                             : "address set by software");
+				     value[0] == '1' ? "random address"
+						     : "address set by software");
 			return 0;
 		}
 		snprintf(path, sizeof(path), "sys/class/net/%s/address", name);
@@ -670,11 +670,11 @@ static int compute_id(struct collector *c)
 
 	if (crypto_generichash_init(&st, NULL, 0, sizeof(hash)) != 0 ||
 	    crypto_generichash_update(&st, (const unsigned char *)ID_DOMAIN "\n",
-	                              strlen(ID_DOMAIN "\n")) != 0)
+				      strlen(ID_DOMAIN "\n")) != 0)
 		return rq_fail(c->err, "identity: BLAKE2b failed");
 	for (i = 0; i < n; i++)
 		if (crypto_generichash_update(&st, (const unsigned char *)lines[i],
-		                              strlen(lines[i])) != 0)
+					      strlen(lines[i])) != 0)
 			return rq_fail(c->err, "identity: BLAKE2b failed");
 	if (crypto_generichash_final(&st, hash, sizeof(hash)) != 0)
 		return rq_fail(c->err, "identity: BLAKE2b failed");

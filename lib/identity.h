@@ -75,7 +75,7 @@ struct identity {
  * none). Missing or unreadable files are not errors; only an unusable root,
  * running out of memory or libsodium failing are (-1 and *err filled). */
 int identity_collect(const char *root, const char *exclude_disk, struct identity *id,
-                     rq_error *err);
+		     rq_error *err);
 
 /* The identity as {"id", "weak", "dmi": {...}, "disks": [{"name", "model",
  * "serial", "wwid"}], "macs": [...], "ignored": [{"source", "value",

@@ -33,6 +33,6 @@ enum sysfs_attr sysfs_read_attr(int rootfd, const char *path, char *buf, size_t 
 /* Lists a directory under root, sorted, into malloc'd rows; a missing
  * directory gives none. -1 only when out of memory. */
 int sysfs_list_dir(int rootfd, const char *path, char (**names)[NAME_MAX + 1], size_t *count,
-                   rq_error *err);
+		   rq_error *err);
 
 #endif

@@ -171,7 +171,7 @@ static int cmp_name(const void *a, const void *b)
  * result, and what is ignored, never depends on readdir order. *names is
  * malloc'd rows of NAME_MAX + 1; a missing directory gives none. */
 int sysfs_list_dir(int rootfd, const char *path, char (**names)[NAME_MAX + 1], size_t *count,
-                   rq_error *err)
+		   rq_error *err)
 {
 	char where[ID_PATH];
 	struct dirent *de;

@@ -39,7 +39,7 @@ static bool scalar_byte(unsigned char c)
 }
 
 int jsonbound_check(const char *text, size_t len, const struct jsonbound *b, const char *what,
-                    rq_error *err)
+		    rq_error *err)
 {
 	size_t values = 0, containers = 0;
 	bool in_str = false, in_scalar = false;
@@ -47,12 +47,13 @@ int jsonbound_check(const char *text, size_t len, const struct jsonbound *b, con
 
 	if (len > b->max_bytes)
 		return rq_fail(err, "%s is too big to import: %zu bytes, at most %zu", what, len,
-		               b->max_bytes);
+			       b->max_bytes);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 
 		if (c == '\0')
-			return rq_fail(err, "%s is not JSON text: a NUL byte at offset %zu", what, i);
+			return rq_fail(err, "%s is not JSON text: a NUL byte at offset %zu", what,
+				       i);
 		if (in_str) {
 			if (c == '\\')
 				i++; /* the escaped byte cannot end the string */
@@ -77,10 +78,11 @@ int jsonbound_check(const char *text, size_t len, const struct jsonbound *b, con
 				values++;
 				containers++;
 				if (++depth > b->max_depth)
-					return rq_fail(err,
-					               "%s is nested too deep to import: more than %d "
-					               "levels",
-					               what, b->max_depth);
+					return rq_fail(
+					    err,
+					    "%s is nested too deep to import: more than %d "
+					    "levels",
+					    what, b->max_depth);
 				break;
 			case '}':
 			case ']':
@@ -97,23 +99,24 @@ int jsonbound_check(const char *text, size_t len, const struct jsonbound *b, con
 			default:
 				/* Comments and single quotes (json-c takes both) would
 				 * hide strings from this count. */
-				return rq_fail(err, "%s is not strict JSON: byte 0x%02x at offset %zu",
-				               what, c, i);
+				return rq_fail(err,
+					       "%s is not strict JSON: byte 0x%02x at offset %zu",
+					       what, c, i);
 			}
 		}
 		if (containers > b->max_containers)
 			return rq_fail(err,
-			               "%s is too big to import: more than %zu objects and arrays",
-			               what, b->max_containers);
+				       "%s is too big to import: more than %zu objects and arrays",
+				       what, b->max_containers);
 		if (values > b->max_values)
 			return rq_fail(err, "%s is too big to import: more than %zu values", what,
-			               b->max_values);
+				       b->max_values);
 	}
 	return 0;
 }
 
 json_object *jsonbound_parse(const char *text, size_t len, const struct jsonbound *b,
-                             const char *what, rq_error *err)
+			     const char *what, rq_error *err)
 {
 	json_tokener *tok;
 	json_object *o;

@@ -36,11 +36,11 @@ extern const struct jsonbound jsonbound_signed;
  * comments, single quotes), so that its reading of where strings begin and
  * end is json-c's. It does not check the grammar: json-c does. */
 int jsonbound_check(const char *text, size_t len, const struct jsonbound *b, const char *what,
-                    rq_error *err);
+		    rq_error *err);
 
 /* jsonbound_check, then json-c with the same depth limit: a JSON object
  * (the caller puts it) followed by nothing but white space, or NULL. */
 json_object *jsonbound_parse(const char *text, size_t len, const struct jsonbound *b,
-                             const char *what, rq_error *err);
+			     const char *what, rq_error *err);
 
 #endif

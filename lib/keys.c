@@ -176,7 +176,7 @@ void keys_stick_public_of(const keys_stick_secret *sk, keys_stick_public *pk)
 /* Writes "untrusted comment: <comment>\n<base64>\n". Secret files go
  * through sodium_malloc so that their base64 never lingers in the heap. */
 static int write_keyfile(int dirfd, const char *name, const char *comment, const unsigned char *bin,
-                         size_t binlen, bool secret, rq_error *err)
+			 size_t binlen, bool secret, rq_error *err)
 {
 	size_t b64len = sodium_base64_encoded_len(binlen, sodium_base64_VARIANT_ORIGINAL);
 	size_t clen = strlen(COMMENT_PREFIX) + strlen(comment) + 1;
@@ -208,7 +208,7 @@ static int write_keyfile(int dirfd, const char *name, const char *comment, const
 /* Reads a key or signature file and decodes its base64 line into bin (at
  * most binmax bytes). Tolerates CRLF (files edited on Windows). */
 static int read_keyfile(int dirfd, const char *name, unsigned char *bin, size_t binmax,
-                        size_t *binlen, rq_error *err)
+			size_t *binlen, rq_error *err)
 {
 	char *text, *line, *end, *nl;
 	const char *b64_end;
@@ -252,7 +252,7 @@ static int read_keyfile(int dirfd, const char *name, unsigned char *bin, size_t 
 		goto out;
 	}
 	if (sodium_base642bin(bin, binmax, line, (size_t)(end - line), NULL, binlen, &b64_end,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    b64_end != end) {
 		rq_fail(err, "%s: the key line is not valid base64 or is too long", name);
 		goto out;
@@ -270,22 +270,22 @@ out:
 
 /* Checks the algorithm tag and the exact length for that tag. */
 static int check_tag(const char *name, const unsigned char *bin, size_t binlen, const char *tag,
-                     size_t want, const char *what, rq_error *err)
+		     size_t want, const char *what, rq_error *err)
 {
 	if (memcmp(bin, tag, 2) != 0)
 		return rq_fail(err,
-		               "%s: unknown or unexpected algorithm tag 0x%02x%02x (want '%s', %s)",
-		               name, bin[0], bin[1], tag, what);
+			       "%s: unknown or unexpected algorithm tag 0x%02x%02x (want '%s', %s)",
+			       name, bin[0], bin[1], tag, what);
 	if (binlen != want)
 		return rq_fail(err, "%s: wrong length for %s (%zu bytes, want %zu)", name, what,
-		               binlen, want);
+			       binlen, want);
 	return 0;
 }
 
 /* Reads a key or signature file whose data must carry tag and be exactly
  * want bytes long; bin holds BIN_MAX bytes. */
 static int read_tagged(int dirfd, const char *name, const char *tag, size_t want, const char *what,
-                       unsigned char *bin, rq_error *err)
+		       unsigned char *bin, rq_error *err)
 {
 	size_t len;
 
@@ -309,8 +309,8 @@ static void key_comment(char out[128], const char *what, uint64_t id, const char
 /* A public key file holds the signing key, then for the IOC the sealing
  * key (box_pk NULL for a stick key). */
 static int write_public(int dirfd, const char *name, const char *tag, uint64_t id,
-                        const unsigned char *sign_pk, const unsigned char *box_pk, const char *what,
-                        rq_error *err)
+			const unsigned char *sign_pk, const unsigned char *box_pk, const char *what,
+			rq_error *err)
 {
 	unsigned char bin[IOC_PUB_LEN];
 	char comment[128];
@@ -323,11 +323,11 @@ static int write_public(int dirfd, const char *name, const char *tag, uint64_t i
 		       crypto_box_PUBLICKEYBYTES);
 	key_comment(comment, what, id, "");
 	return write_keyfile(dirfd, name, comment, bin, box_pk ? IOC_PUB_LEN : STICK_PUB_LEN, false,
-	                     err);
+			     err);
 }
 
 static int read_public(int dirfd, const char *name, const char *tag, const char *what, uint64_t *id,
-                       unsigned char *sign_pk, unsigned char *box_pk, rq_error *err)
+		       unsigned char *sign_pk, unsigned char *box_pk, rq_error *err)
 {
 	unsigned char bin[BIN_MAX];
 
@@ -345,25 +345,25 @@ static int read_public(int dirfd, const char *name, const char *tag, const char 
 int keys_ioc_write_public(int dirfd, const char *name, const keys_ioc_public *pk, rq_error *err)
 {
 	return write_public(dirfd, name, TAG_EX, pk->id, pk->sign_pk, pk->box_pk, "IOC public keys",
-	                    err);
+			    err);
 }
 
 int keys_ioc_read_public(int dirfd, const char *name, keys_ioc_public *pk, rq_error *err)
 {
 	return read_public(dirfd, name, TAG_EX, "IOC public keys", &pk->id, pk->sign_pk, pk->box_pk,
-	                   err);
+			   err);
 }
 
 int keys_stick_write_public(int dirfd, const char *name, const keys_stick_public *pk, rq_error *err)
 {
 	return write_public(dirfd, name, TAG_ED, pk->id, pk->sign_pk, NULL, "stick public key",
-	                    err);
+			    err);
 }
 
 int keys_stick_read_public(int dirfd, const char *name, keys_stick_public *pk, rq_error *err)
 {
 	return read_public(dirfd, name, TAG_ED, "a stick public key", &pk->id, pk->sign_pk, NULL,
-	                   err);
+			   err);
 }
 
 /* --- secret keys -------------------------------------------------------- */
@@ -371,20 +371,20 @@ int keys_stick_read_public(int dirfd, const char *name, keys_stick_public *pk, r
 /* Derives the key that protects a secret key file from the passphrase into
  * *keyp (sodium memory; the caller frees it, also on failure). */
 static int derive_key(const char *name, const char *passphrase, const unsigned char *salt,
-                      unsigned long long ops, size_t mem, unsigned char **keyp, rq_error *err)
+		      unsigned long long ops, size_t mem, unsigned char **keyp, rq_error *err)
 {
 	*keyp = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 	if (*keyp == NULL)
 		return rq_fail(err, "cannot allocate secure memory for %s", name);
 	if (crypto_pwhash(*keyp, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase,
-	                  strlen(passphrase), salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+			  strlen(passphrase), salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
 		return rq_fail(err, "cannot derive a key from the passphrase (out of memory?)");
 	return 0;
 }
 
 static int write_secret(int dirfd, const char *name, const char *tag, const char *comment,
-                        uint64_t id, const unsigned char *secret, size_t slen,
-                        const char *passphrase, rq_error *err)
+			uint64_t id, const unsigned char *secret, size_t slen,
+			const char *passphrase, rq_error *err)
 {
 	size_t total = SK_HDR + slen + SK_CHK;
 	unsigned char *bin, *key = NULL;
@@ -414,12 +414,12 @@ static int write_secret(int dirfd, const char *name, const char *tag, const char
 		store_le64(bin + SK_OFF_MEM, crypto_pwhash_MEMLIMIT_INTERACTIVE);
 		randombytes_buf(bin + SK_OFF_NONCE, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 		if (derive_key(name, passphrase, bin + SK_OFF_SALT,
-		               crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		               crypto_pwhash_MEMLIMIT_INTERACTIVE, &key, err) != 0)
+			       crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			       crypto_pwhash_MEMLIMIT_INTERACTIVE, &key, err) != 0)
 			goto out;
 		if (crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
-		        bin + SK_HDR, bin + SK_HDR + slen, &maclen, secret, slen, bin, SK_HDR, NULL,
-		        bin + SK_OFF_NONCE, key) != 0) {
+			bin + SK_HDR, bin + SK_HDR + slen, &maclen, secret, slen, bin, SK_HDR, NULL,
+			bin + SK_OFF_NONCE, key) != 0) {
 			rq_fail(err, "cannot encrypt %s", name);
 			goto out;
 		}
@@ -434,8 +434,8 @@ out:
 
 /* Decodes a secret key file of the given tag into secret (slen bytes). */
 static int read_secret(int dirfd, const char *name, const char *tag, const char *what,
-                       const char *passphrase, unsigned char *secret, size_t slen, uint64_t *id,
-                       rq_error *err)
+		       const char *passphrase, unsigned char *secret, size_t slen, uint64_t *id,
+		       rq_error *err)
 {
 	size_t total = SK_HDR + slen + SK_CHK;
 	unsigned char *bin, *key = NULL;
@@ -479,14 +479,14 @@ static int read_secret(int dirfd, const char *name, const char *tag, const char 
 		    0)
 			goto out;
 		if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-		        secret, NULL, bin + SK_HDR, slen, bin + SK_HDR + slen, bin, SK_HDR,
-		        bin + SK_OFF_NONCE, key) != 0) {
+			secret, NULL, bin + SK_HDR, slen, bin + SK_HDR + slen, bin, SK_HDR,
+			bin + SK_OFF_NONCE, key) != 0) {
 			rq_fail(err, "%s: wrong passphrase (or the key file is damaged)", name);
 			goto out;
 		}
 	} else {
 		rq_fail(err, "%s: unknown key protection 0x%02x%02x", name, bin[SK_OFF_KDF],
-		        bin[SK_OFF_KDF + 1]);
+			bin[SK_OFF_KDF + 1]);
 		goto out;
 	}
 	*id = load_le64(bin + SK_OFF_ID);
@@ -510,7 +510,7 @@ static int check_ed25519_sk(const char *name, const unsigned char *sk, rq_error 
 		return rq_fail(err, "cannot allocate secure memory for %s", name);
 	bad = crypto_sign_seed_keypair(pk, sk2, sk) != 0 ||
 	      memcmp(pk, sk + crypto_sign_SECRETKEYBYTES - crypto_sign_PUBLICKEYBYTES,
-	             sizeof(pk)) != 0;
+		     sizeof(pk)) != 0;
 	sodium_free(sk2);
 	if (bad)
 		return rq_fail(err, "%s: the signing key is inconsistent (damaged?)", name);
@@ -518,7 +518,7 @@ static int check_ed25519_sk(const char *name, const unsigned char *sk, rq_error 
 }
 
 int keys_ioc_write_secret(int dirfd, const char *name, const keys_ioc_secret *sk,
-                          const char *passphrase, rq_error *err)
+			  const char *passphrase, rq_error *err)
 {
 	unsigned char *secret = sodium_malloc(IOC_SECRET);
 	char comment[128];
@@ -529,7 +529,7 @@ int keys_ioc_write_secret(int dirfd, const char *name, const keys_ioc_secret *sk
 	memcpy(secret, sk->sign_sk, crypto_sign_SECRETKEYBYTES);
 	memcpy(secret + crypto_sign_SECRETKEYBYTES, sk->box_sk, crypto_box_SECRETKEYBYTES);
 	key_comment(comment, "IOC secret keys", sk->id,
-	            passphrase ? " (passphrase-protected)" : "");
+		    passphrase ? " (passphrase-protected)" : "");
 	rc =
 	    write_secret(dirfd, name, TAG_EX, comment, sk->id, secret, IOC_SECRET, passphrase, err);
 	sodium_free(secret);
@@ -537,7 +537,7 @@ int keys_ioc_write_secret(int dirfd, const char *name, const keys_ioc_secret *sk
 }
 
 int keys_ioc_read_secret(int dirfd, const char *name, const char *passphrase, keys_ioc_secret **skp,
-                         rq_error *err)
+			 rq_error *err)
 {
 	unsigned char *secret = sodium_malloc(IOC_SECRET);
 	keys_ioc_secret *sk = sodium_malloc(sizeof(*sk));
@@ -548,7 +548,7 @@ int keys_ioc_read_secret(int dirfd, const char *name, const char *passphrase, ke
 		goto out;
 	}
 	if (read_secret(dirfd, name, TAG_EX, "IOC secret keys", passphrase, secret, IOC_SECRET,
-	                &sk->id, err) != 0 ||
+			&sk->id, err) != 0 ||
 	    check_ed25519_sk(name, secret, err) != 0)
 		goto out;
 	memcpy(sk->sign_sk, secret, crypto_sign_SECRETKEYBYTES);
@@ -574,7 +574,7 @@ int keys_stick_write_secret(int dirfd, const char *name, const keys_stick_secret
 
 	key_comment(comment, "stick secret key", sk->id, "");
 	return write_secret(dirfd, name, TAG_ED, comment, sk->id, sk->sign_sk,
-	                    crypto_sign_SECRETKEYBYTES, NULL, err);
+			    crypto_sign_SECRETKEYBYTES, NULL, err);
 }
 
 int keys_stick_read_secret(int dirfd, const char *name, keys_stick_secret **skp, rq_error *err)
@@ -584,7 +584,7 @@ int keys_stick_read_secret(int dirfd, const char *name, keys_stick_secret **skp,
 	if (sk == NULL)
 		return rq_fail(err, "cannot allocate secure memory for %s", name);
 	if (read_secret(dirfd, name, TAG_ED, "a stick secret key", NULL, sk->sign_sk,
-	                crypto_sign_SECRETKEYBYTES, &sk->id, err) != 0 ||
+			crypto_sign_SECRETKEYBYTES, &sk->id, err) != 0 ||
 	    check_ed25519_sk(name, sk->sign_sk, err) != 0) {
 		sodium_free(sk);
 		return -1;
@@ -618,7 +618,7 @@ out:
 /* --- signatures --------------------------------------------------------- */
 
 int keys_sign(const unsigned char sign_sk[crypto_sign_SECRETKEYBYTES], const void *buf, size_t len,
-              unsigned char sig[KEYS_SIG_BYTES], rq_error *err)
+	      unsigned char sig[KEYS_SIG_BYTES], rq_error *err)
 {
 	if (rq_crypto_init(err) != 0)
 		return -1;
@@ -628,7 +628,7 @@ int keys_sign(const unsigned char sign_sk[crypto_sign_SECRETKEYBYTES], const voi
 }
 
 int keys_verify(const unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES], const void *buf,
-                size_t len, const unsigned char sig[KEYS_SIG_BYTES], rq_error *err)
+		size_t len, const unsigned char sig[KEYS_SIG_BYTES], rq_error *err)
 {
 	if (rq_crypto_init(err) != 0)
 		return -1;
@@ -679,7 +679,7 @@ static unsigned char *signed_message(const char *name, const void *buf, size_t l
 }
 
 static int write_sig(int dirfd, const char *name, const void *buf, size_t len,
-                     const keys_ioc_secret *sk, rq_error *err)
+		     const keys_ioc_secret *sk, rq_error *err)
 {
 	unsigned char bin[SIG_FILE_LEN], *msg;
 	char signame[512], comment[600], hex[KEYS_ID_HEX_LEN + 1];
@@ -703,7 +703,7 @@ static int write_sig(int dirfd, const char *name, const void *buf, size_t len,
 }
 
 int keys_signed_file_write(int dirfd, const char *name, const void *buf, size_t len,
-                           const keys_ioc_secret *sk, rq_error *err)
+			   const keys_ioc_secret *sk, rq_error *err)
 {
 	/* The .sig goes last: until it is there the new file fails to
 	 * verify, never the other way round. */
@@ -713,7 +713,7 @@ int keys_signed_file_write(int dirfd, const char *name, const void *buf, size_t 
 }
 
 int keys_signed_file_sign(int dirfd, const char *name, size_t max, const keys_ioc_secret *sk,
-                          rq_error *err)
+			  rq_error *err)
 {
 	char *buf;
 	size_t len;
@@ -727,7 +727,7 @@ int keys_signed_file_sign(int dirfd, const char *name, size_t max, const keys_io
 }
 
 int keys_signed_file_read(int dirfd, const char *name, size_t max, const keys_ioc_public *pk,
-                          char **out, size_t *outlen, rq_error *err)
+			  char **out, size_t *outlen, rq_error *err)
 {
 	unsigned char bin[BIN_MAX], *msg;
 	char signame[512], hex[KEYS_ID_HEX_LEN + 1], want[KEYS_ID_HEX_LEN + 1];
@@ -746,7 +746,7 @@ int keys_signed_file_read(int dirfd, const char *name, size_t max, const keys_io
 		keys_id_hex(load_le64(bin + PUB_OFF_ID), hex);
 		keys_id_hex(pk->id, want);
 		return rq_fail(err, "%s is signed by key %s, not by this IOC's key %s", name, hex,
-		               want);
+			       want);
 	}
 	if (read_file_bounded(dirfd, name, max, &buf, &len, err) != 0)
 		return -1;
@@ -760,7 +760,7 @@ int keys_signed_file_read(int dirfd, const char *name, size_t max, const keys_io
 	if (rc != 0) {
 		free(buf);
 		return rq_fail(err, "%s: bad signature (the file or %s was changed)", name,
-		               signame);
+			       signame);
 	}
 	*out = buf;
 	*outlen = len;

@@ -74,7 +74,7 @@ void keys_stick_public_of(const keys_stick_secret *sk, keys_stick_public *pk);
 int keys_ioc_write_public(int dirfd, const char *name, const keys_ioc_public *pk, rq_error *err);
 int keys_ioc_read_public(int dirfd, const char *name, keys_ioc_public *pk, rq_error *err);
 int keys_stick_write_public(int dirfd, const char *name, const keys_stick_public *pk,
-                            rq_error *err);
+			    rq_error *err);
 int keys_stick_read_public(int dirfd, const char *name, keys_stick_public *pk, rq_error *err);
 
 /* Secret key files: created O_EXCL|O_NOFOLLOW with mode 0600 and never
@@ -83,13 +83,13 @@ int keys_stick_read_public(int dirfd, const char *name, keys_stick_public *pk, r
  * limits) and XChaCha20-Poly1305. Stick keys have no passphrase: a stick
  * signs unattended. */
 int keys_ioc_write_secret(int dirfd, const char *name, const keys_ioc_secret *sk,
-                          const char *passphrase, rq_error *err);
+			  const char *passphrase, rq_error *err);
 /* passphrase may be NULL for an unprotected file; a protected file then
  * fails with a message saying a passphrase is needed. */
 int keys_ioc_read_secret(int dirfd, const char *name, const char *passphrase, keys_ioc_secret **sk,
-                         rq_error *err);
+			 rq_error *err);
 int keys_stick_write_secret(int dirfd, const char *name, const keys_stick_secret *sk,
-                            rq_error *err);
+			    rq_error *err);
 int keys_stick_read_secret(int dirfd, const char *name, keys_stick_secret **sk, rq_error *err);
 /* Tells whether a secret key file is passphrase-protected (to decide
  * whether to prompt). */
@@ -98,9 +98,9 @@ int keys_secret_is_protected(int dirfd, const char *name, bool *is_protected, rq
 /* Detached Ed25519 signatures over a buffer, by a raw secret key (sign_sk of
  * either secret struct) and checked against a raw public key. */
 int keys_sign(const unsigned char sign_sk[crypto_sign_SECRETKEYBYTES], const void *buf, size_t len,
-              unsigned char sig[KEYS_SIG_BYTES], rq_error *err);
+	      unsigned char sig[KEYS_SIG_BYTES], rq_error *err);
 int keys_verify(const unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES], const void *buf,
-                size_t len, const unsigned char sig[KEYS_SIG_BYTES], rq_error *err);
+		size_t len, const unsigned char sig[KEYS_SIG_BYTES], rq_error *err);
 
 /* Signed files: "X.json" is signed in "X.sig" ("MANIFEST" in
  * "MANIFEST.sig"). The signature covers the file's name as well as its
@@ -109,13 +109,13 @@ int keys_sig_name(const char *name, char *out, size_t outsz);
 /* Writes name (atomically, replacing) with buf and its .sig, signed by the
  * IOC's signing key. */
 int keys_signed_file_write(int dirfd, const char *name, const void *buf, size_t len,
-                           const keys_ioc_secret *sk, rq_error *err);
+			   const keys_ioc_secret *sk, rq_error *err);
 /* Writes only the .sig for an existing file name (at most max bytes). */
 int keys_signed_file_sign(int dirfd, const char *name, size_t max, const keys_ioc_secret *sk,
-                          rq_error *err);
+			  rq_error *err);
 /* Reads name (at most max bytes) and checks its .sig against the IOC's
  * public signing key. On success *out is a malloc'd, NUL-terminated copy. */
 int keys_signed_file_read(int dirfd, const char *name, size_t max, const keys_ioc_public *pk,
-                          char **out, size_t *outlen, rq_error *err);
+			  char **out, size_t *outlen, rq_error *err);
 
 #endif

@@ -56,7 +56,7 @@ const char *office_key_names(void)
 	if (names[0] == '\0')
 		for (size_t i = 0; i < office_nkeys && n + 40 < sizeof(names); i++)
 			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
-			                      office_keys[i].name);
+					      office_keys[i].name);
 	return names;
 }
 
@@ -138,17 +138,17 @@ int office_normalise(const office_key *k, const char *value, char **out, rq_erro
 		free(copy);
 		if (!n)
 			return rq_fail(err,
-			               "%s: the value is not valid UTF-8 text (or has control "
-			               "characters)",
-			               k->name);
+				       "%s: the value is not valid UTF-8 text (or has control "
+				       "characters)",
+				       k->name);
 		if (normalise_list(k, value, out, err) != 0)
 			return -1;
 	} else {
 		if (!clean_text(value, k->kind == OFFICE_PATTERN))
 			return rq_fail(err,
-			               "%s: the value is not valid UTF-8 text on one line (or has "
-			               "control characters)",
-			               k->name);
+				       "%s: the value is not valid UTF-8 text on one line (or has "
+				       "control characters)",
+				       k->name);
 		n = trim(&v, strlen(v));
 		if ((*out = strndup(v, n)) == NULL)
 			return rq_fail(err, "out of memory");
@@ -157,7 +157,7 @@ int office_normalise(const office_key *k, const char *value, char **out, rq_erro
 		free(*out);
 		*out = NULL;
 		return rq_fail(err, "%s may not be empty (unset it to go back to the default '%s')",
-		               k->name, k->def);
+			       k->name, k->def);
 	}
 	if (k->kind == OFFICE_PATTERN) {
 		int rc = regcomp(&re, *out, REG_EXTENDED | REG_NOSUB);
@@ -167,9 +167,9 @@ int office_normalise(const office_key *k, const char *value, char **out, rq_erro
 			free(*out);
 			*out = NULL;
 			return rq_fail(err,
-			               "%s: not a POSIX extended regular expression: %s "
-			               "(the default is %s)",
-			               k->name, msg, CODE_PATTERN);
+				       "%s: not a POSIX extended regular expression: %s "
+				       "(the default is %s)",
+				       k->name, msg, CODE_PATTERN);
 		}
 		regfree(&re);
 	}

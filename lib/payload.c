@@ -28,7 +28,7 @@ static la_ssize_t sink_write(struct archive *a, void *data, const void *buf, siz
 	if (n > PAYLOAD_MAX_EXPANDED - s->len) {
 		s->too_big = true;
 		archive_set_error(a, ENOSPC, "payload archive larger than %u bytes",
-		                  PAYLOAD_MAX_EXPANDED);
+				  PAYLOAD_MAX_EXPANDED);
 		return -1;
 	}
 	if (s->len + n > s->cap) {
@@ -110,7 +110,7 @@ out:
 }
 
 int payload_build(const payload_member *members, size_t n, unsigned char **out, size_t *outlen,
-                  rq_error *err)
+		  rq_error *err)
 {
 	struct sink s = {0};
 	struct archive *a;
@@ -119,17 +119,17 @@ int payload_build(const payload_member *members, size_t n, unsigned char **out, 
 
 	if (n == 0 || n > PAYLOAD_MAX_MEMBERS)
 		return rq_fail(err, "cannot build payload: %zu members (1 to %d)", n,
-		               PAYLOAD_MAX_MEMBERS);
+			       PAYLOAD_MAX_MEMBERS);
 	for (size_t i = 0; i < n; i++) {
 		if (!name_ok(members[i].name))
 			return rq_fail(err, "cannot build payload: bad member name");
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(members[i].name, members[j].name) == 0)
 				return rq_fail(err, "cannot build payload: duplicate member %s",
-				               members[i].name);
+					       members[i].name);
 		if (members[i].len > PAYLOAD_MAX_EXPANDED - total)
 			return rq_fail(err, "cannot build payload: more than %u bytes",
-			               PAYLOAD_MAX_EXPANDED);
+				       PAYLOAD_MAX_EXPANDED);
 		total += members[i].len;
 	}
 	a = archive_write_new();
@@ -182,7 +182,7 @@ const payload_member *payload_get(const payload_list *p, const char *name)
 
 /* Reads the current entry's data, which the header said is size bytes. */
 static int read_member(struct archive *a, const char *name, size_t size, unsigned char **out,
-                       rq_error *err)
+		       rq_error *err)
 {
 	unsigned char *buf = malloc(size ? size : 1);
 	size_t got = 0;
@@ -210,9 +210,9 @@ static int read_member(struct archive *a, const char *name, size_t size, unsigne
 					fail_archive(a, err, "payload corrupt");
 				else
 					rq_fail(err,
-					        "payload corrupt: member %s is longer than "
-					        "its header says",
-					        name);
+						"payload corrupt: member %s is longer than "
+						"its header says",
+						name);
 				free(buf);
 				return -1;
 			}
@@ -222,7 +222,7 @@ static int read_member(struct archive *a, const char *name, size_t size, unsigne
 	if (got != size) {
 		free(buf);
 		return rq_fail(err, "payload truncated: member %s has %zu of %zu bytes", name, got,
-		               size);
+			       size);
 	}
 	*out = buf;
 	return 0;
@@ -230,7 +230,7 @@ static int read_member(struct archive *a, const char *name, size_t size, unsigne
 
 /* Checks the entry a header describes and appends it to out. */
 static int take_entry(struct archive *a, struct archive_entry *e, payload_list *out, size_t *budget,
-                      size_t max, rq_error *err)
+		      size_t max, rq_error *err)
 {
 	const char *name = archive_entry_pathname(e);
 	payload_member *m;
@@ -249,8 +249,8 @@ static int take_entry(struct archive *a, struct archive_entry *e, payload_list *
 		return rq_fail(err, "payload: member %s has no size", name);
 	size = archive_entry_size(e);
 	if (size < 0 || (uint64_t)size > *budget)
-		return rq_fail(err, "payload: oversize member %s (more than %zu bytes in all)", name,
-		               max);
+		return rq_fail(err, "payload: oversize member %s (more than %zu bytes in all)",
+			       name, max);
 	m = &out->members[out->n];
 	m->name = strdup(name);
 	if (m->name == NULL)
@@ -299,7 +299,7 @@ static la_ssize_t gunzip_read(struct archive *a, void *data, const void **block)
 	}
 	if (n > g->cap - g->total) {
 		archive_set_error(a, EFBIG, "the archive decompresses to more than %zu bytes",
-		                  g->cap);
+				  g->cap);
 		return -1;
 	}
 	g->total += n;

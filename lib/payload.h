@@ -31,7 +31,7 @@ typedef struct payload_list {
 /* Builds a compressed archive of n members into a malloc'd buffer. The
  * members' data is only read. */
 int payload_build(const payload_member *members, size_t n, unsigned char **out, size_t *outlen,
-                  rq_error *err);
+		  rq_error *err);
 
 /* Reads an archive made by payload_build (or anything else) from memory.
  * Refuses names with "/" or "..", non-regular entries, duplicates, more

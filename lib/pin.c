@@ -12,8 +12,7 @@
 
 /* Opens the directory of path and points *base at its last component, so
  * the key is read with the same O_NOFOLLOW reader as a stick's ioc.pub. */
-static int open_parent(const char *path, char *dir, size_t dirsz, const char **base,
-		       rq_error *err)
+static int open_parent(const char *path, char *dir, size_t dirsz, const char **base, rq_error *err)
 {
 	const char *slash = strrchr(path, '/');
 	int fd;
@@ -48,8 +47,10 @@ int pin_read(keys_ioc_public *pk, rq_error *err)
 			return 0;
 		path = PIN_DEFAULT_PATH;
 	} else if (*path == '\0') {
-		return rq_fail(err, "%s is set but empty: no pinned IOC key to check the stick "
-				    "against", PIN_ENV);
+		return rq_fail(err,
+			       "%s is set but empty: no pinned IOC key to check the stick "
+			       "against",
+			       PIN_ENV);
 	}
 	if ((dirfd = open_parent(path, dir, sizeof(dir), &base, err)) < 0)
 		return -1;
@@ -57,8 +58,10 @@ int pin_read(keys_ioc_public *pk, rq_error *err)
 	close(dirfd);
 	if (rc != 0) {
 		rq_error inner = *err;
-		return rq_fail(err, "the pinned IOC key %s cannot be read (%s): this system "
-				    "trusts no stick", path, inner.msg);
+		return rq_fail(err,
+			       "the pinned IOC key %s cannot be read (%s): this system "
+			       "trusts no stick",
+			       path, inner.msg);
 	}
 	return 1;
 }
@@ -94,9 +97,13 @@ int pin_check(const keys_ioc_public *stick_ioc, enum pin_state *state, rq_error 
 	keys_id_hex(pinned.id, want);
 	keys_id_hex(stick_ioc->id, got);
 	if (pinned.id == stick_ioc->id)
-		return rq_fail(err, "the stick's ioc.pub claims IOC %s but holds other keys than "
-				    "the ones this system pins: the stick was altered; take it to "
-				    "the IOC", got);
-	return rq_fail(err, "the stick belongs to IOC %s, not to IOC %s that this system "
-			    "serves: take the stick to the IOC", got, want);
+		return rq_fail(err,
+			       "the stick's ioc.pub claims IOC %s but holds other keys than "
+			       "the ones this system pins: the stick was altered; take it to "
+			       "the IOC",
+			       got);
+	return rq_fail(err,
+		       "the stick belongs to IOC %s, not to IOC %s that this system "
+		       "serves: take the stick to the IOC",
+		       got, want);
 }

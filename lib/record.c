@@ -76,15 +76,16 @@ static int check_fields(const record_header *h, const char *what, rq_error *err)
 	if (h->seq == 0)
 		return rq_fail(err, "%s: malformed header: sequence number 0", what);
 	if (h->seq > RECORD_SEQ_MAX)
-		return rq_fail(err, "%s: malformed header: sequence number %llu (at most %llu)", what,
-		               (unsigned long long)h->seq, (unsigned long long)RECORD_SEQ_MAX);
+		return rq_fail(err, "%s: malformed header: sequence number %llu (at most %llu)",
+			       what, (unsigned long long)h->seq,
+			       (unsigned long long)RECORD_SEQ_MAX);
 	if (h->created < RECORD_CREATED_MIN || h->created > RECORD_CREATED_MAX)
 		return rq_fail(err,
-		               "%s: malformed header: creation time %lld is outside 1970 to 9999",
-		               what, (long long)h->created);
+			       "%s: malformed header: creation time %lld is outside 1970 to 9999",
+			       what, (long long)h->created);
 	if (h->tz_minutes < -RECORD_TZ_MAX || h->tz_minutes > RECORD_TZ_MAX)
 		return rq_fail(err, "%s: malformed header: time zone offset %d minutes", what,
-		               h->tz_minutes);
+			       h->tz_minutes);
 	return 0;
 }
 
@@ -97,17 +98,17 @@ int record_read_header(const void *buf, size_t len, record_header *h, rq_error *
 		return rq_fail(err, "empty file (zero length), not a record");
 	if (len > RECORD_MAX_SIZE)
 		return rq_fail(err, "oversize: %zu bytes, a record is at most %zu", len,
-		               (size_t)RECORD_MAX_SIZE);
+			       (size_t)RECORD_MAX_SIZE);
 	if (memcmp(p, RECORD_MAGIC, mlen) != 0)
 		return rq_fail(err, "not a raquet record (bad magic)");
 	if (len < RECORD_HEADER_LEN)
 		return rq_fail(err, "truncated record: %zu bytes, the header alone is %d", len,
-		               RECORD_HEADER_LEN);
+			       RECORD_HEADER_LEN);
 	memset(h, 0, sizeof(*h));
 	h->version = p[OFF_VERSION];
 	if (h->version != RECORD_VERSION)
 		return rq_fail(err, "unsupported record version %u (this build reads version %d)",
-		               h->version, RECORD_VERSION);
+			       h->version, RECORD_VERSION);
 	h->type = p[OFF_TYPE];
 	h->stick_id = load_le64(p + OFF_STICK);
 	h->seq = load_le64(p + OFF_SEQ);
@@ -123,8 +124,8 @@ int record_read_header(const void *buf, size_t len, record_header *h, rq_error *
 		return rq_fail(err, "record: malformed header: zero-length payload");
 	if (h->payload_len > RECORD_MAX_PAYLOAD)
 		return rq_fail(err,
-		               "oversize: the header claims a payload of %llu bytes, at most %u",
-		               (unsigned long long)h->payload_len, RECORD_MAX_PAYLOAD);
+			       "oversize: the header claims a payload of %llu bytes, at most %u",
+			       (unsigned long long)h->payload_len, RECORD_MAX_PAYLOAD);
 	h->record_len = expected_len(h->payload_len);
 	return 0;
 }
@@ -140,11 +141,11 @@ static int check_structure(const unsigned char *p, size_t len, record_header *h,
 		return -1;
 	if (len < h->record_len)
 		return rq_fail(err, "truncated record: %zu bytes, expected %zu", len,
-		               h->record_len);
+			       h->record_len);
 	if (len > h->record_len)
 		return rq_fail(err,
-		               "malformed record: %zu bytes of trailing data after the signature",
-		               len - h->record_len);
+			       "malformed record: %zu bytes of trailing data after the signature",
+			       len - h->record_len);
 	n = chunk_count(h->payload_len);
 	left = h->payload_len;
 	for (i = 0; i < n; i++) {
@@ -162,8 +163,8 @@ static int check_structure(const unsigned char *p, size_t len, record_header *h,
 }
 
 int record_seal(const record_header *in, const keys_stick_secret *stick, const keys_ioc_public *ioc,
-                const void *payload, size_t len, unsigned char **outp, size_t *outlen,
-                rq_error *err)
+		const void *payload, size_t len, unsigned char **outp, size_t *outlen,
+		rq_error *err)
 {
 	/* The file key and stream state live on the stack, wiped on return:
 	 * they die with the call, and sodium_malloc's guard pages would cost
@@ -183,7 +184,7 @@ int record_seal(const record_header *in, const keys_stick_secret *stick, const k
 		return rq_fail(err, "cannot seal a zero-length payload");
 	if (len > RECORD_MAX_PAYLOAD)
 		return rq_fail(err, "oversize: payload of %zu bytes, at most %u", len,
-		               RECORD_MAX_PAYLOAD);
+			       RECORD_MAX_PAYLOAD);
 	total = expected_len(len);
 	out = malloc(total);
 	if (out == NULL) {
@@ -203,7 +204,7 @@ int record_seal(const record_header *in, const keys_stick_secret *stick, const k
 	store_le64(p + OFF_PLEN, len);
 	crypto_secretstream_xchacha20poly1305_keygen(key);
 	if (crypto_box_seal(p + OFF_SEALED, key, crypto_secretstream_xchacha20poly1305_KEYBYTES,
-	                    ioc->box_pk) != 0) {
+			    ioc->box_pk) != 0) {
 		rq_fail(err, "cannot seal the file key to the IOC key");
 		goto out;
 	}
@@ -220,11 +221,11 @@ int record_seal(const record_header *in, const keys_stick_secret *stick, const k
 	while (left > 0) {
 		size_t n = left < RECORD_CHUNK ? left : RECORD_CHUNK;
 		unsigned char tag = n == left ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-		                              : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+					      : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
 
 		store_le32(out + off, (uint32_t)(n + ABYTES));
 		if (crypto_secretstream_xchacha20poly1305_push(st, out + off + 4, NULL, m, n, out,
-		                                               RECORD_HEADER_LEN, tag) != 0) {
+							       RECORD_HEADER_LEN, tag) != 0) {
 			rq_fail(err, "cannot encrypt the payload");
 			goto out;
 		}
@@ -248,7 +249,7 @@ out:
 }
 
 int record_verify(const void *buf, size_t len, const keys_stick_public *stick, record_header *hdr,
-                  rq_error *err)
+		  rq_error *err)
 {
 	const unsigned char *p = buf;
 	char got[KEYS_ID_HEX_LEN + 1], want[KEYS_ID_HEX_LEN + 1];
@@ -266,14 +267,14 @@ int record_verify(const void *buf, size_t len, const keys_stick_public *stick, r
 	signed_len = len - crypto_sign_BYTES;
 	if (crypto_sign_verify_detached(p + signed_len, p, signed_len, stick->sign_pk) != 0)
 		return rq_fail(err, "bad signature: the record was changed or not signed by "
-		                    "this stick's key");
+				    "this stick's key");
 	return 0;
 }
 
 /* Decrypts every chunk into payload (hdr->payload_len bytes). */
 static int pull_chunks(const unsigned char *p, const record_header *hdr,
-                       crypto_secretstream_xchacha20poly1305_state *st, unsigned char *payload,
-                       rq_error *err)
+		       crypto_secretstream_xchacha20poly1305_state *st, unsigned char *payload,
+		       rq_error *err)
 {
 	uint64_t n = chunk_count(hdr->payload_len), i;
 	size_t off = RECORD_HEADER_LEN, out = 0;
@@ -285,18 +286,18 @@ static int pull_chunks(const unsigned char *p, const record_header *hdr,
 		bool last = i + 1 == n;
 
 		if (crypto_secretstream_xchacha20poly1305_pull(st, payload + out, &mlen, &tag,
-		                                               p + off + 4, clen, p,
-		                                               RECORD_HEADER_LEN) != 0)
+							       p + off + 4, clen, p,
+							       RECORD_HEADER_LEN) != 0)
 			return rq_fail(err,
-			               "payload corrupt: chunk %llu of %llu fails authentication "
-			               "(changed, reordered, or the header was changed)",
-			               (unsigned long long)i + 1, (unsigned long long)n);
+				       "payload corrupt: chunk %llu of %llu fails authentication "
+				       "(changed, reordered, or the header was changed)",
+				       (unsigned long long)i + 1, (unsigned long long)n);
 		if (!last && tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
 			return rq_fail(err, "payload corrupt: end of stream at chunk %llu of %llu",
-			               (unsigned long long)i + 1, (unsigned long long)n);
+				       (unsigned long long)i + 1, (unsigned long long)n);
 		if (last && tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL)
 			return rq_fail(err, "payload truncated: the last chunk does not end "
-			                    "the stream");
+					    "the stream");
 		off += 4 + clen;
 		out += (size_t)mlen;
 	}
@@ -304,7 +305,7 @@ static int pull_chunks(const unsigned char *p, const record_header *hdr,
 }
 
 int record_open(const void *buf, size_t len, const keys_ioc_secret *ioc, unsigned char **payloadp,
-                size_t *payload_len, rq_error *err)
+		size_t *payload_len, rq_error *err)
 {
 	const unsigned char *p = buf;
 	crypto_secretstream_xchacha20poly1305_state st[1]; /* on the stack: see record_seal */
@@ -322,7 +323,7 @@ int record_open(const void *buf, size_t len, const keys_ioc_secret *ioc, unsigne
 		keys_id_hex(hdr.ioc_key_id, got);
 		keys_id_hex(ioc->id, want);
 		return rq_fail(err, "wrong IOC key: the record is sealed to key %s, this is key %s",
-		               got, want);
+			       got, want);
 	}
 	/* Bounded: check_structure proved payload_len < len. */
 	payload = malloc((size_t)hdr.payload_len);
@@ -417,7 +418,7 @@ int record_parse_name(const char *name, uint64_t *stick_id, uint64_t *seq, unsig
 	else
 		return -1;
 	return parse_seq(name + KEYS_ID_HEX_LEN + 1, (size_t)(dot - name - KEYS_ID_HEX_LEN - 1),
-	                 seq);
+			 seq);
 }
 
 /* --- next free sequence number ------------------------------------------- */
@@ -480,7 +481,7 @@ static bool is_leftover(const char *name, uint64_t stick_id, unsigned type, cons
 /* The highest number in use in dirfd for this stick and type; removes
  * leftovers of dead writers when we hold the lock. */
 static int scan_dir(int dirfd, uint64_t stick_id, unsigned type, const char *mark, bool locked,
-                    uint64_t *max, rq_error *err)
+		    uint64_t *max, rq_error *err)
 {
 	struct dirent *de;
 	DIR *d;
@@ -541,8 +542,8 @@ static int take_lock(int dirfd, bool *locked, rq_error *err)
 }
 
 int record_write_next_build(int dirfd, const record_header *in, const keys_stick_secret *stick,
-                            const keys_ioc_public *ioc, record_build_fn build, void *ctx,
-                            uint64_t *seq_out, rq_error *err)
+			    const keys_ioc_public *ioc, record_build_fn build, void *ctx,
+			    uint64_t *seq_out, rq_error *err)
 {
 	unsigned char *payload = NULL;
 	size_t len = 0;
@@ -554,9 +555,11 @@ int record_write_next_build(int dirfd, const record_header *in, const keys_stick
 	bool locked;
 	int lockfd, rc = -1;
 
-	if (check_fields(&(record_header){.type = in->type, .seq = 1, .created = in->created,
-	                                  .tz_minutes = in->tz_minutes},
-	                 "cannot write record", err) != 0)
+	if (check_fields(&(record_header){.type = in->type,
+					  .seq = 1,
+					  .created = in->created,
+					  .tz_minutes = in->tz_minutes},
+			 "cannot write record", err) != 0)
 		return -1;
 	mark_name(stick->id, in->type, mark, sizeof(mark));
 	lockfd = take_lock(dirfd, &locked, err);
@@ -616,8 +619,8 @@ static int copy_payload(uint64_t seq, void *ctx, unsigned char **out, size_t *ou
 }
 
 int record_write_next(int dirfd, const record_header *in, const keys_stick_secret *stick,
-                      const keys_ioc_public *ioc, const void *payload, size_t len,
-                      uint64_t *seq_out, rq_error *err)
+		      const keys_ioc_public *ioc, const void *payload, size_t len,
+		      uint64_t *seq_out, rq_error *err)
 {
 	struct fixed_payload p = {payload, len};
 

@@ -61,8 +61,8 @@ typedef struct record_header {
  * seq, created and tz_minutes are used; the stick and IOC key ids come from
  * the keys. */
 int record_seal(const record_header *in, const keys_stick_secret *stick, const keys_ioc_public *ioc,
-                const void *payload, size_t len, unsigned char **out, size_t *outlen,
-                rq_error *err);
+		const void *payload, size_t len, unsigned char **out, size_t *outlen,
+		rq_error *err);
 
 /* Parses and checks the fixed header only (for listing a stick: no keys
  * needed). Does not check the rest of the record. */
@@ -71,12 +71,12 @@ int record_read_header(const void *buf, size_t len, record_header *hdr, rq_error
 /* Checks the whole record's structure and its signature with the stick's
  * public key, and that the record says it is from that stick. */
 int record_verify(const void *buf, size_t len, const keys_stick_public *stick, record_header *hdr,
-                  rq_error *err);
+		  rq_error *err);
 
 /* Opens the payload with the IOC's secret key into a malloc'd buffer.
  * Does not check the stick's signature: call record_verify first. */
 int record_open(const void *buf, size_t len, const keys_ioc_secret *ioc, unsigned char **payload,
-                size_t *payload_len, rq_error *err);
+		size_t *payload_len, rq_error *err);
 
 /* Loads a record file (no symlinks, at most RECORD_MAX_SIZE bytes). */
 int record_load(int dirfd, const char *name, unsigned char **buf, size_t *len, rq_error *err);
@@ -97,17 +97,17 @@ const char *record_type_name(unsigned type);
  * none; the numbers the IOC's receipt lists). Names and a high-water mark
  * above RECORD_SEQ_MAX are ignored: planted or damaged, never written. */
 int record_write_next(int dirfd, const record_header *in, const keys_stick_secret *stick,
-                      const keys_ioc_public *ioc, const void *payload, size_t len,
-                      uint64_t *seq_out, rq_error *err);
+		      const keys_ioc_public *ioc, const void *payload, size_t len,
+		      uint64_t *seq_out, rq_error *err);
 
 /* As record_write_next, for payloads that must repeat the sequence number
  * (DESIGN: stick id, seq and type are in the header and again inside):
  * build is called under the lock with the number chosen and returns a
  * malloc'd payload, freed here. */
 typedef int (*record_build_fn)(uint64_t seq, void *ctx, unsigned char **payload, size_t *len,
-                               rq_error *err);
+			       rq_error *err);
 int record_write_next_build(int dirfd, const record_header *in, const keys_stick_secret *stick,
-                            const keys_ioc_public *ioc, record_build_fn build, void *ctx,
-                            uint64_t *seq_out, rq_error *err);
+			    const keys_ioc_public *ioc, record_build_fn build, void *ctx,
+			    uint64_t *seq_out, rq_error *err);
 
 #endif

@@ -22,10 +22,8 @@ static const char *const state_names[RESULTDOC_NSTATES] = {
 };
 
 static const char *const outcome_names[RESULTDOC_NOUTCOMES] = {
-    [RESULTDOC_REPORTED] = "reported",
-    [RESULTDOC_QUARANTINED] = "quarantined",
-    [RESULTDOC_DELETED] = "deleted",
-    [RESULTDOC_FAILED] = "failed",
+    [RESULTDOC_REPORTED] = "reported",         [RESULTDOC_QUARANTINED] = "quarantined",
+    [RESULTDOC_DELETED] = "deleted",           [RESULTDOC_FAILED] = "failed",
     [RESULTDOC_NEEDS_REPAIR] = "needs-repair",
 };
 
@@ -161,7 +159,7 @@ int resultdoc_put_path(json_object *obj, const char *key, const char *path, bool
 	if (rc != 0)
 		return -1;
 	return resultdoc_put(obj, "path_escaped", json_object_new_boolean(!escape_is_clean(path)),
-	                     bad);
+			     bad);
 }
 
 int resultdoc_put_counts(json_object *vol, const struct resultdoc_counts *c, bool *bad)

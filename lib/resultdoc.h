@@ -42,10 +42,10 @@ enum resultdoc_state {
 
 /* A detection's "outcome". */
 enum resultdoc_outcome {
-	RESULTDOC_REPORTED,    /* report mode: left in place by choice */
-	RESULTDOC_QUARANTINED, /* moved to quarantine */
-	RESULTDOC_DELETED,     /* removed */
-	RESULTDOC_FAILED,      /* the action failed: left in place, detail says why */
+	RESULTDOC_REPORTED,     /* report mode: left in place by choice */
+	RESULTDOC_QUARANTINED,  /* moved to quarantine */
+	RESULTDOC_DELETED,      /* removed */
+	RESULTDOC_FAILED,       /* the action failed: left in place, detail says why */
 	RESULTDOC_NEEDS_REPAIR, /* a boot-critical Windows file: never removed;
 				 * Windows must be repaired (docs/remediation.md) */
 };
@@ -67,10 +67,10 @@ enum resultdoc_repair_kind { RESULTDOC_SHORTCUT, RESULTDOC_AUTORUN, RESULTDOC_HI
 enum resultdoc_repair_action { RESULTDOC_R_QUARANTINE, RESULTDOC_R_DELETE, RESULTDOC_R_UNHIDE };
 #define RESULTDOC_NREPAIR_ACTIONS (RESULTDOC_R_UNHIDE + 1)
 enum resultdoc_repair_outcome {
-	RESULTDOC_PLANNED,     /* report mode: would be done */
+	RESULTDOC_PLANNED, /* report mode: would be done */
 	RESULTDOC_DONE,
-	RESULTDOC_NOT_DONE,    /* "failed": detail says why; left as it was */
-	RESULTDOC_NO_WAY,      /* "unsupported": the file system gives no way */
+	RESULTDOC_NOT_DONE, /* "failed": detail says why; left as it was */
+	RESULTDOC_NO_WAY,   /* "unsupported": the file system gives no way */
 };
 #define RESULTDOC_NREPAIR_OUTCOMES (RESULTDOC_NO_WAY + 1)
 enum resultdoc_device_kind { RESULTDOC_COMPUTER, RESULTDOC_REMOVABLE };

@@ -21,7 +21,7 @@ int stick_dir_open(const char *dir, rq_error *err)
 	close(top);
 	if (fd < 0)
 		return rq_fail_errno(err, errno, "%s is not a raquet stick (no %s/)", dir,
-		                     STICK_DIR);
+				     STICK_DIR);
 	return fd;
 }
 
@@ -83,7 +83,7 @@ static int config_value(struct stick_config *c, const char *key, const char *val
 
 /* Parses one line (NUL-terminated, no '\n'), modifying it. */
 static int config_line(struct stick_config *c, char *line, const char *where, size_t lineno,
-                       rq_error *err)
+		       rq_error *err)
 {
 	char *eq, *key = line, *val, *p;
 
@@ -106,7 +106,7 @@ static int config_line(struct stick_config *c, char *line, const char *where, si
 }
 
 int stick_config_parse(const char *text, size_t len, const char *where, struct stick_config *c,
-                       rq_error *err)
+		       rq_error *err)
 {
 	struct stick_config out;
 	char *buf, *line, *nl;
@@ -115,7 +115,7 @@ int stick_config_parse(const char *text, size_t len, const char *where, struct s
 
 	if (len > STICK_CONFIG_MAX)
 		return rq_fail(err, "%s is too large (%zu bytes, at most %d)", where, len,
-		               STICK_CONFIG_MAX);
+			       STICK_CONFIG_MAX);
 	if (memchr(text, '\0', len) != NULL) {
 		const char *z = memchr(text, '\0', len);
 		for (const char *p = text; p < z; p++)
@@ -141,7 +141,7 @@ int stick_config_parse(const char *text, size_t len, const char *where, struct s
 }
 
 int stick_config_read(int dirfd, const char *name, const char *where, struct stick_config *c,
-                      rq_error *err)
+		      rq_error *err)
 {
 	char *buf;
 	size_t len;

@@ -18,27 +18,27 @@
 #include "resultdoc.h"
 #include "rqerror.h"
 
-#define STICK_DIR        "RAQUET"
-#define STICK_CONFIG     "config"
-#define STICK_IOC_PUB    "ioc.pub"
-#define STICK_KEY        "stick.key"
-#define STICK_PUB        "stick.pub"
-#define STICK_INFO       "stick.json"
-#define STICK_INFO_SIG   "stick.sig"
-#define STICK_ROSTER     "roster.json"
-#define STICK_ROSTER_SIG "roster.sig"
-#define STICK_TECHNICIAN "technician"
-#define STICK_RESULTS    "results"
-#define STICK_SAMPLES    "samples"
-#define STICK_QUARANTINE "quarantine"
-#define STICK_RECEIPTS   "receipts"
-#define STICK_CACHE      "cache"
-#define STICK_DB         "db"
-#define STICK_MANIFEST   "MANIFEST" /* in db/ */
+#define STICK_DIR          "RAQUET"
+#define STICK_CONFIG       "config"
+#define STICK_IOC_PUB      "ioc.pub"
+#define STICK_KEY          "stick.key"
+#define STICK_PUB          "stick.pub"
+#define STICK_INFO         "stick.json"
+#define STICK_INFO_SIG     "stick.sig"
+#define STICK_ROSTER       "roster.json"
+#define STICK_ROSTER_SIG   "roster.sig"
+#define STICK_TECHNICIAN   "technician"
+#define STICK_RESULTS      "results"
+#define STICK_SAMPLES      "samples"
+#define STICK_QUARANTINE   "quarantine"
+#define STICK_RECEIPTS     "receipts"
+#define STICK_CACHE        "cache"
+#define STICK_DB           "db"
+#define STICK_MANIFEST     "MANIFEST" /* in db/ */
 #define STICK_MANIFEST_SIG "MANIFEST.sig"
 /* raquet-sync update builds the new db/ beside the old one and swaps them */
-#define STICK_DB_NEW     STICK_DB ".new"
-#define STICK_DB_OLD     STICK_DB ".old"
+#define STICK_DB_NEW STICK_DB ".new"
+#define STICK_DB_OLD STICK_DB ".old"
 
 #define STICK_SAMPLE_MAX   (32u * 1024 * 1024) /* default sample cap */
 #define STICK_SAMPLE_LIMIT (60u * 1024 * 1024) /* what a record can carry */
@@ -67,10 +67,10 @@ void stick_config_defaults(struct stick_config *c);
  * *c holds the defaults overlaid with the text's values on success, and is
  * untouched on failure. */
 int stick_config_parse(const char *text, size_t len, const char *where, struct stick_config *c,
-                       rq_error *err);
+		       rq_error *err);
 /* Reads and parses name in dirfd (at most STICK_CONFIG_MAX bytes, not
  * through a link); a missing file gives the defaults. */
 int stick_config_read(int dirfd, const char *name, const char *where, struct stick_config *c,
-                      rq_error *err);
+		      rq_error *err);
 
 #endif

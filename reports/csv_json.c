@@ -183,8 +183,11 @@ static void json_str(sbuf *b, const char *s)
 
 	sb_add(b, "\"");
 	for (; *s; s++) {
-		const char *esc = *s == '"' ? "\\\"" : *s == '\\' ? "\\\\" : *s == '\n' ? "\\n"
-				: *s == '\t' ? "\\t" : NULL;
+		const char *esc = *s == '"'    ? "\\\""
+				  : *s == '\\' ? "\\\\"
+				  : *s == '\n' ? "\\n"
+				  : *s == '\t' ? "\\t"
+					       : NULL;
 		if (esc == NULL)
 			continue;
 		sb_addn(b, run, (size_t)(s - run));
@@ -212,7 +215,8 @@ static void json_devices(const report *r, sbuf *out)
 		const rep_device *d = &r->devices[i];
 		sb_add(out, i ? ",\n    {\"id\":" : "\n    {\"id\":");
 		json_str(out, d->key);
-		sb_add(out, d->weak ? ",\"weak\":true,\"computer_name\":" : ",\"weak\":false,\"computer_name\":");
+		sb_add(out, d->weak ? ",\"weak\":true,\"computer_name\":"
+				    : ",\"weak\":false,\"computer_name\":");
 		json_str(out, d->computer);
 		sb_add(out, ",\"unit\":");
 		json_str(out, d->unit);
@@ -284,7 +288,7 @@ int json_write(const report *r, sbuf *out, rq_error *err)
 	json_object_object_add(top, "units", junits(r));
 	jlists(r, top);
 	text = json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (text == NULL) {
 		json_object_put(top);
 		return rq_fail(err, "out of memory");

@@ -11,7 +11,7 @@
 #include "report.h"
 #include "resultdoc.h"
 
-#define SILENT_NAMED 5 /* units named in the "not yet reporting" sentence */
+#define SILENT_NAMED   5 /* units named in the "not yet reporting" sentence */
 #define FAMILIES_NAMED 3
 
 const char *rep_status_vn(const char *status)
@@ -81,9 +81,10 @@ const char *rep_empty_note(const report *r)
 {
 	if (!r->empty)
 		return NULL;
-	return rep_all_zero(r) ? "Không có số liệu rà quét trong kỳ báo cáo: các số liệu dưới đây đều "
-				 "bằng 0."
-			       : "Không có lượt rà quét nào trong kỳ báo cáo.";
+	return rep_all_zero(r)
+		   ? "Không có số liệu rà quét trong kỳ báo cáo: các số liệu dưới đây đều "
+		     "bằng 0."
+		   : "Không có lượt rà quét nào trong kỳ báo cáo.";
 }
 
 void rep_number_vn(const report *r, sbuf *b)
@@ -180,7 +181,8 @@ static void infection(const report *r, sbuf *b)
 		sb_add(b, ".");
 	}
 	if (r->nsigs > 0) {
-		sb_add(b, r->nsigs == 1 ? " Loại mã độc phát hiện: " : " Các loại mã độc phổ biến nhất: ");
+		sb_add(b, r->nsigs == 1 ? " Loại mã độc phát hiện: "
+					: " Các loại mã độc phổ biến nhất: ");
 		for (i = 0; i < r->nsigs && i < FAMILIES_NAMED; i++) {
 			if (i)
 				sb_add(b, ", ");
@@ -196,15 +198,16 @@ static void infection(const report *r, sbuf *b)
 char *draft_assessment(const report *r)
 {
 	const rep_counts *t = &r->total;
-	sbuf b = { 0 };
+	sbuf b = {0};
 
 	sb_add(&b, "Trong kỳ báo cáo (");
 	rep_period_vn(r, &b);
 	sb_add(&b, "), ");
 	if (r->empty) {
-		sb_add(&b, rep_all_zero(r) ? "chưa có máy tính nào được rà quét, xử lý mã độc; các số "
-					     "liệu trong báo cáo đều bằng 0."
-					   : "chưa có máy tính nào được rà quét, xử lý mã độc.");
+		sb_add(&b, rep_all_zero(r)
+			       ? "chưa có máy tính nào được rà quét, xử lý mã độc; các số "
+				 "liệu trong báo cáo đều bằng 0."
+			       : "chưa có máy tính nào được rà quét, xử lý mã độc.");
 	} else {
 		if (r->nunits > 1) {
 			sb_num(&b, r->units_active);
@@ -222,14 +225,17 @@ char *draft_assessment(const report *r)
 		if (t->weak > 0) {
 			sb_add(&b, " ");
 			sb_num(&b, t->weak);
-			sb_add(&b, " máy không xác định được định danh phần cứng nên mỗi lượt quét được "
-				   "tính là một máy.");
+			sb_add(
+			    &b,
+			    " máy không xác định được định danh phần cứng nên mỗi lượt quét được "
+			    "tính là một máy.");
 		}
 	}
 	silent_units(r, &b);
 	if (t->not_cleaned > 0)
-		sb_add(&b, " Đề nghị tiếp tục xử lý các máy tính chưa gỡ bỏ được mã độc và rà quét lại "
-			   "sau khi xử lý.");
+		sb_add(&b,
+		       " Đề nghị tiếp tục xử lý các máy tính chưa gỡ bỏ được mã độc và rà quét lại "
+		       "sau khi xử lý.");
 	if (b.oom) {
 		sb_free(&b);
 		return NULL;

@@ -18,59 +18,61 @@
 
 /* One pass per table, grouped by unit: each unit's own counts. */
 static const char units_sql[] =
-	"SELECT u.code, u.name, u.parent, u.informed, coalesce(p.scans, 0), coalesce(l.devices, 0),"
-	" coalesce(l.infected, 0), coalesce(l.cleaned, 0), coalesce(l.not_cleaned, 0),"
-	" coalesce(f.found, 0), coalesce(f.handled, 0), coalesce(l.weak, 0)"
-	" FROM units u"
-	" LEFT JOIN (SELECT unit, count(*) AS scans FROM rq_period GROUP BY unit) p ON p.unit = u.code"
-	" LEFT JOIN (SELECT unit, count(*) AS devices, sum(infected) AS infected,"
-	"   sum(infected AND status IN ('clean', 'cleaned')) AS cleaned,"
-	"   sum(infected AND status NOT IN ('clean', 'cleaned')) AS not_cleaned, sum(weak) AS weak"
-	"   FROM rq_latest GROUP BY unit) l ON l.unit = u.code"
-	" LEFT JOIN (SELECT unit, count(*) AS found, sum(handled) AS handled FROM rq_found"
-	"   GROUP BY unit) f ON f.unit = u.code"
-	" WHERE " IN_SCOPE("u.code") " ORDER BY u.code";
+    "SELECT u.code, u.name, u.parent, u.informed, coalesce(p.scans, 0), coalesce(l.devices, 0),"
+    " coalesce(l.infected, 0), coalesce(l.cleaned, 0), coalesce(l.not_cleaned, 0),"
+    " coalesce(f.found, 0), coalesce(f.handled, 0), coalesce(l.weak, 0)"
+    " FROM units u"
+    " LEFT JOIN (SELECT unit, count(*) AS scans FROM rq_period GROUP BY unit) p ON p.unit = u.code"
+    " LEFT JOIN (SELECT unit, count(*) AS devices, sum(infected) AS infected,"
+    "   sum(infected AND status IN ('clean', 'cleaned')) AS cleaned,"
+    "   sum(infected AND status NOT IN ('clean', 'cleaned')) AS not_cleaned, sum(weak) AS weak"
+    "   FROM rq_latest GROUP BY unit) l ON l.unit = u.code"
+    " LEFT JOIN (SELECT unit, count(*) AS found, sum(handled) AS handled FROM rq_found"
+    "   GROUP BY unit) f ON f.unit = u.code"
+    " WHERE " IN_SCOPE("u.code") " ORDER BY u.code";
 
 static const char sigs_sql[] =
-	"SELECT signature, count(DISTINCT device) AS devices, count(*) AS files"
-	" FROM rq_detected WHERE " IN_SCOPE("unit") " GROUP BY signature"
-	" ORDER BY devices DESC, files DESC, signature LIMIT :top";
+    "SELECT signature, count(DISTINCT device) AS devices, count(*) AS files"
+    " FROM rq_detected WHERE " IN_SCOPE(
+	"unit") " GROUP BY signature"
+		" ORDER BY devices DESC, files DESC, signature LIMIT :top";
 
 static const char reasons_sql[] =
-	"SELECT reason, count(*) FROM (SELECT CASE"
-	"  WHEN l.status = 'incomplete' THEN 'incomplete'"
-	"  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.outcome = 'needs-repair')"
-	"    THEN 'needs-repair'"
-	"  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.outcome = 'failed')"
-	"    THEN 'action-failed'"
-	"  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.action = 'autorun'"
-	"    AND a.outcome = 'not-cleaned')"
-	"    THEN 'autorun-not-cleaned'"
-	"  ELSE 'report-only' END AS reason"
-	" FROM rq_latest l"
-	" WHERE l.infected = 1 AND l.status NOT IN ('clean', 'cleaned') AND " IN_SCOPE("l.unit") ")"
-	" GROUP BY reason ORDER BY count(*) DESC, reason";
+    "SELECT reason, count(*) FROM (SELECT CASE"
+    "  WHEN l.status = 'incomplete' THEN 'incomplete'"
+    "  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.outcome = 'needs-repair')"
+    "    THEN 'needs-repair'"
+    "  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.outcome = 'failed')"
+    "    THEN 'action-failed'"
+    "  WHEN EXISTS (SELECT 1 FROM actions a WHERE a.scan = l.scan AND a.action = 'autorun'"
+    "    AND a.outcome = 'not-cleaned')"
+    "    THEN 'autorun-not-cleaned'"
+    "  ELSE 'report-only' END AS reason"
+    " FROM rq_latest l"
+    " WHERE l.infected = 1 AND l.status NOT IN ('clean', 'cleaned') AND " IN_SCOPE(
+	"l.unit") ")"
+		  " GROUP BY reason ORDER BY count(*) DESC, reason";
 
 /* Counted per unit and day first, in the order of rq_period's index on
  * (unit, scan_date), so only those few rows are sorted by day, not every
  * scan. */
 static const char days_sql[] =
-	"SELECT scan_date, sum(n) FROM (SELECT unit, scan_date, count(*) AS n FROM rq_period"
-	" WHERE " IN_SCOPE("unit") " GROUP BY unit, scan_date) GROUP BY scan_date ORDER BY scan_date";
+    "SELECT scan_date, sum(n) FROM (SELECT unit, scan_date, count(*) AS n FROM rq_period"
+    " WHERE " IN_SCOPE("unit") " GROUP BY unit, scan_date) GROUP BY scan_date ORDER BY scan_date";
 
 /* The computer name is scans.computer (import takes it from the result
  * document); only infected devices have files in rq_found. facts_collect
  * sorts them by unit and key (device_cmp), in half the time SQLite's sorter
  * takes. */
 static const char devices_sql[] =
-	"SELECT l.key, l.weak, l.unit, l.started, l.status, coalesce(l.computer, ''),"
-	" CASE WHEN infected THEN (SELECT count(*) FROM rq_found f WHERE f.device = l.device)"
-	"  ELSE 0 END,"
-	/* the PC's maker, model and serial, as its latest import saw them
+    "SELECT l.key, l.weak, l.unit, l.started, l.status, coalesce(l.computer, ''),"
+    " CASE WHEN infected THEN (SELECT count(*) FROM rq_found f WHERE f.device = l.device)"
+    "  ELSE 0 END,"
+    /* the PC's maker, model and serial, as its latest import saw them
 	 * (devices.identity is the result's device object, sync/merge.c;
 	 * dmi_serial() reads the serial from it) */
-	" coalesce(d.vendor, ''), coalesce(d.product, ''), d.identity"
-	" FROM rq_latest l JOIN devices d ON d.id = l.device WHERE " IN_SCOPE("l.unit");
+    " coalesce(d.vendor, ''), coalesce(d.product, ''), d.identity"
+    " FROM rq_latest l JOIN devices d ON d.id = l.device WHERE " IN_SCOPE("l.unit");
 
 /* Runs sql with the scope bound, calling row() for each row. */
 static int each_row(sqlite3 *db, report *r, const char *sql, const char *what, int top,
@@ -141,7 +143,8 @@ static int unit_row(report *r, sqlite3_stmt *st, void *ctx)
 	u->own.files_found = sqlite3_column_int64(st, 9);
 	u->own.files_handled = sqlite3_column_int64(st, 10);
 	u->own.weak = sqlite3_column_int64(st, 11);
-	return u->code && u->name && (u->parent || sqlite3_column_type(st, 2) == SQLITE_NULL) ? 0 : -1;
+	return u->code && u->name && (u->parent || sqlite3_column_type(st, 2) == SQLITE_NULL) ? 0
+											      : -1;
 }
 
 static int sig_row(report *r, sqlite3_stmt *st, void *ctx)
@@ -187,7 +190,7 @@ static void dmi_serial(sbuf *b, const char *identity)
 {
 	static const char key[] = "\"product_serial\":\"";
 	const char *p = identity ? strstr(identity, key) : NULL;
-	sbuf v = { 0 };
+	sbuf v = {0};
 
 	if (p == NULL)
 		return;
@@ -213,10 +216,10 @@ static void dmi_serial(sbuf *b, const char *identity)
 static int device_row(report *r, sqlite3_stmt *st, void *ctx)
 {
 	/* key, computer, unit, last scan, status, vendor, model, serial */
-	static const int cols[8] = { 0, 5, 2, 3, 4, 7, 8, 9 };
+	static const int cols[8] = {0, 5, 2, 3, 4, 7, 8, 9};
 	rep_device *d = push(&r->devices, &r->ndevices, sizeof(*d));
 	size_t at[8];
-	sbuf b = { 0 };
+	sbuf b = {0};
 
 	if (d == NULL)
 		return -1;

@@ -9,35 +9,35 @@
 
 #define CHART_W 640
 #define LABEL_W 250
-#define BAR_H 12
+#define BAR_H   12
 
 static const char css[] =
-	"@page{size:A4 portrait;margin:20mm 15mm 20mm 30mm}"
-	"body{font-family:'Times New Roman','Liberation Serif',serif;font-size:14pt;"
-	"max-width:165mm;margin:auto;line-height:1.35}"
-	/* the header: as the DOCX (docx.c), two columns a little wider than the
+    "@page{size:A4 portrait;margin:20mm 15mm 20mm 30mm}"
+    "body{font-family:'Times New Roman','Liberation Serif',serif;font-size:14pt;"
+    "max-width:165mm;margin:auto;line-height:1.35}"
+    /* the header: as the DOCX (docx.c), two columns a little wider than the
 	 * text, the issuer in 13 pt and the motto's upper line in 12 pt, each
 	 * on one line */
-	"table.top{width:174mm;margin:0 -4.5mm;border:0;font-size:13pt;table-layout:fixed}"
-	"table.top td{border:0;padding:0 2pt;text-align:center;vertical-align:top}"
-	"table.top td.l{width:79mm}.motto{font-size:12pt;white-space:nowrap}"
-	".caps{text-transform:uppercase}.b{font-weight:bold}.i{font-style:italic}"
-	".rule{width:40%;margin:2pt auto 6pt;border-top:1px solid #000}"
-	".no{white-space:pre}"
-	"h1{font-size:14pt;text-align:center;margin:0}h2{font-size:14pt;margin:12pt 0 6pt}"
-	"h1.kind{margin-top:18pt}"
-	"table.sign{border:0;margin-top:12pt;break-inside:avoid}"
-	"table.sign td{border:0;vertical-align:top}table.sign td.to{width:75mm;font-size:11pt}"
-	"table.sign td.by{text-align:center;font-weight:bold}.seal{height:30mm}"
-	".period{text-align:center;font-style:italic;margin-bottom:12pt}"
-	"p.assess{text-align:justify;text-indent:1cm}"
-	"table{border-collapse:collapse;width:100%;font-size:13pt}"
-	"th,td{border:1px solid #000;padding:2pt 4pt;vertical-align:top}"
-	"td.n{text-align:center}tr.sum td{font-weight:bold}"
-	".note{font-size:12pt}.empty{font-style:italic}"
-	"svg text{font-family:'Times New Roman','Liberation Serif',serif;font-size:11px}"
-	".annex{break-before:page}figure{margin:12pt 0;break-inside:avoid}"
-	"figcaption{font-weight:bold;font-size:13pt}";
+    "table.top{width:174mm;margin:0 -4.5mm;border:0;font-size:13pt;table-layout:fixed}"
+    "table.top td{border:0;padding:0 2pt;text-align:center;vertical-align:top}"
+    "table.top td.l{width:79mm}.motto{font-size:12pt;white-space:nowrap}"
+    ".caps{text-transform:uppercase}.b{font-weight:bold}.i{font-style:italic}"
+    ".rule{width:40%;margin:2pt auto 6pt;border-top:1px solid #000}"
+    ".no{white-space:pre}"
+    "h1{font-size:14pt;text-align:center;margin:0}h2{font-size:14pt;margin:12pt 0 6pt}"
+    "h1.kind{margin-top:18pt}"
+    "table.sign{border:0;margin-top:12pt;break-inside:avoid}"
+    "table.sign td{border:0;vertical-align:top}table.sign td.to{width:75mm;font-size:11pt}"
+    "table.sign td.by{text-align:center;font-weight:bold}.seal{height:30mm}"
+    ".period{text-align:center;font-style:italic;margin-bottom:12pt}"
+    "p.assess{text-align:justify;text-indent:1cm}"
+    "table{border-collapse:collapse;width:100%;font-size:13pt}"
+    "th,td{border:1px solid #000;padding:2pt 4pt;vertical-align:top}"
+    "td.n{text-align:center}tr.sum td{font-weight:bold}"
+    ".note{font-size:12pt}.empty{font-style:italic}"
+    "svg text{font-family:'Times New Roman','Liberation Serif',serif;font-size:11px}"
+    ".annex{break-before:page}figure{margin:12pt 0;break-inside:avoid}"
+    "figcaption{font-weight:bold;font-size:13pt}";
 
 static void esc(sbuf *b, const char *s)
 {
@@ -53,7 +53,7 @@ static void numtd(sbuf *b, long long n)
 
 static void head(sbuf *b, const report *r)
 {
-	sbuf t = { 0 };
+	sbuf t = {0};
 
 	sb_add(b, "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>");
 	esc(b, REP_TITLE);
@@ -88,8 +88,9 @@ static void sections(sbuf *b, const report *r)
 
 	sb_add(b, "<h2>1. Thông tin chung</h2><p>- Tên đơn vị: <b>");
 	esc(b, r->unit_name);
-	sb_add(b, "</b></p><p>- Đánh giá kết quả thực hiện chiến dịch trong cơ quan, địa bàn, phạm vi "
-		  "quản lý:</p><p class=\"assess\" contenteditable=\"true\">");
+	sb_add(b,
+	       "</b></p><p>- Đánh giá kết quả thực hiện chiến dịch trong cơ quan, địa bàn, phạm vi "
+	       "quản lý:</p><p class=\"assess\" contenteditable=\"true\">");
 	esc(b, r->assessment);
 	sb_add(b, "</p>\n<h2>2. Thông tin số liệu</h2>");
 	if (rep_empty_note(r)) {
@@ -97,8 +98,10 @@ static void sections(sbuf *b, const report *r)
 		esc(b, rep_empty_note(r));
 		sb_add(b, "</p>");
 	}
-	sb_add(b, "<table id=\"rows\"><tr><th>STT</th><th>Nội dung</th><th>Số lượng</th><th>Ghi chú</th>"
-		  "</tr>\n");
+	sb_add(
+	    b,
+	    "<table id=\"rows\"><tr><th>STT</th><th>Nội dung</th><th>Số lượng</th><th>Ghi chú</th>"
+	    "</tr>\n");
 	for (i = 0; i < r->tpl.nrows; i++) {
 		sb_printf(b, "<tr><td class=\"n\">%zu</td><td>", i + 1);
 		esc(b, r->tpl.rows[i].label);
@@ -138,10 +141,11 @@ static void annex(sbuf *b, const report *r)
 	char stt[24];
 	size_t i;
 
-	sb_add(b, "<div class=\"annex\"><h1>PHỤ LỤC</h1><p class=\"period\">Số liệu chi tiết theo đơn "
-		  "vị và loại mã độc</p><h2>1. Số liệu theo đơn vị</h2><table id=\"units\"><tr><th>STT"
-		  "</th><th>Đơn vị</th><th>Lượt quét</th><th>Máy được quét</th><th>Máy nhiễm</th><th>"
-		  "Đã xử lý</th><th>Chưa xử lý</th><th>Tệp độc hại</th></tr>\n");
+	sb_add(b,
+	       "<div class=\"annex\"><h1>PHỤ LỤC</h1><p class=\"period\">Số liệu chi tiết theo đơn "
+	       "vị và loại mã độc</p><h2>1. Số liệu theo đơn vị</h2><table id=\"units\"><tr><th>STT"
+	       "</th><th>Đơn vị</th><th>Lượt quét</th><th>Máy được quét</th><th>Máy nhiễm</th><th>"
+	       "Đã xử lý</th><th>Chưa xử lý</th><th>Tệp độc hại</th></tr>\n");
 	for (i = 0; i < r->nunits; i++) {
 		snprintf(stt, sizeof(stt), "%zu", i + 1);
 		unit_tr(b, stt, r->units[i].name, r->units[i].depth, &r->units[i].own, false);
@@ -169,8 +173,10 @@ static void figure_open(sbuf *b, const char *caption, int height)
 {
 	sb_add(b, "<figure><figcaption>");
 	esc(b, caption);
-	sb_printf(b, "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
-		     "viewBox=\"0 0 %d %d\" role=\"img\">", CHART_W, height);
+	sb_printf(b,
+		  "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
+		  "viewBox=\"0 0 %d %d\" role=\"img\">",
+		  CHART_W, height);
 }
 
 /* One horizontal bar, its value written after it. */
@@ -178,9 +184,10 @@ static void hbar(sbuf *b, int y, long long v, long long max, const char *colour)
 {
 	int w = max > 0 ? (int)((double)v * (CHART_W - LABEL_W - 40) / (double)max) : 0;
 
-	sb_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>"
-		     "<text x=\"%d\" y=\"%d\">%lld</text>", LABEL_W, y, w, BAR_H, colour,
-		  LABEL_W + w + 4, y + BAR_H - 2, v);
+	sb_printf(b,
+		  "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>"
+		  "<text x=\"%d\" y=\"%d\">%lld</text>",
+		  LABEL_W, y, w, BAR_H, colour, LABEL_W + w + 4, y + BAR_H - 2, v);
 }
 
 static void label(sbuf *b, int y, const char *text)
@@ -200,9 +207,10 @@ static void chart_units(sbuf *b, const report *r)
 		if (r->units[i].own.infected > max)
 			max = r->units[i].own.infected;
 	figure_open(b, "Máy nhiễm và máy đã xử lý theo đơn vị", 30 + (int)r->nunits * 30);
-	sb_printf(b, "<rect x=\"%d\" y=\"4\" width=\"10\" height=\"10\" fill=\"#c0392b\"/>"
-		     "<text x=\"%d\" y=\"13\">Máy nhiễm</text><rect x=\"%d\" y=\"4\" width=\"10\" "
-		     "height=\"10\" fill=\"#27ae60\"/><text x=\"%d\" y=\"13\">Đã xử lý</text>",
+	sb_printf(b,
+		  "<rect x=\"%d\" y=\"4\" width=\"10\" height=\"10\" fill=\"#c0392b\"/>"
+		  "<text x=\"%d\" y=\"13\">Máy nhiễm</text><rect x=\"%d\" y=\"4\" width=\"10\" "
+		  "height=\"10\" fill=\"#27ae60\"/><text x=\"%d\" y=\"13\">Đã xử lý</text>",
 		  LABEL_W, LABEL_W + 14, LABEL_W + 90, LABEL_W + 104);
 	for (i = 0; i < r->nunits; i++, y += 30) {
 		label(b, y + BAR_H, r->units[i].name);
@@ -245,9 +253,12 @@ static void chart_days(sbuf *b, const report *r)
 	for (i = 0; i < r->ndays; i++) {
 		int bh = (int)((double)r->days[i].scans * (base - 20) / (double)max);
 		double x = 10 + slot * (double)i;
-		sb_printf(b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#2980b9\">"
-			     "<title>%s: %lld</title></rect><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
-			     "%lld</text>", x + slot * 0.15, base - bh, slot * 0.7, bh, r->days[i].date,
+		sb_printf(b,
+			  "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#2980b9\">"
+			  "<title>%s: %lld</title></rect><text x=\"%.1f\" y=\"%d\" "
+			  "text-anchor=\"middle\">"
+			  "%lld</text>",
+			  x + slot * 0.15, base - bh, slot * 0.7, bh, r->days[i].date,
 			  r->days[i].scans, x + slot / 2, base - bh - 3, r->days[i].scans);
 		if (r->ndays <= 16 || i % (r->ndays / 8 + 1) == 0)
 			sb_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.5s</text>",
@@ -265,7 +276,7 @@ static void signature(sbuf *b, const report *r)
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 		sb_add(b, "<br>- ");
-		sbuf item = { 0 };
+		sbuf item = {0};
 		sb_addn(&item, p, n);
 		esc(b, item.p ? item.p : "");
 		sb_free(&item);

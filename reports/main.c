@@ -25,27 +25,29 @@ static const struct {
 	int (*write)(const report *, sbuf *, rq_error *);
 	bool devices, unit_rows;
 } formats[] = {
-	{ "docx", docx_write, false, false }, { "xlsx", xlsx_write, true, true },
-	{ "html", html_write, false, false }, { "csv", csv_write, false, true },
-	{ "json", json_write, true, true },
+    {"docx", docx_write, false, false}, {"xlsx", xlsx_write, true, true},
+    {"html", html_write, false, false}, {"csv", csv_write, false, true},
+    {"json", json_write, true, true},
 };
 
 static void usage(const char *why)
 {
 	if (why)
 		rq_warn("%s", why);
-	fprintf(why ? stderr : stdout,
-		"usage: raquet-report [--ioc DIR] [--unit CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-		"                     [--format docx|xlsx|html|csv|json] [--template FILE]\n"
-		"                     [--date YYYY-MM-DD] [--top N] [--place NAME] [--authority NAME]\n"
-		"                     [--issuer NAME] [--number BC-X] [--sign-authority TEXT]\n"
-		"                     [--signer-title TEXT] [--signer NAME] [--recipients 'A;B']\n"
-		"                     -o FILE\n"
-		"       raquet-report --print-template\n"
-		"The IOC directory is --ioc, else $RAQUET_IOC, else " DEFAULT_IOC
-		"; the format follows\nthe output's extension unless --format says otherwise. The place, header,\n"
-		"number, signature and recipients are the office's settings (raquet-sync\n"
-		"settings); the flags of the same names override them for one report.\n");
+	fprintf(
+	    why ? stderr : stdout,
+	    "usage: raquet-report [--ioc DIR] [--unit CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+	    "                     [--format docx|xlsx|html|csv|json] [--template FILE]\n"
+	    "                     [--date YYYY-MM-DD] [--top N] [--place NAME] [--authority NAME]\n"
+	    "                     [--issuer NAME] [--number BC-X] [--sign-authority TEXT]\n"
+	    "                     [--signer-title TEXT] [--signer NAME] [--recipients 'A;B']\n"
+	    "                     -o FILE\n"
+	    "       raquet-report --print-template\n"
+	    "The IOC directory is --ioc, else $RAQUET_IOC, else " DEFAULT_IOC
+	    "; the format follows\nthe output's extension unless --format says otherwise. The "
+	    "place, header,\n"
+	    "number, signature and recipients are the office's settings (raquet-sync\n"
+	    "settings); the flags of the same names override them for one report.\n");
 	/* --help (no why) is an answer, not an error. */
 	exit(why ? 2 : rq_finish_stdout(0));
 }
@@ -53,7 +55,7 @@ static void usage(const char *why)
 /* A real calendar date written YYYY-MM-DD. */
 static bool valid_date(const char *s)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, m, d, i;
 
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -75,7 +77,8 @@ static const char *check_date(const char *opt, const char *v)
 
 	if (valid_date(v))
 		return v;
-	snprintf(msg, sizeof(msg), "%s '%.200s' is not a date written YYYY-MM-DD (e.g. 2026-11-28)", opt, v);
+	snprintf(msg, sizeof(msg), "%s '%.200s' is not a date written YYYY-MM-DD (e.g. 2026-11-28)",
+		 opt, v);
 	usage(msg);
 	return NULL;
 }
@@ -143,47 +146,88 @@ static char *ioc_db_path(const char *ioc)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "ioc", required_argument, NULL, 'I' },      { "unit", required_argument, NULL, 'u' },
-		{ "from", required_argument, NULL, 'f' },     { "to", required_argument, NULL, 't' },
-		{ "format", required_argument, NULL, 'F' },   { "template", required_argument, NULL, 'T' },
-		{ "output", required_argument, NULL, 'o' },   { "place", required_argument, NULL, 'p' },
-		{ "issuer", required_argument, NULL, 'i' },   { "date", required_argument, NULL, 'd' },
-		{ "top", required_argument, NULL, 'n' },      { "print-template", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },           { "version", no_argument, NULL, 'V' },
-		/* the office's settings, for this report only */
-		{ "authority", required_argument, NULL, 'A' }, { "number", required_argument, NULL, 'N' },
-		{ "sign-authority", required_argument, NULL, 'K' },
-		{ "signer-title", required_argument, NULL, 'S' },
-		{ "signer", required_argument, NULL, 's' },   { "recipients", required_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 },
+	    {"ioc", required_argument, NULL, 'I'},
+	    {"unit", required_argument, NULL, 'u'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"template", required_argument, NULL, 'T'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"place", required_argument, NULL, 'p'},
+	    {"issuer", required_argument, NULL, 'i'},
+	    {"date", required_argument, NULL, 'd'},
+	    {"top", required_argument, NULL, 'n'},
+	    {"print-template", no_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    /* the office's settings, for this report only */
+	    {"authority", required_argument, NULL, 'A'},
+	    {"number", required_argument, NULL, 'N'},
+	    {"sign-authority", required_argument, NULL, 'K'},
+	    {"signer-title", required_argument, NULL, 'S'},
+	    {"signer", required_argument, NULL, 's'},
+	    {"recipients", required_argument, NULL, 'R'},
+	    {NULL, 0, NULL, 0},
 	};
-	report_opts o = { .top = TOP_DEFAULT };
+	report_opts o = {.top = TOP_DEFAULT};
 	const char *ioc = NULL, *output = NULL, *format = NULL;
 	report r;
-	rq_error err = { "" };
-	sbuf out = { 0 };
+	rq_error err = {""};
+	sbuf out = {0};
 	char *dbpath, *end;
 	int c, fmt;
 
 	rq_set_progname("raquet-report");
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'I': ioc = optarg; break;
-		case 'u': o.unit = optarg; break;
-		case 'f': o.from = check_date("--from", optarg); break;
-		case 't': o.to = check_date("--to", optarg); break;
-		case 'd': o.date = check_date("--date", optarg); break;
-		case 'F': format = optarg; break;
-		case 'T': o.template = optarg; break;
-		case 'o': output = optarg; break;
-		case 'p': o.place = optarg; break;
-		case 'i': o.issuer = optarg; break;
-		case 'A': o.authority = optarg; break;
-		case 'N': o.number = optarg; break;
-		case 'K': o.sign_authority = optarg; break;
-		case 'S': o.signer_title = optarg; break;
-		case 's': o.signer = optarg; break;
-		case 'R': o.recipients = optarg; break;
+		case 'I':
+			ioc = optarg;
+			break;
+		case 'u':
+			o.unit = optarg;
+			break;
+		case 'f':
+			o.from = check_date("--from", optarg);
+			break;
+		case 't':
+			o.to = check_date("--to", optarg);
+			break;
+		case 'd':
+			o.date = check_date("--date", optarg);
+			break;
+		case 'F':
+			format = optarg;
+			break;
+		case 'T':
+			o.template = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'p':
+			o.place = optarg;
+			break;
+		case 'i':
+			o.issuer = optarg;
+			break;
+		case 'A':
+			o.authority = optarg;
+			break;
+		case 'N':
+			o.number = optarg;
+			break;
+		case 'K':
+			o.sign_authority = optarg;
+			break;
+		case 'S':
+			o.signer_title = optarg;
+			break;
+		case 's':
+			o.signer = optarg;
+			break;
+		case 'R':
+			o.recipients = optarg;
+			break;
 		case 'n':
 			errno = 0;
 			o.top = (int)strtol(optarg, &end, 10);
@@ -193,9 +237,14 @@ int main(int argc, char **argv)
 		case 'P':
 			fputs(template_default_json, stdout);
 			return rq_finish_stdout(0);
-		case 'V': printf("raquet-report %s\n", RAQUET_VERSION); return rq_finish_stdout(0);
-		case 'h': usage(NULL); break;
-		default: usage("unknown option (see --help)");
+		case 'V':
+			printf("raquet-report %s\n", RAQUET_VERSION);
+			return rq_finish_stdout(0);
+		case 'h':
+			usage(NULL);
+			break;
+		default:
+			usage("unknown option (see --help)");
 		}
 	}
 	if (optind < argc)
@@ -205,7 +254,9 @@ int main(int argc, char **argv)
 	if (o.unit && *o.unit == '\0')
 		usage("--unit needs a unit code");
 	if (o.from && o.to && strcmp(o.from, o.to) > 0)
-		return rq_warn("--from %s is after --to %s: the period would be empty", o.from, o.to), 2;
+		return rq_warn("--from %s is after --to %s: the period would be empty", o.from,
+			       o.to),
+		       2;
 	if (format == NULL) {
 		format = strrchr(output, '.');
 		if (format == NULL || strchr(format, '/'))

@@ -18,19 +18,19 @@
 
 /* ---- SQL (bound: :key, :unit) ---- */
 static const char has_table_sql[] =
-	"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'";
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'";
 /* The unit, then the units above it (depth bounded: a parent cycle in an
  * older database must not loop), then the office's value. */
 static const char lookup_sql[] =
-	"WITH RECURSIVE up(code, depth) AS ("
-	" SELECT :unit, 0 WHERE :unit IS NOT NULL"
-	" UNION ALL SELECT u.parent, up.depth + 1 FROM up JOIN units u ON u.code = up.code"
-	"  WHERE u.parent IS NOT NULL AND up.depth < 64)"
-	" SELECT value FROM ("
-	"  SELECT s.value, up.depth AS d FROM up JOIN settings s ON s.key = :key || '@' || up.code"
-	"  WHERE :inherit OR up.depth = 0"
-	"  UNION ALL SELECT value, 1000 FROM settings WHERE key = :key AND :inherit)"
-	" ORDER BY d LIMIT 1";
+    "WITH RECURSIVE up(code, depth) AS ("
+    " SELECT :unit, 0 WHERE :unit IS NOT NULL"
+    " UNION ALL SELECT u.parent, up.depth + 1 FROM up JOIN units u ON u.code = up.code"
+    "  WHERE u.parent IS NOT NULL AND up.depth < 64)"
+    " SELECT value FROM ("
+    "  SELECT s.value, up.depth AS d FROM up JOIN settings s ON s.key = :key || '@' || up.code"
+    "  WHERE :inherit OR up.depth = 0"
+    "  UNION ALL SELECT value, 1000 FROM settings WHERE key = :key AND :inherit)"
+    " ORDER BY d LIMIT 1";
 /* ---- end of SQL ---- */
 
 typedef struct lookup {
@@ -51,11 +51,11 @@ static int find(lookup *l, const char *key, bool inherit, char **out, rq_error *
 	if (sqlite3_bind_text(l->st, sqlite3_bind_parameter_index(l->st, ":key"), key, -1,
 			      SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int(l->st, sqlite3_bind_parameter_index(l->st, ":inherit"), inherit) !=
-		    SQLITE_OK ||
+		SQLITE_OK ||
 	    (l->unit ? sqlite3_bind_text(l->st, sqlite3_bind_parameter_index(l->st, ":unit"),
 					 l->unit, -1, SQLITE_STATIC)
 		     : sqlite3_bind_null(l->st, sqlite3_bind_parameter_index(l->st, ":unit"))) !=
-		    SQLITE_OK)
+		SQLITE_OK)
 		return rep_db_fail(l->db, err, "settings");
 	rc = sqlite3_step(l->st);
 	if (rc == SQLITE_ROW)
@@ -93,7 +93,7 @@ static int resolve(lookup *l, const char *name, const char *flag, bool inherit,
 int office_read(sqlite3 *db, report *r, const report_opts *o, const char *parent_name,
 		rq_error *err)
 {
-	lookup l = { db, NULL, o->unit };
+	lookup l = {db, NULL, o->unit};
 	char *office_authority = NULL;
 	sqlite3_stmt *st;
 	int rc = -1, has;
@@ -108,7 +108,8 @@ int office_read(sqlite3 *db, report *r, const report_opts *o, const char *parent
 		return -1;
 	if (resolve(&l, "place", o->place, true, NULL, &r->place, err) != 0 ||
 	    resolve(&l, "number", o->number, true, NULL, &r->number, err) != 0 ||
-	    resolve(&l, "sign-authority", o->sign_authority, true, NULL, &r->sign_authority, err) != 0 ||
+	    resolve(&l, "sign-authority", o->sign_authority, true, NULL, &r->sign_authority, err) !=
+		0 ||
 	    resolve(&l, "signer-title", o->signer_title, true, NULL, &r->signer_title, err) != 0 ||
 	    resolve(&l, "signer", o->signer, true, NULL, &r->signer, err) != 0 ||
 	    resolve(&l, "recipients", o->recipients, true, NULL, &r->recipients, err) != 0)

@@ -111,22 +111,21 @@ typedef struct rep_device {
 
 typedef struct rep_autorun {
 	/* a persistence entry of a detected file, from a device's latest scan */
-	char *unit, *computer, *location, *name, *command, *target, *signature, *outcome,
-		*detail;
+	char *unit, *computer, *location, *name, *command, *target, *signature, *outcome, *detail;
 } rep_autorun;
 
 typedef struct report {
 	/* what was asked */
-	const char *from, *to; /* NULL: open */
-	const char *unit_code; /* NULL: the whole province */
-	char date[11];         /* the document's date, YYYY-MM-DD */
-	char *place;           /* "Huế" in "Huế, ngày ..." (the settings: office.c) */
+	const char *from, *to;     /* NULL: open */
+	const char *unit_code;     /* NULL: the whole province */
+	char date[11];             /* the document's date, YYYY-MM-DD */
+	char *place;               /* "Huế" in "Huế, ngày ..." (the settings: office.c) */
 	char *issuer_top, *issuer; /* the header: authority over the issuing body */
-	char *number;          /* "BC-SKHCN" in "Số: .../BC-SKHCN" */
-	char *sign_authority;  /* "KT. GIÁM ĐỐC", or "" */
+	char *number;              /* "BC-SKHCN" in "Số: .../BC-SKHCN" */
+	char *sign_authority;      /* "KT. GIÁM ĐỐC", or "" */
 	char *signer_title, *signer;
-	char *recipients;      /* "Nơi nhận:", one per line */
-	char *unit_name;       /* the unit reported on, or the province */
+	char *recipients;                 /* "Nơi nhận:", one per line */
+	char *unit_name;                  /* the unit reported on, or the province */
 	char *period_first, *period_last; /* first and last scan date seen (NULL: none) */
 
 	rep_template tpl;
@@ -157,14 +156,14 @@ typedef struct report_opts {
 	const char *ioc_db;   /* path of ioc.db */
 	const char *template; /* NULL: the default */
 	const char *from, *to, *unit;
-	const char *date;   /* NULL: today */
+	const char *date; /* NULL: today */
 	/* The office's settings for this report only (NULL: ioc.db's settings,
 	 * else the defaults; office.c) */
 	const char *place, *authority, *issuer, *number;
 	const char *sign_authority, *signer_title, *signer, *recipients;
-	int top;            /* top signatures */
-	bool devices;       /* fill report.devices (the XLSX and JSON list them) */
-	bool unit_rows;     /* fill each unit's cells (XLSX, CSV and JSON print them) */
+	int top;        /* top signatures */
+	bool devices;   /* fill report.devices (the XLSX and JSON list them) */
+	bool unit_rows; /* fill each unit's cells (XLSX, CSV and JSON print them) */
 } report_opts;
 
 /* Fills r from the database; the template is checked first, and an error in
@@ -222,9 +221,9 @@ int zipw_close(zipw *z, rq_error *err); /* finishes and frees z */
  * capitals on its own line, then the summary in sentence case; REP_TITLE
  * is both on one line, for the places that have one (window titles, the
  * spreadsheet, document properties). */
-#define REP_KIND "BÁO CÁO"
+#define REP_KIND    "BÁO CÁO"
 #define REP_SUMMARY "Kết quả triển khai chiến dịch rà quét, xử lý mã độc"
-#define REP_TITLE "Báo cáo kết quả triển khai chiến dịch rà quét, xử lý mã độc"
+#define REP_TITLE   "Báo cáo kết quả triển khai chiến dịch rà quét, xử lý mã độc"
 /* "Số:      /BC-SKHCN": the number itself is left for the clerk who registers
  * the document (Decree 30, Article 15). */
 void rep_number_vn(const report *r, sbuf *b);

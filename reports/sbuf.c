@@ -145,12 +145,16 @@ static void add_clean(sbuf *b, const char *s, bool xml)
 
 		if (n == 0)
 			put = REPLACEMENT;
-		else if (!xml || n > 1 || !(*p == '&' || *p == '<' || *p == '>' || *p == '"' || *p == '\'')) {
+		else if (!xml || n > 1 ||
+			 !(*p == '&' || *p == '<' || *p == '>' || *p == '"' || *p == '\'')) {
 			p += n;
 			continue;
 		} else
-			put = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
-			    : *p == '"' ? "&quot;" : "&#39;";
+			put = *p == '&'   ? "&amp;"
+			      : *p == '<' ? "&lt;"
+			      : *p == '>' ? "&gt;"
+			      : *p == '"' ? "&quot;"
+					  : "&#39;";
 		sb_addn(b, (const char *)run, (size_t)(p - run));
 		sb_add(b, put);
 		run = ++p; /* an invalid byte or an escaped special: one byte */
@@ -176,7 +180,7 @@ void sb_xml(sbuf *b, const char *s)
 char *rep_clean_text(const char *s)
 {
 	const unsigned char *p;
-	sbuf b = { 0 };
+	sbuf b = {0};
 	size_t n;
 
 	if (s == NULL)

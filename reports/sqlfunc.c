@@ -17,7 +17,7 @@ static void result_sbuf(sqlite3_context *ctx, sbuf *b)
 
 static void vn_num(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	sbuf b = { 0 };
+	sbuf b = {0};
 
 	(void)argc;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
@@ -34,10 +34,11 @@ static void vn_num(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static void vn_percent(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	sbuf b = { 0 };
+	sbuf b = {0};
 
 	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    sqlite3_value_type(argv[1]) == SQLITE_NULL) {
 		sqlite3_result_null(ctx);
 		return;
 	}
@@ -49,9 +50,10 @@ int rep_sql_functions(sqlite3 *db, rq_error *err)
 {
 	const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
 
-	if (sqlite3_create_function(db, "vn_num", 1, flags, NULL, vn_num, NULL, NULL) != SQLITE_OK ||
+	if (sqlite3_create_function(db, "vn_num", 1, flags, NULL, vn_num, NULL, NULL) !=
+		SQLITE_OK ||
 	    sqlite3_create_function(db, "vn_percent", 2, flags, NULL, vn_percent, NULL, NULL) !=
-		    SQLITE_OK)
+		SQLITE_OK)
 		return rep_db_fail(db, err, "SQL functions");
 	return 0;
 }

@@ -15,13 +15,13 @@
 #include "atomicio.h"
 #include "report.h"
 
-#define TEMPLATE_MAX (1024 * 1024)
+#define TEMPLATE_MAX      (1024 * 1024)
 #define TEMPLATE_ROWS_MAX 200
 
 /* A string, or an array of strings joined with newlines, copied. */
 static int sql_text(json_object *v, char **out, size_t row, const char *key, rq_error *err)
 {
-	sbuf b = { 0 };
+	sbuf b = {0};
 	size_t i, n;
 
 	*out = NULL;
@@ -35,14 +35,16 @@ static int sql_text(json_object *v, char **out, size_t row, const char *key, rq_
 			json_object *line = json_object_array_get_idx(v, i);
 			if (!json_object_is_type(line, json_type_string)) {
 				sb_free(&b);
-				return rq_fail(err, "template row %zu: \"%s\": line %zu is not a string",
+				return rq_fail(err,
+					       "template row %zu: \"%s\": line %zu is not a string",
 					       row, key, i + 1);
 			}
 			sb_add(&b, json_object_get_string(line));
 			sb_add(&b, "\n");
 		}
 	} else {
-		return rq_fail(err, "template row %zu: \"%s\" must be a string or an array of strings",
+		return rq_fail(err,
+			       "template row %zu: \"%s\" must be a string or an array of strings",
 			       row, key);
 	}
 	if (b.oom) {
@@ -103,8 +105,8 @@ static int load_json(const char *text, const char *name, rep_template *t, rq_err
 	}
 	v = NULL;
 	json_object_object_get_ex(root, "title", &v);
-	t->title = rep_clean_text(v && json_object_is_type(v, json_type_string)
-					  ? json_object_get_string(v) : "");
+	t->title = rep_clean_text(
+	    v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
 	if (!json_object_object_get_ex(root, "rows", &rows) ||
 	    !json_object_is_type(rows, json_type_array) ||
 	    (n = json_object_array_length(rows)) == 0) {

@@ -26,14 +26,14 @@
  * t5000, t5020 and t4120 check that the two agree. rq_tree is always made
  * here: units change without an import. */
 static const char *const tree_sql[] = {
-	"CREATE TEMP TABLE rq_tree AS SELECT root, code FROM unit_tree",
-	/* The province as the root '': templates select their scope with
+    "CREATE TEMP TABLE rq_tree AS SELECT root, code FROM unit_tree",
+    /* The province as the root '': templates select their scope with
 	 * `unit IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, ''))`,
 	 * which SQLite answers through the unit indexes; an `:unit IS NULL OR`
 	 * form made it scan the period once per unit (minutes at 100,000
 	 * devices in 200 units). */
-	"INSERT INTO rq_tree SELECT '', code FROM units",
-	"CREATE INDEX temp.rq_tree_root ON rq_tree(root, code)",
+    "INSERT INTO rq_tree SELECT '', code FROM units",
+    "CREATE INDEX temp.rq_tree_root ON rq_tree(root, code)",
 };
 
 /* The shapes of sync/schema-v3.sql's tables (types and keys: counting.sql's
@@ -42,39 +42,39 @@ static const char *const tree_sql[] = {
  * scan once, and keyed by scan its rows, which come in device order, cost a
  * period's report at 100,000 devices 0.15 s more CPU (tests/bench/report.sh). */
 static const char *const period_tables_sql[] = {
-	"CREATE TEMP TABLE rq_period(scan INTEGER NOT NULL, device INTEGER NOT NULL,"
-	" unit TEXT NOT NULL, scan_date TEXT NOT NULL, status TEXT NOT NULL,"
-	" ndetections INTEGER NOT NULL)",
-	"CREATE TEMP TABLE rq_infected(device INTEGER PRIMARY KEY)",
-	"CREATE TEMP TABLE rq_latest(device INTEGER PRIMARY KEY, scan INTEGER NOT NULL,"
-	" stick TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, weak INTEGER NOT NULL,"
-	" unit TEXT NOT NULL, scan_date TEXT NOT NULL, started_utc TEXT NOT NULL,"
-	" started TEXT NOT NULL, status TEXT NOT NULL, ndetections INTEGER NOT NULL, computer TEXT,"
-	" infected INTEGER NOT NULL)",
-	"CREATE TEMP TABLE rq_found(device INTEGER NOT NULL, unit TEXT NOT NULL, path TEXT NOT NULL,"
-	" sha256 TEXT NOT NULL, handled INTEGER NOT NULL)",
-	"CREATE TEMP TABLE rq_detected(device INTEGER NOT NULL, unit TEXT NOT NULL,"
-	" signature TEXT NOT NULL, path TEXT NOT NULL)",
-	/* A period counts every device (import: only those it touched). */
-	"CREATE TEMP TABLE rq_touched(device INTEGER PRIMARY KEY)",
-	"INSERT INTO rq_touched SELECT id FROM devices",
+    "CREATE TEMP TABLE rq_period(scan INTEGER NOT NULL, device INTEGER NOT NULL,"
+    " unit TEXT NOT NULL, scan_date TEXT NOT NULL, status TEXT NOT NULL,"
+    " ndetections INTEGER NOT NULL)",
+    "CREATE TEMP TABLE rq_infected(device INTEGER PRIMARY KEY)",
+    "CREATE TEMP TABLE rq_latest(device INTEGER PRIMARY KEY, scan INTEGER NOT NULL,"
+    " stick TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, weak INTEGER NOT NULL,"
+    " unit TEXT NOT NULL, scan_date TEXT NOT NULL, started_utc TEXT NOT NULL,"
+    " started TEXT NOT NULL, status TEXT NOT NULL, ndetections INTEGER NOT NULL, computer TEXT,"
+    " infected INTEGER NOT NULL)",
+    "CREATE TEMP TABLE rq_found(device INTEGER NOT NULL, unit TEXT NOT NULL, path TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, handled INTEGER NOT NULL)",
+    "CREATE TEMP TABLE rq_detected(device INTEGER NOT NULL, unit TEXT NOT NULL,"
+    " signature TEXT NOT NULL, path TEXT NOT NULL)",
+    /* A period counts every device (import: only those it touched). */
+    "CREATE TEMP TABLE rq_touched(device INTEGER PRIMARY KEY)",
+    "INSERT INTO rq_touched SELECT id FROM devices",
 };
 
 static const char *const period_index_sql[] = {
-	"DROP TABLE temp.rq_touched",
-	"CREATE INDEX temp.rq_period_unit ON rq_period(unit, scan_date)",
-	"CREATE INDEX temp.rq_latest_unit ON rq_latest(unit, infected, status, weak)",
-	"CREATE INDEX temp.rq_found_unit ON rq_found(unit, handled)",
-	"CREATE INDEX temp.rq_found_device ON rq_found(device)",
-	"CREATE INDEX temp.rq_detected_unit ON rq_detected(unit, signature)",
+    "DROP TABLE temp.rq_touched",
+    "CREATE INDEX temp.rq_period_unit ON rq_period(unit, scan_date)",
+    "CREATE INDEX temp.rq_latest_unit ON rq_latest(unit, infected, status, weak)",
+    "CREATE INDEX temp.rq_found_unit ON rq_found(unit, handled)",
+    "CREATE INDEX temp.rq_found_device ON rq_found(device)",
+    "CREATE INDEX temp.rq_detected_unit ON rq_detected(unit, signature)",
 };
 
 /* ---- SQL: the report's frame (bound: :unit, or a key) ---- */
 static const char unit_sql[] = "SELECT u.name, coalesce(p.name, '') FROM units u"
 			       " LEFT JOIN units p ON p.code = u.parent WHERE u.code = :unit";
 static const char span_sql[] =
-	"SELECT min(scan_date), max(scan_date) FROM rq_period"
-	" WHERE unit IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, ''))";
+    "SELECT min(scan_date), max(scan_date) FROM rq_period"
+    " WHERE unit IN (SELECT code FROM rq_tree WHERE root = coalesce(:unit, ''))";
 
 int rep_db_fail(sqlite3 *db, rq_error *err, const char *what)
 {
@@ -93,8 +93,7 @@ sqlite3_stmt *rep_prepare(sqlite3 *db, const char *sql, const char *what, rq_err
 	return st;
 }
 
-static int bind_text(sqlite3 *db, sqlite3_stmt *st, const char *name, const char *v,
-		     rq_error *err)
+static int bind_text(sqlite3 *db, sqlite3_stmt *st, const char *name, const char *v, rq_error *err)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
 	int rc;
@@ -110,8 +109,8 @@ int rep_bind(sqlite3 *db, sqlite3_stmt *st, const report *r, const char *unit, r
 	sqlite3_reset(st);
 	if (sqlite3_clear_bindings(st) != SQLITE_OK)
 		return rep_db_fail(db, err, "clear bindings");
-	if (bind_text(db, st, ":from", r->from, err) != 0 || bind_text(db, st, ":to", r->to, err) != 0 ||
-	    bind_text(db, st, ":unit", unit, err) != 0)
+	if (bind_text(db, st, ":from", r->from, err) != 0 ||
+	    bind_text(db, st, ":to", r->to, err) != 0 || bind_text(db, st, ":unit", unit, err) != 0)
 		return -1;
 	return 0;
 }
@@ -160,8 +159,10 @@ static int check_version(sqlite3 *db, const char *path, rq_error *err)
 				  NULL, NULL) != SQLITE_OK)
 		return rep_db_fail(db, err, path);
 	/* Version 6 adds scan_usb (USB drives, repairs), which the notes read. */
-	if (v < 6 && sqlite3_exec(db, "CREATE TEMP TABLE scan_usb(scan, device_kind, repairs, "
-				      "drives_repaired)", NULL, NULL, NULL) != SQLITE_OK)
+	if (v < 6 && sqlite3_exec(db,
+				  "CREATE TEMP TABLE scan_usb(scan, device_kind, repairs, "
+				  "drives_repaired)",
+				  NULL, NULL, NULL) != SQLITE_OK)
 		return rep_db_fail(db, err, path);
 	return 0;
 }
@@ -173,7 +174,8 @@ static int open_db(const char *path, sqlite3 **db, rq_error *err)
 	*db = NULL;
 	if (stat(path, &sb) != 0)
 		return rq_fail_errno(err, errno, "cannot open IOC database %s", path);
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		rq_fail(err, "cannot open IOC database %s: %s", path,
 			*db ? sqlite3_errmsg(*db) : "out of memory");
 		sqlite3_close(*db);
@@ -184,8 +186,8 @@ static int open_db(const char *path, sqlite3 **db, rq_error *err)
 	 * of the time a province's report spends building its tables. ioc.db
 	 * only grows (raquet-sync never vacuums it), so the mapping is safe. */
 	if (sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
-	    sqlite3_exec(*db, "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824", NULL, NULL,
-			 NULL) != SQLITE_OK)
+	    sqlite3_exec(*db, "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824", NULL,
+			 NULL, NULL) != SQLITE_OK)
 		return rep_db_fail(*db, err, path);
 	if (rep_sql_functions(*db, err) != 0)
 		return -1;
@@ -243,8 +245,8 @@ static int setup_period(sqlite3 *db, const report *r, const char *path, rq_error
 
 /* One string from a one-row query with :unit or :key bound; *out stays NULL
  * when there is no row. */
-static int query_strings(sqlite3 *db, const char *sql, const char *name, const char *v,
-			 char **out, int nout, rq_error *err)
+static int query_strings(sqlite3 *db, const char *sql, const char *name, const char *v, char **out,
+			 int nout, rq_error *err)
 {
 	sqlite3_stmt *st = rep_prepare(db, sql, "ioc.db", err);
 	int rc, i;
@@ -273,7 +275,7 @@ static int query_strings(sqlite3 *db, const char *sql, const char *name, const c
 
 static int frame(sqlite3 *db, report *r, const report_opts *o, rq_error *err)
 {
-	char *names[2] = { NULL, NULL }, *span[2] = { NULL, NULL };
+	char *names[2] = {NULL, NULL}, *span[2] = {NULL, NULL};
 	int rc;
 
 	if (o->unit) {
@@ -295,7 +297,7 @@ static int frame(sqlite3 *db, report *r, const report_opts *o, rq_error *err)
 	if (rc != 0)
 		return -1;
 	if (o->unit == NULL) {
-		sbuf b = { 0 };
+		sbuf b = {0};
 		sb_add(&b, "Toàn địa bàn ");
 		sb_add(&b, r->place);
 		r->unit_name = b.p;
@@ -309,7 +311,7 @@ static int frame(sqlite3 *db, report *r, const report_opts *o, rq_error *err)
 static int run_row(sqlite3 *db, const report *r, sqlite3_stmt *value, sqlite3_stmt *note,
 		   const char *unit, const char *label, size_t row, rep_cell *c, rq_error *err)
 {
-	sbuf nb = { 0 };
+	sbuf nb = {0};
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -326,7 +328,8 @@ static int run_row(sqlite3 *db, const report *r, sqlite3_stmt *value, sqlite3_st
 	} else if (rc == SQLITE_DONE) {
 		c->is_num = true; /* no row: nothing to count */
 	} else
-		return rq_fail(err, "template row %zu (%s): value: %s", row, label, sqlite3_errmsg(db));
+		return rq_fail(err, "template row %zu (%s): value: %s", row, label,
+			       sqlite3_errmsg(db));
 	sqlite3_reset(value);
 	sb_add(&nb, "");
 	if (note) {
@@ -386,14 +389,15 @@ static int run_template(sqlite3 *db, report *r, bool unit_rows, rq_error *err)
 		}
 		if ((!sqlite3_stmt_readonly(st[2 * i]) ||
 		     (st[2 * i + 1] && !sqlite3_stmt_readonly(st[2 * i + 1])))) {
-			rq_fail(err, "template row %zu (%s): a query may only read", i + 1, t->label);
+			rq_fail(err, "template row %zu (%s): a query may only read", i + 1,
+				t->label);
 			goto out;
 		}
 	}
 	for (i = 0; i < n; i++) {
 		const char *label = r->tpl.rows[i].label;
-		if (run_row(db, r, st[2 * i], st[2 * i + 1], r->unit_code, label, i + 1, &r->cells[i],
-			    err) != 0)
+		if (run_row(db, r, st[2 * i], st[2 * i + 1], r->unit_code, label, i + 1,
+			    &r->cells[i], err) != 0)
 			goto out;
 		for (u = 0; u < nunits; u++) {
 			if (r->units[u].cells == NULL) {
@@ -423,7 +427,8 @@ static int set_date(report *r, const char *date, rq_error *err)
 		return 0;
 	}
 	now = time(NULL);
-	if (localtime_r(&now, &tm) == NULL || strftime(r->date, sizeof(r->date), "%Y-%m-%d", &tm) == 0)
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(r->date, sizeof(r->date), "%Y-%m-%d", &tm) == 0)
 		return rq_fail(err, "cannot tell today's date");
 	return 0;
 }
@@ -442,8 +447,8 @@ int report_build(report *r, const report_opts *o, rq_error *err)
 	if (open_db(o->ioc_db, &db, err) != 0)
 		goto out;
 	if (setup_period(db, r, o->ioc_db, err) != 0 || frame(db, r, o, err) != 0 ||
-	    facts_collect(db, r, o->top, o->devices, err) != 0 || autoruns_collect(db, r, err) != 0 ||
-	    run_template(db, r, o->unit_rows, err) != 0)
+	    facts_collect(db, r, o->top, o->devices, err) != 0 ||
+	    autoruns_collect(db, r, err) != 0 || run_template(db, r, o->unit_rows, err) != 0)
 		goto out;
 	r->empty = r->total.scans == 0;
 	r->assessment = draft_assessment(r);

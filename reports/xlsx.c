@@ -29,9 +29,9 @@
 
 #include "report.h"
 
-#define SHEET_NAME_MAX 31 /* characters, Excel's limit */
-#define CELL_TEXT_MAX 32767 /* bytes, Excel's (and libxlsxwriter's) limit */
-#define PAPER_A4 9
+#define SHEET_NAME_MAX 31    /* characters, Excel's limit */
+#define CELL_TEXT_MAX  32767 /* bytes, Excel's (and libxlsxwriter's) limit */
+#define PAPER_A4       9
 
 typedef struct styles {
 	lxw_format *plain, *wrap, *bold, *title, *head, *num, *num_bold, *text_bold, *when;
@@ -84,7 +84,7 @@ static void num(xw *w, long long n, lxw_format *f)
  * a date and time cell; text when it is not one. */
 static void when(xw *w, const char *iso)
 {
-	lxw_datetime t = { 0 };
+	lxw_datetime t = {0};
 	char tail;
 
 	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%lf%c", &t.year, &t.month, &t.day, &t.hour, &t.min,
@@ -137,9 +137,9 @@ static void widths(xw *w, const double *cols, int n)
 static void table_sheet(xw *w, const report *r, const char *name, const rep_cell *cells,
 			const char *heading)
 {
-	static const double wd[] = { 6, 55, 12, 45 };
-	static const char *const h[] = { "STT", "Nội dung", "Số lượng", "Ghi chú" };
-	sbuf t = { 0 };
+	static const double wd[] = {6, 55, 12, 45};
+	static const char *const h[] = {"STT", "Nội dung", "Số lượng", "Ghi chú"};
+	sbuf t = {0};
 
 	page(w, false);
 	widths(w, wd, 4);
@@ -185,10 +185,11 @@ static void counts(xw *w, const rep_counts *c, lxw_format *f)
 
 static void units_sheet(xw *w, const report *r)
 {
-	static const double wd[] = { 16, 40, 16, 10, 9, 10, 9, 9, 9, 10, 10 };
-	static const char *const h[] = { "Mã đơn vị", "Đơn vị", "Đơn vị cấp trên", "Nhận thông tin",
-					 "Lượt quét", "Máy được quét", "Máy nhiễm", "Đã xử lý",
-					 "Chưa xử lý", "Tệp độc hại", "Tệp đã xử lý" };
+	static const double wd[] = {16, 40, 16, 10, 9, 10, 9, 9, 9, 10, 10};
+	static const char *const h[] = {"Mã đơn vị",      "Đơn vị",      "Đơn vị cấp trên",
+					"Nhận thông tin", "Lượt quét",   "Máy được quét",
+					"Máy nhiễm",      "Đã xử lý",    "Chưa xử lý",
+					"Tệp độc hại",    "Tệp đã xử lý"};
 
 	page(w, true);
 	widths(w, wd, 11);
@@ -212,8 +213,8 @@ static void units_sheet(xw *w, const report *r)
 
 static void sigs_sheet(xw *w, const report *r)
 {
-	static const double wd[] = { 6, 50, 10, 10 };
-	static const char *const h[] = { "STT", "Tên mã độc", "Số máy", "Số tệp" };
+	static const double wd[] = {6, 50, 10, 10};
+	static const char *const h[] = {"STT", "Tên mã độc", "Số máy", "Số tệp"};
 
 	page(w, false);
 	widths(w, wd, 4);
@@ -248,10 +249,16 @@ static void device_id(xw *w, const char *key)
 
 static void devices_sheet(xw *w, const report *r)
 {
-	static const double wd[] = { 18, 20, 16, 22, 18, 16, 17, 18, 9 };
-	static const char *const h[] = { "Mã định danh (băm, rút gọn)", "Tên máy", "Hãng", "Model",
-					 "Số sê-ri", "Đơn vị", "Lần quét cuối (giờ địa phương)",
-					 "Trạng thái", "Số tệp độc hại" };
+	static const double wd[] = {18, 20, 16, 22, 18, 16, 17, 18, 9};
+	static const char *const h[] = {"Mã định danh (băm, rút gọn)",
+					"Tên máy",
+					"Hãng",
+					"Model",
+					"Số sê-ri",
+					"Đơn vị",
+					"Lần quét cuối (giờ địa phương)",
+					"Trạng thái",
+					"Số tệp độc hại"};
 
 	page(w, true);
 	widths(w, wd, 9);
@@ -275,9 +282,9 @@ static void devices_sheet(xw *w, const report *r)
 /* The persistence entries of detected files (reports/autoruns.c). */
 static void autoruns_sheet(xw *w, const report *r)
 {
-	static const double wd[] = { 16, 24, 40, 20, 50, 50, 30, 14, 40 };
-	static const char *const h[] = { "Đơn vị", "Tên máy", "Vị trí", "Tên", "Lệnh", "Tệp",
-					 "Mã độc", "Kết quả", "Ghi chú" };
+	static const double wd[] = {16, 24, 40, 20, 50, 50, 30, 14, 40};
+	static const char *const h[] = {"Đơn vị", "Tên máy", "Vị trí",  "Tên",    "Lệnh",
+					"Tệp",    "Mã độc",  "Kết quả", "Ghi chú"};
 
 	page(w, true);
 	widths(w, wd, 9);
@@ -286,8 +293,9 @@ static void autoruns_sheet(xw *w, const report *r)
 	for (size_t i = 0; i < r->nautoruns && w->rc == LXW_NO_ERROR; i++) {
 		char *const *f = &r->autoruns[i].unit;
 		for (int k = 0; k < 9; k++)
-			str(w, k == 7 ? (strcmp(f[k], "cleaned") == 0 ? "Đã gỡ bỏ" : "Chưa xử lý")
-				      : f[k],
+			str(w,
+			    k == 7 ? (strcmp(f[k], "cleaned") == 0 ? "Đã gỡ bỏ" : "Chưa xử lý")
+				   : f[k],
 			    w->st->plain);
 		next_row(w);
 	}
@@ -298,7 +306,7 @@ static void autoruns_sheet(xw *w, const report *r)
  * "Đơn vị N" when that is taken or empty. */
 static char *sheet_name(const char *code, size_t n, char **names, size_t nnames)
 {
-	sbuf b = { 0 };
+	sbuf b = {0};
 	size_t chars = 0, i;
 	const char *p;
 
@@ -335,13 +343,13 @@ static lxw_format *font(lxw_workbook *wb, bool bold)
 
 static int make_styles(lxw_workbook *wb, styles *s)
 {
-	lxw_format **all[] = { &s->plain, &s->wrap, &s->bold, &s->title, &s->head,
-			       &s->num, &s->num_bold, &s->text_bold, &s->when };
+	lxw_format **all[] = {&s->plain, &s->wrap,     &s->bold,      &s->title, &s->head,
+			      &s->num,   &s->num_bold, &s->text_bold, &s->when};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if ((*all[i] = font(wb, all[i] == &s->bold || all[i] == &s->title ||
-					    all[i] == &s->head || all[i] == &s->num_bold ||
-					    all[i] == &s->text_bold)) == NULL)
+		if ((*all[i] =
+			 font(wb, all[i] == &s->bold || all[i] == &s->title || all[i] == &s->head ||
+				      all[i] == &s->num_bold || all[i] == &s->text_bold)) == NULL)
 			return -1;
 	format_set_text_wrap(s->wrap);
 	format_set_font_size(s->title, 13);
@@ -357,8 +365,8 @@ static int make_styles(lxw_workbook *wb, styles *s)
 	return 0;
 }
 
-static const char *const fixed_names[] = { "Tổng hợp", "Đơn vị", "Mã độc", "Thiết bị",
-					  "Tự khởi động" };
+static const char *const fixed_names[] = {"Tổng hợp", "Đơn vị", "Mã độc", "Thiết bị",
+					  "Tự khởi động"};
 #define NFIXED 5
 
 /* The memfd's bytes into out. */
@@ -388,11 +396,11 @@ static int slurp(int fd, sbuf *out, rq_error *err)
 	return 0;
 }
 
-static int write_sheets(lxw_workbook *wb, const report *r, const styles *st, char **names,
-			size_t n, rq_error *err)
+static int write_sheets(lxw_workbook *wb, const report *r, const styles *st, char **names, size_t n,
+			rq_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		xw w = { workbook_add_worksheet(wb, names[i]), st, 0, 0, LXW_NO_ERROR };
+		xw w = {workbook_add_worksheet(wb, names[i]), st, 0, 0, LXW_NO_ERROR};
 		if (w.ws == NULL)
 			return rq_fail(err, "xlsx: cannot add the sheet %zu", i + 1);
 		if (i == 0)
@@ -418,8 +426,8 @@ int xlsx_write(const report *r, sbuf *out, rq_error *err)
 {
 	size_t n = NFIXED + r->nunits, i;
 	char **names = calloc(n, sizeof(*names));
-	lxw_workbook_options opt = { .constant_memory = LXW_TRUE };
-	lxw_doc_properties props = { .title = REP_TITLE, .subject = r->unit_name };
+	lxw_workbook_options opt = {.constant_memory = LXW_TRUE};
+	lxw_doc_properties props = {.title = REP_TITLE, .subject = r->unit_name};
 	lxw_workbook *wb = NULL;
 	char path[64];
 	styles st;

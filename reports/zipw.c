@@ -45,7 +45,8 @@ zipw *zipw_new(sbuf *out, rq_error *err)
 	}
 	z->out = out;
 	if (archive_write_set_format_zip(z->a) != ARCHIVE_OK ||
-	    archive_write_set_options(z->a, "zip:compression=deflate,zip:compression-level=1") != ARCHIVE_OK ||
+	    archive_write_set_options(z->a, "zip:compression=deflate,zip:compression-level=1") !=
+		ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(z->a, 1) != ARCHIVE_OK ||
 	    archive_write_open2(z->a, out, NULL, to_sbuf, NULL, NULL) != ARCHIVE_OK) {
 		zip_fail(z->a, err, "open");

@@ -141,7 +141,7 @@ static int hash_db_dir(crypto_generichash_state *h, const char *path, rq_error *
 
 	if (d == NULL || names == NULL) {
 		rc = names ? rq_fail_errno(err, errno, "cannot read database %s", path)
-		           : rq_fail(err, "out of memory");
+			   : rq_fail(err, "out of memory");
 		if (fd >= 0 && d == NULL)
 			close(fd);
 		goto out;
@@ -171,8 +171,8 @@ out:
 }
 
 int cache_sigset(const char *const *dbs, size_t ndbs, const struct engine_info *info,
-                 const struct engine_limits *limits, unsigned char out[CACHE_SIGSET_LEN],
-                 rq_error *err)
+		 const struct engine_limits *limits, unsigned char out[CACHE_SIGSET_LEN],
+		 rq_error *err)
 {
 	crypto_generichash_state h;
 
@@ -225,7 +225,7 @@ static int load_key(struct cache *c, rq_error *err)
 	if (fstatat(c->dirfd, CACHE_KEY_NAME, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno != ENOENT)
 			return rq_fail_errno(err, errno, "cannot read %s/%s", c->dir,
-			                     CACHE_KEY_NAME);
+					     CACHE_KEY_NAME);
 		return new_key(c, false, err);
 	}
 	if (read_file_bounded(c->dirfd, CACHE_KEY_NAME, 2 * KEY_LEN, &buf, &len, &e) == 0 &&
@@ -247,7 +247,7 @@ static int load_key(struct cache *c, rq_error *err)
 }
 
 struct cache *cache_open(const char *dir, const unsigned char sigset[CACHE_SIGSET_LEN],
-                         cache_warn_fn warn, void *warn_ctx, rq_error *err)
+			 cache_warn_fn warn, void *warn_ctx, rq_error *err)
 {
 	struct cache *c = calloc(1, sizeof(*c));
 
@@ -291,7 +291,7 @@ fail:
 /* ---- volumes and entries ---- */
 
 static void volume_id(const struct cache *c, const char *volume, const struct stat *st,
-                      unsigned char id[VOLID_LEN])
+		      unsigned char id[VOLID_LEN])
 {
 	char name[300];
 
@@ -303,7 +303,7 @@ static void volume_id(const struct cache *c, const char *volume, const struct st
 }
 
 static void entry_digest(const struct cache *c, const unsigned char id[VOLID_LEN],
-                         const struct stat *st, unsigned char out[CACHE_ENTRY_LEN])
+			 const struct stat *st, unsigned char out[CACHE_ENTRY_LEN])
 {
 	crypto_generichash_state h;
 
@@ -326,14 +326,14 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 static void file_mac(const struct cache *c, const unsigned char *buf, size_t len,
-                     unsigned char mac[MAC_LEN])
+		     unsigned char mac[MAC_LEN])
 {
 	crypto_generichash(mac, MAC_LEN, buf, len, c->key, KEY_LEN);
 }
 
 /* Checks a volume file read whole; NULL when it is good, else why not. */
 static const char *file_problem(const struct cache *c, const struct vol *v,
-                                const unsigned char *buf, size_t len, uint64_t *count)
+				const unsigned char *buf, size_t len, uint64_t *count)
 {
 	unsigned char mac[MAC_LEN];
 
@@ -351,7 +351,7 @@ static const char *file_problem(const struct cache *c, const struct vol *v,
 		return "it belongs to another volume";
 	for (uint64_t i = 1; i < *count; i++)
 		if (memcmp(buf + HEADER_LEN + (i - 1) * CACHE_ENTRY_LEN,
-		           buf + HEADER_LEN + i * CACHE_ENTRY_LEN, CACHE_ENTRY_LEN) >= 0)
+			   buf + HEADER_LEN + i * CACHE_ENTRY_LEN, CACHE_ENTRY_LEN) >= 0)
 			return "its entries are out of order";
 	return NULL;
 }
@@ -480,9 +480,9 @@ static size_t sort_unique(unsigned char *a, size_t n)
 	qsort(a, n, CACHE_ENTRY_LEN, cmp_entry);
 	for (size_t i = 0; i < n; i++)
 		if (out == 0 || memcmp(a + (out - 1) * CACHE_ENTRY_LEN, a + i * CACHE_ENTRY_LEN,
-		                       CACHE_ENTRY_LEN) != 0)
+				       CACHE_ENTRY_LEN) != 0)
 			memmove(a + out++ * CACHE_ENTRY_LEN, a + i * CACHE_ENTRY_LEN,
-			        CACHE_ENTRY_LEN);
+				CACHE_ENTRY_LEN);
 	return out;
 }
 

@@ -35,14 +35,14 @@ typedef void (*cache_warn_fn)(void *ctx, const char *msg);
  * engine's version and signature count, and the size limits. Any change
  * gives another digest, which empties the cache. */
 int cache_sigset(const char *const *dbs, size_t ndbs, const struct engine_info *info,
-                 const struct engine_limits *limits, unsigned char out[CACHE_SIGSET_LEN],
-                 rq_error *err);
+		 const struct engine_limits *limits, unsigned char out[CACHE_SIGSET_LEN],
+		 rq_error *err);
 
 /* Opens the cache in dir (created if missing, with a new key). Returns
  * NULL with err set when there can be no cache at all (no key can be read
  * or made): the caller scans without one. */
 struct cache *cache_open(const char *dir, const unsigned char sigset[CACHE_SIGSET_LEN],
-                         cache_warn_fn warn, void *warn_ctx, rq_error *err);
+			 cache_warn_fn warn, void *warn_ctx, rq_error *err);
 
 /* volume names the file's volume (a UUID); NULL: the file's st_dev; "":
  * never cached. Thread-safe. True when st was scanned clean before. */

@@ -107,12 +107,12 @@ static int fusefat_args(const char *pid, char *src, size_t slen, char *mp, size_
 		return -1;
 	cwd[l] = '\0';
 	if ((size_t)snprintf(src, slen, "%s%s%s", ops[0][0] == '/' ? "" : cwd,
-	                     ops[0][0] == '/' ? "" : "/", ops[0]) >= slen)
+			     ops[0][0] == '/' ? "" : "/", ops[0]) >= slen)
 		return -1;
 	{
 		char joined[PATH_MAX];
 		if ((size_t)snprintf(joined, sizeof(joined), "%s%s%s", ops[1][0] == '/' ? "" : cwd,
-		                     ops[1][0] == '/' ? "" : "/", ops[1]) >= sizeof(joined) ||
+				     ops[1][0] == '/' ? "" : "/", ops[1]) >= sizeof(joined) ||
 		    realpath(joined, mp) == NULL) /* mp is PATH_MAX */
 			return -1;
 	}
@@ -167,7 +167,7 @@ static void open_mtools(struct dosattr *a, const char *fat_source)
 	}
 	/* mtools addresses the directory from the volume's root. */
 	if ((size_t)snprintf(a->prefix, sizeof(a->prefix), "::%s/",
-	                     strcmp(point, "/") == 0 ? path : path + strlen(point)) >=
+			     strcmp(point, "/") == 0 ? path : path + strlen(point)) >=
 	    sizeof(a->prefix)) {
 		snprintf(a->why, sizeof(a->why), "path too long for mtools");
 		return;
@@ -199,7 +199,7 @@ void dosattr_open(struct dosattr *a, int dirfd, const char *fat_source)
 		return;
 	}
 	snprintf(a->why, sizeof(a->why),
-	         "this file system has no DOS attributes raquet can change");
+		 "this file system has no DOS attributes raquet can change");
 }
 
 /* mtools treats these as wildcards or cannot take them on its command line. */
@@ -213,12 +213,12 @@ static bool mtools_name_ok(const char *name)
 
 /* Runs mattrib with args (name last), its output (bounded) in out. */
 static int run_mattrib(const struct dosattr *a, const char *flag1, const char *flag2,
-                       const char *name, char *out, size_t outlen, rq_error *err)
+		       const char *name, char *out, size_t outlen, rq_error *err)
 {
 	char target[PATH_MAX * 2], pathenv[PATH_MAX + 8];
 	const char *path = getenv("PATH");
 	char *argv[8], *envp[] = {pathenv, "LC_ALL=C.UTF-8", "MTOOLS_SKIP_CHECK=1",
-	                          "MTOOLSRC=/dev/null", NULL};
+				  "MTOOLSRC=/dev/null", NULL};
 	size_t got = 0, i = 0;
 	int pfd[2], status;
 	pid_t pid;
@@ -254,7 +254,7 @@ static int run_mattrib(const struct dosattr *a, const char *flag1, const char *f
 	for (;;) {
 		char sink[512];
 		ssize_t n = got + 1 < outlen ? read(pfd[0], out + got, outlen - 1 - got)
-		                             : read(pfd[0], sink, sizeof(sink));
+					     : read(pfd[0], sink, sizeof(sink));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -270,9 +270,9 @@ static int run_mattrib(const struct dosattr *a, const char *flag1, const char *f
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		out[strcspn(out, "\n")] = '\0';
 		return rq_fail(err, "mattrib failed (%s%d)%s%s",
-		               WIFEXITED(status) ? "exit " : "signal ",
-		               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		               out[0] ? ": " : "", out);
+			       WIFEXITED(status) ? "exit " : "signal ",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			       out[0] ? ": " : "", out);
 	}
 	return 0;
 }

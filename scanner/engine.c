@@ -58,8 +58,7 @@ static void note_db_version(const char *path, struct engine_info *info)
 	}
 }
 
-static int set_limits(struct cl_engine *engine, const struct engine_limits *limits,
-		      rq_error *err)
+static int set_limits(struct cl_engine *engine, const struct engine_limits *limits, rq_error *err)
 {
 	cl_error_t rc;
 

@@ -76,7 +76,7 @@ static double cost(const struct eta *e, uint64_t bytes)
 }
 
 double eta_remaining(const struct eta *e, uint64_t files_left, uint64_t bytes_left,
-                     uint64_t largest, const struct eta_busy *busy, size_t nbusy)
+		     uint64_t largest, const struct eta_busy *busy, size_t nbusy)
 {
 	double work = e->a * (double)files_left + e->b * (double)bytes_left / 1e6;
 	/* Workers busy on average; before any measure, one. A scan waiting on

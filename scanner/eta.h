@@ -48,6 +48,6 @@ struct eta_busy {
  * scanned by one worker: the time left is never less than the biggest
  * file's own. */
 double eta_remaining(const struct eta *e, uint64_t files_left, uint64_t bytes_left,
-                     uint64_t largest, const struct eta_busy *busy, size_t nbusy);
+		     uint64_t largest, const struct eta_busy *busy, size_t nbusy);
 
 #endif

@@ -30,7 +30,7 @@ static int lnk_fail(rq_error *err, liblnk_error_t **le, const char *what)
 
 /* One optional string: "" when absent; an error when over the bound. */
 static int get_string(liblnk_file_t *f, lnk_size_fn size_fn, lnk_get_fn get_fn, char *out,
-                      const char *what, rq_error *err)
+		      const char *what, rq_error *err)
 {
 	liblnk_error_t *le = NULL;
 	size_t size = 0;
@@ -54,24 +54,24 @@ static int get_string(liblnk_file_t *f, lnk_size_fn size_fn, lnk_get_fn get_fn, 
 static int read_strings(liblnk_file_t *f, struct lnk_info *out, rq_error *err)
 {
 	if (get_string(f, liblnk_file_get_utf8_local_path_size, liblnk_file_get_utf8_local_path,
-	               out->target, "local path", err) != 0 ||
+		       out->target, "local path", err) != 0 ||
 	    get_string(f, liblnk_file_get_utf8_relative_path_size,
-	               liblnk_file_get_utf8_relative_path, out->relative, "relative path",
-	               err) != 0 ||
+		       liblnk_file_get_utf8_relative_path, out->relative, "relative path",
+		       err) != 0 ||
 	    get_string(f, liblnk_file_get_utf8_environment_variables_location_size,
-	               liblnk_file_get_utf8_environment_variables_location, out->env,
-	               "environment location", err) != 0 ||
+		       liblnk_file_get_utf8_environment_variables_location, out->env,
+		       "environment location", err) != 0 ||
 	    get_string(f, liblnk_file_get_utf8_working_directory_size,
-	               liblnk_file_get_utf8_working_directory, out->workdir, "working directory",
-	               err) != 0 ||
+		       liblnk_file_get_utf8_working_directory, out->workdir, "working directory",
+		       err) != 0 ||
 	    get_string(f, liblnk_file_get_utf8_command_line_arguments_size,
-	               liblnk_file_get_utf8_command_line_arguments, out->arguments, "arguments",
-	               err) != 0)
+		       liblnk_file_get_utf8_command_line_arguments, out->arguments, "arguments",
+		       err) != 0)
 		return -1;
 	if (out->target[0] == '\0')
 		return get_string(f, liblnk_file_get_utf8_network_path_size,
-		                  liblnk_file_get_utf8_network_path, out->target, "network path",
-		                  err);
+				  liblnk_file_get_utf8_network_path, out->target, "network path",
+				  err);
 	return 0;
 }
 

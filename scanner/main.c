@@ -49,53 +49,54 @@ struct options {
 
 static void print_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: raquet-scan [options] PATH...\n"
-		"       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
-		"       raquet-scan --station --stick DIR --unit CODE [options]\n"
-		"       raquet-scan --list-quarantine DIR\n"
-		"       raquet-scan --restore ID [DIR | --quarantine-dir DIR | --stick DIR]\n"
-		"                (ID: as --list-quarantine shows it, or its first 4+ digits)\n"
-		"options:\n"
-		"  -d, --database PATH      signature file or directory (repeatable; default %s)\n"
-		"  -j, --jobs N             files scanned at once (default: online CPUs)\n"
-		"      --action A           report (default), quarantine or delete\n"
-		"      --quarantine-dir DIR where --action quarantine keeps files (default %s)\n"
-		"      --json FILE          write the result document (raquet.result/1)\n"
-		"      --quick              only high-risk places (temp, AppData, Startup, ...)\n"
-		"      --max-filesize SIZE  as clamscan (e.g. 100M)\n"
-		"      --max-scansize SIZE  as clamscan (e.g. 400M)\n"
-		"      --alert-exceeds-max  report files over the limits as detections\n"
-		"      --exclude GLOB       skip paths or names matching GLOB (repeatable)\n"
-		"      --one-file-system    do not cross into other mounted file systems\n"
-		"      --no-progress        no progress line on stderr\n"
-		"      --progress-fd N      progress as JSON lines on descriptor N (for a front end)\n"
-		"      --no-summary         no summary block on stdout\n"
-		"      --cache DIR          keep the clean-file cache in DIR (with --stick: the\n"
-		"                           stick's RAQUET/cache unless given)\n"
-		"      --no-cache           read every file; use and keep no clean-file cache\n"
-		"      --stick DIR          seal the result (and samples) to the stick at DIR\n"
-		"      --unit CODE          unit scanned for (must be in the stick's roster)\n"
-		"      --technician NAME    who ran the scan\n"
-		"      --list               with --stick: list the stick's records\n"
-		"      --identity-root DIR  read the device identity under DIR, not /\n"
-		"      --list-autoruns      list every autorun entry of the Windows on each PATH\n"
-		"                           (a mounted volume) with its target's verdict; with\n"
-		"                           --auto, all entries go into the result\n"
-		"live mode (docs/live-mode.md):\n"
-		"      --auto               find this PC's disks, mount them read-only, scan,\n"
-		"                           clean as --action says, seal the result to --stick\n"
-		"      --device DEV         only this disk or partition (repeatable)\n"
-		"      --bitlocker-key FILE unlock BitLocker volumes with the 48-digit recovery\n"
-		"                           password in FILE\n"
-		"      --remove-hiberfile   clean hibernated Windows volumes by deleting\n"
-		"                           hiberfil.sys: the hibernated Windows session and\n"
-		"                           its unsaved work are LOST\n"
-		"station mode (docs/usb-repair.md):\n"
-		"      --station            scan and repair each USB drive inserted, one record\n"
-		"                           each, until Ctrl-C; this PC's disks are not scanned\n"
-		"  -V, --version            print the version\n",
-		DEFAULT_DB, DEFAULT_QUARANTINE);
+	fprintf(
+	    f,
+	    "usage: raquet-scan [options] PATH...\n"
+	    "       raquet-scan --auto --stick DIR --unit CODE [--device DEV]... [options]\n"
+	    "       raquet-scan --station --stick DIR --unit CODE [options]\n"
+	    "       raquet-scan --list-quarantine DIR\n"
+	    "       raquet-scan --restore ID [DIR | --quarantine-dir DIR | --stick DIR]\n"
+	    "                (ID: as --list-quarantine shows it, or its first 4+ digits)\n"
+	    "options:\n"
+	    "  -d, --database PATH      signature file or directory (repeatable; default %s)\n"
+	    "  -j, --jobs N             files scanned at once (default: online CPUs)\n"
+	    "      --action A           report (default), quarantine or delete\n"
+	    "      --quarantine-dir DIR where --action quarantine keeps files (default %s)\n"
+	    "      --json FILE          write the result document (raquet.result/1)\n"
+	    "      --quick              only high-risk places (temp, AppData, Startup, ...)\n"
+	    "      --max-filesize SIZE  as clamscan (e.g. 100M)\n"
+	    "      --max-scansize SIZE  as clamscan (e.g. 400M)\n"
+	    "      --alert-exceeds-max  report files over the limits as detections\n"
+	    "      --exclude GLOB       skip paths or names matching GLOB (repeatable)\n"
+	    "      --one-file-system    do not cross into other mounted file systems\n"
+	    "      --no-progress        no progress line on stderr\n"
+	    "      --progress-fd N      progress as JSON lines on descriptor N (for a front end)\n"
+	    "      --no-summary         no summary block on stdout\n"
+	    "      --cache DIR          keep the clean-file cache in DIR (with --stick: the\n"
+	    "                           stick's RAQUET/cache unless given)\n"
+	    "      --no-cache           read every file; use and keep no clean-file cache\n"
+	    "      --stick DIR          seal the result (and samples) to the stick at DIR\n"
+	    "      --unit CODE          unit scanned for (must be in the stick's roster)\n"
+	    "      --technician NAME    who ran the scan\n"
+	    "      --list               with --stick: list the stick's records\n"
+	    "      --identity-root DIR  read the device identity under DIR, not /\n"
+	    "      --list-autoruns      list every autorun entry of the Windows on each PATH\n"
+	    "                           (a mounted volume) with its target's verdict; with\n"
+	    "                           --auto, all entries go into the result\n"
+	    "live mode (docs/live-mode.md):\n"
+	    "      --auto               find this PC's disks, mount them read-only, scan,\n"
+	    "                           clean as --action says, seal the result to --stick\n"
+	    "      --device DEV         only this disk or partition (repeatable)\n"
+	    "      --bitlocker-key FILE unlock BitLocker volumes with the 48-digit recovery\n"
+	    "                           password in FILE\n"
+	    "      --remove-hiberfile   clean hibernated Windows volumes by deleting\n"
+	    "                           hiberfil.sys: the hibernated Windows session and\n"
+	    "                           its unsaved work are LOST\n"
+	    "station mode (docs/usb-repair.md):\n"
+	    "      --station            scan and repair each USB drive inserted, one record\n"
+	    "                           each, until Ctrl-C; this PC's disks are not scanned\n"
+	    "  -V, --version            print the version\n",
+	    DEFAULT_DB, DEFAULT_QUARANTINE);
 }
 
 /* A usage error: why and the usage on stderr, exit 2. */
@@ -118,9 +119,21 @@ static uint64_t parse_size(const char *s, const char *what)
 	if (errno == 0 && end != s && s[0] != '-') {
 		unsigned long long mul = 1;
 		switch (*end) {
-		case 'k': case 'K': mul = 1ULL << 10; end++; break;
-		case 'm': case 'M': mul = 1ULL << 20; end++; break;
-		case 'g': case 'G': mul = 1ULL << 30; end++; break;
+		case 'k':
+		case 'K':
+			mul = 1ULL << 10;
+			end++;
+			break;
+		case 'm':
+		case 'M':
+			mul = 1ULL << 20;
+			end++;
+			break;
+		case 'g':
+		case 'G':
+			mul = 1ULL << 30;
+			end++;
+			break;
 		}
 		if (*end == '\0' && v > 0 && v <= (1ULL << 42) / mul)
 			return v * mul;
@@ -146,11 +159,35 @@ static void add_to(const char **list, size_t *n, const char *v, const char *what
 	list[(*n)++] = v;
 }
 
-enum { OPT_ACTION = 256, OPT_QDIR, OPT_JSON, OPT_QUICK, OPT_MAXFILE, OPT_MAXSCAN, OPT_EXCEEDS,
-       OPT_EXCLUDE, OPT_ONEFS, OPT_NOPROGRESS, OPT_NOSUMMARY, OPT_LISTQ, OPT_RESTORE,
-       OPT_STICK, OPT_UNIT, OPT_TECH, OPT_LIST, OPT_IDROOT, OPT_PROGRESSFD, OPT_AUTO,
-       OPT_DEVICE, OPT_BLKEY, OPT_RMHIBER, OPT_STATION, OPT_LISTAUTORUNS, OPT_CACHE,
-       OPT_NOCACHE };
+enum {
+	OPT_ACTION = 256,
+	OPT_QDIR,
+	OPT_JSON,
+	OPT_QUICK,
+	OPT_MAXFILE,
+	OPT_MAXSCAN,
+	OPT_EXCEEDS,
+	OPT_EXCLUDE,
+	OPT_ONEFS,
+	OPT_NOPROGRESS,
+	OPT_NOSUMMARY,
+	OPT_LISTQ,
+	OPT_RESTORE,
+	OPT_STICK,
+	OPT_UNIT,
+	OPT_TECH,
+	OPT_LIST,
+	OPT_IDROOT,
+	OPT_PROGRESSFD,
+	OPT_AUTO,
+	OPT_DEVICE,
+	OPT_BLKEY,
+	OPT_RMHIBER,
+	OPT_STATION,
+	OPT_LISTAUTORUNS,
+	OPT_CACHE,
+	OPT_NOCACHE
+};
 
 /* --list-quarantine and --restore find the quarantine folder alike: the
  * list's argument or the restore's DIR after the id, else --quarantine-dir,
@@ -232,7 +269,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 	o->summary = true;
 	while ((c = getopt_long(argc, argv, "d:j:rhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': add_to(o->dbs, &ndbs, optarg, "--database"); break;
+		case 'd':
+			add_to(o->dbs, &ndbs, optarg, "--database");
+			break;
 		case 'j':
 			errno = 0;
 			n = strtol(optarg, &end, 10);
@@ -240,21 +279,41 @@ static void parse_args(int argc, char **argv, struct options *o)
 				usage("--jobs wants a number from 1 to 256");
 			sc->jobs = (unsigned int)n;
 			break;
-		case 'r': break; /* always recursive; accepted as clamscan does */
+		case 'r':
+			break; /* always recursive; accepted as clamscan does */
 		case OPT_ACTION:
 			o->action_given = true;
 			if (resultdoc_action_parse(optarg, &sc->action) != 0)
 				usage("--action wants report, quarantine or delete");
 			break;
-		case OPT_QDIR: sc->quarantine_dir = optarg; o->qdir_given = true; break;
-		case OPT_JSON: o->json_path = optarg; break;
-		case OPT_QUICK: sc->quick = true; break;
-		case OPT_MAXFILE: sc->limits.max_filesize = parse_size(optarg, "--max-filesize"); break;
-		case OPT_MAXSCAN: sc->limits.max_scansize = parse_size(optarg, "--max-scansize"); break;
-		case OPT_EXCEEDS: sc->limits.alert_exceeds_max = true; break;
-		case OPT_EXCLUDE: add_to(o->excludes, &nex, optarg, "--exclude"); break;
-		case OPT_ONEFS: sc->one_file_system = true; break;
-		case OPT_NOPROGRESS: sc->progress = false; break;
+		case OPT_QDIR:
+			sc->quarantine_dir = optarg;
+			o->qdir_given = true;
+			break;
+		case OPT_JSON:
+			o->json_path = optarg;
+			break;
+		case OPT_QUICK:
+			sc->quick = true;
+			break;
+		case OPT_MAXFILE:
+			sc->limits.max_filesize = parse_size(optarg, "--max-filesize");
+			break;
+		case OPT_MAXSCAN:
+			sc->limits.max_scansize = parse_size(optarg, "--max-scansize");
+			break;
+		case OPT_EXCEEDS:
+			sc->limits.alert_exceeds_max = true;
+			break;
+		case OPT_EXCLUDE:
+			add_to(o->excludes, &nex, optarg, "--exclude");
+			break;
+		case OPT_ONEFS:
+			sc->one_file_system = true;
+			break;
+		case OPT_NOPROGRESS:
+			sc->progress = false;
+			break;
 		case OPT_PROGRESSFD:
 			errno = 0;
 			n = strtol(optarg, &end, 10);
@@ -262,25 +321,62 @@ static void parse_args(int argc, char **argv, struct options *o)
 				usage("--progress-fd wants an open file descriptor (1 or more)");
 			sc->progress_fd = (int)n;
 			break;
-		case OPT_NOSUMMARY: o->summary = false; break;
-		case OPT_LISTQ: o->list_quarantine = optarg; break;
-		case OPT_RESTORE: o->restore_id = optarg; break;
-		case OPT_STICK: o->stick_dir = optarg; break;
-		case OPT_UNIT: o->unit = optarg; break;
-		case OPT_TECH: o->technician = optarg; break;
-		case OPT_LIST: o->list_stick = true; break;
-		case OPT_IDROOT: o->identity_root = optarg; break;
-		case OPT_AUTO: o->live = true; break;
-		case OPT_DEVICE: add_to(o->devices, &o->ndevices, optarg, "--device"); break;
-		case OPT_BLKEY: o->bitlocker_key = optarg; break;
-		case OPT_RMHIBER: o->remove_hiberfile = true; break;
-		case OPT_STATION: o->station = true; break;
-		case OPT_LISTAUTORUNS: o->list_autoruns = true; break;
-		case OPT_CACHE: sc->cache_dir = optarg; break;
-		case OPT_NOCACHE: o->no_cache = true; break;
-		case 'V': printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver()); exit(0);
-		case 'h': print_usage(stdout); exit(rq_finish_stdout(0));
-		default: usage(NULL);
+		case OPT_NOSUMMARY:
+			o->summary = false;
+			break;
+		case OPT_LISTQ:
+			o->list_quarantine = optarg;
+			break;
+		case OPT_RESTORE:
+			o->restore_id = optarg;
+			break;
+		case OPT_STICK:
+			o->stick_dir = optarg;
+			break;
+		case OPT_UNIT:
+			o->unit = optarg;
+			break;
+		case OPT_TECH:
+			o->technician = optarg;
+			break;
+		case OPT_LIST:
+			o->list_stick = true;
+			break;
+		case OPT_IDROOT:
+			o->identity_root = optarg;
+			break;
+		case OPT_AUTO:
+			o->live = true;
+			break;
+		case OPT_DEVICE:
+			add_to(o->devices, &o->ndevices, optarg, "--device");
+			break;
+		case OPT_BLKEY:
+			o->bitlocker_key = optarg;
+			break;
+		case OPT_RMHIBER:
+			o->remove_hiberfile = true;
+			break;
+		case OPT_STATION:
+			o->station = true;
+			break;
+		case OPT_LISTAUTORUNS:
+			o->list_autoruns = true;
+			break;
+		case OPT_CACHE:
+			sc->cache_dir = optarg;
+			break;
+		case OPT_NOCACHE:
+			o->no_cache = true;
+			break;
+		case 'V':
+			printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver());
+			exit(0);
+		case 'h':
+			print_usage(stdout);
+			exit(rq_finish_stdout(0));
+		default:
+			usage(NULL);
 		}
 	}
 	if (ndbs == 0 && o->stick_dir) {
@@ -309,7 +405,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (o->live && (sc->npaths > 0 || !o->stick_dir || o->list_stick))
 		usage("--auto takes no PATH and needs --stick DIR --unit CODE");
 	if (o->station && (o->live || sc->npaths > 0 || !o->stick_dir || o->list_stick))
-		usage("--station takes no PATH, not with --auto, and needs --stick DIR --unit CODE");
+		usage(
+		    "--station takes no PATH, not with --auto, and needs --stick DIR --unit CODE");
 	if (o->list_autoruns && !o->live && (sc->npaths == 0 || o->stick_dir))
 		usage("--list-autoruns wants the PATH of a mounted Windows volume, or --auto");
 	if (!o->live && !o->station && !o->list_quarantine && !o->restore_id && !o->list_stick &&
@@ -335,7 +432,7 @@ static void print_summary(FILE *out, const struct scan_report *rep, const char *
 	fprintf(out, "Errors: %llu\n", (unsigned long long)rep->errors);
 	fprintf(out, "Data scanned: %.2f MB\n", mb);
 	fprintf(out, "Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
-	       (int)rep->seconds % 60);
+		(int)rep->seconds % 60);
 	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
 	fprintf(out, "Status: %s\n", status ? status : resultdoc_status_name(result_status(rep)));
 	if (rep->repairs.n)
@@ -415,20 +512,21 @@ static json_object *device_json(const char *root)
 /* Sealing failed after the preflight passed (the stick pulled out, an I/O
  * error): the result is kept next to the quarantine, to be sealed at the
  * next start; the scan still fails (exit 2), as nothing was sealed. */
-static void keep_pending(struct stick *stick, json_object *doc, const char *log,
-			 const char *why)
+static void keep_pending(struct stick *stick, json_object *doc, const char *log, const char *why)
 {
 	char name[96];
 	rq_error err;
 
 	fprintf(stderr, "raquet-scan: the result was NOT sealed to the stick: %s\n", why);
 	if (stick_write_pending(stick, doc, log, why, name, sizeof(name), &err) == 0)
-		fprintf(stderr,
-			"raquet-scan: the result was kept in %s/%s; it will be sealed the next time "
-			"raquet-scan starts with this stick\n",
-			stick->path, name);
+		fprintf(
+		    stderr,
+		    "raquet-scan: the result was kept in %s/%s; it will be sealed the next time "
+		    "raquet-scan starts with this stick\n",
+		    stick->path, name);
 	else
-		fprintf(stderr, "raquet-scan: the result could not be kept on the stick either: %s\n",
+		fprintf(stderr,
+			"raquet-scan: the result could not be kept on the stick either: %s\n",
 			err.msg);
 }
 
@@ -437,8 +535,11 @@ static void keep_pending(struct stick *stick, json_object *doc, const char *log,
 static int seal_result(struct options *o, struct stick *stick, const struct scan_report *rep,
 		       json_object *device, json_object *volumes, json_object *autoruns)
 {
-	struct result_context ctx = {.unit = o->unit, .technician = o->technician,
-				     .device = device, .volumes = volumes, .autoruns = autoruns};
+	struct result_context ctx = {.unit = o->unit,
+				     .technician = o->technician,
+				     .device = device,
+				     .volumes = volumes,
+				     .autoruns = autoruns};
 	char name[RECORD_NAME_MAX];
 	json_object *doc;
 	char *log = scan_log(rep, resultdoc_status_name(result_status_with(rep, autoruns)));
@@ -457,9 +558,10 @@ static int seal_result(struct options *o, struct stick *stick, const struct scan
 	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
 	/* Which PC the quarantined files came from, for --list-quarantine. */
 	if (quarantine_note_pc(o->scan.quarantine_dir, doc, rep, &err) != 0)
-		fprintf(stderr, "raquet-scan: warning: the quarantine will not say which PC its "
-		                "new entries came from: %s\n",
-		        err.msg);
+		fprintf(stderr,
+			"raquet-scan: warning: the quarantine will not say which PC its "
+			"new entries came from: %s\n",
+			err.msg);
 	if (log == NULL)
 		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
 	else if (stick_seal_result(stick, doc, log, &seq, &err) != 0)
@@ -485,8 +587,8 @@ static void pending_sealed(void *ctx, const char *name, uint64_t seq)
 	char rec[RECORD_NAME_MAX];
 
 	record_name(stick->key->id, seq, RECORD_TYPE_RESULT, rec, sizeof(rec));
-	printf("Pending record sealed: %s/results/%s (#%llu), from %s/quarantine/%s\n",
-	       stick->path, rec, (unsigned long long)seq, stick->path, name);
+	printf("Pending record sealed: %s/results/%s (#%llu), from %s/quarantine/%s\n", stick->path,
+	       rec, (unsigned long long)seq, stick->path, name);
 }
 
 static void print_warnings(struct stick *stick)
@@ -515,8 +617,10 @@ static int ready_to_seal(struct options *o, struct stick *stick)
 		return -1;
 	}
 	if (stick_seal_pending(stick, pending_sealed, stick, &err) < 0) {
-		fprintf(stderr, "raquet-scan: a result kept from an earlier scan could not be sealed: "
-				"%s\n", err.msg);
+		fprintf(stderr,
+			"raquet-scan: a result kept from an earlier scan could not be sealed: "
+			"%s\n",
+			err.msg);
 		return -1;
 	}
 	print_warnings(stick);
@@ -545,8 +649,8 @@ static int open_stick_checked(struct options *o, struct stick *stick, struct sam
 	}
 	if (!o->action_given)
 		o->scan.action = stick->config.action;
-	if (!o->qdir_given && asprintf((char **)&o->scan.quarantine_dir, "%s/quarantine",
-				       stick->path) < 0)
+	if (!o->qdir_given &&
+	    asprintf((char **)&o->scan.quarantine_dir, "%s/quarantine", stick->path) < 0)
 		return stick_close(stick), -1;
 	if (!o->qdir_given)
 		o->scan.keep_free = STICK_KEEP_FREE; /* the quarantine shares the stick */
@@ -611,7 +715,8 @@ static int cmd_scan(struct options *o)
 		struct result_context ctx = {0};
 		json_object *doc = result_build(&o->scan, &rep, &ctx);
 		if (doc == NULL) {
-			fprintf(stderr, "raquet-scan: out of memory building the result document\n");
+			fprintf(stderr,
+				"raquet-scan: out of memory building the result document\n");
 			status = 2;
 		} else if (result_write_file(doc, o->json_path, &err) != 0) {
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
@@ -634,11 +739,20 @@ static void print_outcomes(const struct scan_report *rep)
 		char *esc = escape_name(d->path);
 		const char *p = esc ? esc : "?", *why = d->detail ? d->detail : "";
 		switch (d->outcome) {
-		case RESULTDOC_REPORTED: break;
-		case RESULTDOC_QUARANTINED: printf("%s: moved to quarantine as %s\n", p, why); break;
-		case RESULTDOC_DELETED: printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why); break;
-		case RESULTDOC_FAILED: printf("%s: not cleaned: %s\n", p, why); break;
-		case RESULTDOC_NEEDS_REPAIR: printf("%s: needs repair: %s\n", p, why); break;
+		case RESULTDOC_REPORTED:
+			break;
+		case RESULTDOC_QUARANTINED:
+			printf("%s: moved to quarantine as %s\n", p, why);
+			break;
+		case RESULTDOC_DELETED:
+			printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why);
+			break;
+		case RESULTDOC_FAILED:
+			printf("%s: not cleaned: %s\n", p, why);
+			break;
+		case RESULTDOC_NEEDS_REPAIR:
+			printf("%s: needs repair: %s\n", p, why);
+			break;
 		}
 		free(esc);
 	}
@@ -655,9 +769,10 @@ static void print_autoruns(json_object *ar, bool all)
 		const char *detail = jstr(e, "detail"), *target = jstr(e, "target");
 		if (!all && strcmp(jstr(e, "verdict"), "detected") != 0)
 			continue;
-		printf("autorun %s\\%s: %s -> %s: %s, %s%s%s\n", jstr(e, "location"), jstr(e, "name"),
-		       jstr(e, "command"), target ? target : "-", jstr(e, "verdict"),
-		       jstr(e, "outcome"), detail ? ": " : "", detail ? detail : "");
+		printf("autorun %s\\%s: %s -> %s: %s, %s%s%s\n", jstr(e, "location"),
+		       jstr(e, "name"), jstr(e, "command"), target ? target : "-",
+		       jstr(e, "verdict"), jstr(e, "outcome"), detail ? ": " : "",
+		       detail ? detail : "");
 	}
 }
 
@@ -698,19 +813,22 @@ static void print_volumes(json_object *vols, size_t hibernated)
 		putchar('\n');
 	}
 	if (hibernated)
-		printf("\nWindows on %zu volume(s) is hibernated or was shut down with Fast Startup.\n"
-		       "They were scanned read-only: nothing on them could be removed.\n"
-		       "To clean them: start Windows, choose Restart (not Shut down), and boot\n"
-		       "this stick during the restart; or turn Fast Startup off in Windows\n"
-		       "(powercfg /h off as Administrator). --remove-hiberfile cleans now, but\n"
-		       "the hibernated Windows session and its unsaved work are lost.\n",
-		       hibernated);
+		printf(
+		    "\nWindows on %zu volume(s) is hibernated or was shut down with Fast Startup.\n"
+		    "They were scanned read-only: nothing on them could be removed.\n"
+		    "To clean them: start Windows, choose Restart (not Shut down), and boot\n"
+		    "this stick during the restart; or turn Fast Startup off in Windows\n"
+		    "(powercfg /h off as Administrator). --remove-hiberfile cleans now, but\n"
+		    "the hibernated Windows session and its unsaved work are lost.\n",
+		    hibernated);
 }
 
 static int cmd_auto(struct options *o)
 {
-	struct live_config lc = {.devices = o->devices, .ndevices = o->ndevices,
-				 .stick_dir = o->stick_dir, .identity_root = o->identity_root,
+	struct live_config lc = {.devices = o->devices,
+				 .ndevices = o->ndevices,
+				 .stick_dir = o->stick_dir,
+				 .identity_root = o->identity_root,
 				 .remove_hiberfile = o->remove_hiberfile,
 				 .list_autoruns = o->list_autoruns};
 	char pass[LIVE_KEY_LEN + 1] = "";
@@ -769,7 +887,9 @@ static int station_drive(struct options *o, struct stick *stick, const char *dis
 {
 	char dev[STATION_NAME_MAX + 8];
 	const char *devs[1] = {dev};
-	struct live_config lc = {.devices = devs, .ndevices = 1, .stick_dir = o->stick_dir,
+	struct live_config lc = {.devices = devs,
+				 .ndevices = 1,
+				 .stick_dir = o->stick_dir,
 				 .identity_root = o->identity_root};
 	struct live_result lr;
 	struct scan_report rep;
@@ -793,8 +913,7 @@ static int station_drive(struct options *o, struct stick *stick, const char *dis
 	if (lr.release_error[0])
 		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
 	json_object_put(lr.device); /* the PC's: this record is the drive's */
-	if (seal_result(o, stick, &rep, station_identity(disk), lr.volumes,
-			lr.autoruns) != 0)
+	if (seal_result(o, stick, &rep, station_identity(disk), lr.volumes, lr.autoruns) != 0)
 		status = 2;
 	if (o->summary)
 		print_summary(stdout, &rep, NULL);

@@ -171,7 +171,7 @@ static void take_view(const struct progress_counters *cc, double dt, struct view
 	ftot = atomic_load(&c->files_total);
 	btot = atomic_load(&c->bytes_total);
 	v->eta = eta_remaining(&e, ftot > files ? ftot - files : 0, btot > bytes ? btot - bytes : 0,
-	                       largest, busy, nbusy);
+			       largest, busy, nbusy);
 }
 
 static void fmt_duration(double s, char *buf, size_t size)
@@ -205,12 +205,12 @@ static void draw(const struct progress_counters *c, double elapsed, const struct
 		fmt_duration(v->eta, left, sizeof(left));
 		snprintf(eta, sizeof(eta), "ETA %s", left);
 		n = snprintf(line, sizeof(line),
-		             "%llu/%llu files  %.0f/%.0f MB  %.1f MB/s  %s  %llu found", files,
-		             (unsigned long long)atomic_load(&c->files_total), mb, total, rate, eta,
-		             found);
+			     "%llu/%llu files  %.0f/%.0f MB  %.1f MB/s  %s  %llu found", files,
+			     (unsigned long long)atomic_load(&c->files_total), mb, total, rate, eta,
+			     found);
 	} else {
 		n = snprintf(line, sizeof(line), "%llu files  %.0f MB  %.1f MB/s  %s  %llu found",
-		             files, mb, rate, eta, found);
+			     files, mb, rate, eta, found);
 	}
 	used = n > 0 ? (size_t)n : 0;
 	fprintf(stderr, "\r\033[K%s", line);
@@ -249,7 +249,8 @@ static int write_json(const struct progress *p, double elapsed, bool done, const
 	add_u64(o, "bytes", atomic_load(&c->bytes_done));
 	add_u64(o, "files_total", atomic_load(&c->files_total));
 	add_u64(o, "bytes_total", atomic_load(&c->bytes_total));
-	json_object_object_add(o, "total_known", json_object_new_boolean(atomic_load(&c->total_known)));
+	json_object_object_add(o, "total_known",
+			       json_object_new_boolean(atomic_load(&c->total_known)));
 	add_u64(o, "detections", atomic_load(&c->detections));
 	json_object_object_add(o, "root", root ? json_object_new_string(root) : NULL);
 	add_u64(o, "root_index", i);
@@ -257,9 +258,10 @@ static int write_json(const struct progress *p, double elapsed, bool done, const
 	json_object_object_add(o, "seconds", json_object_new_double(elapsed));
 	json_object_object_add(o, "done", json_object_new_boolean(done));
 	json_object_object_add(o, "eta_seconds",
-	                       v->eta >= 0 ? json_object_new_double(done ? 0 : v->eta) : NULL);
+			       v->eta >= 0 ? json_object_new_double(done ? 0 : v->eta) : NULL);
 	json_object_object_add(o, "file", v->file ? json_object_new_string(v->file) : NULL);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (text) {
 		size_t len = strlen(text);
 		char *line = malloc(len + 1);

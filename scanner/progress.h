@@ -42,7 +42,7 @@ void progress_counters_destroy(struct progress_counters *c);
 /* A worker (slot) starts on a file, or has finished it: its time is
  * measured for the ETA (eta.h), and the file is the one shown. */
 void progress_file_start(struct progress_counters *c, size_t slot, const char *path,
-                         uint64_t bytes);
+			 uint64_t bytes);
 void progress_file_done(struct progress_counters *c, size_t slot);
 
 /* A newly allocated copy of s (valid UTF-8, escaped) of at most cols
@@ -65,7 +65,7 @@ struct progress {
  * descriptor (a last one with "done": true from progress_stop); otherwise
  * it draws on stderr, and is a no-op when stderr is not a terminal. */
 void progress_start(struct progress *p, struct progress_counters *c, pthread_mutex_t *out_lock,
-                    int json_fd, const char *const *roots, size_t nroots);
+		    int json_fd, const char *const *roots, size_t nroots);
 /* Erases the line if one is shown; call with out_lock held before printing. */
 void progress_clear(const struct progress *p);
 void progress_stop(struct progress *p);

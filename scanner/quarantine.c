@@ -69,17 +69,17 @@ static int qdir_fail(rq_error *err, const char *qdir, int e, const char *what)
 {
 	if (e == ENOSPC || e == EDQUOT)
 		return rq_fail(err, "quarantine directory %s is full: %s; file left in place", qdir,
-		               strerror(e));
+			       strerror(e));
 	if (e == EROFS)
 		return rq_fail(err, "quarantine directory %s is read-only: %s; file left in place",
-		               qdir, strerror(e));
+			       qdir, strerror(e));
 	if (e == EACCES || e == EPERM)
 		return rq_fail(err,
-		               "quarantine directory %s is not writable (read-only): %s; "
-		               "file left in place",
-		               qdir, strerror(e));
+			       "quarantine directory %s is not writable (read-only): %s; "
+			       "file left in place",
+			       qdir, strerror(e));
 	return rq_fail(err, "cannot %s in quarantine directory %s: %s; file left in place", what,
-	               qdir, strerror(e));
+		       qdir, strerror(e));
 }
 
 /* Opens the quarantine directory, not following a symlink in its last
@@ -138,13 +138,13 @@ static int key_read(int qfd, const char *qdir, unsigned char *key, rq_error *err
 		return 1;
 	if (fd == -1)
 		return rq_fail_errno(err, errno, "cannot open quarantine key %s/%s", qdir,
-		                     Q_KEY_NAME);
+				     Q_KEY_NAME);
 	if (fd == WALK_NOT_REGULAR || st.st_size != Q_KEY_LEN ||
 	    read_full(fd, key, Q_KEY_LEN) != Q_KEY_LEN) {
 		if (fd >= 0)
 			close(fd);
 		return rq_fail(err, "quarantine key %s/%s is damaged (not %d bytes)", qdir,
-		               Q_KEY_NAME, (int)Q_KEY_LEN);
+			       Q_KEY_NAME, (int)Q_KEY_LEN);
 	}
 	close(fd);
 	return 0;
@@ -164,7 +164,7 @@ static int key_create(int qfd)
 
 	randombytes_buf(rnd, sizeof(rnd));
 	snprintf(tmp, sizeof(tmp), ".key.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
-	         rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	fd = openat(qfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno;
@@ -204,7 +204,7 @@ int qkey_load(int qfd, const char *qdir, bool create, unsigned char *key, rq_err
 		return qdir_fail(err, qdir, e, "create the key");
 	if (r == 1)
 		return rq_fail(err, "quarantine key %s/%s vanished after it was made", qdir,
-		               Q_KEY_NAME);
+			       Q_KEY_NAME);
 	return r;
 }
 
@@ -234,8 +234,8 @@ static int write_le32(int fd, uint32_t v)
  * chunk tagged FINAL so a truncated file is detected. The sha256 and the
  * byte count of the plaintext come back in sha and *total. */
 static int encrypt_stream(int in, int out, const unsigned char *key, const char *id,
-                          const char *qdir, unsigned char sha[32], unsigned long long *total,
-                          rq_error *err)
+			  const char *qdir, unsigned char sha[32], unsigned long long *total,
+			  rq_error *err)
 {
 	crypto_secretstream_xchacha20poly1305_state st;
 	crypto_hash_sha256_state hs;
@@ -323,7 +323,7 @@ static char *store_path(const char *path, const char *name, const char *disp, rq
 	if (strlen(abs) > Q_PATH_MAX) {
 		free(abs);
 		return rq_fail(err, "path too long to record (over %d bytes); file left in place",
-		               Q_PATH_MAX),
+			       Q_PATH_MAX),
 		       NULL;
 	}
 	return abs;
@@ -356,8 +356,8 @@ static void store_cleanup(int qfd, const char *id)
 /* Writes <id>.data and <id>.meta, both synced. Leaves nothing behind on
  * failure. */
 static int store_entry(int qfd, const char *qdir, int fd, const struct stat *st,
-                       const unsigned char *key, const char *id, const char *path, const char *disp,
-                       const char *signature, char sha_hex[65], rq_error *err)
+		       const unsigned char *key, const char *id, const char *path, const char *disp,
+		       const char *signature, char sha_hex[65], rq_error *err)
 {
 	char dname[Q_ENTRY_NAME_LEN], mname[Q_ENTRY_NAME_LEN], when[40];
 	unsigned char sha[32];
@@ -408,9 +408,9 @@ static int store_entry(int qfd, const char *qdir, int fd, const struct stat *st,
 			qdir_fail(err, qdir, e, "write metadata");
 		else
 			rq_fail(err,
-			        "cannot write metadata in quarantine directory %s: %s; "
-			        "file left in place",
-			        qdir, werr.msg);
+				"cannot write metadata in quarantine directory %s: %s; "
+				"file left in place",
+				qdir, werr.msg);
 		goto fail;
 	}
 	if (fsync_dir(qfd) != 0) {
@@ -426,8 +426,8 @@ fail:
 }
 
 int quarantine_store(const char *qdir, int fd, int dirfd, const char *name, const char *path,
-                     const char *signature, char id[QUARANTINE_ID_LEN + 1], char sha256_hex[65],
-                     rq_error *err)
+		     const char *signature, char id[QUARANTINE_ID_LEN + 1], char sha256_hex[65],
+		     rq_error *err)
 {
 	unsigned char rnd[QUARANTINE_ID_LEN / 2], *key = NULL;
 	struct stat st;

@@ -51,15 +51,15 @@ static int check_prefix(const char *arg, char *lower, rq_error *err)
 	}
 	char *d = escape_name(arg);
 	rq_fail(err,
-	        "%s is not a quarantine id: give the id --list-quarantine shows (%d hex "
-	        "digits), or its first %d digits or more",
-	        d ? d : "(?)", QUARANTINE_ID_LEN, PREFIX_MIN);
+		"%s is not a quarantine id: give the id --list-quarantine shows (%d hex "
+		"digits), or its first %d digits or more",
+		d ? d : "(?)", QUARANTINE_ID_LEN, PREFIX_MIN);
 	free(d);
 	return -1;
 }
 
 int qentry_find(int qfd, const char *qdir, const char *arg, char id[QUARANTINE_ID_LEN + 1],
-                rq_error *err)
+		rq_error *err)
 {
 	char want[QUARANTINE_ID_LEN + 1], cand[QUARANTINE_ID_LEN + 1];
 	char shown[CANDIDATES_SHOWN * (QUARANTINE_ID_LEN + 2) + 8] = "";
@@ -88,7 +88,7 @@ int qentry_find(int qfd, const char *qdir, const char *arg, char id[QUARANTINE_I
 			strcpy(id, cand);
 		if (n < CANDIDATES_SHOWN)
 			snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), "%s%s",
-			         n ? ", " : "", cand);
+				 n ? ", " : "", cand);
 		else if (n == CANDIDATES_SHOWN)
 			snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), ", ...");
 		n++;
@@ -103,7 +103,7 @@ int qentry_find(int qfd, const char *qdir, const char *arg, char id[QUARANTINE_I
 		return rq_fail(err, "no quarantine entry %s in %s", want, qdir);
 	if (n > 1)
 		return rq_fail(err, "%s is more than one quarantine entry (%s): give more digits",
-		               want, shown);
+			       want, shown);
 	return 0;
 }
 
@@ -142,7 +142,7 @@ int qentry_restored(int qfd, const char *id, rq_error *err)
 	when = escape_name(buf);
 	char *w = escape_name(where);
 	rq_fail(err, "quarantine entry %s was already restored (on %s, to %s)", id,
-	        when ? when : "?", w ? w : "?");
+		when ? when : "?", w ? w : "?");
 	free(when);
 	free(w);
 	free(buf);

@@ -68,7 +68,7 @@ int qkey_load(int qfd, const char *qdir, bool create, unsigned char *key, rq_err
  * digits (any case) of an entry or of a restored note. An ambiguous
  * prefix fails listing the candidates. */
 int qentry_find(int qfd, const char *qdir, const char *arg, char id[QUARANTINE_ID_LEN + 1],
-                rq_error *err);
+		rq_error *err);
 /* Leaves <id>.restored saying the entry went back to disp (escaped). */
 int qentry_mark_restored(int qfd, const char *id, const char *disp, rq_error *err);
 /* 1 with err telling when and where to, when the entry id was restored
@@ -80,7 +80,7 @@ int qentry_restored(int qfd, const char *id, rq_error *err);
 /* <id>.meta's JSON text (malloc'd) with its MAC under key (the directory's
  * key), or NULL when out of memory. */
 char *qmeta_build(const unsigned char *key, const char *id, const char *path, const char *signature,
-                  const struct stat *st, const char *sha_hex, const char *when);
+		  const struct stat *st, const char *sha_hex, const char *when);
 /* Reads <id>.meta and checks its MAC under key (the directory's key; NULL
  * when it could not be loaded, which fails every entry). Returns 0, -1 on a
  * damaged, edited or unauthenticated (format /1) entry, or 1 when there is

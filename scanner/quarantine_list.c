@@ -37,7 +37,7 @@ static int row_cmp(const void *a, const void *b)
 /* Fills a row from the entry id; a damaged entry becomes a row with a
  * problem, never an error. Returns -1 only when out of memory. */
 static int row_fill(int qfd, const char *id, const unsigned char *key, bool has_meta,
-                    struct qrow *r)
+		    struct qrow *r)
 {
 	char dname[Q_ENTRY_NAME_LEN];
 	struct qmeta m;
@@ -49,7 +49,7 @@ static int row_fill(int qfd, const char *id, const unsigned char *key, bool has_
 	strcpy(r->id, id);
 	if (!has_meta) {
 		r->problem = strdup("incomplete entry: data without metadata "
-		                    "(interrupted quarantine; safe to delete)");
+				    "(interrupted quarantine; safe to delete)");
 		return r->problem ? 0 : -1;
 	}
 	if (qmeta_load(qfd, id, key, &m, &perr) != 0) {
@@ -87,7 +87,7 @@ static void rows_free(struct qrow *rows, size_t n)
 /* Collects one row per entry: every <id>.meta, and every <id>.data that
  * has no .meta (left by an interrupted store). */
 static int rows_collect(int qfd, const char *qdir, const unsigned char *key, struct qrow **out,
-                        size_t *count, rq_error *err)
+			size_t *count, rq_error *err)
 {
 	struct qrow *rows = NULL, *nr;
 	size_t n = 0, cap = 0;
@@ -150,13 +150,13 @@ static void print_row(FILE *out, const struct qrow *r)
 		/* ISO 8601 to the second: the stored nanoseconds are there only
 		 * so that entries sort in the order they were made. */
 		fprintf(out, "%s  %.19sZ  %lld  %s  %s\n", r->id, r->when, r->size, r->sig,
-		        r->path);
+			r->path);
 }
 
 /* A stick's quarantine holds entries from many PCs: under a heading per
  * PC and scan (quarantine_pc.h), those no note names last. */
 static void print_grouped(FILE *out, const struct qrow *rows, size_t n,
-                          const struct quarantine_pc *pcs, size_t npcs)
+			  const struct quarantine_pc *pcs, size_t npcs)
 {
 	for (size_t i = 0; i <= npcs; i++) {
 		const struct quarantine_pc *pc = i < npcs ? &pcs[i] : NULL;
@@ -166,7 +166,7 @@ static void print_grouped(FILE *out, const struct qrow *rows, size_t n,
 				continue;
 			if (!head && pc)
 				fprintf(out, "== PC %s (device %s), scanned %s ==\n", pc->computer,
-				        pc->device, pc->started);
+					pc->device, pc->started);
 			else if (!head)
 				fprintf(out, "== PC not recorded ==\n");
 			head = true;

@@ -30,7 +30,7 @@
 #define Q_MAC_CTX    "rqqmeta2"
 #define Q_MAC_SUBKEY 1
 _Static_assert(crypto_kdf_KEYBYTES == crypto_secretstream_xchacha20poly1305_KEYBYTES,
-               "the directory's key is a KDF master key as it is");
+	       "the directory's key is a KDF master key as it is");
 
 /* --- the MAC ------------------------------------------------------------ */
 
@@ -113,7 +113,7 @@ static json_object *jtime(const struct timespec *ts)
 /* Builds <id>.meta's JSON text (malloc'd). path is the raw original path:
  * kept base64-encoded so any byte survives, and escaped for display. */
 char *qmeta_build(const unsigned char *key, const char *id, const char *path, const char *signature,
-                  const struct stat *st, const char *sha_hex, const char *when)
+		  const struct stat *st, const char *sha_hex, const char *when)
 {
 	size_t plen = strlen(path);
 	size_t b64len = sodium_base64_ENCODED_LEN(plen, sodium_base64_VARIANT_ORIGINAL);
@@ -146,7 +146,7 @@ char *qmeta_build(const unsigned char *key, const char *id, const char *path, co
 		goto out;
 	sodium_bin2hex(mac_hex, sizeof(mac_hex), mac, sizeof(mac));
 	sodium_bin2base64(b64, b64len, (const unsigned char *)path, plen,
-	                  sodium_base64_VARIANT_ORIGINAL);
+			  sodium_base64_VARIANT_ORIGINAL);
 	jadd(o, "format", json_object_new_string(Q_FORMAT), &bad);
 	jadd(o, "id", json_object_new_string(id), &bad);
 	jadd(o, "path_base64", json_object_new_string(b64), &bad);
@@ -165,7 +165,7 @@ char *qmeta_build(const unsigned char *key, const char *id, const char *path, co
 	if (bad)
 		goto out;
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (text != NULL && (res = malloc(strlen(text) + 2)) != NULL)
 		sprintf(res, "%s\n", text);
 out:
@@ -232,7 +232,7 @@ static bool is_sha_hex(const char *s)
 /* Parses and checks <id>.meta; a field that is missing, of the wrong type
  * or out of range makes the whole entry corrupt. */
 static int meta_parse(const char *text, const char *id, struct qmeta *m,
-                      unsigned char mac[Q_MAC_LEN], rq_error *err)
+		      unsigned char mac[Q_MAC_LEN], rq_error *err)
 {
 	enum json_tokener_error jerr;
 	json_object *o = json_tokener_parse_verbose(text, &jerr);
@@ -252,9 +252,9 @@ static int meta_parse(const char *text, const char *id, struct qmeta *m,
 		/* Not authenticated, so nothing in it can be trusted, and a
 		 * forger would simply write /1: refused, with the reason. */
 		rq_fail(err,
-		        "written by an older raquet without authentication (%s); "
-		        "not restorable",
-		        Q_FORMAT_V1);
+			"written by an older raquet without authentication (%s); "
+			"not restorable",
+			Q_FORMAT_V1);
 		goto out;
 	}
 	if (strcmp(s, Q_FORMAT) != 0) {
@@ -274,7 +274,7 @@ static int meta_parse(const char *text, const char *id, struct qmeta *m,
 	b64 = jstr(o, "path_base64");
 	if (b64 == NULL || (m->path = malloc(strlen(b64) + 1)) == NULL ||
 	    sodium_base642bin((unsigned char *)m->path, strlen(b64), b64, strlen(b64), NULL, &plen,
-	                      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    plen == 0 || plen > Q_PATH_MAX || memchr(m->path, '\0', plen) != NULL ||
 	    m->path[0] != '/') {
 		rq_fail(err, "bad or missing path_base64");
@@ -346,12 +346,12 @@ int qmeta_load(int qfd, const char *id, const unsigned char *key, struct qmeta *
 	if (key == NULL) {
 		qmeta_free(m);
 		return rq_fail(err,
-		               "the quarantine key is missing or damaged, so it cannot be checked");
+			       "the quarantine key is missing or damaged, so it cannot be checked");
 	}
 	if (meta_mac(key, m, want) != 0 || sodium_memcmp(mac, want, Q_MAC_LEN) != 0) {
 		qmeta_free(m);
 		return rq_fail(err, "edited or not made with this quarantine's key "
-		                    "(authentication failed)");
+				    "(authentication failed)");
 	}
 	return 0;
 }

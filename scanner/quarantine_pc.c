@@ -32,7 +32,7 @@ static const char *jpath(json_object *o, const char *const *keys)
 	for (; *keys && o; keys++) {
 		if (json_object_is_type(o, json_type_array))
 			o = json_object_array_length(o) > 0 ? json_object_array_get_idx(o, 0)
-			                                    : NULL;
+							    : NULL;
 		if (o == NULL || !json_object_object_get_ex(o, *keys, &o))
 			return NULL;
 	}
@@ -40,7 +40,7 @@ static const char *jpath(json_object *o, const char *const *keys)
 }
 
 int quarantine_note_pc(const char *qdir, json_object *doc, const struct scan_report *rep,
-                       rq_error *err)
+		       rq_error *err)
 {
 	static const char *const win[] = {"device", "windows", "computer_name", NULL};
 	static const char *const product[] = {"device", "dmi", "product_name", NULL};
@@ -67,8 +67,8 @@ int quarantine_note_pc(const char *qdir, json_object *doc, const struct scan_rep
 		return rq_fail(err, "out of memory");
 	/* One line each: a name cannot break the note's lines. */
 	fprintf(f, NOTE_HEAD "\ncomputer %.*s\ndevice %.*s\nstarted %s\n", NAME_MAX_LEN,
-	        computer && escape_is_clean(computer) ? computer : "?", DEVICE_SHOWN,
-	        dev && escape_is_clean(dev) ? dev : "?", when);
+		computer && escape_is_clean(computer) ? computer : "?", DEVICE_SHOWN,
+		dev && escape_is_clean(dev) ? dev : "?", when);
 	for (size_t i = 0; i < rep->ndets; i++)
 		if (rep->dets[i].outcome == RESULTDOC_QUARANTINED && rep->dets[i].detail &&
 		    qentry_is_id(rep->dets[i].detail))
@@ -190,7 +190,7 @@ int quarantine_pc_load(int qfd, struct quarantine_pc **out, size_t *count)
 }
 
 const struct quarantine_pc *quarantine_pc_of(const struct quarantine_pc *v, size_t n,
-                                             const char *id)
+					     const char *id)
 {
 	/* The latest note wins: an id is random, so two notes name one only
 	 * when a note was copied or edited. */

@@ -21,7 +21,7 @@ struct quarantine_pc {
  * document doc, and the scan's start in local time. Nothing when the scan
  * quarantined nothing. */
 int quarantine_note_pc(const char *qdir, json_object *doc, const struct scan_report *rep,
-                       rq_error *err);
+		       rq_error *err);
 
 /* Every readable note in the quarantine directory qfd, oldest scan first;
  * bad ones are left out. -1 when the directory cannot be read. */
@@ -30,6 +30,6 @@ void quarantine_pc_free(struct quarantine_pc *v, size_t n);
 
 /* The note that names entry id, or NULL. */
 const struct quarantine_pc *quarantine_pc_of(const struct quarantine_pc *v, size_t n,
-                                             const char *id);
+					     const char *id);
 
 #endif

@@ -34,7 +34,7 @@ static int read_le32(int fd, uint32_t *v)
  * truncated, reordered, swapped or altered file fails, and the caller then
  * removes out. The sha256 is checked by the caller. */
 static int decrypt_stream(int in, int out, const unsigned char *key, const struct qmeta *m,
-                          unsigned char sha[32], unsigned long long *total, rq_error *err)
+			  unsigned char sha[32], unsigned long long *total, rq_error *err)
 {
 	crypto_secretstream_xchacha20poly1305_state st;
 	crypto_hash_sha256_state hs;
@@ -54,7 +54,7 @@ static int decrypt_stream(int in, int out, const unsigned char *key, const struc
 	    memcmp(head, Q_MAGIC, Q_MAGIC_LEN) != 0 ||
 	    crypto_secretstream_xchacha20poly1305_init_pull(&st, head + Q_MAGIC_LEN, key) != 0) {
 		rq_fail(err, "quarantine entry %s is damaged (bad data header); nothing restored",
-		        m->id);
+			m->id);
 		goto out;
 	}
 	while (tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
@@ -64,18 +64,18 @@ static int decrypt_stream(int in, int out, const unsigned char *key, const struc
 		if (r != 0 || clen < Q_ABYTES || clen > Q_CHUNK + Q_ABYTES ||
 		    read_full(in, cbuf, clen) != (ssize_t)clen) {
 			rq_fail(err,
-			        "quarantine entry %s is damaged (data truncated); "
-			        "nothing restored",
-			        m->id);
+				"quarantine entry %s is damaged (data truncated); "
+				"nothing restored",
+				m->id);
 			goto out;
 		}
 		if (crypto_secretstream_xchacha20poly1305_pull(&st, pbuf, &plen, &tag, cbuf, clen,
-		                                               (const unsigned char *)m->id,
-		                                               QUARANTINE_ID_LEN) != 0) {
+							       (const unsigned char *)m->id,
+							       QUARANTINE_ID_LEN) != 0) {
 			rq_fail(err,
-			        "quarantine entry %s is damaged or was tampered with "
-			        "(authentication failed); nothing restored",
-			        m->id);
+				"quarantine entry %s is damaged or was tampered with "
+				"(authentication failed); nothing restored",
+				m->id);
 			goto out;
 		}
 		crypto_hash_sha256_update(&hs, pbuf, plen);
@@ -91,8 +91,8 @@ static int decrypt_stream(int in, int out, const unsigned char *key, const struc
 	}
 	if (n != 0) {
 		rq_fail(err,
-		        "quarantine entry %s is damaged (data after the end); nothing restored",
-		        m->id);
+			"quarantine entry %s is damaged (data after the end); nothing restored",
+			m->id);
 		goto out;
 	}
 	crypto_hash_sha256_final(&hs, sha);
@@ -209,15 +209,15 @@ static int open_parent(const char *path, const char **base, rq_error *err)
 		char *disp = escape_name(dir);
 		if (e == ENOENT)
 			rq_fail(err, "original directory %s no longer exists; not restored",
-			        disp ? disp : "(?)");
+				disp ? disp : "(?)");
 		else if (e == ELOOP || e == ENOTDIR)
 			rq_fail(err,
-			        "original directory %s is reached through a symbolic link "
-			        "or is not a directory; not restored",
-			        disp ? disp : "(?)");
+				"original directory %s is reached through a symbolic link "
+				"or is not a directory; not restored",
+				disp ? disp : "(?)");
 		else
 			rq_fail_errno(err, e, "cannot open original directory %s; not restored",
-			              disp ? disp : "(?)");
+				      disp ? disp : "(?)");
 		free(disp);
 	}
 	free(dir);
@@ -227,7 +227,7 @@ static int open_parent(const char *path, const char **base, rq_error *err)
 /* Writes the decrypted, checked content with its metadata to a temporary
  * name in pfd and publishes it as base. */
 static int restore_into(int pfd, const char *base, int qfd, const unsigned char *key,
-                        const struct qmeta *m, const char *disp, rq_error *err)
+			const struct qmeta *m, const char *disp, rq_error *err)
 {
 	char tmp[80], dname[Q_ENTRY_NAME_LEN], got_hex[65];
 	unsigned char rnd[4], sha[32];
@@ -243,10 +243,10 @@ static int restore_into(int pfd, const char *base, int qfd, const unsigned char 
 		return rq_fail(err, "the data of quarantine entry %s is not a regular file", m->id);
 	if (dfd < 0)
 		return rq_fail_errno(err, errno, "cannot open the data of quarantine entry %s",
-		                     m->id);
+				     m->id);
 	randombytes_buf(rnd, sizeof(rnd));
 	snprintf(tmp, sizeof(tmp), ".raquet-restore-%s-%02x%02x%02x%02x.tmp", m->id, rnd[0], rnd[1],
-	         rnd[2], rnd[3]);
+		 rnd[2], rnd[3]);
 	tfd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (tfd < 0) {
 		e = errno;
@@ -259,9 +259,9 @@ static int restore_into(int pfd, const char *base, int qfd, const unsigned char 
 	sodium_bin2hex(got_hex, sizeof(got_hex), sha, sizeof(sha));
 	if (total != (unsigned long long)m->size || strcmp(got_hex, m->sha256) != 0) {
 		rq_fail(err,
-		        "quarantine entry %s does not match its recorded sha256 or size; "
-		        "nothing restored",
-		        m->id);
+			"quarantine entry %s does not match its recorded sha256 or size; "
+			"nothing restored",
+			m->id);
 		goto fail;
 	}
 	if (apply_meta(tfd, m, err) != 0)
@@ -328,7 +328,7 @@ int quarantine_restore(const char *qdir, const char *arg, rq_error *err)
 		char why[sizeof(err->msg)];
 		memcpy(why, err->msg, sizeof(why));
 		rq_fail(err, "quarantine entry %s has corrupt metadata: %.400s; nothing restored",
-		        id, why);
+			id, why);
 		goto out;
 	}
 	if ((disp = escape_name(m.path)) == NULL) {
@@ -347,12 +347,12 @@ int quarantine_restore(const char *qdir, const char *arg, rq_error *err)
 		note(err, "%s%s: %s", "cannot note the restore in the quarantine", errno);
 	if (qentry_unlink(qfd, id, ".meta") != 0) {
 		rq_fail_errno(err, errno, "restored %s, but cannot remove quarantine entry %s",
-		              disp, id);
+			      disp, id);
 		goto out;
 	}
 	if (qentry_unlink(qfd, id, ".data") != 0) {
 		rq_fail_errno(err, errno, "restored %s, but cannot remove the data of entry %s",
-		              disp, id);
+			      disp, id);
 		goto out;
 	}
 	fsync_dir(qfd);

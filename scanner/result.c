@@ -56,7 +56,7 @@ static json_object *str_or_null(const char *s)
 static json_object *root_volume(const struct scan_report *rep, const struct scan_root *root)
 {
 	json_object *v = json_object_new_object();
-	enum resultdoc_state state = root->missing ? RESULTDOC_MISSING
+	enum resultdoc_state state = root->missing      ? RESULTDOC_MISSING
 				     : rep->interrupted ? RESULTDOC_INTERRUPTED
 							: RESULTDOC_SCANNED;
 	struct resultdoc_counts counts;
@@ -158,8 +158,8 @@ static json_object *mode_json(const struct scan_config *cfg, bool *bad)
 {
 	json_object *o = json_object_new_object();
 
-	resultdoc_put_str(o, "scan", resultdoc_scan_name(cfg->quick ? RESULTDOC_QUICK : RESULTDOC_FULL),
-			  bad);
+	resultdoc_put_str(o, "scan",
+			  resultdoc_scan_name(cfg->quick ? RESULTDOC_QUICK : RESULTDOC_FULL), bad);
 	resultdoc_put_str(o, "action", resultdoc_action_name(cfg->action), bad);
 	resultdoc_put(o, "jobs", json_object_new_int((int)cfg->jobs), bad);
 	if (cfg->limits.max_filesize)
@@ -170,8 +170,8 @@ static json_object *mode_json(const struct scan_config *cfg, bool *bad)
 		resultdoc_put_u64(o, "max_scansize", cfg->limits.max_scansize, bad);
 	else
 		resultdoc_put_null_ok(o, "max_scansize", NULL, bad);
-	resultdoc_put(o, "alert_exceeds_max", json_object_new_boolean(cfg->limits.alert_exceeds_max),
-		      bad);
+	resultdoc_put(o, "alert_exceeds_max",
+		      json_object_new_boolean(cfg->limits.alert_exceeds_max), bad);
 	return o;
 }
 
@@ -204,7 +204,8 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 
 	resultdoc_put(doc, "detections", detections_json(rep), &bad);
 	/* live mode's persistence entries (windows/autoruns.h), taken over */
-	resultdoc_put(doc, "autoruns", ctx->autoruns ? ctx->autoruns : json_object_new_array(), &bad);
+	resultdoc_put(doc, "autoruns", ctx->autoruns ? ctx->autoruns : json_object_new_array(),
+		      &bad);
 	autoruns = ctx->autoruns;
 	ctx->autoruns = NULL;
 	resultdoc_put(doc, "repairs", usbrepair_json(&rep->repairs), &bad);
@@ -222,7 +223,8 @@ json_object *result_build(const struct scan_config *cfg, const struct scan_repor
 	result_time(rep->started.tv_sec + (time_t)rep->seconds, when);
 	resultdoc_put_str(doc, "finished", when, &bad);
 	resultdoc_put(doc, "duration_seconds", json_object_new_double(rep->seconds), &bad);
-	resultdoc_put_str(doc, "status", resultdoc_status_name(result_status_with(rep, bad ? NULL : autoruns)),
+	resultdoc_put_str(doc, "status",
+			  resultdoc_status_name(result_status_with(rep, bad ? NULL : autoruns)),
 			  &bad);
 	if (bad) {
 		json_object_put(doc);
@@ -276,8 +278,8 @@ static int64_t iso_time(const char *s)
 	struct tm tm;
 	int64_t t;
 
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
-	    n != 19)
+	if (s == NULL ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19)
 		return -1;
 	if (strcmp(s + 19, "Z") != 0 &&
 	    ((s[19] != '+' && s[19] != '-') || strlen(s) != 25 ||
@@ -286,8 +288,12 @@ static int64_t iso_time(const char *s)
 	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    se > 60)
 		return -1;
-	tm = (struct tm){.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-			 .tm_min = mi, .tm_sec = se};
+	tm = (struct tm){.tm_year = y - 1900,
+			 .tm_mon = mo - 1,
+			 .tm_mday = d,
+			 .tm_hour = h,
+			 .tm_min = mi,
+			 .tm_sec = se};
 	t = (int64_t)timegm(&tm);
 	return t - (s[19] == '-' ? -1 : s[19] == '+' ? 1 : 0) * (oh * 3600 + om * 60);
 }
@@ -328,10 +334,11 @@ int result_add_stick(json_object *doc, const struct stick *s, time_t pc, FILE *w
 	    json_object_object_get_ex(doc, "engine", &engine)) {
 		/* Beyond int64 no IOC counter goes: say nothing rather than a
 		 * number the IOC would refuse the whole result for. */
-		json_object_object_add(engine, "manifest_version",
-				       version > INT64_MAX ? NULL
-							   : json_object_new_int64((int64_t)version));
-		json_object_object_add(engine, "manifest_date", str_or_null(mdate[0] ? mdate : NULL));
+		json_object_object_add(
+		    engine, "manifest_version",
+		    version > INT64_MAX ? NULL : json_object_new_int64((int64_t)version));
+		json_object_object_add(engine, "manifest_date",
+				       str_or_null(mdate[0] ? mdate : NULL));
 		note_ioc_date(mdate, &best, best_text);
 	}
 	note_ioc_date(json_str_member(s->info, "issued"), &best, best_text);

@@ -21,9 +21,9 @@ struct stick;
  * json objects are taken over by the document. */
 struct result_context {
 	const char *unit, *technician;
-	json_object *record;  /* stick, seq, created: sealed runs only */
-	json_object *device;  /* identity */
-	json_object *volumes; /* live mode: per-volume facts replacing the roots */
+	json_object *record;   /* stick, seq, created: sealed runs only */
+	json_object *device;   /* identity */
+	json_object *volumes;  /* live mode: per-volume facts replacing the roots */
 	json_object *autoruns; /* live mode: persistence entries (windows/autoruns.h) */
 };
 

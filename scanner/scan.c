@@ -30,21 +30,21 @@ struct run {
 	const struct scan_config *cfg;
 	struct scan_report *rep;
 	struct cl_engine *engine;
-	struct workers *pool;   /* worker processes, or NULL: scan in this process */
+	struct workers *pool;           /* worker processes, or NULL: scan in this process */
 	char tmpdir[ENGINE_TMPDIR_MAX]; /* the engine's private temporary directory */
 	struct cl_scan_options opts;
 	struct queue queue;
-	atomic_int stop;        /* interrupted: stop scanning */
-	atomic_int count_stop;  /* stop the pre-count (also when the scan is done) */
-	atomic_int finished;    /* the run is over: the signal thread may end */
+	atomic_int stop;          /* interrupted: stop scanning */
+	atomic_int count_stop;    /* stop the pre-count (also when the scan is done) */
+	atomic_int finished;      /* the run is over: the signal thread may end */
 	pthread_mutex_t out_lock; /* stdout and stderr lines */
 	pthread_mutex_t det_lock; /* rep->dets and per-root error counts */
 	size_t detcap;
 	struct progress_counters counters;
 	struct progress progress;
 	struct walk_stats precount;
-	struct cache *cache;            /* NULL: no clean-file cache */
-	atomic_uint_fast64_t cached;    /* files it answered for */
+	struct cache *cache;         /* NULL: no clean-file cache */
+	atomic_uint_fast64_t cached; /* files it answered for */
 };
 
 void scan_root_counts(const struct scan_root *r, struct resultdoc_counts *c)
@@ -142,8 +142,8 @@ static void act(struct run *r, const struct walk_entry *e, struct detection *d)
 					   "record; left in place");
 			say(r, stdout, e->path, "not quarantined: %s%s", d->detail ? d->detail : "",
 			    "");
-		} else if (quarantine_store(r->cfg->quarantine_dir, e->fd, e->dirfd, e->name, e->path,
-				     d->signature, id, d->sha256, &err) == 0) {
+		} else if (quarantine_store(r->cfg->quarantine_dir, e->fd, e->dirfd, e->name,
+					    e->path, d->signature, id, d->sha256, &err) == 0) {
 			d->outcome = RESULTDOC_QUARANTINED;
 			d->detail = strdup(id);
 			say(r, stdout, e->path, "moved to quarantine as %s%s", id, "");
@@ -205,9 +205,9 @@ static void found(struct run *r, const struct walk_entry *e, const char *virname
 /* Per-worker state handed to libclamav's callbacks. */
 struct worker {
 	struct run *r;
-	unsigned int slot;   /* its worker process in r->pool, and its progress slot */
-	char virname[256];   /* last name from the virus-found callback */
-	char why[160];       /* why the worker process failed on the file */
+	unsigned int slot; /* its worker process in r->pool, and its progress slot */
+	char virname[256]; /* last name from the virus-found callback */
+	char why[160];     /* why the worker process failed on the file */
 };
 
 /* Some alerts (the limits heuristics) come back as CL_VIRUS without a name;
@@ -255,14 +255,13 @@ static cl_error_t checked_verdict(struct worker *w, struct workers_verdict *v)
 /* The one place where a file's content is scanned: by the worker's process,
  * or here when there is no pool or no worker process to take it. A worker
  * that died on the file leaves it unscanned: CL_ERROR, w->why says why. */
-static cl_error_t scan_file(struct worker *w, const struct walk_entry *e,
-			    struct workers_verdict *v)
+static cl_error_t scan_file(struct worker *w, const struct walk_entry *e, struct workers_verdict *v)
 {
 	w->why[0] = '\0';
 	v->virname[0] = '\0';
 	if (w->r->pool) {
-		int rc = workers_scan(w->r->pool, w->slot, e->fd, e->path, v, w->why,
-				      sizeof(w->why));
+		int rc =
+		    workers_scan(w->r->pool, w->slot, e->fd, e->path, v, w->why, sizeof(w->why));
 		if (rc == 0)
 			return checked_verdict(w, v);
 		if (rc == WORKERS_DIED)
@@ -310,8 +309,7 @@ static int scan_one_stream(struct walk_entry *se, void *ctx)
 }
 
 /* Live mode on NTFS: each named stream is scanned like a file of its own. */
-static void scan_streams(struct worker *w, const struct walk_entry *e,
-			 struct cl_scan_options *opts)
+static void scan_streams(struct worker *w, const struct walk_entry *e, struct cl_scan_options *opts)
 {
 	struct stream_scan ss = {w, opts};
 	struct run *r = w->r;
@@ -346,7 +344,8 @@ static void *worker_main(void *arg)
 	while ((e = queue_pop(&r->queue)) != NULL) {
 		if (!atomic_load(&r->stop) && !from_cache(r, e) &&
 		    scan_entry(w, e, &opts) == CL_CLEAN && !atomic_load(&r->stop))
-			cache_add(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL, &e->st);
+			cache_add(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL,
+				  &e->st);
 		if (!atomic_load(&r->stop) && r->cfg->streams && r->cfg->streams[e->tag])
 			scan_streams(w, e, &opts);
 		walk_entry_free(e);
@@ -469,7 +468,8 @@ static void walk_all(struct run *r)
 	for (size_t i = 0; i < cfg->npaths && !atomic_load(&r->stop); i++) {
 		struct walk_config wc = {
 		    .open_files = true,
-		    .need_dirfd = cfg->action != RESULTDOC_REPORT || (cfg->streams && cfg->streams[i]),
+		    .need_dirfd =
+			cfg->action != RESULTDOC_REPORT || (cfg->streams && cfg->streams[i]),
 		    .one_file_system = cfg->one_file_system,
 		    .quick = cfg->quick,
 		    .excludes = cfg->excludes,

@@ -56,20 +56,20 @@ struct scan_config {
 };
 
 struct detection {
-	char *path;      /* raw bytes as found */
+	char *path; /* raw bytes as found */
 	char *signature;
 	char sha256[65];
 	uint64_t size;
 	enum resultdoc_outcome outcome;
-	char *detail;    /* quarantine id, or why the action failed */
-	char *sample;    /* sealed sample record's name (--stick), or NULL */
+	char *detail; /* quarantine id, or why the action failed */
+	char *sample; /* sealed sample record's name (--stick), or NULL */
 };
 
 struct scan_root {
 	const char *path;
-	bool missing;             /* could not be opened at all */
-	struct walk_stats stats;  /* what the scanning walker saw */
-	uint64_t scan_errors;     /* libclamav errors on its files */
+	bool missing;            /* could not be opened at all */
+	struct walk_stats stats; /* what the scanning walker saw */
+	uint64_t scan_errors;    /* libclamav errors on its files */
 };
 
 struct scan_report {
@@ -79,9 +79,9 @@ struct scan_report {
 	struct detection *dets;
 	size_t ndets;
 	uint64_t files, bytes, errors;
-	uint64_t cached;          /* files taken from the clean-file cache, not read */
-	struct timespec started;  /* wall clock */
-	double seconds;           /* monotonic duration */
+	uint64_t cached;         /* files taken from the clean-file cache, not read */
+	struct timespec started; /* wall clock */
+	double seconds;          /* monotonic duration */
 	bool interrupted;
 	struct usbrepair_list repairs; /* filled after the scan: usbrepair_volume */
 };

@@ -58,8 +58,8 @@ static int check_identity(struct stick *s, rq_error *err)
 		return rq_fail(err, "%s/stick.json names stick %s, but stick.key is %s", s->path,
 			       v ? v : "(none)", s->id_hex);
 	if ((v = json_str_member(s->info, "ioc")) == NULL || strcmp(v, ioc_hex) != 0)
-		return rq_fail(err, "%s/stick.json belongs to IOC key %s, but ioc.pub is %s", s->path,
-			       v ? v : "(none)", ioc_hex);
+		return rq_fail(err, "%s/stick.json belongs to IOC key %s, but ioc.pub is %s",
+			       s->path, v ? v : "(none)", ioc_hex);
 	return 0;
 }
 
@@ -82,7 +82,8 @@ int stick_open(const char *dir, struct stick *s, rq_error *err)
 	    check_identity(s, err) != 0 ||
 	    (s->roster = signed_json_read(s->dirfd, STICK_ROSTER, &s->ioc, err)) == NULL ||
 	    read_config(s, err) != 0 || ensure_dir(s, STICK_RESULTS, 0755, err) != 0 ||
-	    ensure_dir(s, STICK_SAMPLES, 0755, err) != 0 || ensure_dir(s, STICK_QUARANTINE, 0700, err) != 0)
+	    ensure_dir(s, STICK_SAMPLES, 0755, err) != 0 ||
+	    ensure_dir(s, STICK_QUARANTINE, 0700, err) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -155,8 +156,7 @@ struct result_build {
 	const char *log;
 };
 
-static int build_result(uint64_t seq, void *ctx, unsigned char **out, size_t *outlen,
-			rq_error *err)
+static int build_result(uint64_t seq, void *ctx, unsigned char **out, size_t *outlen, rq_error *err)
 {
 	struct result_build *b = ctx;
 	const char *text;
@@ -202,8 +202,7 @@ struct sample_build {
 	bool copied;
 };
 
-static int build_sample(uint64_t seq, void *ctx, unsigned char **out, size_t *outlen,
-			rq_error *err)
+static int build_sample(uint64_t seq, void *ctx, unsigned char **out, size_t *outlen, rq_error *err)
 {
 	struct sample_build *b = ctx;
 	json_object *meta = json_object_new_object();
@@ -224,7 +223,7 @@ static int build_sample(uint64_t seq, void *ctx, unsigned char **out, size_t *ou
 	json_object_object_add(meta, "copied", json_object_new_boolean(b->copied));
 	free(esc);
 	text = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
+							JSON_C_TO_STRING_NOSLASHESCAPE);
 	m[0] = (payload_member){"meta.json", (unsigned char *)text, text ? strlen(text) : 0};
 	m[1] = (payload_member){"sample.bin", b->bytes, b->len};
 	rc = text ? payload_build(m, b->copied ? 2 : 1, out, outlen, err)
@@ -234,8 +233,7 @@ static int build_sample(uint64_t seq, void *ctx, unsigned char **out, size_t *ou
 }
 
 /* Reads the whole file when it fits under the cap. */
-static int read_sample(int fd, uint64_t size, uint64_t cap, struct sample_build *b,
-		       rq_error *err)
+static int read_sample(int fd, uint64_t size, uint64_t cap, struct sample_build *b, rq_error *err)
 {
 	size_t got = 0;
 
@@ -313,7 +311,8 @@ static int list_dir(const struct stick *s, const char *sub, FILE *out, rq_error 
 			free(names[i]);
 			continue;
 		}
-		fd = openat(dirfd, names[i]->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		fd =
+		    openat(dirfd, names[i]->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd >= 0 && fstat(fd, &st) == 0)
 			got = pread(fd, head, sizeof(head), 0);
 		if (fd >= 0)
@@ -321,12 +320,13 @@ static int list_dir(const struct stick *s, const char *sub, FILE *out, rq_error 
 		if (got == (ssize_t)sizeof(head) &&
 		    record_read_header(head, sizeof(head), &h, &e) == 0) {
 			result_time(h.created, when);
-			fprintf(out, "%-7s %6llu  %s  %10lld bytes  %s/%s\n", record_type_name(h.type),
-				(unsigned long long)h.seq, when, (long long)st.st_size, sub,
-				names[i]->d_name);
+			fprintf(out, "%-7s %6llu  %s  %10lld bytes  %s/%s\n",
+				record_type_name(h.type), (unsigned long long)h.seq, when,
+				(long long)st.st_size, sub, names[i]->d_name);
 		} else {
-			fprintf(out, "%-7s %6llu  (unreadable header)  %s/%s\n", record_type_name(type),
-				(unsigned long long)seq, sub, names[i]->d_name);
+			fprintf(out, "%-7s %6llu  (unreadable header)  %s/%s\n",
+				record_type_name(type), (unsigned long long)seq, sub,
+				names[i]->d_name);
 		}
 		count++;
 		free(names[i]);
@@ -403,11 +403,13 @@ static int probe_space(struct stick *s, int dirfd, const char *sub, rq_error *er
 	uint64_t avail;
 
 	if (fstatvfs(dirfd, &sv) != 0)
-		return rq_fail_errno(err, errno, "cannot read the free space of %s/%s", s->path, sub);
+		return rq_fail_errno(err, errno, "cannot read the free space of %s/%s", s->path,
+				     sub);
 	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (avail < STICK_KEEP_FREE)
-		return rq_fail(err, "the stick is full (%llu KiB free in %s/%s, a scan needs %u KiB "
-				    "for its record)",
+		return rq_fail(err,
+			       "the stick is full (%llu KiB free in %s/%s, a scan needs %u KiB "
+			       "for its record)",
 			       (unsigned long long)(avail / 1024), s->path, sub,
 			       STICK_KEEP_FREE / 1024);
 	return 0;
@@ -424,12 +426,16 @@ static int probe_lock(struct stick *s, int dirfd, const char *sub, rq_error *err
 	struct stat st;
 
 	if (fd < 0)
-		return rq_fail_errno(err, errno, "the stick's record store is locked: cannot open "
-						 "%s/%s/%s", s->path, sub, RECORD_LOCK_NAME);
+		return rq_fail_errno(err, errno,
+				     "the stick's record store is locked: cannot open "
+				     "%s/%s/%s",
+				     s->path, sub, RECORD_LOCK_NAME);
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return rq_fail(err, "the stick's record store is locked: %s/%s/%s is not a "
-				    "regular file", s->path, sub, RECORD_LOCK_NAME);
+		return rq_fail(err,
+			       "the stick's record store is locked: %s/%s/%s is not a "
+			       "regular file",
+			       s->path, sub, RECORD_LOCK_NAME);
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		int e = errno;
@@ -437,12 +443,14 @@ static int probe_lock(struct stick *s, int dirfd, const char *sub, rq_error *err
 			continue;
 		close(fd);
 		if (e == EWOULDBLOCK)
-			return rq_fail(err, "the stick's record store (%s/%s) is in use by another "
-					    "program (another raquet-scan?); try again when it is done",
+			return rq_fail(err,
+				       "the stick's record store (%s/%s) is in use by another "
+				       "program (another raquet-scan?); try again when it is done",
 				       s->path, sub);
 		if (e == ENOLCK || e == EOPNOTSUPP || e == ENOSYS || e == EINVAL)
 			return 0; /* no flock here: lib/record.c publishes exclusively */
-		return rq_fail_errno(err, e, "cannot lock %s/%s/%s", s->path, sub, RECORD_LOCK_NAME);
+		return rq_fail_errno(err, e, "cannot lock %s/%s/%s", s->path, sub,
+				     RECORD_LOCK_NAME);
 	}
 	close(fd); /* releases it */
 	return 0;
@@ -474,7 +482,8 @@ static int probe_seq(struct stick *s, int dirfd, unsigned type, rq_error *err)
 	now_header(&h, type);
 	h.seq = s->receipt_max[type];
 	if (record_write_next_build(dirfd, &h, s->key, &s->ioc, seq_probe_build, &p, &seq, &e) ==
-	    0 || p.reached)
+		0 ||
+	    p.reached)
 		return 0;
 	return rq_fail(err, "%s/%s: %s: the result could not be saved", s->path,
 		       type == RECORD_TYPE_RESULT ? STICK_RESULTS : STICK_SAMPLES, e.msg);
@@ -500,8 +509,9 @@ static int note_absurd_names(struct stick *s, int dirfd, const char *sub, rq_err
 		if (record_parse_name(de->d_name, &id, &seq, &t) == 0 && id == s->key->id &&
 		    seq > RECORD_SEQ_MAX) {
 			char *esc = escape_name(de->d_name);
-			warn(s, "%s/%s/%s ignored: its number is beyond %llu, more than any stick "
-				"can seal (planted or damaged)",
+			warn(s,
+			     "%s/%s/%s ignored: its number is beyond %llu, more than any stick "
+			     "can seal (planted or damaged)",
 			     s->path, sub, esc ? esc : "?", (unsigned long long)RECORD_SEQ_MAX);
 			free(esc);
 		}
@@ -541,8 +551,8 @@ static uint64_t receipt_ranges_max(struct stick *s, json_object *records, const 
 			max = (uint64_t)last;
 	}
 	if (bad)
-		warn(s, "%s/receipts: a %s range that is no sequence of numbers was ignored", s->path,
-		     type);
+		warn(s, "%s/receipts: a %s range that is no sequence of numbers was ignored",
+		     s->path, type);
 	return max;
 }
 
@@ -607,8 +617,11 @@ static int check_store(struct stick *s, const char *sub, unsigned type, rq_error
 	if (dirfd < 0)
 		return rq_fail_errno(err, errno, "cannot open %s/%s", s->path, sub);
 	rc = probe_write(s, dirfd, sub, err) != 0 || probe_space(s, dirfd, sub, err) != 0 ||
-	     probe_lock(s, dirfd, sub, err) != 0 || note_absurd_names(s, dirfd, sub, err) != 0 ||
-	     probe_seq(s, dirfd, type, err) != 0 ? -1 : 0;
+		     probe_lock(s, dirfd, sub, err) != 0 ||
+		     note_absurd_names(s, dirfd, sub, err) != 0 ||
+		     probe_seq(s, dirfd, type, err) != 0
+		 ? -1
+		 : 0;
 	close(dirfd);
 	return rc;
 }
@@ -639,7 +652,8 @@ static void pending_name(unsigned n, char *out, size_t len)
 
 static int open_quarantine(struct stick *s, rq_error *err)
 {
-	int fd = openat(s->dirfd, STICK_QUARANTINE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd =
+	    openat(s->dirfd, STICK_QUARANTINE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		rq_fail_errno(err, errno, "cannot open %s/quarantine", s->path);
@@ -737,8 +751,8 @@ static int load_pending(struct stick *s, int qfd, const char *name, json_object 
 	    !json_object_is_type(result, json_type_object) ||
 	    !json_object_object_get_ex(p, "log", &l) || !json_object_is_type(l, json_type_string)) {
 		json_object_put(p);
-		return rq_fail(err, "%s/quarantine/%s is not a pending result of this stick", s->path,
-			       name);
+		return rq_fail(err, "%s/quarantine/%s is not a pending result of this stick",
+			       s->path, name);
 	}
 	*doc = result;
 	*log = json_object_get_string(l);
@@ -794,9 +808,10 @@ int stick_seal_pending(struct stick *s, void (*done)(void *ctx, const char *name
 		/* Sealed, then removed: a crash between the two seals it twice,
 		 * which the IOC sees as two records; the other order could lose it. */
 		if (unlinkat(qfd, name, 0) != 0)
-			warn(s, "%s/quarantine/%s was sealed as result #%llu but could not be "
-				"removed: %s", s->path, name, (unsigned long long)seq,
-			     strerror(errno));
+			warn(s,
+			     "%s/quarantine/%s was sealed as result #%llu but could not be "
+			     "removed: %s",
+			     s->path, name, (unsigned long long)seq, strerror(errno));
 		fsync_dir(qfd);
 		if (done)
 			done(ctx, name, seq);

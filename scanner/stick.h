@@ -17,9 +17,9 @@
 
 /* Free bytes a scan that may act needs on the stick before it starts, and
  * that quarantining always leaves: room for the result record. */
-#define STICK_KEEP_FREE    (4u * 1024 * 1024)
-#define STICK_WARN_MAX     8 /* warnings kept; more are counted */
-#define STICK_PENDING      "pending-result" /* quarantine/pending-result[-N].json */
+#define STICK_KEEP_FREE (4u * 1024 * 1024)
+#define STICK_WARN_MAX  8                /* warnings kept; more are counted */
+#define STICK_PENDING   "pending-result" /* quarantine/pending-result[-N].json */
 
 /* struct stick_config: RAQUET/config (lib/sticklayout.h). */
 
@@ -29,8 +29,8 @@ struct stick {
 	keys_stick_secret *key; /* sodium_malloc'd */
 	keys_ioc_public ioc;
 	char id_hex[KEYS_ID_HEX_LEN + 1];
-	json_object *info;      /* stick.json, signature checked */
-	json_object *roster;    /* roster.json, signature checked */
+	json_object *info;   /* stick.json, signature checked */
+	json_object *roster; /* roster.json, signature checked */
 	struct stick_config config;
 	/* The highest number the IOC's signed receipt lists per type (index
 	 * RECORD_TYPE_RESULT, RECORD_TYPE_SAMPLE): sealing goes on above it

@@ -180,8 +180,8 @@ static int check_extra(const struct stick *s, int dbfd, const struct entry *v, s
 		if (!listed) {
 			char *esc = escape_name(d->d_name);
 			rq_fail(err,
-				"refusing the stick's databases: %s/db/%s is not in the signed "
-				STICK_MANIFEST,
+				"refusing the stick's databases: %s/db/%s is not in the "
+				"signed " STICK_MANIFEST,
 				s->path, esc ? esc : "?");
 			free(esc);
 			closedir(dir);
@@ -204,8 +204,8 @@ int stick_check_database(const struct stick *s, rq_error *err)
 		return 0;
 	dbfd = openat(s->dirfd, STICK_DB, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dbfd < 0)
-		return rq_fail_errno(err, errno, "refusing the stick's databases: cannot open %s/db",
-				     s->path);
+		return rq_fail_errno(err, errno,
+				     "refusing the stick's databases: cannot open %s/db", s->path);
 	if (read_manifest(s, dbfd, &v, &n, &version, date, err) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)

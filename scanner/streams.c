@@ -102,8 +102,7 @@ int streams_each(const struct walk_entry *e, streams_fn fn, void *ctx, rq_error 
 		}
 		if ((se = open_stream(e, s, &errnum)) == NULL) {
 			char *sd = escape_name(s);
-			rc = rq_fail_errno(err, errnum, "cannot open its stream %s",
-					   sd ? sd : "?");
+			rc = rq_fail_errno(err, errnum, "cannot open its stream %s", sd ? sd : "?");
 			free(sd);
 			continue;
 		}

@@ -23,15 +23,15 @@
 struct dent;
 
 struct frame {
-	int fd;               /* -1 while closed to save descriptors */
+	int fd; /* -1 while closed to save descriptors */
 	dev_t dev;
 	ino_t ino;
-	char *names;          /* packed NUL-terminated entry names */
-	struct dent *ents;    /* entries, sorted by name */
+	char *names;       /* packed NUL-terminated entry names */
+	struct dent *ents; /* entries, sorted by name */
 	size_t n, next;
-	size_t pathlen;       /* length of this directory's path in walker.path */
-	const char *name;     /* this directory's own name (NULL for the root) */
-	bool quick_inside;    /* --quick: everything below is covered */
+	size_t pathlen;    /* length of this directory's path in walker.path */
+	const char *name;  /* this directory's own name (NULL for the root) */
+	bool quick_inside; /* --quick: everything below is covered */
 };
 
 struct walker {
@@ -49,15 +49,15 @@ struct walker {
  * case-insensitively one component at a time (Windows paths through ntfs-3g
  * keep their case). Files directly in the root are always covered. */
 static const char *const quick_places[][8] = {
-	{"Windows", "Temp"},
-	{"Users", "*", "AppData"},
-	{"Users", "*", "Downloads"},
-	{"Users", "*", "Desktop"},
-	{"ProgramData", "Microsoft", "Windows", "Start Menu", "Programs", "Startup"},
-	{"Documents and Settings", "*", "Local Settings", "Temp"},
-	{"Documents and Settings", "*", "Desktop"},
-	{"Documents and Settings", "*", "Start Menu", "Programs", "Startup"},
-	{"Documents and Settings", "All Users", "Start Menu", "Programs", "Startup"},
+    {"Windows", "Temp"},
+    {"Users", "*", "AppData"},
+    {"Users", "*", "Downloads"},
+    {"Users", "*", "Desktop"},
+    {"ProgramData", "Microsoft", "Windows", "Start Menu", "Programs", "Startup"},
+    {"Documents and Settings", "*", "Local Settings", "Temp"},
+    {"Documents and Settings", "*", "Desktop"},
+    {"Documents and Settings", "*", "Start Menu", "Programs", "Startup"},
+    {"Documents and Settings", "All Users", "Start Menu", "Programs", "Startup"},
 };
 
 bool walk_quick_dir(const char *const *comps, size_t n, bool *inside)
@@ -264,7 +264,8 @@ static void pop_dir(struct walker *w)
 			if (pfd >= 0)
 				close(pfd);
 			w->path[parent->pathlen] = '\0';
-			report(w, w->path, 0, "directory moved during the scan; rest of it skipped");
+			report(w, w->path, 0,
+			       "directory moved during the scan; rest of it skipped");
 			atomic_fetch_add(&w->stats->errors, 1);
 			parent->next = parent->n;
 		}
@@ -289,8 +290,8 @@ static void entry_error(struct walker *w, int errnum)
 {
 	if (errnum == ENOENT || errnum == ENOTDIR || errnum == ELOOP) {
 		atomic_fetch_add(&w->stats->changed, 1);
-		report(w, w->path, errnum, errnum == ENOENT ? "vanished during the scan"
-							     : "replaced during the scan");
+		report(w, w->path, errnum,
+		       errnum == ENOENT ? "vanished during the scan" : "replaced during the scan");
 	} else {
 		atomic_fetch_add(&w->stats->errors, 1);
 		report(w, w->path, errnum, NULL);
@@ -507,8 +508,8 @@ static int walk_single_file(struct walker *w, int fd, const struct stat *st)
 	int dirfd = -1;
 
 	if (w->cfg->need_dirfd) {
-		char *dir = slash ? strndup(w->path, slash == w->path ? 1 : namepos - 1)
-				  : strdup(".");
+		char *dir =
+		    slash ? strndup(w->path, slash == w->path ? 1 : namepos - 1) : strdup(".");
 		dirfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 		free(dir);
 		if (dirfd < 0) {

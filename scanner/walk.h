@@ -39,10 +39,10 @@ typedef int (*walk_file_fn)(struct walk_entry *e, void *ctx);
 typedef void (*walk_error_fn)(const char *path, int errnum, const char *reason, void *ctx);
 
 struct walk_config {
-	bool open_files;      /* open each file (scanning) or only stat it (counting) */
-	bool need_dirfd;      /* hand a directory descriptor with each file (actions) */
-	bool one_file_system; /* do not descend into other mounted file systems */
-	bool quick;           /* only the high-risk places (see walk.c) */
+	bool open_files;             /* open each file (scanning) or only stat it (counting) */
+	bool need_dirfd;             /* hand a directory descriptor with each file (actions) */
+	bool one_file_system;        /* do not descend into other mounted file systems */
+	bool quick;                  /* only the high-risk places (see walk.c) */
 	const char *const *excludes; /* fnmatch globs, tried on the path and the name */
 	size_t nexcludes;
 	const atomic_int *stop; /* set asynchronously to stop early; may be NULL */

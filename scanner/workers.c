@@ -67,7 +67,9 @@ static int receive(int sock, char *path)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {path, WORKERS_PATH_MAX};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
 			   .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 	ssize_t n;
@@ -80,8 +82,7 @@ static int receive(int sock, char *path)
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	if (n <= 0 || fd < 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    path[n - 1] != '\0') {
+	if (n <= 0 || fd < 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || path[n - 1] != '\0') {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -151,8 +152,8 @@ struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_
 		rq_fail(err, "out of memory");
 		return NULL;
 	}
-	p->stop = mmap(NULL, sizeof(*p->stop), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		       -1, 0);
+	p->stop =
+	    mmap(NULL, sizeof(*p->stop), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p->stop == MAP_FAILED || (crash && crash[0] && !(p->crash_on = strdup(crash)))) {
 		rq_fail_errno(err, errno, "cannot set up the worker processes");
 		if (p->stop != MAP_FAILED)
@@ -187,7 +188,9 @@ static int send_request(int sock, int fd, const char *path)
 	char cut[WORKERS_PATH_MAX];
 	size_t len = strlen(path) + 1;
 	struct iovec iov = {(void *)path, len};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
 			   .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 	ssize_t n;

@@ -20,8 +20,8 @@
 #define WORKERS_NAME_MAX 256
 
 struct workers_verdict {
-	int rc;                          /* libclamav's cl_error_t for the file */
-	char virname[WORKERS_NAME_MAX];  /* with CL_VIRUS */
+	int rc;                         /* libclamav's cl_error_t for the file */
+	char virname[WORKERS_NAME_MAX]; /* with CL_VIRUS */
 };
 
 /* Runs in the worker process: scans fd (path is for libclamav's messages)

@@ -23,13 +23,13 @@
 
 extern char **environ;
 
-#define MBR_CODE_BYTES  440 /* boot.img's code; the partition table follows */
-#define CHUNK           (1024 * 1024)
-#define LISTING_MAX     ((size_t)IMAGE_FILES_MAX * (IMAGE_NAME_MAX + 8))
-#define LIST_FILE_MAX   ((size_t)(IMAGE_FILES_MAX + 8) * (IMAGE_NAME_MAX + 96))
-#define LIST_MAGIC      "raquet.sysimage/1"
-#define ESP_TYPE        "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
-#define BIOS_BOOT_TYPE  "21686148-6449-6e6f-744e-656564454649"
+#define MBR_CODE_BYTES 440 /* boot.img's code; the partition table follows */
+#define CHUNK          (1024 * 1024)
+#define LISTING_MAX    ((size_t)IMAGE_FILES_MAX * (IMAGE_NAME_MAX + 8))
+#define LIST_FILE_MAX  ((size_t)(IMAGE_FILES_MAX + 8) * (IMAGE_NAME_MAX + 96))
+#define LIST_MAGIC     "raquet.sysimage/1"
+#define ESP_TYPE       "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+#define BIOS_BOOT_TYPE "21686148-6449-6e6f-744e-656564454649"
 
 /* --- mtools as a child ---------------------------------------------------- */
 
@@ -79,7 +79,8 @@ static int spawn(char *const argv[], int out, pid_t *pid, rq_error *err)
 	posix_spawn_file_actions_destroy(&fa);
 	free(env);
 	if (rc != 0)
-		return rq_fail_errno(err, rc, "cannot start %s (make deps installs mtools)", argv[0]);
+		return rq_fail_errno(err, rc, "cannot start %s (make deps installs mtools)",
+				     argv[0]);
 	return 0;
 }
 
@@ -91,8 +92,7 @@ static int reap(pid_t pid, const char *what, rq_error *err)
 		if (errno != EINTR)
 			return rq_fail_errno(err, errno, "%s: waitpid", what);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return rq_fail(err, "%s failed (%s %d)", what,
-			       WIFEXITED(st) ? "exit" : "signal",
+		return rq_fail(err, "%s failed (%s %d)", what, WIFEXITED(st) ? "exit" : "signal",
 			       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	return 0;
 }
@@ -123,8 +123,10 @@ static int run_read(char *const argv[], int (*sink)(const void *, size_t, void *
 		if (sink(buf, (size_t)got, ctx) != 0) {
 			/* A hostile FAT (a cluster chain in a loop, a directory
 			 * inside itself) would keep mtools talking for ever. */
-			rc = rq_fail(err, "%s: more than the partition holds (a damaged or "
-					  "hostile file system)", what);
+			rc = rq_fail(err,
+				     "%s: more than the partition holds (a damaged or "
+				     "hostile file system)",
+				     what);
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -226,13 +228,15 @@ int image_layout(const char *path, struct image_layout *l, rq_error *err)
 	blkid_probe_enable_superblocks(pr, 0);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
-	if ((ls = blkid_probe_get_partitions(pr)) == NULL || (n = blkid_partlist_numof_partitions(ls)) <= 0) {
+	if ((ls = blkid_probe_get_partitions(pr)) == NULL ||
+	    (n = blkid_partlist_numof_partitions(ls)) <= 0) {
 		blkid_free_probe(pr);
 		return rq_fail(err, "%s: no partition table", path);
 	}
 	for (int i = 0; i < n; i++) {
 		blkid_partition p = blkid_partlist_get_partition(ls, i);
-		const char *name = blkid_partition_get_name(p), *type = blkid_partition_get_type_string(p);
+		const char *name = blkid_partition_get_name(p),
+			   *type = blkid_partition_get_type_string(p);
 		uint64_t off = (uint64_t)blkid_partition_get_start(p) * 512,
 			 size = (uint64_t)blkid_partition_get_size(p) * 512;
 		if (esp < 0 && ((name && strcmp(name, IMAGE_ESP_LABEL) == 0) ||
@@ -246,9 +250,11 @@ int image_layout(const char *path, struct image_layout *l, rq_error *err)
 	}
 	blkid_free_probe(pr);
 	if (esp < 0)
-		return rq_fail(err, "%s: no %s partition (not a raquet disk)", path, IMAGE_ESP_LABEL);
-	if (l->is_device && (part_dev(path, esp, l->esp_dev, sizeof(l->esp_dev), err) != 0 ||
-			     (bios >= 0 && part_dev(path, bios, l->bios_dev, sizeof(l->bios_dev), err) != 0)))
+		return rq_fail(err, "%s: no %s partition (not a raquet disk)", path,
+			       IMAGE_ESP_LABEL);
+	if (l->is_device &&
+	    (part_dev(path, esp, l->esp_dev, sizeof(l->esp_dev), err) != 0 ||
+	     (bios >= 0 && part_dev(path, bios, l->bios_dev, sizeof(l->bios_dev), err) != 0)))
 		return -1;
 	return 0;
 }
@@ -293,8 +299,9 @@ static int hash_range(const char *path, uint64_t off, uint64_t n, unsigned char 
 		size_t want = n < CHUNK ? (size_t)n : CHUNK;
 		ssize_t got = pread_full(fd, buf, want, (off_t)off);
 		if (got != (ssize_t)want)
-			rc = got < 0 ? rq_fail_errno(err, errno, "%s: read", path)
-				     : rq_fail(err, "%s: shorter than its partition table says", path);
+			rc = got < 0
+				 ? rq_fail_errno(err, errno, "%s: read", path)
+				 : rq_fail(err, "%s: shorter than its partition table says", path);
 		else
 			crypto_hash_sha256_update(&st, buf, want);
 		off += want, n -= want;
@@ -341,7 +348,8 @@ static int text_chunk(const void *buf, size_t len, void *ctx)
 
 static int cmp_digest(const void *a, const void *b)
 {
-	return strcmp(((const struct image_digest *)a)->name, ((const struct image_digest *)b)->name);
+	return strcmp(((const struct image_digest *)a)->name,
+		      ((const struct image_digest *)b)->name);
 }
 
 /* Every file of the ESP (hidden and system ones too: -a), hashed. */
@@ -445,7 +453,8 @@ int image_list_read(int dirfd, const char *name, struct image_list *list, rq_err
 	list->v = NULL, list->n = 0;
 	if (read_file_bounded(dirfd, name, LIST_FILE_MAX, &buf, &len, err) != 0)
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(buf, "\n", &save); line && rc == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
 		unsigned char sha[32];
 		char hex[65], *end;
 		uint64_t size;
@@ -484,7 +493,7 @@ size_t image_list_compare(const struct image_list *issued, const struct image_li
 	size_t i = 0, j = 0, n = 0;
 
 	while (i < issued->n || j < found->n) {
-		int c = i == issued->n ? 1
+		int c = i == issued->n  ? 1
 			: j == found->n ? -1
 					: strcmp(issued->v[i].name, found->v[j].name);
 		if (c < 0) {
@@ -522,10 +531,12 @@ int image_copy_range(int in, uint64_t in_off, int out, uint64_t out_off, uint64_
 		size_t want = n < CHUNK ? (size_t)n : CHUNK, z;
 		ssize_t got = pread_full(in, buf, want, (off_t)in_off);
 		if (got != (ssize_t)want) {
-			rc = got < 0 ? rq_fail_errno(err, errno, "read") : rq_fail(err, "short read");
+			rc = got < 0 ? rq_fail_errno(err, errno, "read")
+				     : rq_fail(err, "short read");
 			break;
 		}
-		for (z = 0; z < want && memcmp(buf + z, zero, want - z < 4096 ? want - z : 4096) == 0;
+		for (z = 0;
+		     z < want && memcmp(buf + z, zero, want - z < 4096 ? want - z : 4096) == 0;
 		     z += 4096)
 			;
 		if (z < want && pwrite(out, buf, want, (off_t)out_off) != (ssize_t)want)
@@ -600,13 +611,16 @@ static int write_pin(struct ioc *ioc, int imgdir, const char *img, rq_error *err
 
 	if (keys_ioc_write_public(imgdir, "pin.pub.tmp", &ioc->pub, err) != 0)
 		return -1;
-	if (snprintf(key, sizeof(key), "%s/%s/pin.pub.tmp", ioc->dir, IMAGE_DIR) >= (int)sizeof(key) ||
+	if (snprintf(key, sizeof(key), "%s/%s/pin.pub.tmp", ioc->dir, IMAGE_DIR) >=
+		(int)sizeof(key) ||
 	    image_layout(img, &l, err) != 0 || esp_arg(&l, arg, sizeof(arg), err) != 0)
 		goto fail;
 	char *mcopy[] = {"mcopy", "-o", "-i", arg, key, "::/" IMAGE_PIN_FILE, NULL};
 	if (spawn(mcopy, -1, &pid, err) != 0 ||
-	    reap(pid, "mcopy (the key into the image's " IMAGE_ESP_LABEL "/" IMAGE_PIN_FILE
-		      "; is it a raquet image?)", err) != 0)
+	    reap(pid,
+		 "mcopy (the key into the image's " IMAGE_ESP_LABEL "/" IMAGE_PIN_FILE
+		 "; is it a raquet image?)",
+		 err) != 0)
 		goto fail;
 	unlinkat(imgdir, "pin.pub.tmp", 0);
 	return 0;
@@ -630,7 +644,9 @@ static int keep_list(int imgdir, const struct image_list *list, char key[17], rq
 	snprintf(key, 17, "%.16s", hex);
 	snprintf(name, sizeof(name), "%s.list", key);
 	rc = atomic_write(imgdir, name, text, len, 0644, false, err) != 0 ||
-	     atomic_write(imgdir, IMAGE_LIST, text, len, 0644, false, err) != 0 ? -1 : 0;
+		     atomic_write(imgdir, IMAGE_LIST, text, len, 0644, false, err) != 0
+		 ? -1
+		 : 0;
 	free(text);
 	return rc;
 }
@@ -659,7 +675,8 @@ int image_stamp(struct ioc *ioc, const char *from, const char *out, struct image
 		if (from)
 			rq_fail_errno(err, errno, "%s", from);
 		else
-			rq_fail(err, "no image issued yet: give the released image with --from FILE");
+			rq_fail(err,
+				"no image issued yet: give the released image with --from FILE");
 		goto out;
 	}
 	/* Stamped in the IOC's own directory first: a failure leaves the

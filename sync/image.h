@@ -26,18 +26,18 @@
 #include "ioc.h"
 #include "rqerror.h"
 
-#define IMAGE_ESP_LABEL  "RAQUETBOOT"
-#define IMAGE_PIN_FILE   "live/ioc.pub" /* on the ESP */
-#define IMAGE_DIR        "image"
-#define IMAGE_ISSUED     "issued.img"
-#define IMAGE_LIST       "issued.list"
-#define IMAGE_NAME_MAX   512  /* a digest list entry's name, "esp:/..." */
-#define IMAGE_FILES_MAX  4096 /* files on an ESP: the image has ~300 */
+#define IMAGE_ESP_LABEL "RAQUETBOOT"
+#define IMAGE_PIN_FILE  "live/ioc.pub" /* on the ESP */
+#define IMAGE_DIR       "image"
+#define IMAGE_ISSUED    "issued.img"
+#define IMAGE_LIST      "issued.list"
+#define IMAGE_NAME_MAX  512  /* a digest list entry's name, "esp:/..." */
+#define IMAGE_FILES_MAX 4096 /* files on an ESP: the image has ~300 */
 
 /* Where the system part of a disk (an image file or a block device) is. */
 struct image_layout {
-	char path[PATH_MAX];     /* the image file or the whole disk device */
-	int is_device;           /* path is a block device */
+	char path[PATH_MAX];          /* the image file or the whole disk device */
+	int is_device;                /* path is a block device */
 	uint64_t esp_off, esp_size;   /* bytes; the ESP is found by its GPT
 					 name or FAT label RAQUETBOOT */
 	uint64_t bios_off, bios_size; /* the BIOS boot partition; 0 if none */

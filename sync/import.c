@@ -24,7 +24,6 @@
 #include "schema.h"
 #include "stickdir.h"
 
-
 /* ---- SQL ---- */
 static const char *const sql[] = {
 #define Q_STICK 0
@@ -74,7 +73,7 @@ struct imp {
 	char revoked_on[32];
 	keys_stick_public pk;
 	int64_t import_id;
-	int rejfd; /* IOC/rejected/<stick>, opened on the first rejection */
+	int rejfd;                 /* IOC/rejected/<stick>, opened on the first rejection */
 	struct precheck_seen seen; /* this stick's records when the import began */
 	char now[32];
 	uint64_t budget, expanded; /* payload bytes this import may open, has opened */
@@ -185,8 +184,8 @@ static void created_iso(const record_header *h, char out[32])
 
 /* Records a rejection: the file is kept, the reason stored; 0, or -1 when
  * even that failed (the import then stops: nothing may be lost). */
-static int reject(struct imp *im, int dirfd, const char *sub, const char *name,
-		  const char *reason, rq_error *err)
+static int reject(struct imp *im, int dirfd, const char *sub, const char *name, const char *reason,
+		  rq_error *err)
 {
 	char sha[65], stored[400], file[300];
 	sqlite3_stmt *st = im->st[Q_REJECTION];
@@ -249,9 +248,9 @@ static int store_sample(struct imp *im, const payload_member *bin, const char *s
 	snprintf(sub, sizeof(sub), "%.2s", sha);
 	snprintf(stored, storedsz, "samples/%s/%s", sub, sha);
 	fd = openat(im->ioc->dirfd, "samples", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && (ioc_mkdirat(im->ioc->dirfd, "samples", 0700, err) != 0 ||
-		       (fd = openat(im->ioc->dirfd, "samples", O_RDONLY | O_DIRECTORY |
-								  O_CLOEXEC)) < 0))
+	if (fd < 0 &&
+	    (ioc_mkdirat(im->ioc->dirfd, "samples", 0700, err) != 0 ||
+	     (fd = openat(im->ioc->dirfd, "samples", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0))
 		return rq_fail_errno(err, errno, "cannot open %s/samples", im->ioc->dir);
 	if (ioc_mkdirat(fd, sub, 0700, err) != 0) {
 		close(fd);
@@ -281,8 +280,8 @@ static int merge_payload(struct imp *im, const record_header *h, const payload_l
 			return rq_fail(err, "the payload has no result.json"), MERGE_REJECT;
 		extra = payload_get(p, "scan.log");
 		return merge_result(im->merge, im->sd.id_hex, h, (const char *)doc->data, doc->len,
-				    extra ? (const char *)extra->data : NULL, extra ? extra->len : 0,
-				    err);
+				    extra ? (const char *)extra->data : NULL,
+				    extra ? extra->len : 0, err);
 	}
 	if ((doc = payload_get(p, "meta.json")) == NULL)
 		return rq_fail(err, "the payload has no meta.json"), MERGE_REJECT;
@@ -296,8 +295,8 @@ static int merge_payload(struct imp *im, const record_header *h, const payload_l
 	return merge_sample_store(im->merge, im->sd.id_hex, h, *sha ? stored : NULL, err);
 }
 
-static int insert_record(struct imp *im, const record_header *h, const char *sha,
-			 const char *sub, const char *name, size_t len, rq_error *err)
+static int insert_record(struct imp *im, const record_header *h, const char *sha, const char *sub,
+			 const char *name, size_t len, rq_error *err)
 {
 	char created[32], file[300];
 
@@ -400,11 +399,18 @@ static int has_suffix(const char *name, const char *ext)
 
 static int import_dir(struct imp *im, const char *sub, rq_error *err)
 {
-	struct precheck_ctx c = {
-		.sub = sub, .stick_id = im->sd.id, .stick_hex = im->sd.id_hex, .known = im->known,
-		.revoked = im->revoked, .revoked_on = im->revoked_on, .pk = &im->pk,
-		.ioc_pub = &im->ioc->pub, .ioc_hex = im->ioc->id_hex, .sk = im->ioc->sk,
-		.seen = &im->seen, .over = &im->over};
+	struct precheck_ctx c = {.sub = sub,
+				 .stick_id = im->sd.id,
+				 .stick_hex = im->sd.id_hex,
+				 .known = im->known,
+				 .revoked = im->revoked,
+				 .revoked_on = im->revoked_on,
+				 .pk = &im->pk,
+				 .ioc_pub = &im->ioc->pub,
+				 .ioc_hex = im->ioc->id_hex,
+				 .sk = im->ioc->sk,
+				 .seen = &im->seen,
+				 .over = &im->over};
 	struct pipeline *pl = NULL;
 	struct precheck *p;
 	struct dirent **names;
@@ -414,8 +420,9 @@ static int import_dir(struct imp *im, const char *sub, rq_error *err)
 
 	c.dirfd = openat(im->sd.fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c.dirfd < 0)
-		return errno == ENOENT ? 0 : rq_fail_errno(err, errno, "cannot open %s/%s",
-							    im->sd.path, sub);
+		return errno == ENOENT
+			   ? 0
+			   : rq_fail_errno(err, errno, "cannot open %s/%s", im->sd.path, sub);
 	n = scandirat(c.dirfd, ".", &names, NULL, versionsort);
 	if (n < 0) {
 		close(c.dirfd);
@@ -520,8 +527,9 @@ static int compute_gaps(struct imp *im, rq_error *err)
 		if (rc < 0)
 			return -1;
 		for (size_t i = from; i < rep->ngaps; i++)
-			if (db_bind(im->ioc->db, im->st[Q_GAP], err, "ttii", im->sd.id_hex, types[t],
-				    (int64_t)rep->gaps[i].first, (int64_t)rep->gaps[i].last) != 0 ||
+			if (db_bind(im->ioc->db, im->st[Q_GAP], err, "ttii", im->sd.id_hex,
+				    types[t], (int64_t)rep->gaps[i].first,
+				    (int64_t)rep->gaps[i].last) != 0 ||
 			    db_done(im->ioc->db, im->st[Q_GAP], err) != 0)
 				return -1;
 	}

@@ -20,7 +20,7 @@
 enum import_outcome { IMPORT_NEW, IMPORT_DUPLICATE, IMPORT_REJECTED };
 
 struct import_file {
-	char *name;   /* "results/<stick>-<seq>.rqr", as found (untrusted) */
+	char *name; /* "results/<stick>-<seq>.rqr", as found (untrusted) */
 	enum import_outcome outcome;
 	char *reason; /* for rejections */
 };

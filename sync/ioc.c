@@ -59,8 +59,8 @@ int ioc_mkdirat(int dirfd, const char *name, mode_t mode, rq_error *err)
 static int open_db(const char *dir, bool create, sqlite3 **db, rq_error *err)
 {
 	char path[4096];
-	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-		    SQLITE_OPEN_NOFOLLOW;
+	int flags =
+	    SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOFOLLOW;
 
 	*db = NULL;
 	if (snprintf(path, sizeof(path), "%s/ioc.db", dir) >= (int)sizeof(path))
@@ -89,7 +89,8 @@ static int open_db(const char *dir, bool create, sqlite3 **db, rq_error *err)
 
 static int write_meta(sqlite3 *db, const char *key, const char *value, rq_error *err)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", err);
+	sqlite3_stmt *st =
+	    db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", err);
 	int rc;
 
 	if (st == NULL)
@@ -99,8 +100,7 @@ static int write_meta(sqlite3 *db, const char *key, const char *value, rq_error 
 	return rc;
 }
 
-static int init_files(int fd, const char *dir, const char *passphrase, char *id_out,
-		      rq_error *err)
+static int init_files(int fd, const char *dir, const char *passphrase, char *id_out, rq_error *err)
 {
 	keys_ioc_secret *sk = NULL;
 	keys_ioc_public pk;
@@ -115,8 +115,8 @@ static int init_files(int fd, const char *dir, const char *passphrase, char *id_
 	if (keys_ioc_write_secret(fd, "ioc.key", sk, passphrase, err) != 0)
 		goto out;
 	if (keys_ioc_write_public(fd, "ioc.pub", &pk, err) != 0 ||
-	    atomic_write(fd, "stick-config", IOC_STICK_CONFIG, strlen(IOC_STICK_CONFIG), 0644,
-			 true, err) != 0 ||
+	    atomic_write(fd, "stick-config", IOC_STICK_CONFIG, strlen(IOC_STICK_CONFIG), 0644, true,
+			 err) != 0 ||
 	    ioc_mkdirat(fd, "samples", 0700, err) != 0 ||
 	    ioc_mkdirat(fd, "rejected", 0700, err) != 0 || open_db(dir, true, &db, err) != 0 ||
 	    write_meta(db, "ioc_key_id", id_out, err) != 0 ||
@@ -145,8 +145,9 @@ int ioc_init(const char *dir, const char *passphrase, char id_out[KEYS_ID_HEX_LE
 	if (faccessat(fd, "ioc.key", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
 	    faccessat(fd, "ioc.db", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		close(fd);
-		return rq_fail(err, "%s already holds an IOC (ioc.key or ioc.db); refusing to "
-				    "overwrite it",
+		return rq_fail(err,
+			       "%s already holds an IOC (ioc.key or ioc.db); refusing to "
+			       "overwrite it",
 			       dir);
 	}
 	rc = init_files(fd, dir, passphrase, id_out, err);
@@ -165,7 +166,8 @@ int ioc_init(const char *dir, const char *passphrase, char id_out[KEYS_ID_HEX_LE
 
 static int check_key_id(struct ioc *ioc, rq_error *err)
 {
-	sqlite3_stmt *st = db_prepare(ioc->db, "SELECT value FROM meta WHERE key = 'ioc_key_id'", err);
+	sqlite3_stmt *st =
+	    db_prepare(ioc->db, "SELECT value FROM meta WHERE key = 'ioc_key_id'", err);
 	int rc;
 
 	if (st == NULL)
@@ -229,8 +231,8 @@ int ioc_lock(struct ioc *ioc, bool wait, bool *busy, rq_error *err)
 {
 	*busy = false;
 	if (ioc->lockfd < 0) {
-		ioc->lockfd = openat(ioc->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-				     0600);
+		ioc->lockfd =
+		    openat(ioc->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (ioc->lockfd < 0)
 			return rq_fail_errno(err, errno, "cannot open %s/lock", ioc->dir);
 	}

@@ -246,13 +246,22 @@ static int unit_op(struct ioc *ioc, const char *op, struct args *a)
 
 	return unitops_do(ioc->db, op, a->op[0], a->op[1], stdout, &err) != 0 ? fail(&err) : 0;
 }
-static int cmd_unit_rename(struct ioc *ioc, struct args *a) { return unit_op(ioc, "rename", a); }
+static int cmd_unit_rename(struct ioc *ioc, struct args *a)
+{
+	return unit_op(ioc, "rename", a);
+}
 static int cmd_unit_set_parent(struct ioc *ioc, struct args *a)
 {
 	return unit_op(ioc, "set-parent", a);
 }
-static int cmd_unit_delete(struct ioc *ioc, struct args *a) { return unit_op(ioc, "delete", a); }
-static int cmd_unit_merge(struct ioc *ioc, struct args *a) { return unit_op(ioc, "merge", a); }
+static int cmd_unit_delete(struct ioc *ioc, struct args *a)
+{
+	return unit_op(ioc, "delete", a);
+}
+static int cmd_unit_merge(struct ioc *ioc, struct args *a)
+{
+	return unit_op(ioc, "merge", a);
+}
 
 static int cmd_provision(struct ioc *ioc, struct args *a)
 {
@@ -365,8 +374,8 @@ static int cmd_import(struct ioc *ioc, struct args *a)
 			printf("gap: %s %llu-%llu are missing\n", g->type,
 			       (unsigned long long)g->first, (unsigned long long)g->last);
 	}
-	printf("stick %s: %d imported, %d already imported, %d rejected\n", rep.stick,
-	       rep.imported, rep.duplicates, rep.rejected);
+	printf("stick %s: %d imported, %d already imported, %d rejected\n", rep.stick, rep.imported,
+	       rep.duplicates, rep.rejected);
 	rc = worse(rep.rejected > 0 ? 1 : 0, sys);
 	if (!rep.receipt_written) {
 		rq_warn("the records are imported, but the receipt could not be written to the "
@@ -375,7 +384,8 @@ static int cmd_import(struct ioc *ioc, struct args *a)
 		rc = 2;
 	}
 	if (rep.rejected > 0)
-		rq_warn("%d file%s rejected; kept in %s/rejected/%s/", rep.rejected, rep.rejected == 1 ? "" : "s", ioc->dir, rep.stick);
+		rq_warn("%d file%s rejected; kept in %s/rejected/%s/", rep.rejected,
+			rep.rejected == 1 ? "" : "s", ioc->dir, rep.stick);
 	import_report_free(&rep);
 	return rc;
 }
@@ -453,7 +463,7 @@ static int cmd_status(struct ioc *ioc, struct args *a)
 	}
 	if (detail && (fputs("rejected files:\n", stdout),
 		       status_rejections(ioc->db, id, print_rejection, NULL, &err) != 0 ||
-		       status_print_flags(ioc->db, id, stdout, &err) < 0))
+			   status_print_flags(ioc->db, id, stdout, &err) < 0))
 		return fail(&err);
 	if (!detail && n == 0)
 		printf("no sticks yet (raquet-sync provision STICK --unit CODE)\n");
@@ -564,44 +574,97 @@ static const struct option all_options[] = {
     {"stale-days", required_argument, NULL, OPT_STALE},
     {"yes", no_argument, NULL, OPT_YES},
 };
-#define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
+#define NOPTIONS        (sizeof(all_options) / sizeof(all_options[0]))
 #define MAX_CMD_OPTIONS 8
 
 static const struct command {
 	const char *name, *sub; /* "unit" "add"; sub NULL for a plain command */
 	int (*fn)(struct ioc *ioc, struct args *a);
-	unsigned needs;          /* NEEDS_*; 0: the command opens no IOC */
-	int min_op, max_op;      /* operands */
+	unsigned needs;            /* NEEDS_*; 0: the command opens no IOC */
+	int min_op, max_op;        /* operands */
 	int opts[MAX_CMD_OPTIONS]; /* OPT_* beyond --ioc and --help; 0 ends */
 	const char *usage;
 } commands[] = {
     {"init", NULL, cmd_init, 0, 0, 0, {OPT_PASSPHRASE}, "init [--passphrase]"},
-    {"unit", "add", cmd_unit_add, NEEDS_IOC | NEEDS_LOCK, 2, 2, {OPT_PARENT, OPT_INFORMED},
+    {"unit",
+     "add",
+     cmd_unit_add,
+     NEEDS_IOC | NEEDS_LOCK,
+     2,
+     2,
+     {OPT_PARENT, OPT_INFORMED},
      "unit add CODE NAME [--parent CODE] [--informed]"},
     {"unit", "import", cmd_unit_import, NEEDS_IOC | NEEDS_LOCK, 1, 1, {0}, "unit import FILE.csv"},
     {"unit", "list", cmd_unit_list, NEEDS_IOC, 0, 0, {0}, "unit list"},
     {"unit", "rename", cmd_unit_rename, NEEDS_IOC | NEEDS_LOCK, 2, 2, {0}, "unit rename CODE NAME"},
-    {"unit", "set-parent", cmd_unit_set_parent, NEEDS_IOC | NEEDS_LOCK, 2, 2, {0},
+    {"unit",
+     "set-parent",
+     cmd_unit_set_parent,
+     NEEDS_IOC | NEEDS_LOCK,
+     2,
+     2,
+     {0},
      "unit set-parent CODE PARENT|-"},
     {"unit", "delete", cmd_unit_delete, NEEDS_IOC | NEEDS_LOCK, 1, 1, {0}, "unit delete CODE"},
     {"unit", "merge", cmd_unit_merge, NEEDS_IOC | NEEDS_LOCK, 2, 2, {0}, "unit merge FROM INTO"},
-    {"provision", NULL, cmd_provision, NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET, 1, 1,
+    {"provision",
+     NULL,
+     cmd_provision,
+     NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET,
+     1,
+     1,
      {OPT_UNIT, OPT_LABEL, OPT_DATABASE},
      "provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]"},
-    {"import", NULL, cmd_import, NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET, 1, 1, {OPT_VERBOSE},
+    {"import",
+     NULL,
+     cmd_import,
+     NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET,
+     1,
+     1,
+     {OPT_VERBOSE},
      "import STICK [-v]"},
-    {"update", NULL, cmd_update, NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET, 1, 1,
-     {OPT_DATABASE, OPT_IMAGE}, "update STICK [--database DIR] [--image]"},
-    {"image", NULL, cmd_image, NEEDS_IOC | NEEDS_LOCK, 0, 0, {OPT_OUT, OPT_FROM},
+    {"update",
+     NULL,
+     cmd_update,
+     NEEDS_IOC | NEEDS_LOCK | NEEDS_SECRET,
+     1,
+     1,
+     {OPT_DATABASE, OPT_IMAGE},
+     "update STICK [--database DIR] [--image]"},
+    {"image",
+     NULL,
+     cmd_image,
+     NEEDS_IOC | NEEDS_LOCK,
+     0,
+     0,
+     {OPT_OUT, OPT_FROM},
      "image --out FILE [--from RELEASED.img]"},
-    {"status", NULL, cmd_status, NEEDS_IOC, 0, 1, {OPT_STALE},
+    {"status",
+     NULL,
+     cmd_status,
+     NEEDS_IOC,
+     0,
+     1,
+     {OPT_STALE},
      "status [STICKID|LABEL] | status --stale-days N"},
     {"revoke", NULL, cmd_revoke, NEEDS_IOC, 1, 1, {OPT_YES}, "revoke STICKID|LABEL [--yes]"},
     {"schema", NULL, cmd_schema, 0, 0, 0, {0}, "schema"},
     {"settings", "list", cmd_settings_list, NEEDS_IOC, 0, 0, {0}, "settings list"},
-    {"settings", "set", cmd_settings_set, NEEDS_IOC | NEEDS_LOCK, 2, 2, {OPT_UNIT},
+    {"settings",
+     "set",
+     cmd_settings_set,
+     NEEDS_IOC | NEEDS_LOCK,
+     2,
+     2,
+     {OPT_UNIT},
      "settings set KEY VALUE [--unit CODE]"},
-    {"settings", "unset", cmd_settings_unset, NEEDS_IOC | NEEDS_LOCK, 1, 1, {OPT_UNIT},
+    {"settings",
+     "unset",
+     cmd_settings_unset,
+     NEEDS_IOC | NEEDS_LOCK,
+     1,
+     1,
+     {OPT_UNIT},
      "settings unset KEY [--unit CODE]"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -640,7 +703,9 @@ static const struct command *find_command(const char *name, const char *sub)
 	if (first) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "%s needs %s", name,
-			 strcmp(name, "settings") == 0 ? "list, set or unset" : "add, import, list, rename, set-parent, delete or merge");
+			 strcmp(name, "settings") == 0
+			     ? "list, set or unset"
+			     : "add, import, list, rename, set-parent, delete or merge");
 		usage(msg);
 	}
 	usage("unknown command");
@@ -683,24 +748,50 @@ static void parse_command(const struct command *c, int argc, char **argv, struct
 				command_usage(c, "too many arguments");
 			a->op[a->nop++] = optarg;
 			break;
-		case OPT_IOC: *given = optarg; break;
-		case OPT_HELP: command_usage(c, NULL); break;
-		case OPT_PASSPHRASE: a->passphrase = true; break;
-		case OPT_PARENT: a->parent = optarg; break;
-		case OPT_INFORMED: a->informed = true; break;
+		case OPT_IOC:
+			*given = optarg;
+			break;
+		case OPT_HELP:
+			command_usage(c, NULL);
+			break;
+		case OPT_PASSPHRASE:
+			a->passphrase = true;
+			break;
+		case OPT_PARENT:
+			a->parent = optarg;
+			break;
+		case OPT_INFORMED:
+			a->informed = true;
+			break;
 		case OPT_UNIT:
 			if (a->nunits == MAX_UNITS)
 				command_usage(c, "too many --unit options");
 			a->units[a->nunits++] = optarg;
 			break;
-		case OPT_LABEL: a->label = optarg; break;
-		case OPT_DATABASE: a->database = optarg; break;
-		case OPT_IMAGE: a->image = true; break;
-		case OPT_VERBOSE: a->verbose = true; break;
-		case OPT_OUT: a->out = optarg; break;
-		case OPT_FROM: a->from = optarg; break;
-		case OPT_STALE: a->stale_days = optarg; break;
-		case OPT_YES: a->yes = true; break;
+		case OPT_LABEL:
+			a->label = optarg;
+			break;
+		case OPT_DATABASE:
+			a->database = optarg;
+			break;
+		case OPT_IMAGE:
+			a->image = true;
+			break;
+		case OPT_VERBOSE:
+			a->verbose = true;
+			break;
+		case OPT_OUT:
+			a->out = optarg;
+			break;
+		case OPT_FROM:
+			a->from = optarg;
+			break;
+		case OPT_STALE:
+			a->stale_days = optarg;
+			break;
+		case OPT_YES:
+			a->yes = true;
+			break;
 		default:
 			snprintf(msg, sizeof(msg), "%s: unknown option or missing value: %.60s",
 				 c->sub ? c->sub : c->name, argv[optind - 1]);
@@ -739,10 +830,17 @@ int main(int argc, char **argv)
 		return fail(&err);
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': given = optarg; break;
-		case 'h': fputs(usage_text, stdout); return rq_finish_stdout(0);
-		case 'V': printf("raquet-sync %s\n", RAQUET_VERSION); return rq_finish_stdout(0);
-		default: usage(NULL);
+		case 'i':
+			given = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return rq_finish_stdout(0);
+		case 'V':
+			printf("raquet-sync %s\n", RAQUET_VERSION);
+			return rq_finish_stdout(0);
+		default:
+			usage(NULL);
 		}
 	}
 	if (optind >= argc)

@@ -33,8 +33,8 @@ static const char sql_given[] =
 
 /* What libclamav loads from a database directory. */
 static const char *const db_ext[] = {
-    "cvd", "cld", "cud", "hdb", "hdu", "hsb", "hsu", "mdb", "mdu", "msb", "msu",  "ndb",
-    "ndu", "ldb", "ldu", "idb", "cdb", "crb", "cbc", "pdb", "gdb", "wdb", "ftm",  "fp",
+    "cvd", "cld", "cud",  "hdb",  "hdu", "hsb", "hsu",  "mdb",  "mdu", "msb", "msu", "ndb",
+    "ndu", "ldb", "ldu",  "idb",  "cdb", "crb", "cbc",  "pdb",  "gdb", "wdb", "ftm", "fp",
     "sfp", "ign", "ign2", "info", "cfg", "yar", "yara", "pwdb", "imp", "cat", "crt", NULL,
 };
 
@@ -71,7 +71,8 @@ static int remove_dir(int rqfd, const char *name, rq_error *err)
 	DIR *d;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : rq_fail_errno(err, errno, "cannot open RAQUET/%s", name);
+		return errno == ENOENT ? 0
+				       : rq_fail_errno(err, errno, "cannot open RAQUET/%s", name);
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
 		return rq_fail_errno(err, errno, "cannot list RAQUET/%s", name);
@@ -81,7 +82,8 @@ static int remove_dir(int rqfd, const char *name, rq_error *err)
 		    unlinkat(dirfd(d), e->d_name, 0) != 0) {
 			int en = errno;
 			closedir(d);
-			return rq_fail_errno(err, en, "cannot remove RAQUET/%s/%s", name, e->d_name);
+			return rq_fail_errno(err, en, "cannot remove RAQUET/%s/%s", name,
+					     e->d_name);
 		}
 	closedir(d);
 	if (unlinkat(rqfd, name, AT_REMOVEDIR) != 0)
@@ -181,8 +183,9 @@ static int copy_all(const char *srcdir, int src, int dst, const char *head, char
 		if (rc != 0 || !is_db_name(name))
 			continue;
 		if (!plain_name(name) || *nfiles == MANIFEST_MAX_FILES) {
-			rc = rq_fail(err, "%s/%s: a database name must be plain (letters, digits, "
-					  ". - _), at most %d files",
+			rc = rq_fail(err,
+				     "%s/%s: a database name must be plain (letters, digits, "
+				     ". - _), at most %d files",
 				     srcdir, name, MANIFEST_MAX_FILES);
 			continue;
 		}

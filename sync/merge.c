@@ -219,8 +219,12 @@ static int parse_time(const char *s, char utc[20])
 	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    se > 60)
 		return -1;
-	tm = (struct tm){.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-			 .tm_min = mi, .tm_sec = se};
+	tm = (struct tm){.tm_year = y - 1900,
+			 .tm_mon = mo - 1,
+			 .tm_mday = d,
+			 .tm_hour = h,
+			 .tm_min = mi,
+			 .tm_sec = se};
 	t = timegm(&tm) - (sign == '-' ? -1 : sign == '+' ? 1 : 0) * (oh * 3600 + om * 60);
 	if (gmtime_r(&t, &tm) == NULL)
 		return -1;
@@ -242,8 +246,9 @@ static int check_record(json_object *doc, const char *name, const char *stick,
 	    (json_object_object_get_ex(r, "type", NULL) && get_str(r, "type", false, &t) != 0))
 		return bad(err, name, "record", "{stick: string, seq: integer, type: string}");
 	if (strcmp(s, stick) != 0 || (uint64_t)seq != h->seq || (t && strcmp(t, type) != 0))
-		return rq_fail(err, "%s names stick %s %s %lld, but the signed header says stick %s "
-				    "%s %llu",
+		return rq_fail(err,
+			       "%s names stick %s %s %lld, but the signed header says stick %s "
+			       "%s %llu",
 			       name, s, t ? t : "?", (long long)seq, stick, type,
 			       (unsigned long long)h->seq);
 	return 0;
@@ -259,7 +264,8 @@ static int check_unit(struct merge *m, const char *stick, const char *unit, rq_e
 		return MERGE_FAIL;
 	sqlite3_reset(m->st[Q_ROSTER]);
 	if (rc == 0)
-		return rq_fail(err, "unit code %s is not in the stick's roster", unit), MERGE_REJECT;
+		return rq_fail(err, "unit code %s is not in the stick's roster", unit),
+		       MERGE_REJECT;
 	return 0;
 }
 
@@ -384,8 +390,8 @@ static int check_top(json_object *doc, struct result *r, rq_error *err)
 
 static int check_volume(json_object *v, size_t i, rq_error *err)
 {
-	static const char *const ints[] = {"files", "bytes", "errors", "skipped", "excluded",
-					   "changed"};
+	static const char *const ints[] = {"files",   "bytes",    "errors",
+					   "skipped", "excluded", "changed"};
 	static const char *const strs[] = {"device", "filesystem", "label"};
 	const char *s;
 	int64_t n;
@@ -401,7 +407,8 @@ static int check_volume(json_object *v, size_t i, rq_error *err)
 			return bad(err, "result.json", f, "an object with integer counts >= 0");
 	for (size_t k = 0; k < 3; k++)
 		if (get_str(v, strs[k], true, &s) != 0)
-			return bad(err, "result.json", f, "an object with device, filesystem, label");
+			return bad(err, "result.json", f,
+				   "an object with device, filesystem, label");
 	return 0;
 }
 
@@ -428,7 +435,7 @@ static int check_detection(json_object *d, size_t i, rq_error *err)
 /* ---- flags (docs/ioc-database.md, "Flags") ----------------------------- */
 
 static void add_flag(struct result *r, const char *flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void add_flag(struct result *r, const char *flag, const char *fmt, ...)
 {
@@ -448,8 +455,8 @@ static void add_flag(struct result *r, const char *flag, const char *fmt, ...)
  * scan is ordered no later than what its stick did before it (Q_FLOOR) and
  * counted in the period of the import's date. The result is kept as it
  * came; started_utc and scan_date are what the IOC orders and counts by. */
-static int check_date(struct merge *m, const char *stick, const record_header *h,
-		      struct result *r, rq_error *err)
+static int check_date(struct merge *m, const char *stick, const record_header *h, struct result *r,
+		      rq_error *err)
 {
 	sqlite3_stmt *st = m->st[Q_DATE];
 	const char *flag;
@@ -461,15 +468,16 @@ static int check_date(struct merge *m, const char *stick, const record_header *h
 		return MERGE_FAIL;
 	if (rc == 0)
 		return rq_fail(err, "database: stick %s is not registered", stick), MERGE_FAIL;
-	flag = strcmp(db_text(st, 0), "date-before-issue") == 0	  ? "date-before-issue"
+	flag = strcmp(db_text(st, 0), "date-before-issue") == 0   ? "date-before-issue"
 	       : strcmp(db_text(st, 0), "date-after-import") == 0 ? "date-after-import"
-								    : NULL;
+								  : NULL;
 	snprintf(issued, sizeof(issued), "%s", db_text(st, 1));
 	sqlite3_reset(st);
 	if (flag == NULL)
 		return 0;
-	add_flag(r, flag, "the result says it started at %s UTC; its stick was issued at %s UTC "
-			  "and this import ran at %s UTC",
+	add_flag(r, flag,
+		 "the result says it started at %s UTC; its stick was issued at %s UTC "
+		 "and this import ran at %s UTC",
 		 r->started_utc, issued, m->now_utc);
 	st = m->st[Q_FLOOR];
 	if (db_bind(m->db, st, err, "ti", stick, (int64_t)h->seq) != 0 ||
@@ -485,8 +493,8 @@ static int check_date(struct merge *m, const char *stick, const record_header *h
 /* A device that another stick's scans put in one unit is not moved to
  * another by this stick's result: the scan counts where the device was,
  * flagged with the unit it gave. */
-static int check_unit_change(struct merge *m, const char *stick, int64_t device,
-			     struct result *r, rq_error *err)
+static int check_unit_change(struct merge *m, const char *stick, int64_t device, struct result *r,
+			     rq_error *err)
 {
 	sqlite3_stmt *st = m->st[Q_UNIT_NOW];
 	int rc;
@@ -528,8 +536,8 @@ static int check_manifest(struct merge *m, const char *stick, const record_heade
 			snprintf(used, sizeof(used), "database version %lld",
 				 (long long)r->manifest_version);
 		add_flag(r, "old-database",
-			 "the result names %s; the IOC gave the stick version %lld on %s",
-			 used, (long long)given, db_text(st, 1));
+			 "the result names %s; the IOC gave the stick version %lld on %s", used,
+			 (long long)given, db_text(st, 1));
 	}
 	sqlite3_reset(st);
 	return 0;
@@ -559,8 +567,8 @@ static int insert_device(struct merge *m, const char *stick, const record_header
 		json_object_object_get_ex(r->device, "dmi", &dmi);
 		is_weak = json_object_get_boolean(weak);
 		key = opt_str(r->device, "id");
-		ident = json_object_to_json_string_ext(r->device, JSON_C_TO_STRING_PLAIN |
-									 JSON_C_TO_STRING_NOSLASHESCAPE);
+		ident = json_object_to_json_string_ext(
+		    r->device, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	}
 	/* A weak or missing id is never merged with another scan. */
 	if (is_weak) {
@@ -568,8 +576,8 @@ static int insert_device(struct merge *m, const char *stick, const record_header
 		key = own;
 	}
 	if (db_bind(m->db, m->st[Q_DEVICE], err, "tittts", key, (int64_t)is_weak,
-		    opt_str(dmi, "sys_vendor"), opt_str(dmi, "product_name"), ident,
-		    r->started_utc, (int)strlen(r->started_utc)) != 0 ||
+		    opt_str(dmi, "sys_vendor"), opt_str(dmi, "product_name"), ident, r->started_utc,
+		    (int)strlen(r->started_utc)) != 0 ||
 	    (rc = db_row(m->db, m->st[Q_DEVICE], err)) < 0)
 		return MERGE_FAIL;
 	if (rc == 0)
@@ -585,8 +593,8 @@ static int insert_volumes(struct merge *m, int64_t scan, json_object *vols, rq_e
 		json_object *v = json_object_array_get_idx(vols, i), *x;
 		int64_t n[7] = {0};
 		bool size_null = true;
-		static const char *const ints[] = {"files", "bytes", "errors", "skipped",
-						   "excluded", "changed"};
+		static const char *const ints[] = {"files",   "bytes",    "errors",
+						   "skipped", "excluded", "changed"};
 		get_int(v, "size", true, &n[6], &size_null);
 		for (int k = 0; k < 6; k++)
 			get_int(v, ints[k], false, &n[k], NULL);
@@ -609,8 +617,7 @@ static int insert_volumes(struct merge *m, int64_t scan, json_object *vols, rq_e
 	return 0;
 }
 
-static int insert_detections(struct merge *m, int64_t scan, const struct result *r,
-			     rq_error *err)
+static int insert_detections(struct merge *m, int64_t scan, const struct result *r, rq_error *err)
 {
 	for (size_t i = 0; i < json_object_array_length(r->detections); i++) {
 		json_object *d = json_object_array_get_idx(r->detections, i), *esc;
@@ -647,9 +654,8 @@ static int insert_detections(struct merge *m, int64_t scan, const struct result 
 	return 0;
 }
 
-static int insert_scan(struct merge *m, const char *stick, const record_header *h,
-		       struct result *r, const char *json, size_t len, const char *log,
-		       size_t loglen, rq_error *err)
+static int insert_scan(struct merge *m, const char *stick, const record_header *h, struct result *r,
+		       const char *json, size_t len, const char *log, size_t loglen, rq_error *err)
 {
 	sqlite3_stmt *st = m->st[Q_SCAN];
 	int64_t device, scan;
@@ -717,9 +723,9 @@ out:
 
 /* ---- samples ------------------------------------------------------------ */
 
-int merge_sample_check(struct merge *m, const char *stick, const record_header *h,
-		       const char *json, size_t len, const unsigned char *bin, size_t binlen,
-		       char sha_out[65], rq_error *err)
+int merge_sample_check(struct merge *m, const char *stick, const record_header *h, const char *json,
+		       size_t len, const unsigned char *bin, size_t binlen, char sha_out[65],
+		       rq_error *err)
 {
 	static const char *D = "meta.json";
 	unsigned char md[crypto_hash_sha256_BYTES];

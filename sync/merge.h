@@ -26,9 +26,9 @@ int merge_result(struct merge *m, const char *stick, const record_header *h, con
 /* For a sample: sha_out gets the sample's sha256 when its bytes came along
  * (copied true; bin/binlen checked against size and sha256), else "". The
  * caller stores the bytes, then calls merge_sample_store. */
-int merge_sample_check(struct merge *m, const char *stick, const record_header *h,
-		       const char *json, size_t len, const unsigned char *bin, size_t binlen,
-		       char sha_out[65], rq_error *err);
+int merge_sample_check(struct merge *m, const char *stick, const record_header *h, const char *json,
+		       size_t len, const unsigned char *bin, size_t binlen, char sha_out[65],
+		       rq_error *err);
 int merge_sample_store(struct merge *m, const char *stick, const record_header *h,
 		       const char *stored, rq_error *err);
 

@@ -30,10 +30,10 @@ struct pipeline {
 	pthread_mutex_t mu;
 	pthread_cond_t ready_cv; /* a slot became ready (the caller waits) */
 	pthread_cond_t space_cv; /* a slot was released, or stop (workers wait) */
-	size_t claimed;  /* items handed to workers */
-	size_t released; /* items the caller is done with */
-	size_t next;     /* the item pipeline_next returns next */
-	size_t held;     /* bytes in claimed, unreleased items */
+	size_t claimed;          /* items handed to workers */
+	size_t released;         /* items the caller is done with */
+	size_t next;             /* the item pipeline_next returns next */
+	size_t held;             /* bytes in claimed, unreleased items */
 	bool stop;
 	pthread_t tid[PIPELINE_MAX_WORKERS];
 	int nthreads;

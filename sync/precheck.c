@@ -16,8 +16,7 @@ static int cmp_sha(const void *a, const void *b)
 	return memcmp(a, b, 32);
 }
 
-int precheck_seen_load(sqlite3 *db, const char *stick_hex, struct precheck_seen *s,
-		       rq_error *err)
+int precheck_seen_load(sqlite3 *db, const char *stick_hex, struct precheck_seen *s, rq_error *err)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT sha256 FROM records WHERE stick = ?1", err);
 	size_t cap = 0;
@@ -42,7 +41,8 @@ int precheck_seen_load(sqlite3 *db, const char *stick_hex, struct precheck_seen 
 			cap = ncap;
 		}
 		/* Anything but 64 hex digits cannot match a file's sha256. */
-		if (hex && sodium_hex2bin(s->sha[s->n], 32, hex, strlen(hex), NULL, &got, NULL) == 0 &&
+		if (hex &&
+		    sodium_hex2bin(s->sha[s->n], 32, hex, strlen(hex), NULL, &got, NULL) == 0 &&
 		    got == 32 && strlen(hex) == 64)
 			s->n++;
 	}
@@ -66,7 +66,8 @@ void precheck_seen_free(struct precheck_seen *s)
 static void check_header(const struct precheck_ctx *c, struct precheck *p)
 {
 	char a[KEYS_ID_HEX_LEN + 1];
-	unsigned want = strcmp(c->sub, STICK_RESULTS) == 0 ? RECORD_TYPE_RESULT : RECORD_TYPE_SAMPLE;
+	unsigned want =
+	    strcmp(c->sub, STICK_RESULTS) == 0 ? RECORD_TYPE_RESULT : RECORD_TYPE_SAMPLE;
 	rq_error e;
 
 	*p->why = '\0';

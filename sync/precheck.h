@@ -37,7 +37,7 @@ struct precheck_ctx {
 	const char *stick_hex;
 	bool known, revoked; /* in ioc.db's sticks */
 	const char *revoked_on;
-	const keys_stick_public *pk;   /* registered at provisioning (when known) */
+	const keys_stick_public *pk; /* registered at provisioning (when known) */
 	const keys_ioc_public *ioc_pub;
 	const char *ioc_hex;
 	const keys_ioc_secret *sk;
@@ -46,13 +46,13 @@ struct precheck_ctx {
 };
 
 struct precheck {
-	const char *name;  /* as listed (untrusted) */
-	bool load_failed;  /* why says why */
-	bool deferred;     /* sha256 in seen: checks and opening not done yet */
+	const char *name;   /* as listed (untrusted) */
+	bool load_failed;   /* why says why */
+	bool deferred;      /* sha256 in seen: checks and opening not done yet */
 	unsigned char *buf; /* the file, kept only while deferred */
 	size_t len;
 	char sha[65];
-	bool parsed;       /* the name is a record's name: */
+	bool parsed; /* the name is a record's name: */
 	uint64_t nstick, nseq;
 	unsigned ntype;
 	record_header h;
@@ -71,8 +71,7 @@ void precheck_finish(const struct precheck_ctx *c, struct precheck *p);
 void precheck_clear(struct precheck *p);
 
 /* Fills s from ioc.db (inside the import's transaction). */
-int precheck_seen_load(sqlite3 *db, const char *stick_hex, struct precheck_seen *s,
-		       rq_error *err);
+int precheck_seen_load(sqlite3 *db, const char *stick_hex, struct precheck_seen *s, rq_error *err);
 void precheck_seen_free(struct precheck_seen *s);
 
 #endif

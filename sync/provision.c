@@ -18,7 +18,6 @@
 #include "stickdir.h"
 #include "sticklayout.h"
 
-
 /* ---- SQL ---- */
 static const char sql_unit_exists[] = "SELECT 1 FROM units WHERE code = ?1";
 static const char sql_insert_stick[] =
@@ -191,15 +190,17 @@ static int check_target(struct ioc *ioc, const char *stick, int rqfd, rq_error *
 			char hex[KEYS_ID_HEX_LEN + 1] = "unknown";
 			if (keys_ioc_read_public(rqfd, STICK_IOC_PUB, &other, &e) == 0)
 				keys_id_hex(other.id, hex);
-			return rq_fail(err, "%s already holds a stick of another IOC (key %s); "
-					    "refusing to touch it",
+			return rq_fail(err,
+				       "%s already holds a stick of another IOC (key %s); "
+				       "refusing to touch it",
 				       stick, hex);
 		}
 		known = one_row(ioc->db, sql_stick_state, sd.id_hex, err);
 		if (known != 0) {
 			if (known > 0)
-				rq_fail(err, "%s is already stick %s of this IOC; use raquet-sync "
-					     "update",
+				rq_fail(err,
+					"%s is already stick %s of this IOC; use raquet-sync "
+					"update",
 					stick, sd.id_hex);
 			stickdir_close(&sd);
 			return -1;
@@ -209,17 +210,19 @@ static int check_target(struct ioc *ioc, const char *stick, int rqfd, rq_error *
 		   other.id != ioc->pub.id) {
 		char hex[KEYS_ID_HEX_LEN + 1];
 		keys_id_hex(other.id, hex);
-		return rq_fail(err, "%s already holds a stick of another IOC (key %s); refusing to "
-				    "touch it",
+		return rq_fail(err,
+			       "%s already holds a stick of another IOC (key %s); refusing to "
+			       "touch it",
 			       stick, hex);
 	}
 	if (has_records(rqfd))
-		return rq_fail(err, "%s/RAQUET holds records of an unregistered stick; refusing to "
-				    "provision over them",
+		return rq_fail(err,
+			       "%s/RAQUET holds records of an unregistered stick; refusing to "
+			       "provision over them",
 			       stick);
 	/* An interrupted provision: its keys were never registered. */
-	static const char *const leftovers[] = {STICK_INFO, STICK_INFO_SIG, STICK_KEY,
-						STICK_PUB, NULL};
+	static const char *const leftovers[] = {STICK_INFO, STICK_INFO_SIG, STICK_KEY, STICK_PUB,
+						NULL};
 	for (int i = 0; leftovers[i]; i++)
 		if (unlinkat(rqfd, leftovers[i], 0) != 0 && errno != ENOENT)
 			return rq_fail_errno(err, errno, "cannot remove %s/RAQUET/%s", stick,

@@ -15,8 +15,8 @@
 #define PROVISION_DEFAULT_DB "/var/lib/clamav"
 
 struct provision_opts {
-	const char *stick;    /* the mounted data partition */
-	const char **units;   /* --unit CODE ... */
+	const char *stick;  /* the mounted data partition */
+	const char **units; /* --unit CODE ... */
 	size_t nunits;
 	const char *label;    /* may be NULL */
 	const char *database; /* ClamAV database directory */

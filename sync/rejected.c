@@ -88,9 +88,9 @@ static int open_rejected_dir(struct ioc *ioc, const char *stick, int *rejfd, rq_
 {
 	int top = openat(ioc->dirfd, "rejected", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (top < 0 && (ioc_mkdirat(ioc->dirfd, "rejected", 0700, err) != 0 ||
-			(top = openat(ioc->dirfd, "rejected", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-			    0))
+	if (top < 0 &&
+	    (ioc_mkdirat(ioc->dirfd, "rejected", 0700, err) != 0 ||
+	     (top = openat(ioc->dirfd, "rejected", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0))
 		return rq_fail_errno(err, errno, "cannot open %s/rejected", ioc->dir);
 	if (ioc_mkdirat(top, stick, 0700, err) == 0)
 		*rejfd = openat(top, stick, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -138,8 +138,9 @@ int rejected_keep(struct ioc *ioc, const char *stick, int *rejfd, int dirfd, con
 		/* Ending before its size is not the file's end: it changed
 		 * under us, and the sha256 would be of bytes nobody saw whole. */
 		if (got < (st.st_size < keep ? st.st_size : keep)) {
-			rq_fail(err, "the rejected file ended at byte %lld of %lld: it changed "
-				     "while it was read",
+			rq_fail(err,
+				"the rejected file ended at byte %lld of %lld: it changed "
+				"while it was read",
 				(long long)got, (long long)st.st_size);
 			goto out;
 		}

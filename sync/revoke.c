@@ -28,9 +28,9 @@ static bool confirmed(FILE *in, FILE *ask, const char *id, const struct shown *s
 	char line[64];
 
 	fprintf(ask,
-	        "Revoke stick %s (label %s, units %s)? Its records will be refused from now "
-	        "on; this cannot be undone. Type yes to revoke: ",
-	        id, sh->label ? sh->label : "?", sh->units ? sh->units : "?");
+		"Revoke stick %s (label %s, units %s)? Its records will be refused from now "
+		"on; this cannot be undone. Type yes to revoke: ",
+		id, sh->label ? sh->label : "?", sh->units ? sh->units : "?");
 	fflush(ask);
 	if (fgets(line, sizeof(line), in) == NULL)
 		return false;

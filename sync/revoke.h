@@ -16,6 +16,6 @@ struct ioc;
  * is a terminal; the question goes to ask) unless yes; without a terminal
  * and without yes it refuses. Says what it did on out. */
 int revoke_run(struct ioc *ioc, const char *arg, bool yes, FILE *in, FILE *ask, FILE *out,
-               rq_error *err);
+	       rq_error *err);
 
 #endif

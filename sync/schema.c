@@ -10,13 +10,8 @@
 
 /* schema_migrations[i] takes a database from version i to i + 1. */
 const char *const schema_migrations[SCHEMA_VERSION] = {
-    schema_sql,
-    schema_v2_sql,
-    schema_v3_sql,
-    schema_v4_sql,
-    schema_v5_sql,
-    schema_v6_sql,
-    schema_v7_sql,
+    schema_sql,    schema_v2_sql, schema_v3_sql, schema_v4_sql,
+    schema_v5_sql, schema_v6_sql, schema_v7_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)
@@ -70,9 +65,9 @@ fail:
 int schema_refresh(sqlite3 *db, int64_t import_id, rq_error *err)
 {
 	static const char touched[] =
-		"INSERT OR IGNORE INTO temp.rq_touched SELECT s.device FROM records r"
-		" JOIN scans s ON s.stick = r.stick AND s.seq = r.seq"
-		" WHERE r.import_id = ?1 AND r.type = 'result'";
+	    "INSERT OR IGNORE INTO temp.rq_touched SELECT s.device FROM records r"
+	    " JOIN scans s ON s.stick = r.stick AND s.seq = r.seq"
+	    " WHERE r.import_id = ?1 AND r.type = 'result'";
 	sqlite3_stmt *st;
 	int rc;
 

@@ -11,7 +11,7 @@
 
 /* ---- SQL ---- */
 static const char sql_set[] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
-                              " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+			      " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 static const char sql_unset[] = "DELETE FROM settings WHERE key = ?1";
 static const char sql_get[] = "SELECT value FROM settings WHERE key = ?1";
 static const char sql_units[] = "SELECT key, value FROM settings WHERE key LIKE '%@%' ORDER BY key";
@@ -25,7 +25,7 @@ static const office_key *known(const char *key, rq_error *err)
 	if (k == NULL) {
 		char *safe = escape_name(key);
 		rq_fail(err, "unknown setting '%s' (known: %s)", safe ? safe : "?",
-		        office_key_names());
+			office_key_names());
 		free(safe);
 	}
 	return k;
@@ -46,7 +46,7 @@ static char *stored_key(sqlite3 *db, const office_key *k, const char *unit, rq_e
 	}
 	if (!k->per_unit)
 		return rq_fail(err, "%s is the office's only: it cannot be set for one unit",
-		               k->name),
+			       k->name),
 		       NULL;
 	if ((st = db_prepare(db, sql_unit_exists, err)) == NULL)
 		return NULL;
@@ -56,7 +56,7 @@ static char *stored_key(sqlite3 *db, const office_key *k, const char *unit, rq_e
 		char *safe = escape_name(unit);
 		if (rc == 0)
 			rq_fail(err, "unknown unit '%s' (raquet-sync unit list)",
-			        safe ? safe : "?");
+				safe ? safe : "?");
 		free(safe);
 		return NULL;
 	}
@@ -101,8 +101,8 @@ int settings_unset(sqlite3 *db, const char *key, const char *unit, rq_error *err
 		return -1;
 	}
 	rc = db_bind(db, st, err, "t", stored) != 0 || db_done(db, st, err) != 0
-	         ? -1
-	         : sqlite3_changes(db) > 0;
+		 ? -1
+		 : sqlite3_changes(db) > 0;
 	sqlite3_finalize(st);
 	free(stored);
 	return rc;

@@ -26,7 +26,7 @@ int stale_parse_days(const char *arg, int *days, rq_error *err)
 	if (len == 0 || len > 5 || strspn(arg, "0123456789") != len ||
 	    strtol(arg, NULL, 10) > STALE_MAX_DAYS)
 		return rq_fail(err, "--stale-days wants a number of days from 0 to %d",
-		               STALE_MAX_DAYS);
+			       STALE_MAX_DAYS);
 	*days = (int)strtol(arg, NULL, 10);
 	return 0;
 }
@@ -58,8 +58,8 @@ static void stale_stick(const struct status_stick *s, void *ctx)
 		return;
 	c->stale++;
 	fprintf(c->out, "stick %s: databases %lld days old (updated %s), last import %s, units ",
-	        s->id, (long long)s->db_age_days, status_local_time(s->db_updated, t1),
-	        s->last_import ? status_local_time(s->last_import, t2) : "never");
+		s->id, (long long)s->db_age_days, status_local_time(s->db_updated, t1),
+		s->last_import ? status_local_time(s->last_import, t2) : "never");
 	put_escaped(c, s->units);
 	if (s->label) {
 		fputs(", label ", c->out);
@@ -80,11 +80,11 @@ int stale_report(sqlite3 *db, int days, FILE *out, rq_error *err)
 		return rq_fail(err, "out of memory");
 	if (c.stale == 0)
 		fprintf(out, "no active stick carries databases %d days old or older (%d active)\n",
-		        c.days, c.active);
+			c.days, c.active);
 	else
 		fprintf(out,
-		        "%d of %d active sticks carry databases %d days old or older: "
-		        "raquet-sync update STICK\n",
-		        c.stale, c.active, c.days);
+			"%d of %d active sticks carry databases %d days old or older: "
+			"raquet-sync update STICK\n",
+			c.stale, c.active, c.days);
 	return c.stale;
 }

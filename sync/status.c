@@ -77,8 +77,7 @@ int status_sticks(sqlite3 *db, const char *id, status_stick_fn fn, void *ctx, rq
 	return rc < 0 ? -1 : n;
 }
 
-int status_rejections(sqlite3 *db, const char *id, status_rejection_fn fn, void *ctx,
-		      rq_error *err)
+int status_rejections(sqlite3 *db, const char *id, status_rejection_fn fn, void *ctx, rq_error *err)
 {
 	sqlite3_stmt *st = db_prepare(db, sql_rejections, err);
 	int rc;
@@ -179,8 +178,8 @@ int status_find_stick(sqlite3 *db, const char *arg, char out[17], rq_error *err)
 			return 0;
 		}
 		if (n < SAME_LABEL_SHOWN)
-			snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s", n ? ", " : "",
-				 db_text(st, 0));
+			snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s",
+				 n ? ", " : "", db_text(st, 0));
 		else if (n == SAME_LABEL_SHOWN)
 			snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), ", ...");
 		n++;
@@ -192,8 +191,9 @@ int status_find_stick(sqlite3 *db, const char *arg, char out[17], rq_error *err)
 		return 0;
 	char *esc = escape_name(arg);
 	if (n == 0)
-		rq_fail(err, "unknown stick %s (give its id or its label, as raquet-sync status "
-			     "lists them)",
+		rq_fail(err,
+			"unknown stick %s (give its id or its label, as raquet-sync status "
+			"lists them)",
 			esc ? esc : "?");
 	else
 		rq_fail(err, "%d sticks have the label %s (%s): give the stick's id", n,
@@ -216,8 +216,7 @@ const char *status_local_time(const char *iso, char out[64])
 		return out;
 	if (strcmp(iso + 19, "Z") == 0)
 		oh = om = 0, sign = '+';
-	else if (strlen(iso + 19) != 6 ||
-		 sscanf(iso + 19, "%c%2d:%2d", &sign, &oh, &om) != 3 ||
+	else if (strlen(iso + 19) != 6 || sscanf(iso + 19, "%c%2d:%2d", &sign, &oh, &om) != 3 ||
 		 (sign != '+' && sign != '-') || oh > 23 || om > 59)
 		return out;
 	tm.tm_year = y - 1900;

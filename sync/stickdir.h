@@ -13,11 +13,11 @@
 #include "signedjson.h"
 #include "sticklayout.h"
 
-#define STICKDIR_RAQUET  STICK_DIR /* lib/sticklayout.h */
+#define STICKDIR_RAQUET STICK_DIR /* lib/sticklayout.h */
 
 struct stickdir {
-	int fd;       /* STICK/RAQUET */
-	char *path;   /* STICK/RAQUET, for messages */
+	int fd;     /* STICK/RAQUET */
+	char *path; /* STICK/RAQUET, for messages */
 	uint64_t id;
 	char id_hex[KEYS_ID_HEX_LEN + 1];
 	json_object *info; /* stick.json, signature checked */

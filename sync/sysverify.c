@@ -20,12 +20,16 @@
 const char *sysverify_state_text(enum sysverify_state s)
 {
 	switch (s) {
-	case SYSVERIFY_NOT_A_DISK: return "not checked (a folder, not a stick's data partition)";
-	case SYSVERIFY_NO_ESP: return "none on this disk (not made from a raquet image)";
+	case SYSVERIFY_NOT_A_DISK:
+		return "not checked (a folder, not a stick's data partition)";
+	case SYSVERIFY_NO_ESP:
+		return "none on this disk (not made from a raquet image)";
 	case SYSVERIFY_NO_ISSUED:
 		return "not checked: this IOC has issued no image yet (raquet-sync image)";
-	case SYSVERIFY_AS_ISSUED: return "as issued";
-	case SYSVERIFY_MODIFIED: return "MODIFIED";
+	case SYSVERIFY_AS_ISSUED:
+		return "as issued";
+	case SYSVERIFY_MODIFIED:
+		return "MODIFIED";
 	}
 	return "?";
 }
@@ -186,7 +190,8 @@ static int compare_issued(struct ioc *ioc, const struct image_list *found,
 
 	if (imgdir < 0) {
 		rep->state = SYSVERIFY_NO_ISSUED;
-		return errno == ENOENT ? 0 : rq_fail_errno(err, errno, "%s/%s", ioc->dir, IMAGE_DIR);
+		return errno == ENOENT ? 0
+				       : rq_fail_errno(err, errno, "%s/%s", ioc->dir, IMAGE_DIR);
 	}
 	if ((d = fdopendir(imgdir)) == NULL) {
 		close(imgdir);
@@ -225,8 +230,7 @@ static int compare_issued(struct ioc *ioc, const struct image_list *found,
 	return 0;
 }
 
-int sysverify_check(struct ioc *ioc, const char *stick, struct sysverify_report *rep,
-		    rq_error *err)
+int sysverify_check(struct ioc *ioc, const char *stick, struct sysverify_report *rep, rq_error *err)
 {
 	struct image_layout l;
 	struct image_list found;
@@ -298,8 +302,10 @@ int sysverify_rewrite(struct ioc *ioc, const char *stick, struct sysverify_repor
 	if ((rc = sysverify_stick_disk(stick, rep->disk, err)) < 0)
 		return -1;
 	if (rc == 0)
-		return rq_fail(err, "%s is not the mounted data partition of a stick: --image "
-				    "needs the stick itself", stick);
+		return rq_fail(err,
+			       "%s is not the mounted data partition of a stick: --image "
+			       "needs the stick itself",
+			       stick);
 	if (snprintf(path, sizeof(path), "%s/%s/%s", ioc->dir, IMAGE_DIR, IMAGE_ISSUED) >=
 	    (int)sizeof(path))
 		return rq_fail(err, "IOC path too long");

@@ -34,10 +34,10 @@ struct sysverify_diff {
 
 struct sysverify_report {
 	enum sysverify_state state;
-	char disk[PATH_MAX];  /* the stick's disk device, "" when none */
-	char list_key[17];    /* the matching issued list (AS_ISSUED) or the
+	char disk[PATH_MAX]; /* the stick's disk device, "" when none */
+	char list_key[17];   /* the matching issued list (AS_ISSUED) or the
 				 current one compared with (MODIFIED) */
-	size_t ndiffs;        /* all of them; at most SYSVERIFY_DIFF_MAX kept */
+	size_t ndiffs;       /* all of them; at most SYSVERIFY_DIFF_MAX kept */
 	struct sysverify_diff diffs[SYSVERIFY_DIFF_MAX];
 };
 

@@ -46,7 +46,7 @@ static const char sql_roster_sticks[] =
 /* The devices whose report rows move: every device with a scan in the
  * unit merged away. Their rows are rebuilt by schema-v3.sql's refresh. */
 static const char sql_touch[] = "DROP TABLE IF EXISTS temp.rq_touched;"
-                                "CREATE TEMP TABLE rq_touched (device INTEGER PRIMARY KEY);";
+				"CREATE TEMP TABLE rq_touched (device INTEGER PRIMARY KEY);";
 static const char sql_touched[] =
     "INSERT OR IGNORE INTO temp.rq_touched SELECT device FROM scans WHERE unit = ?1";
 static const char sql_untouch[] =
@@ -118,7 +118,7 @@ int unitops_pattern_load(sqlite3 *db, struct unitops_pattern *p, rq_error *err)
 		if ((st = db_prepare(db, sql_setting, err)) == NULL)
 			return -1;
 		if ((rc = db_bind(db, st, err, "t", UNITOPS_PATTERN_KEY) == 0 ? db_row(db, st, err)
-		                                                              : -1) < 0) {
+									      : -1) < 0) {
 			sqlite3_finalize(st);
 			return -1;
 		}
@@ -130,7 +130,7 @@ int unitops_pattern_load(sqlite3 *db, struct unitops_pattern *p, rq_error *err)
 	if (strlen(src) > UNITOPS_PATTERN_MAX || *src == '\0') {
 		sqlite3_finalize(st);
 		return rq_fail(err, "the setting %s is empty or longer than %d bytes",
-		               UNITOPS_PATTERN_KEY, UNITOPS_PATTERN_MAX);
+			       UNITOPS_PATTERN_KEY, UNITOPS_PATTERN_MAX);
 	}
 	strcpy(p->src, src);
 	sqlite3_finalize(st);
@@ -138,8 +138,8 @@ int unitops_pattern_load(sqlite3 *db, struct unitops_pattern *p, rq_error *err)
 		char why[128];
 		regerror(rc, &p->re, why, sizeof(why));
 		return fail_esc(err,
-		                "the setting " UNITOPS_PATTERN_KEY " is not a regular expression (",
-		                why, ")");
+				"the setting " UNITOPS_PATTERN_KEY " is not a regular expression (",
+				why, ")");
 	}
 	return 0;
 }
@@ -161,13 +161,13 @@ int unitops_pattern_check(const struct unitops_pattern *p, const char *code, rq_
 	esc = escape_name(code);
 	if (p->custom)
 		rq_fail(err, "unit code %s does not match the office's %s %s", esc ? esc : "?",
-		        UNITOPS_PATTERN_KEY, p->src);
+			UNITOPS_PATTERN_KEY, p->src);
 	else
 		rq_fail(err,
-		        "unit code %s is not an electronic identifier (mã định danh điện tử) "
-		        "such as " UNITOPS_DEFAULT_EXAMPLE " (see docs/office-guide.md; the "
-		        "setting " UNITOPS_PATTERN_KEY " changes the rule)",
-		        esc ? esc : "?");
+			"unit code %s is not an electronic identifier (mã định danh điện tử) "
+			"such as " UNITOPS_DEFAULT_EXAMPLE " (see docs/office-guide.md; the "
+			"setting " UNITOPS_PATTERN_KEY " changes the rule)",
+			esc ? esc : "?");
 	free(esc);
 	return -1;
 }
@@ -222,7 +222,7 @@ int unitops_check_cycles(sqlite3 *db, rq_error *err)
 	if (describe_cycle(db, code, cycle, sizeof(cycle), err) != 0)
 		return -1;
 	return rq_fail(err, "the units' parents form a cycle (%s): a unit cannot be under itself",
-	               cycle);
+		       cycle);
 }
 
 static int need_unit(sqlite3 *db, const char *code, rq_error *err)
@@ -250,9 +250,9 @@ int unitops_rename(sqlite3 *db, const char *code, const char *name, rq_error *er
 {
 	if (*name == '\0' || strlen(name) > UNITS_NAME_MAX || !escape_is_clean(name))
 		return rq_fail(err,
-		               "a unit name is 1 to %d bytes of UTF-8 text without control "
-		               "characters",
-		               UNITS_NAME_MAX);
+			       "a unit name is 1 to %d bytes of UTF-8 text without control "
+			       "characters",
+			       UNITS_NAME_MAX);
 	if (need_unit(db, code, err) != 0)
 		return -1;
 	return run(db, sql_rename, code, name, err);
@@ -295,11 +295,11 @@ int unitops_delete(sqlite3 *db, const char *code, rq_error *err)
 	if (n[0] || n[1] || n[2] || n[3]) {
 		char *esc = escape_name(code);
 		rq_fail(err,
-		        "unit %s is still used: %lld scan%s, %lld sample%s, %lld stick%s, %lld "
-		        "unit%s under it; merge it into another unit instead (raquet-sync unit "
-		        "merge %s INTO), or move the units under it (unit set-parent)",
-		        esc ? esc : "?", n[0], S(n[0]), n[1], S(n[1]), n[2], S(n[2]), n[3], S(n[3]),
-		        esc ? esc : "?");
+			"unit %s is still used: %lld scan%s, %lld sample%s, %lld stick%s, %lld "
+			"unit%s under it; merge it into another unit instead (raquet-sync unit "
+			"merge %s INTO), or move the units under it (unit set-parent)",
+			esc ? esc : "?", n[0], S(n[0]), n[1], S(n[1]), n[2], S(n[2]), n[3], S(n[3]),
+			esc ? esc : "?");
 		free(esc);
 		return -1;
 	}
@@ -344,7 +344,7 @@ static int roster_sticks(sqlite3 *db, const char *from, struct unitops_merged *m
 }
 
 static int merge_steps(sqlite3 *db, const char *from, const char *into, struct unitops_merged *m,
-                       rq_error *err)
+		       rq_error *err)
 {
 	const char *refresh = strstr(schema_v3_sql, REFRESH_MARK);
 	int rc;
@@ -358,9 +358,9 @@ static int merge_steps(sqlite3 *db, const char *from, const char *into, struct u
 	/* Its children would move under a unit that is below them. */
 	if ((rc = one_row(db, sql_below, from, into, err)) != 0)
 		return rc < 0 ? -1
-		              : fail_esc(err, "", into,
-		                         " is below the unit merged away: move it first "
-		                         "(raquet-sync unit set-parent)");
+			      : fail_esc(err, "", into,
+					 " is below the unit merged away: move it first "
+					 "(raquet-sync unit set-parent)");
 	if (merge_counts(db, from, m, err) != 0 || roster_sticks(db, from, m, err) != 0 ||
 	    db_exec(db, sql_touch, err) != 0 || run(db, sql_touched, from, NULL, err) != 0)
 		return -1;
@@ -371,7 +371,7 @@ static int merge_steps(sqlite3 *db, const char *from, const char *into, struct u
 }
 
 int unitops_merge(sqlite3 *db, const char *from, const char *into, struct unitops_merged *m,
-                  rq_error *err)
+		  rq_error *err)
 {
 	if (db_exec(db, "BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON;", err) != 0)
 		return -1;
@@ -389,8 +389,7 @@ static void put_esc(FILE *out, const char *s)
 	free(esc);
 }
 
-int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *out,
-	       rq_error *err)
+int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *out, rq_error *err)
 {
 	struct unitops_merged m;
 
@@ -432,9 +431,9 @@ int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *
 		    S(m.children));
 		for (size_t i = 0; i < m.nstick_ids; i++)
 			fprintf(out,
-			        "stick %s still lists %s: raquet-sync update it before it scans "
-			        "again\n",
-			        m.stick_ids[i], "the old unit");
+				"stick %s still lists %s: raquet-sync update it before it scans "
+				"again\n",
+				m.stick_ids[i], "the old unit");
 	} else {
 		return rq_fail(err, "internal error: no unit command %s", op);
 	}

@@ -66,13 +66,12 @@ struct unitops_merged {
  * into, brings the campaign's report tables up to date for the devices
  * that move, and removes from; one transaction. */
 int unitops_merge(sqlite3 *db, const char *from, const char *into, struct unitops_merged *m,
-                  rq_error *err);
+		  rq_error *err);
 
 /* `unit rename CODE NAME`, `unit set-parent CODE PARENT|-`, `unit delete
  * CODE`, `unit merge FROM INTO` (op is the second word; a and b the
  * operands, b NULL for delete): does it in db (opened and locked) and says
  * what it did on out. */
-int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *out,
-	       rq_error *err);
+int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *out, rq_error *err);
 
 #endif

@@ -12,8 +12,8 @@
 #include "unitops.h"
 #include "units.h"
 
-#define CSV_MAX   (16 * 1024 * 1024)
-#define CSV_ROWS  100000
+#define CSV_MAX  (16 * 1024 * 1024)
+#define CSV_ROWS 100000
 
 /* ---- SQL ---- */
 static const char sql_insert[] =
@@ -103,9 +103,9 @@ int units_add(sqlite3 *db, const char *code, const char *name, const char *paren
 }
 
 struct csv {
-	char *p;    /* next unread byte */
-	int line;   /* line of the next byte */
-	char sep;   /* ',' or, from Excel under Vietnamese regional settings, ';' */
+	char *p;  /* next unread byte */
+	int line; /* line of the next byte */
+	char sep; /* ',' or, from Excel under Vietnamese regional settings, ';' */
 };
 
 /* Reads one field into a NUL-terminated string in place; *end tells

@@ -24,8 +24,8 @@ int units_add(sqlite3 *db, const char *code, const char *name, const char *paren
  * its line number, and nothing is imported. *count gets the rows. */
 int units_import_csv(sqlite3 *db, const char *path, int *count, rq_error *err);
 
-typedef void (*units_row_fn)(const char *code, const char *name, const char *parent,
-			     bool informed, void *ctx);
+typedef void (*units_row_fn)(const char *code, const char *name, const char *parent, bool informed,
+			     void *ctx);
 int units_list(sqlite3 *db, units_row_fn row, void *ctx, rq_error *err);
 
 #endif

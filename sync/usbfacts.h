@@ -25,6 +25,6 @@ int usbfacts_check(json_object *doc, struct usbfacts *f, rq_error *err);
 
 /* Stores f for the scan (stick, seq) just merged. 0 or -1 (database). */
 int usbfacts_store(sqlite3 *db, const char *stick, int64_t seq, const struct usbfacts *f,
-                   rq_error *err);
+		   rq_error *err);
 
 #endif

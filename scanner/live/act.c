@@ -74,7 +74,8 @@ static void act_one(const struct scan_config *sc, const char *root, bool streams
 	bool stream;
 
 	if (d->sha256[0] == '\0') {
-		outcome(d, RESULTDOC_FAILED, "its content could not be hashed when scanned; left in place");
+		outcome(d, RESULTDOC_FAILED,
+			"its content could not be hashed when scanned; left in place");
 		return;
 	}
 	if ((dfd = open_parent(root, d->path + strlen(root) + 1, &name, why, sizeof(why))) < 0) {
@@ -90,7 +91,8 @@ static void act_one(const struct scan_config *sc, const char *root, bool streams
 		goto out;
 	}
 	if (hashfd_sha256(fd, hex) != 0 || strcmp(hex, d->sha256) != 0) {
-		outcome(d, RESULTDOC_FAILED, "its content changed since it was scanned; left in place");
+		outcome(d, RESULTDOC_FAILED,
+			"its content changed since it was scanned; left in place");
 		goto out;
 	}
 	if (sc->action == RESULTDOC_QUARANTINE && sc->on_detection)
@@ -117,7 +119,8 @@ static void act_one(const struct scan_config *sc, const char *root, bool streams
 		outcome(d, RESULTDOC_DELETED,
 			stream ? "stream removed; the file itself was kept" : NULL);
 		if (fsync(dfd) != 0 && errno != EINVAL && errno != EROFS) {
-			snprintf(why, sizeof(why), "removed, but the folder could not be synced: %s",
+			snprintf(why, sizeof(why),
+				 "removed, but the folder could not be synced: %s",
 				 strerror(errno));
 			outcome(d, RESULTDOC_DELETED, why);
 		}

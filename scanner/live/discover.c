@@ -57,7 +57,8 @@ static bool skipped_kind(const char *disk)
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strncmp(disk, kinds[i], strlen(kinds[i])) == 0 &&
-		    (disk[strlen(kinds[i])] == '\0' || isdigit((unsigned char)disk[strlen(kinds[i])])))
+		    (disk[strlen(kinds[i])] == '\0' ||
+		     isdigit((unsigned char)disk[strlen(kinds[i])])))
 			return true;
 	return false;
 }
@@ -131,8 +132,8 @@ static int add(struct found *f, const char *name, const char *disk, bool whole, 
  * partition, which holds no file system of its own. */
 static bool is_extended(blkid_partlist ls, long long partno)
 {
-	blkid_partition p = ls && partno > 0 ? blkid_partlist_get_partition_by_partno(ls, (int)partno)
-					     : NULL;
+	blkid_partition p =
+	    ls && partno > 0 ? blkid_partlist_get_partition_by_partno(ls, (int)partno) : NULL;
 	return p != NULL && blkid_partition_is_extended(p);
 }
 
@@ -166,7 +167,8 @@ static int add_disk(struct found *f, const char *disk, const char *only, rq_erro
 	}
 	closedir(d);
 	if (nn == 0)
-		return only ? rq_fail(err, "/dev/%s: no such partition", only) : add(f, disk, disk, true, err);
+		return only ? rq_fail(err, "/dev/%s: no such partition", only)
+			    : add(f, disk, disk, true, err);
 	qsort(names, nn, sizeof(names[0]), cmp_str);
 	snprintf(devpath, sizeof(devpath), "/dev/%s", disk);
 	if ((pr = blkid_new_probe_from_filename(devpath)) != NULL) {
@@ -177,8 +179,7 @@ static int add_disk(struct found *f, const char *disk, const char *only, rq_erro
 	for (size_t i = 0; i < nn; i++) {
 		snprintf(pdir, sizeof(pdir), "%s/%s", dir, names[i]);
 		if (rc == 0 && (only == NULL || strcmp(only, names[i]) == 0) &&
-		    !is_extended(ls, sys_number(pdir, "partition")) &&
-		    sys_number(pdir, "size") > 0)
+		    !is_extended(ls, sys_number(pdir, "partition")) && sys_number(pdir, "size") > 0)
 			rc = add(f, names[i], disk, false, err);
 		free(names[i]);
 	}
@@ -328,7 +329,8 @@ int discover_stick_disk(const char *dir, char disk[DISCOVER_NAME_MAX], rq_error 
 		size_t len;
 
 		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) != 3 ||
-		    (dash = strstr(line, " - ")) == NULL || sscanf(dash + 3, "%*s %4095s", src) != 1)
+		    (dash = strstr(line, " - ")) == NULL ||
+		    sscanf(dash + 3, "%*s %4095s", src) != 1)
 			continue;
 		mountinfo_unescape(mp);
 		mountinfo_unescape(src);

@@ -11,18 +11,18 @@
 
 #include "rqerror.h"
 
-#define DISCOVER_NAME_MAX 64
+#define DISCOVER_NAME_MAX    64
 #define DISCOVER_MAX_VOLUMES 256
 
 struct live_volume {
-	char name[DISCOVER_NAME_MAX];     /* kernel name: sda2, nvme0n1p3, loop4p1 */
-	char disk[DISCOVER_NAME_MAX];     /* the disk it is on: sda */
-	char dev[DISCOVER_NAME_MAX + 8];  /* /dev/sda2 */
-	char fstype[32];                  /* blkid TYPE; "" when none */
-	char label[256];                  /* blkid LABEL as found (hostile); "" when none */
-	char uuid[64];                    /* blkid UUID as found; "" when none */
-	uint64_t size;                    /* bytes */
-	const char *note;                 /* why fstype is "" (static text), or NULL */
+	char name[DISCOVER_NAME_MAX];    /* kernel name: sda2, nvme0n1p3, loop4p1 */
+	char disk[DISCOVER_NAME_MAX];    /* the disk it is on: sda */
+	char dev[DISCOVER_NAME_MAX + 8]; /* /dev/sda2 */
+	char fstype[32];                 /* blkid TYPE; "" when none */
+	char label[256];                 /* blkid LABEL as found (hostile); "" when none */
+	char uuid[64];                   /* blkid UUID as found; "" when none */
+	uint64_t size;                   /* bytes */
+	const char *note;                /* why fstype is "" (static text), or NULL */
 };
 
 /* The disk (kernel name, e.g. "sdb") holding the file system mounted at or

@@ -22,13 +22,13 @@
 struct vol {
 	struct live_volume v;
 	struct live_mount m;
-	char point[256];         /* where it was scanned; detections lie under it */
+	char point[256]; /* where it was scanned; detections lie under it */
 	enum resultdoc_state state;
 	char detail[512];
-	int root;                /* index in the scan's paths, -1 when not scanned */
+	int root; /* index in the scan's paths, -1 when not scanned */
 	bool hiberfile_removed;
-	bool settled;            /* its autorun entries were settled by acting */
-	struct autoruns ar;      /* its Windows persistence (empty: none) */
+	bool settled;       /* its autorun entries were settled by acting */
+	struct autoruns ar; /* its Windows persistence (empty: none) */
 };
 
 struct live {
@@ -71,8 +71,10 @@ int live_read_bitlocker_key(const char *file, char pass[LIVE_KEY_LEN + 1], rq_er
 			v = v * 10 + (digits[g * 6 + i] - '0');
 		if (v % 11 != 0) {
 			explicit_bzero(digits, sizeof(digits));
-			return rq_fail(err, "--bitlocker-key: group %d of the recovery password is "
-					    "mistyped (each group is a multiple of 11)", g + 1);
+			return rq_fail(err,
+				       "--bitlocker-key: group %d of the recovery password is "
+				       "mistyped (each group is a multiple of 11)",
+				       g + 1);
 		}
 		memcpy(pass + g * 7, digits + g * 6, 6);
 		pass[g * 7 + 6] = g < 7 ? '-' : '\0';
@@ -137,26 +139,31 @@ static void mount_all(struct live *l, size_t *nroots)
 		if (signal_pending()) {
 			set_state(v, RESULTDOC_INTERRUPTED, "not mounted: interrupted");
 		} else if (v->v.fstype[0] == '\0') {
-			set_state(v, RESULTDOC_UNSUPPORTED, v->v.note ? v->v.note : "no file system");
+			set_state(v, RESULTDOC_UNSUPPORTED,
+				  v->v.note ? v->v.note : "no file system");
 		} else if (locked && !l->lc->bitlocker_pass) {
-			set_state(v, RESULTDOC_ENCRYPTED, "BitLocker: not scanned; give --bitlocker-key FILE "
-						  "with the 48-digit recovery password to scan it");
+			set_state(v, RESULTDOC_ENCRYPTED,
+				  "BitLocker: not scanned; give --bitlocker-key FILE "
+				  "with the 48-digit recovery password to scan it");
 		} else if (!mount_supported(v->v.fstype)) {
 			char *t = escape_name(v->v.fstype);
 			snprintf(msg, sizeof(msg), "no driver for file system %s", t ? t : "?");
 			free(t);
 			set_state(v, RESULTDOC_UNSUPPORTED, msg);
 		} else if (mount_volume(&v->v, &ro, &v->m, &err) != 0) {
-			set_state(v, locked ? RESULTDOC_ENCRYPTED : RESULTDOC_MOUNT_FAILED, err.msg);
+			set_state(v, locked ? RESULTDOC_ENCRYPTED : RESULTDOC_MOUNT_FAILED,
+				  err.msg);
 		} else {
 			v->root = (int)(*nroots)++;
 			snprintf(v->point, sizeof(v->point), "%s", v->m.point);
 			if (v->m.hibernated)
-				set_state(v, RESULTDOC_HIBERNATED,
-					  "Windows is hibernated or was shut down with Fast Startup: "
-					  "scanned read-only, nothing can be removed");
+				set_state(
+				    v, RESULTDOC_HIBERNATED,
+				    "Windows is hibernated or was shut down with Fast Startup: "
+				    "scanned read-only, nothing can be removed");
 			else
-				set_state(v, RESULTDOC_SCANNED, locked ? "BitLocker: unlocked read-only" : NULL);
+				set_state(v, RESULTDOC_SCANNED,
+					  locked ? "BitLocker: unlocked read-only" : NULL);
 			read_windows(l, v);
 			read_autoruns(v);
 		}
@@ -182,8 +189,10 @@ static void mark_boot_critical(struct vol *v, struct scan_report *rep)
 
 	if (bootcrit_load(v->point, &b, &err) != 0) {
 		char why[600];
-		snprintf(why, sizeof(why), "the boot-critical list could not be read (%s); "
-			 "left in place", err.msg);
+		snprintf(why, sizeof(why),
+			 "the boot-critical list could not be read (%s); "
+			 "left in place",
+			 err.msg);
 		act_refuse(v->point, rep->dets, rep->ndets, why);
 		return;
 	}
@@ -283,7 +292,8 @@ static json_object *volume_json(const struct vol *v, const struct scan_report *r
 	json_object *o = json_object_new_object();
 	const struct scan_root *r = v->root >= 0 ? &rep->roots[v->root] : NULL;
 	enum resultdoc_state state = r && rep->interrupted && v->state == RESULTDOC_SCANNED
-					     ? RESULTDOC_INTERRUPTED : v->state;
+					 ? RESULTDOC_INTERRUPTED
+					 : v->state;
 	struct resultdoc_counts counts = {0};
 	bool bad = o == NULL;
 
@@ -395,7 +405,8 @@ static json_object *autoruns_all(struct live *l)
 		json_object *a = autoruns_json(&l->vols[i].ar, l->lc->list_autoruns);
 		for (size_t k = 0; a && k < json_object_array_length(a); k++) {
 			json_object *e = json_object_get(json_object_array_get_idx(a, k));
-			json_object_object_add(e, "volume", json_object_new_string(l->vols[i].v.dev));
+			json_object_object_add(e, "volume",
+					       json_object_new_string(l->vols[i].v.dev));
 			json_object_array_add(all, e);
 		}
 		json_object_put(a);
@@ -459,9 +470,11 @@ int live_run(const struct live_config *lc, const struct scan_config *sc, struct 
 			}
 		}
 		if (detected && !v->settled)
-			persist_settle(&v->ar, sc, false,
-				       rep->interrupted ? "interrupted before cleaning"
-				       : "the volume could not be written: its target was left in place");
+			persist_settle(
+			    &v->ar, sc, false,
+			    rep->interrupted
+				? "interrupted before cleaning"
+				: "the volume could not be written: its target was left in place");
 	}
 	rc = 0;
 out:
@@ -470,7 +483,8 @@ out:
 		bool bad = (out->volumes = json_object_new_array()) == NULL;
 		for (size_t i = 0; i < l.n; i++) {
 			if (!bad)
-				resultdoc_put(out->volumes, NULL, volume_json(&l.vols[i], rep), &bad);
+				resultdoc_put(out->volumes, NULL, volume_json(&l.vols[i], rep),
+					      &bad);
 			out->failed += l.vols[i].state == RESULTDOC_MOUNT_FAILED;
 			out->hibernated += l.vols[i].state == RESULTDOC_HIBERNATED;
 		}

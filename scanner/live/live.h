@@ -23,15 +23,15 @@ struct live_config {
 	const char *identity_root;  /* NULL: "/" */
 	const char *bitlocker_pass; /* from live_read_bitlocker_key, or NULL */
 	bool remove_hiberfile;
-	bool list_autoruns;         /* every autorun entry in the result, not just detected */
+	bool list_autoruns; /* every autorun entry in the result, not just detected */
 };
 
 struct live_result {
-	json_object *volumes;  /* "volumes" of the result document */
-	json_object *device;   /* identity with "windows": [...] */
-	json_object *autoruns; /* "autoruns" of the result document */
-	size_t failed;         /* volumes in state mount-failed */
-	size_t hibernated;     /* volumes left read-only-hibernated */
+	json_object *volumes;    /* "volumes" of the result document */
+	json_object *device;     /* identity with "windows": [...] */
+	json_object *autoruns;   /* "autoruns" of the result document */
+	size_t failed;           /* volumes in state mount-failed */
+	size_t hibernated;       /* volumes left read-only-hibernated */
 	char release_error[512]; /* set when something could not be unmounted */
 };
 

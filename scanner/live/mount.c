@@ -34,8 +34,8 @@
 /* The static name of a type we know, or NULL. */
 static const char *known_type(const char *t)
 {
-	static const char *const known[] = {"ntfs", "vfat", "exfat", "ext2", "ext3", "ext4",
-					    "BitLocker"};
+	static const char *const known[] = {"ntfs", "vfat", "exfat",    "ext2",
+					    "ext3", "ext4", "BitLocker"};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(t, known[i]) == 0)
@@ -280,7 +280,8 @@ static void trace_mount(const char *point)
 		return;
 	if ((out = fopen(trace, "ae")) != NULL) {
 		while (getline(&line, &cap, f) > 0)
-			if (sscanf(line, "%*u %*u %*s %*s %4095s", mp) == 1 && strcmp(mp, point) == 0)
+			if (sscanf(line, "%*u %*u %*s %*s %4095s", mp) == 1 &&
+			    strcmp(mp, point) == 0)
 				fputs(line, out);
 		fclose(out);
 	}
@@ -309,10 +310,13 @@ static int harden(const char *point, rq_error *err)
 		keep |= sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0;
 		keep |= sv.f_flag & ST_RELATIME ? MS_RELATIME : 0;
 		if (mount(NULL, point, NULL,
-			  MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | keep, NULL) != 0)
-			return rq_fail_errno(err, errno, "cannot make %s nosuid,nodev,noexec", point);
+			  MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | keep,
+			  NULL) != 0)
+			return rq_fail_errno(err, errno, "cannot make %s nosuid,nodev,noexec",
+					     point);
 		if (statvfs(point, &sv) != 0 || (sv.f_flag & want) != want)
-			return rq_fail(err, "%s is still not nosuid,nodev,noexec; left alone", point);
+			return rq_fail(err, "%s is still not nosuid,nodev,noexec; left alone",
+				       point);
 	}
 	trace_mount(point);
 	return 0;
@@ -355,7 +359,8 @@ static int mount_ntfs(const char *src, const struct mount_options *o, struct liv
 
 	snprintf(source, sizeof(source), "%s", src);
 	snprintf(opts, sizeof(opts), "%s,nosuid,nodev,noexec,streams_interface=windows%s",
-		 o->rw ? "rw,noatime" : "ro", o->rw && o->remove_hiberfile ? ",remove_hiberfile" : "");
+		 o->rw ? "rw,noatime" : "ro",
+		 o->rw && o->remove_hiberfile ? ",remove_hiberfile" : "");
 	m->driver = "ntfs-3g";
 	if (run_fuse(argv, m->point, err) != 0)
 		return -1;
@@ -364,7 +369,8 @@ static int mount_ntfs(const char *src, const struct mount_options *o, struct liv
 	return 0;
 }
 
-static int mount_kernel(const char *dev, const char *type, bool rw, struct live_mount *m, int *errnum)
+static int mount_kernel(const char *dev, const char *type, bool rw, struct live_mount *m,
+			int *errnum)
 {
 	unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | (rw ? 0 : MS_RDONLY);
 	const char *data = "";
@@ -372,7 +378,7 @@ static int mount_kernel(const char *dev, const char *type, bool rw, struct live_
 	if (strcmp(type, "vfat") == 0)
 		data = "utf8,shortname=mixed";
 	else if (!rw && (strcmp(type, "ext3") == 0 || strcmp(type, "ext4") == 0))
-		data = "noload"; /* a read-only mount must not replay the journal */
+		data = "noload";      /* a read-only mount must not replay the journal */
 	m->driver = known_type(type); /* type may be the caller's buffer */
 	if (mount(dev, m->point, type, flags, data) == 0)
 		return 0;
@@ -425,8 +431,8 @@ static int unlock(const struct live_volume *v, const struct mount_options *o, st
 		  char *file, size_t len, rq_error *err)
 {
 	char pass[80], dev[sizeof(v->dev)];
-	char *argv[] = {"dislocker", "-q", "-V", dev, pass, "--", m->dl_point, "-o", HARDENED_OPTS,
-			NULL, NULL};
+	char *argv[] = {"dislocker", "-q", "-V",          dev,  pass, "--",
+			m->dl_point, "-o", HARDENED_OPTS, NULL, NULL};
 	int rc;
 
 	if (o->bitlocker_pass == NULL)
@@ -464,7 +470,8 @@ static int mount_inner(const struct live_volume *v, const struct mount_options *
 	int errnum = 0;
 
 	if (strcmp(v->fstype, "BitLocker") == 0) {
-		if (unlock(v, o, m, src, PATH_MAX, err) != 0 || inner_type(src, type, sizeof(type), err) != 0)
+		if (unlock(v, o, m, src, PATH_MAX, err) != 0 ||
+		    inner_type(src, type, sizeof(type), err) != 0)
 			return -1;
 	} else {
 		snprintf(src, PATH_MAX, "%s", v->dev);

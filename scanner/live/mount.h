@@ -24,13 +24,13 @@ struct mount_options {
 };
 
 struct live_mount {
-	char point[256];       /* MOUNT_BASE/vol/<name> */
-	char dl_point[256];    /* MOUNT_BASE/bitlocker/<name> while unlocked, else "" */
-	const char *driver;    /* "vfat", "ntfs-3g", "exfat-fuse", ... */
+	char point[256];    /* MOUNT_BASE/vol/<name> */
+	char dl_point[256]; /* MOUNT_BASE/bitlocker/<name> while unlocked, else "" */
+	const char *driver; /* "vfat", "ntfs-3g", "exfat-fuse", ... */
 	bool mounted, rw;
 	bool dl_mounted;
-	bool hibernated;       /* NTFS: Windows hibernated or Fast Startup */
-	bool streams;          /* NTFS through ntfs-3g: named streams reachable */
+	bool hibernated;               /* NTFS: Windows hibernated or Fast Startup */
+	bool streams;                  /* NTFS through ntfs-3g: named streams reachable */
 	pid_t pids[MOUNT_MAX_PIDS];    /* FUSE daemons serving it, waited for on release */
 	pid_t dl_pids[MOUNT_MAX_PIDS]; /* dislocker's */
 	size_t npids, ndl_pids;

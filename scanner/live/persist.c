@@ -51,7 +51,7 @@ size_t persist_targets(const struct autoruns *ar, bool quick, const char **paths
 static const char *winlogon_default(const char *name)
 {
 	return strcasecmp(name, "Shell") == 0 ? "explorer.exe"
-	                                      : "C:\\Windows\\system32\\userinit.exe,";
+					      : "C:\\Windows\\system32\\userinit.exe,";
 }
 
 static void settle(struct autorun *e, enum autorun_outcome o, const char *detail)
@@ -63,7 +63,7 @@ static void settle(struct autorun *e, enum autorun_outcome o, const char *detail
 
 /* Moves a task's XML file into the quarantine. */
 static int quarantine_file(const char *root, const char *path, const char *qdir, char *why,
-                           size_t whysz)
+			   size_t whysz)
 {
 	char id[QUARANTINE_ID_LEN + 1], sha[65];
 	const char *name;
@@ -198,8 +198,8 @@ static void clean_hive(struct autoruns *ar, const char *hive, const char *qdir)
 	rc = hivefix_apply(ar->root, hive, o->v, o->n, qdir, id, why, sizeof(why));
 	if (rc == 0)
 		snprintf(note, sizeof(note), "%s%s%s%s",
-		         id[0] ? "hive backup in the quarantine as " : "", id,
-		         why[0] && id[0] ? "; " : "", why);
+			 id[0] ? "hive backup in the quarantine as " : "", id,
+			 why[0] && id[0] ? "; " : "", why);
 	for (size_t i = 0; i < ar->n; i++) {
 		struct autorun *e = &ar->v[i];
 		if (e->outcome != AR_CLEANED || e->detail != NULL || !e->hive ||
@@ -229,7 +229,7 @@ static const char *blocked(const struct autorun *e)
 }
 
 void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writable,
-                    const char *why_not)
+		    const char *why_not)
 {
 	char why[600];
 
@@ -247,13 +247,14 @@ void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writ
 		else if (e->kind == AUTORUN_STARTUP && strcmp(e->target, e->file) == 0)
 			settle(e, AR_CLEANED, "the Startup item itself was removed");
 		else if (e->kind == AUTORUN_STARTUP &&
-			 quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) != 0)
+			 quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) !=
+			     0)
 			settle(e, AR_NOT_CLEANED, why);
 		else if (e->kind == AUTORUN_STARTUP)
 			settle(e, AR_CLEANED, "the shortcut was moved to the quarantine");
 		else if (e->kind == AUTORUN_TASK &&
-		         quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) !=
-		             0)
+			 quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) !=
+			     0)
 			settle(e, AR_NOT_CLEANED, why);
 		else if (e->hive == NULL)
 			settle(e, AR_NOT_CLEANED, "its hive is unknown");

@@ -21,7 +21,7 @@ size_t persist_targets(const struct autoruns *ar, bool quick, const char **paths
  * when writable and its target was removed, else reported or not-cleaned
  * with why (NULL: say it from the detection). */
 void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writable,
-                    const char *why_not);
+		    const char *why_not);
 
 /* --list-autoruns PATH...: each PATH a mounted Windows volume; prints its
  * entries (autoruns_print) after scanning their targets with sc's engine

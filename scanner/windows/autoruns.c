@@ -36,7 +36,7 @@ static void note(struct reader *r, const char *what, const char *why)
 	for (size_t i = 0; i < sizeof(r->a->errors) / sizeof(r->a->errors[0]); i++)
 		if (r->a->errors[i][0] == '\0') {
 			snprintf(r->a->errors[i], sizeof(r->a->errors[i]), "%.100s: %.200s", what,
-			         why);
+				 why);
 			break;
 		}
 	r->a->hive_errors++;
@@ -49,8 +49,8 @@ static char *dup_or_null(const char *s)
 
 /* Adds an entry, resolving its command (file entries: target = the file). */
 static void add(struct reader *r, enum autorun_kind kind, const char *location, const char *hive,
-                const char *key, const char *name, const char *command, const char *user,
-                const char *file_rel)
+		const char *key, const char *name, const char *command, const char *user,
+		const char *file_rel)
 {
 	struct autoruns *a = r->a;
 	struct autorun *e;
@@ -79,7 +79,7 @@ static void add(struct reader *r, enum autorun_kind kind, const char *location, 
 		    (kind == AUTORUN_STARTUP && strcmp(command, file_rel) != 0)) {
 			/* a task's command; a shortcut's target, else the shortcut */
 			found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel,
-			                            sizeof(rel));
+						    sizeof(rel));
 			if (!found && kind == AUTORUN_STARTUP)
 				found = snprintf(rel, sizeof(rel), "%s", file_rel) > 0;
 		}
@@ -119,7 +119,7 @@ static hive_h *open_hive(struct reader *r, const char *winpath, char *rel, size_
 
 /* Every string value of key as an entry of kind. */
 static void values_of(struct reader *r, hive_h *h, hive_node_h root, const char *hive,
-                      const char *hkey, const char *key, enum autorun_kind kind, const char *user)
+		      const char *hkey, const char *key, enum autorun_kind kind, const char *user)
 {
 	char location[600];
 	hive_node_h node = winpath_reg_key(h, root, key);
@@ -142,7 +142,7 @@ static void values_of(struct reader *r, hive_h *h, hive_node_h root, const char 
 
 /* A list value (Userinit "a,b", AppInit_DLLs "a b"): one entry per item. */
 static void list_value(struct reader *r, hive_h *h, hive_node_h root, const char *hive,
-                       const char *key, const char *name, const char *seps, enum autorun_kind kind)
+		       const char *key, const char *name, const char *seps, enum autorun_kind kind)
 {
 	hive_node_h node = winpath_reg_key(h, root, key);
 	char location[600], *val, *item, *save = NULL;
@@ -183,9 +183,9 @@ static void read_software(struct reader *r)
 	list_value(r, h, root, rel, winlogon, "Shell", ",", AUTORUN_WINLOGON);
 	list_value(r, h, root, rel, winlogon, "Userinit", ",", AUTORUN_WINLOGON);
 	list_value(r, h, root, rel, "Microsoft\\Windows NT\\CurrentVersion\\Windows",
-	           "AppInit_DLLs", ", ", AUTORUN_APPINIT);
+		   "AppInit_DLLs", ", ", AUTORUN_APPINIT);
 	list_value(r, h, root, rel, "Wow6432Node\\Microsoft\\Windows NT\\CurrentVersion\\Windows",
-	           "AppInit_DLLs", ", ", AUTORUN_APPINIT);
+		   "AppInit_DLLs", ", ", AUTORUN_APPINIT);
 	node = winpath_reg_key(h, root, ifeo);
 	if (node && (kids = hivex_node_children(h, node)) != NULL) {
 		for (size_t i = 0; kids[i] && i < 4096; i++) {
@@ -369,10 +369,10 @@ static bool xml_element(const char **p, const char *tag, char *out, size_t outsz
 			const char *ent;
 			char c;
 		} ents[] = {{"&amp;", '&'},
-		            {"&lt;", '<'},
-		            {"&gt;", '>'},
-		            {"&quot;", '"'},
-		            {"&apos;", '\''}};
+			    {"&lt;", '<'},
+			    {"&gt;", '>'},
+			    {"&quot;", '"'},
+			    {"&apos;", '\''}};
 		size_t k;
 		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
 			if (strncmp(s, ents[k].ent, strlen(ents[k].ent)) == 0)
@@ -390,7 +390,7 @@ static bool xml_element(const char **p, const char *tag, char *out, size_t outsz
 
 /* One task file: an entry per <Exec> action (command and arguments). */
 static void read_task(struct reader *r, int dfd, const char *name, const char *rel,
-                      const char *taskpath)
+		      const char *taskpath)
 {
 	unsigned char *raw = NULL;
 	char *text = NULL, cmd[AUTORUNS_CMD_MAX], args[AUTORUNS_CMD_MAX],
@@ -422,8 +422,8 @@ static void read_task(struct reader *r, int dfd, const char *name, const char *r
 		else
 			args[0] = '\0';
 		snprintf(line, sizeof(line),
-		         cmd[0] == '"' || !strchr(cmd, ' ') ? "%s%s%s" : "\"%s\"%s%s", cmd,
-		         args[0] ? " " : "", args);
+			 cmd[0] == '"' || !strchr(cmd, ' ') ? "%s%s%s" : "\"%s\"%s%s", cmd,
+			 args[0] ? " " : "", args);
 		add(r, AUTORUN_TASK, "Scheduled task", r->a->software, taskpath, taskpath, line,
 		    NULL, rel);
 	}
@@ -435,7 +435,7 @@ out:
 
 /* Walks Windows/System32/Tasks (subfolders are task folders). */
 static void read_tasks_dir(struct reader *r, const char *rel, const char *taskpath, int depth,
-                           size_t *budget)
+			   size_t *budget)
 {
 	struct dirent *de;
 	DIR *d;
@@ -480,7 +480,7 @@ static void read_users(struct reader *r)
 		count++;
 		read_user_hive(r, de->d_name);
 		snprintf(path, sizeof(path), "Users\\%s\\AppData\\Roaming\\%s", de->d_name,
-		         STARTUP);
+			 STARTUP);
 		read_startup(r, path, de->d_name);
 	}
 	closedir(d);
@@ -510,7 +510,7 @@ int autoruns_read(const char *root, struct autoruns *a, rq_error *err)
 		snprintf(path, sizeof(path), "ProgramData\\%s", STARTUP);
 		read_startup(&r, path, NULL);
 		if (winpath_resolve(r.rootfd, "Windows\\System32\\Tasks", S_IFDIR, rel,
-		                    sizeof(rel)) == 1)
+				    sizeof(rel)) == 1)
 			read_tasks_dir(&r, rel, "", 0, &budget);
 	}
 	close(r.rootfd);

@@ -75,7 +75,7 @@ int autoruns_resolve(int rootfd, const char *command, const char *user, char *re
 struct winpath_cache;
 /* autoruns_resolve with a folder-listing cache for the volume (winpath.h). */
 int autoruns_resolve_in(struct winpath_cache *c, int rootfd, const char *command, const char *user,
-                        char *rel, size_t relsz);
+			char *rel, size_t relsz);
 
 /* Sets each entry's verdict from the detections (a target detected, clean
  * when it exists, else not-found). */

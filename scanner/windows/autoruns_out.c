@@ -10,7 +10,7 @@
 const char *autoruns_kind_name(enum autorun_kind k)
 {
 	static const char *const names[] = {"run",     "winlogon", "ifeo", "appinit",
-	                                    "service", "startup",  "task"};
+					    "service", "startup",  "task"};
 	return names[k];
 }
 
@@ -30,8 +30,8 @@ const char *autoruns_outcome_name(enum autorun_outcome o)
 static const char *kind_action(enum autorun_kind k)
 {
 	static const char *const names[] = {"delete-value",   "reset-default",   "delete-value",
-	                                    "empty-value",    "disable-service", "quarantine-file",
-	                                    "quarantine-task"};
+					    "empty-value",    "disable-service", "quarantine-file",
+					    "quarantine-task"};
 	return names[k];
 }
 
@@ -75,21 +75,21 @@ json_object *autoruns_json(const struct autoruns *a, bool all)
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "kind",
-		                       json_object_new_string(autoruns_kind_name(e->kind)));
+				       json_object_new_string(autoruns_kind_name(e->kind)));
 		json_object_object_add(o, "location", escaped(e->location));
 		json_object_object_add(o, "name", escaped(e->name));
 		json_object_object_add(o, "command", escaped(e->command));
 		json_object_object_add(o, "target", escaped(e->target));
 		json_object_object_add(o, "file", escaped(e->file));
 		json_object_object_add(o, "verdict",
-		                       json_object_new_string(autoruns_verdict_name(e->verdict)));
+				       json_object_new_string(autoruns_verdict_name(e->verdict)));
 		json_object_object_add(o, "signature", e->det ? escaped(e->det->signature) : NULL);
 		json_object_object_add(o, "action",
-		                       e->verdict == VERDICT_DETECTED
-		                           ? json_object_new_string(kind_action(e->kind))
-		                           : NULL);
+				       e->verdict == VERDICT_DETECTED
+					   ? json_object_new_string(kind_action(e->kind))
+					   : NULL);
 		json_object_object_add(o, "outcome",
-		                       json_object_new_string(autoruns_outcome_name(e->outcome)));
+				       json_object_new_string(autoruns_outcome_name(e->outcome)));
 		json_object_object_add(o, "detail", escaped(e->detail));
 		json_object_array_add(arr, o);
 	}
@@ -104,8 +104,8 @@ void autoruns_print(const struct autoruns *a, FILE *out)
 		char *cmd = escape_name(e->command);
 		char *tgt = e->target ? escape_name(e->target) : NULL;
 		fprintf(out, "%s\t%s\t%s\t%s\t%s\n", loc ? loc : "?", name ? name : "?",
-		        cmd ? cmd : "?", e->target ? (tgt ? tgt : "?") : "-",
-		        autoruns_verdict_name(e->verdict));
+			cmd ? cmd : "?", e->target ? (tgt ? tgt : "?") : "-",
+			autoruns_verdict_name(e->verdict));
 		free(loc);
 		free(name);
 		free(cmd);

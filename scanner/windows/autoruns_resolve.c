@@ -113,10 +113,10 @@ static void expand(const char *cmd, const char *user, char *out, size_t outsz)
  * write "system32\drivers\x.sys"), a bare name searched in System32, the
  * Windows folder and SysWOW64; ".exe" tried when there is no extension. */
 static int path_to_rel(struct winpath_cache *c, int rootfd, const char *path, char *rel,
-                       size_t relsz)
+		       size_t relsz)
 {
 	static const char *const search[] = {"Windows\\System32\\", "Windows\\",
-	                                     "Windows\\SysWOW64\\"};
+					     "Windows\\SysWOW64\\"};
 	char buf[EXPAND_MAX + 32];
 	const char *base;
 	bool has_dir, has_ext;
@@ -140,7 +140,7 @@ static int path_to_rel(struct winpath_cache *c, int rootfd, const char *path, ch
 		}
 		for (size_t i = 0; i < (has_dir ? 1 : sizeof(search) / sizeof(search[0])); i++) {
 			snprintf(buf, sizeof(buf), "%s%s%s", has_dir ? "Windows\\" : search[i],
-			         path, sfx);
+				 path, sfx);
 			if (winpath_resolve_in(c, rootfd, buf, S_IFREG, rel, relsz) == 1)
 				return 1;
 		}
@@ -176,12 +176,12 @@ static bool next_token(const char **p, char *tok, size_t toksz)
 }
 
 static int resolve(struct winpath_cache *c, int rootfd, const char *cmd, const char *user,
-                   char *rel, size_t relsz, int depth);
+		   char *rel, size_t relsz, int depth);
 
 /* What an interpreter runs, from its arguments: 1 with rel, 0 when it is
  * not an interpreter or names nothing here. */
 static int interpreted(struct winpath_cache *c, int rootfd, const char *prog, const char *args,
-                       const char *user, char *rel, size_t relsz, int depth)
+		       const char *user, char *rel, size_t relsz, int depth)
 {
 	char tok[EXPAND_MAX], rest[EXPAND_MAX];
 	const char *p = args, *before;
@@ -237,7 +237,7 @@ static int interpreted(struct winpath_cache *c, int rootfd, const char *prog, co
 }
 
 static int resolve(struct winpath_cache *c, int rootfd, const char *cmd, const char *user,
-                   char *rel, size_t relsz, int depth)
+		   char *rel, size_t relsz, int depth)
 {
 	char exp[EXPAND_MAX], prog[EXPAND_MAX], inner[WINPATH_MAX];
 	const char *args = NULL, *base;
@@ -275,7 +275,7 @@ static int resolve(struct winpath_cache *c, int rootfd, const char *cmd, const c
 }
 
 int autoruns_resolve_in(struct winpath_cache *c, int rootfd, const char *command, const char *user,
-                        char *rel, size_t relsz)
+			char *rel, size_t relsz)
 {
 	rel[0] = '\0';
 	if (command == NULL || strlen(command) > AUTORUNS_CMD_MAX)

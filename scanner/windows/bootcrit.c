@@ -196,7 +196,7 @@ int bootcrit_load(const char *root, struct bootcrit **out, rq_error *err)
 		return rq_fail_errno(err, errno, "%s", root);
 	}
 	if (winpath_resolve(rootfd, "Windows\\System32\\config\\SYSTEM", S_IFREG, rel,
-	                    sizeof(rel)) == 1)
+			    sizeof(rel)) == 1)
 		h = winpath_open_hive(rootfd, rel, 0, why, sizeof(why));
 	close(rootfd);
 	if (h) {
@@ -221,7 +221,7 @@ bool bootcrit_is(const struct bootcrit *b, const char *rel)
 			return true;
 	if (b == NULL || b->no_system)
 		return fnmatch("Windows/System32/drivers/*.sys", rel,
-		               FNM_PATHNAME | FNM_CASEFOLD) == 0;
+			       FNM_PATHNAME | FNM_CASEFOLD) == 0;
 	for (size_t i = 0; i < b->n; i++)
 		if (strcasecmp(b->drivers[i], rel) == 0)
 			return true;

@@ -175,7 +175,7 @@ static bool verify(const char *path, const struct hivefix_op *ops, size_t n)
 
 /* Writes the changed hive as dfd/tmp, synced and verified. */
 static int write_copy(int fd, int dfd, const char *tmp, const struct hivefix_op *ops, size_t n,
-                      char *why, size_t whysz)
+		      char *why, size_t whysz)
 {
 	char src[64], dst[64 + HIVE_NAME_MAX];
 	hive_h *h;
@@ -221,7 +221,7 @@ out:
 }
 
 int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *ops, size_t n,
-                  const char *qdir, char backup_id[QUARANTINE_ID_LEN + 1], char *why, size_t whysz)
+		  const char *qdir, char backup_id[QUARANTINE_ID_LEN + 1], char *why, size_t whysz)
 {
 	char tmp[HIVE_NAME_MAX + 16], old[HIVE_NAME_MAX + 16], sha[65], *oldpath = NULL;
 	const char *name;
@@ -236,7 +236,7 @@ int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *op
 	}
 	if (strlen(name) > HIVE_NAME_MAX || (fd = walk_open_regular(dfd, name, false, &st)) < 0) {
 		snprintf(why, whysz, "cannot open the hive: %s",
-		         fd == WALK_NOT_REGULAR ? "not a regular file" : strerror(errno));
+			 fd == WALK_NOT_REGULAR ? "not a regular file" : strerror(errno));
 		goto out;
 	}
 	if (!hivefix_is_clean(fd)) {
@@ -271,9 +271,9 @@ int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *op
 		oldpath = NULL;
 		snprintf(why, whysz, "out of memory; the original hive was kept as %s", old);
 	} else if (quarantine_store(qdir, fd, dfd, old, oldpath, HIVEFIX_BACKUP_SIGNATURE,
-	                            backup_id, sha, &err) != 0) {
+				    backup_id, sha, &err) != 0) {
 		snprintf(why, whysz, "the original hive was kept as %s, not in the quarantine: %s",
-		         old, err.msg);
+			 old, err.msg);
 	} else {
 		why[0] = '\0';
 	}
@@ -311,7 +311,7 @@ int hivefix_restore_in_place(const char *path, char *why, size_t whysz)
 			rc = 0;
 		else
 			snprintf(why, whysz, "cannot put the hive back: %s",
-			         name ? strerror(errno) : "out of memory");
+				 name ? strerror(errno) : "out of memory");
 		free(name);
 		close(dfd);
 	}

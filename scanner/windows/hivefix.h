@@ -43,7 +43,7 @@ bool hivefix_is_clean(int fd);
  * HIVEFIX_DIRTY), -1 when anything failed: the hive is then unchanged and
  * why says what. */
 int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *ops, size_t n,
-                  const char *qdir, char backup_id[QUARANTINE_ID_LEN + 1], char *why, size_t whysz);
+		  const char *qdir, char backup_id[QUARANTINE_ID_LEN + 1], char *why, size_t whysz);
 
 /* Opens the folder holding rel (relative to root, '/' separated) one
  * component at a time, never through a symlink; *name is rel's last

@@ -10,7 +10,7 @@
 
 /* A liblnk UTF-8 string (get_size then get) into a new buffer, or NULL. */
 static char *lnk_string(liblnk_file_t *f, int (*size)(liblnk_file_t *, size_t *, liblnk_error_t **),
-                        int (*get)(liblnk_file_t *, uint8_t *, size_t, liblnk_error_t **))
+			int (*get)(liblnk_file_t *, uint8_t *, size_t, liblnk_error_t **))
 {
 	liblnk_error_t *e = NULL;
 	size_t n = 0;
@@ -50,10 +50,10 @@ int lnkfile_command(int dirfd, const char *name, char *cmd, size_t cmdsz)
 		goto out;
 	path = lnk_string(f, liblnk_file_get_utf8_local_path_size, liblnk_file_get_utf8_local_path);
 	args = lnk_string(f, liblnk_file_get_utf8_command_line_arguments_size,
-	                  liblnk_file_get_utf8_command_line_arguments);
+			  liblnk_file_get_utf8_command_line_arguments);
 	if (path && path[0]) {
 		snprintf(cmd, cmdsz, "\"%s\"%s%s", path, args && args[0] ? " " : "",
-		         args ? args : "");
+			 args ? args : "");
 		rc = 1;
 	}
 	liblnk_file_close(f, &e);

@@ -181,7 +181,7 @@ static hive_h *open_hive(int cfgfd, const char *name, char *why, size_t whysz)
 	r = find_entry(cfgfd, name, S_IFREG, found, sizeof(found));
 	if (r <= 0) {
 		snprintf(why, whysz, r == 0 ? "not found" : "cannot list config: %s",
-		         strerror(errno));
+			 strerror(errno));
 		return NULL;
 	}
 	/* hivex opens by path; going through /proc/self/fd makes it open the
@@ -210,8 +210,8 @@ static hive_h *open_hive(int cfgfd, const char *name, char *why, size_t whysz)
 	 * a wrong magic or bin: both mean the file is damaged, not the disk. */
 	if (h == NULL && (saved == EINVAL || saved == ENOTSUP || saved == EFAULT))
 		snprintf(why, whysz,
-		         "cannot open hive: not a valid hive, corrupt or truncated (%s)",
-		         strerror(saved));
+			 "cannot open hive: not a valid hive, corrupt or truncated (%s)",
+			 strerror(saved));
 	else if (h == NULL)
 		snprintf(why, whysz, "cannot open hive: %s", strerror(saved));
 	return h;
@@ -306,14 +306,14 @@ static int reg_dword(hive_h *h, hive_node_h node, const char *name, uint32_t *ou
 /* Reads a string value into key of id; a missing value is noted only when
  * required. Returns 0, or -1 when out of memory. */
 static int take_string(hive_h *h, hive_node_h node, const char *hive, const char *name,
-                       bool required, json_object *id, const char *key, json_object *errors)
+		       bool required, json_object *id, const char *key, json_object *errors)
 {
 	char *s;
 	int r = reg_string(h, node, name, &s), rc;
 
 	if (r < 0)
 		return note(errors, "%s: %s: %s", hive, name,
-		            errno == EINVAL ? "not a string" : strerror(errno));
+			    errno == EINVAL ? "not a string" : strerror(errno));
 	if (r == 0)
 		return required ? note(errors, "%s: no %s value", hive, name) : 0;
 	rc = put_string(id, key, s);
@@ -358,7 +358,7 @@ static int read_system(int cfgfd, json_object *id, json_object *errors)
 		rc = note(errors, "SYSTEM: %s %s key", errno == 0 ? "no" : "corrupt hive at", path);
 	else
 		rc = take_string(h, node, "SYSTEM", "ComputerName", true, id, "computer_name",
-		                 errors);
+				 errors);
 	hivex_close(h);
 	return rc;
 }
@@ -400,7 +400,7 @@ static int read_build(hive_h *h, hive_node_h cv, char *build, size_t buildsz, js
 		r = reg_string(h, cv, "CurrentBuildNumber", &s);
 	if (r < 0)
 		return note(errors, "SOFTWARE: CurrentBuild: %s",
-		            errno == EINVAL ? "not a string" : strerror(errno));
+			    errno == EINVAL ? "not a string" : strerror(errno));
 	if (r == 0)
 		return 0;
 	r = reg_dword(h, cv, "UBR", &ubr);
@@ -412,7 +412,7 @@ static int read_build(hive_h *h, hive_node_h cv, char *build, size_t buildsz, js
 	free(s);
 	if (r < 0)
 		return note(errors, "SOFTWARE: UBR: %s",
-		            saved == EINVAL ? "not a DWORD" : strerror(saved));
+			    saved == EINVAL ? "not a DWORD" : strerror(saved));
 	return 0;
 }
 
@@ -427,7 +427,7 @@ static int read_install_date(hive_h *h, hive_node_h cv, json_object *id, json_ob
 
 	if (r < 0)
 		return note(errors, "SOFTWARE: InstallDate: %s",
-		            errno == EINVAL ? "not a DWORD" : strerror(errno));
+			    errno == EINVAL ? "not a DWORD" : strerror(errno));
 	if (r == 0 || secs == 0)
 		return 0;
 	t = (time_t)secs;
@@ -438,14 +438,14 @@ static int read_install_date(hive_h *h, hive_node_h cv, json_object *id, json_ob
 
 /* ProductName, fixed up for Windows 11 by the build. */
 static int read_product(hive_h *h, hive_node_h cv, const char *build, json_object *id,
-                        json_object *errors)
+			json_object *errors)
 {
 	char *s;
 	int r = reg_string(h, cv, "ProductName", &s), rc;
 
 	if (r < 0)
 		return note(errors, "SOFTWARE: ProductName: %s",
-		            errno == EINVAL ? "not a string" : strerror(errno));
+			    errno == EINVAL ? "not a string" : strerror(errno));
 	if (r == 0)
 		return note(errors, "SOFTWARE: no ProductName value");
 	fix_windows_11(s, build);
@@ -489,7 +489,7 @@ static int read_software(int cfgfd, json_object *id, json_object *errors)
 	cv = reg_key(h, "Microsoft\\Windows NT\\CurrentVersion");
 	if (cv == 0)
 		rc = note(errors, "SOFTWARE: %s CurrentVersion key",
-		          errno == 0 ? "no" : "corrupt hive at");
+			  errno == 0 ? "no" : "corrupt hive at");
 	else
 		rc = read_software_values(h, cv, id, errors);
 	hivex_close(h);

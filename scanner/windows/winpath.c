@@ -103,7 +103,7 @@ static int find_ci(int dirfd, const char *comp, mode_t want, char *found)
 			if (found[0] == '\0' || strcmp(de->d_name, found) < 0)
 				snprintf(found, COMP_MAX, "%s", de->d_name);
 		} else if (is_short && short_fits(de->d_name, base, ext) &&
-		           is_type(dirfd, de->d_name, want)) {
+			   is_type(dirfd, de->d_name, want)) {
 			size_t at = ncands < 8 ? ncands++ : 7;
 			/* keep the 8 smallest names, sorted */
 			if (at == 7 && ncands == 8 && strcmp(de->d_name, cands[7]) >= 0)
@@ -226,7 +226,7 @@ fail:
 
 /* find_ci on a cached listing. */
 static int find_cached(const struct cached_dir *d, int dirfd, const char *comp, mode_t want,
-                       char *found)
+		       char *found)
 {
 	char base[8], ext[4];
 	unsigned n = 0, k = 0;
@@ -269,7 +269,7 @@ static int find_cached(const struct cached_dir *d, int dirfd, const char *comp, 
 }
 
 int winpath_resolve_in(struct winpath_cache *c, int rootfd, const char *winpath, mode_t want,
-                       char *out, size_t outsz)
+		       char *out, size_t outsz)
 {
 	char comp[COMP_MAX], real[COMP_MAX];
 	const char *p = winpath;
@@ -363,9 +363,9 @@ hive_h *winpath_open_hive(int rootfd, const char *rel, int flags, char *why, siz
 	close(fd);
 	if (h == NULL)
 		snprintf(why, whysz, "cannot open hive: %s",
-		         saved == EINVAL || saved == ENOTSUP || saved == EFAULT
-		             ? "not a valid hive, corrupt or truncated"
-		             : strerror(saved));
+			 saved == EINVAL || saved == ENOTSUP || saved == EFAULT
+			     ? "not a valid hive, corrupt or truncated"
+			     : strerror(saved));
 	return h;
 }
 

@@ -31,7 +31,7 @@ void winpath_cache_free(struct winpath_cache *c);
 
 /* winpath_resolve with a cache (NULL: none) for the volume at rootfd. */
 int winpath_resolve_in(struct winpath_cache *c, int rootfd, const char *winpath, mode_t want,
-                       char *out, size_t outsz);
+		       char *out, size_t outsz);
 
 /* Opens the hive at rel (a path winpath_resolve gave) under rootfd through
  * /proc/self/fd, so that hivex reads the very file checked (regular, no

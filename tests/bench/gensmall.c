@@ -22,9 +22,9 @@ static uint64_t rnd(void)
 
 static void fill(unsigned char *buf, size_t len, int text)
 {
-	static const char *const words[] = {"báo", "cáo", "the", "scan", "file", "report",
-					    "campaign", "unit", "machine", "virus", "data",
-					    "office", "system", "window", "12345", "2026"};
+	static const char *const words[] = {
+	    "báo",     "cáo",   "the",  "scan",   "file",   "report", "campaign", "unit",
+	    "machine", "virus", "data", "office", "system", "window", "12345",    "2026"};
 	size_t i = 0;
 
 	if (!text) {

@@ -81,7 +81,7 @@ static int put(const char *dir, const char *name, const void *buf, size_t len)
 }
 
 static int seed_record(const char *dir, const char *name, unsigned type, payload_member *m,
-                       size_t n)
+		       size_t n)
 {
 	record_header h = {0};
 	unsigned char *pl, *rec;
@@ -112,9 +112,9 @@ int main(int argc, char **argv)
 	char json[] = "{\"schema\":\"raquet.result/1\",\"detections\":[]}";
 	char log[] = "scan started\nscan done\n";
 	payload_member res[2] = {{"result.json", (unsigned char *)json, sizeof(json) - 1},
-	                         {"scan.log", (unsigned char *)log, sizeof(log) - 1}};
+				 {"scan.log", (unsigned char *)log, sizeof(log) - 1}};
 	payload_member smp[2] = {{"meta.json", (unsigned char *)"{}", 2},
-	                         {"sample.bin", big, sizeof(big)}};
+				 {"sample.bin", big, sizeof(big)}};
 	unsigned char raw[2 * RECORD_CHUNK + 10];
 
 	if (argc != 2) {
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 
 		memset(raw, 'A', sizeof(raw));
 		if (record_seal(&h, &stick_sk, &ioc_pk, raw, sizeof(raw), &rec, &reclen, &err) !=
-		        0 ||
+			0 ||
 		    put(argv[1], "chunks", rec, reclen) != 0)
 			return 1;
 		free(rec);

@@ -41,19 +41,22 @@ static void setup(void)
 		die("sqlite3_open", NULL);
 	if (db_exec(db, "PRAGMA foreign_keys = ON", &err) != 0 || schema_migrate(db, &err) != 0 ||
 	    db_exec(db,
-	            "INSERT INTO units(code, name, added) VALUES ('" UNIT "', 'Unit', '2026');"
-	            "INSERT INTO sticks(id, pubkey, issued, db_updated, db_manifest) VALUES"
-	            " ('" STICK "', zeroblob(32), '2026', '2026', '');"
-	            "INSERT INTO stick_roster(stick, unit) VALUES ('" STICK "', '" UNIT "');",
-	            &err) != 0 ||
+		    "INSERT INTO units(code, name, added) VALUES ('" UNIT "', 'Unit', '2026');"
+		    "INSERT INTO sticks(id, pubkey, issued, db_updated, db_manifest) VALUES"
+		    " ('" STICK "', zeroblob(32), '2026', '2026', '');"
+		    "INSERT INTO stick_roster(stick, unit) VALUES ('" STICK "', '" UNIT "');",
+		    &err) != 0 ||
 	    (mg = merge_new(db, &err)) == NULL)
 		die("setup", &err);
 }
 
 static void as_result(const char *text, size_t len)
 {
-	record_header h = {.version = 1, .type = RECORD_TYPE_RESULT, .seq = 3,
-	                   .created = 1795000000, .tz_minutes = 420};
+	record_header h = {.version = 1,
+			   .type = RECORD_TYPE_RESULT,
+			   .seq = 3,
+			   .created = 1795000000,
+			   .tz_minutes = 420};
 	rq_error err;
 
 	if (jsonbound_check(text, len, &jsonbound_result, "result.json", &err) != 0)
@@ -63,8 +66,11 @@ static void as_result(const char *text, size_t len)
 
 static void as_meta(const char *text, size_t len)
 {
-	record_header h = {.version = 1, .type = RECORD_TYPE_SAMPLE, .seq = 3,
-	                   .created = 1795000000, .tz_minutes = 420};
+	record_header h = {.version = 1,
+			   .type = RECORD_TYPE_SAMPLE,
+			   .seq = 3,
+			   .created = 1795000000,
+			   .tz_minutes = 420};
 	char sha[65];
 	rq_error err;
 

@@ -34,8 +34,8 @@ static int die(const char *what, const char *msg)
 
 /* The record of docs/record-format.md, every field as given. */
 static unsigned char *forge(unsigned type, uint64_t seq, int64_t created,
-                            const keys_stick_secret *sk, const keys_ioc_public *ioc,
-                            const unsigned char *m, size_t len, size_t *outlen)
+			    const keys_stick_secret *sk, const keys_ioc_public *ioc,
+			    const unsigned char *m, size_t len, size_t *outlen)
 {
 	crypto_secretstream_xchacha20poly1305_state st;
 	unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
@@ -57,18 +57,17 @@ static unsigned char *forge(unsigned type, uint64_t seq, int64_t created,
 	store_le64(p + 48, len);
 	crypto_secretstream_xchacha20poly1305_keygen(key);
 	if (crypto_box_seal(p + 56, key, sizeof(key), ioc->box_pk) != 0 ||
-	    crypto_secretstream_xchacha20poly1305_init_push(&st, p + 56 + crypto_box_SEALBYTES +
-	                                                            sizeof(key),
-	                                                    key) != 0)
+	    crypto_secretstream_xchacha20poly1305_init_push(
+		&st, p + 56 + crypto_box_SEALBYTES + sizeof(key), key) != 0)
 		goto fail;
 	while (left > 0) {
 		size_t n = left < RECORD_CHUNK ? left : RECORD_CHUNK;
 		unsigned char tag = n == left ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-		                              : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+					      : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
 
 		store_le32(p + off, (uint32_t)(n + ABYTES));
 		if (crypto_secretstream_xchacha20poly1305_push(&st, p + off + 4, NULL, m, n, p,
-		                                               RECORD_HEADER_LEN, tag) != 0)
+							       RECORD_HEADER_LEN, tag) != 0)
 			goto fail;
 		off += 4 + ABYTES + n;
 		m += n;
@@ -124,7 +123,7 @@ int main(int argc, char **argv)
 		free(dir);
 		m[n].name = basename(path);
 		if (read_file_bounded(dfd, m[n].name, PAYLOAD_MAX_EXPANDED, &data, &m[n].len,
-		                      &err) != 0)
+				      &err) != 0)
 			return die(path, err.msg);
 		m[n].data = (unsigned char *)data;
 		close(dfd);
@@ -135,7 +134,7 @@ int main(int argc, char **argv)
 		return die("seal", "failed");
 	keys_id_hex(sk->id, hex);
 	snprintf(name, sizeof(name), "%s-%llu.%s", hex, seq,
-	         type == RECORD_TYPE_SAMPLE ? "rqs" : "rqr");
+		 type == RECORD_TYPE_SAMPLE ? "rqs" : "rqr");
 	if ((ofd = open(argv[2], O_RDONLY | O_DIRECTORY)) < 0 ||
 	    atomic_write(ofd, name, rec, reclen, 0644, false, &err) != 0)
 		return die(name, ofd < 0 ? strerror(errno) : err.msg);

@@ -93,8 +93,8 @@ static char *document(const char *stick, uint64_t seq, long i, long devices, con
 	json_object_object_add(v, "label", NULL);
 	json_object_object_add(v, "size", NULL);
 	json_object_object_add(v, "state", json_object_new_string("scanned"));
-	static const char *const counts[] = {"files", "bytes", "errors", "skipped", "excluded",
-					     "changed"};
+	static const char *const counts[] = {"files",   "bytes",    "errors",
+					     "skipped", "excluded", "changed"};
 	for (int k = 0; k < 6; k++)
 		json_object_object_add(v, counts[k], json_object_new_int(k < 2 ? 100 : 0));
 	json_object_array_add(a, v);
@@ -106,7 +106,10 @@ static char *document(const char *stick, uint64_t seq, long i, long devices, con
 		json_object_object_add(v, "path", json_object_new_string("/mnt/c/Users/an/x.exe"));
 		json_object_object_add(v, "path_escaped", json_object_new_boolean(0));
 		json_object_object_add(v, "signature", json_object_new_string(sig));
-		json_object_object_add(v, "sha256", json_object_new_string("275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"));
+		json_object_object_add(
+		    v, "sha256",
+		    json_object_new_string(
+			"275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"));
 		json_object_object_add(v, "size", json_object_new_int(68));
 		json_object_object_add(v, "outcome", json_object_new_string("quarantined"));
 		json_object_object_add(v, "detail", json_object_new_string("0123456789abcdef"));
@@ -124,7 +127,8 @@ static char *document(const char *stick, uint64_t seq, long i, long devices, con
 	json_object_object_add(doc, "started", json_object_new_string(when));
 	json_object_object_add(doc, "finished", json_object_new_string(when));
 	json_object_object_add(doc, "duration_seconds", json_object_new_double(1.5));
-	json_object_object_add(doc, "status", json_object_new_string(infected ? "cleaned" : "clean"));
+	json_object_object_add(doc, "status",
+			       json_object_new_string(infected ? "cleaned" : "clean"));
 	text = strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(doc);
@@ -165,7 +169,9 @@ int main(int argc, char **argv)
 	int fd, out;
 
 	if (argc < 3 || argc > 6)
-		return fprintf(stderr, "usage: rq-genrecords STICK N [DEVICES [UNIT [FIRSTSEQ]]]\n"), 2;
+		return fprintf(stderr,
+			       "usage: rq-genrecords STICK N [DEVICES [UNIT [FIRSTSEQ]]]\n"),
+		       2;
 	n = atol(argv[2]);
 	if (argc > 3)
 		devices = atol(argv[3]);
@@ -186,8 +192,10 @@ int main(int argc, char **argv)
 		return die("results", strerror(errno));
 	keys_id_hex(sk->id, hex);
 	for (long i = 0; i < n; i++) {
-		record_header h = {.type = RECORD_TYPE_RESULT, .seq = first + (uint64_t)i,
-				   .created = 1795000000 + i, .tz_minutes = 420};
+		record_header h = {.type = RECORD_TYPE_RESULT,
+				   .seq = first + (uint64_t)i,
+				   .created = 1795000000 + i,
+				   .tz_minutes = 420};
 		char *doc = document(hex, h.seq, i, devices, unit), name[RECORD_NAME_MAX];
 		const char *log = "generated\n";
 		payload_member m[2] = {{"result.json", (unsigned char *)doc, strlen(doc)},

@@ -48,10 +48,10 @@ static void usage(const char *why)
 	if (why)
 		fprintf(stderr, "%s: %s\n", prog, why);
 	fprintf(stderr,
-	        "usage: %s [-n SMALL] [-r RUNS]\n"
-	        "  -n SMALL  small records to verify and open per run (default 10000)\n"
-	        "  -r RUNS   timed runs, the median is reported (default 5)\n",
-	        prog);
+		"usage: %s [-n SMALL] [-r RUNS]\n"
+		"  -n SMALL  small records to verify and open per run (default 10000)\n"
+		"  -r RUNS   timed runs, the median is reported (default 5)\n",
+		prog);
 	exit(2);
 }
 
@@ -130,7 +130,7 @@ static int make_keys(struct bench_keys *k, rq_error *err)
 }
 
 static int seal_one(const struct bench_keys *k, uint64_t seq, const payload_member *m, size_t n,
-                    struct sealed *out, size_t *payload_len, rq_error *err)
+		    struct sealed *out, size_t *payload_len, rq_error *err)
 {
 	record_header h = {
 	    .type = RECORD_TYPE_RESULT, .seq = seq, .created = 1741919213, .tz_minutes = 420};
@@ -150,7 +150,7 @@ static int seal_one(const struct bench_keys *k, uint64_t seq, const payload_memb
 /* What the IOC does with a record: check the signature, open the payload,
  * and (when read) read the archive and check it is the record expected. */
 static int open_one(const struct bench_keys *k, const struct sealed *r, uint64_t seq, bool read,
-                    const char *want, size_t wantlen, rq_error *err)
+		    const char *want, size_t wantlen, rq_error *err)
 {
 	record_header h;
 	payload_list p = {0};
@@ -189,7 +189,7 @@ static int bench_big(const struct bench_keys *k, int runs, rq_error *err)
 	unsigned char *log = malloc(BIG_PAYLOAD);
 	size_t jlen = small_json(json, sizeof(json), k->stick_pk.id, 1), pllen = 0;
 	payload_member m[2] = {{"result.json", (unsigned char *)json, jlen},
-	                       {"scan.log", log, BIG_PAYLOAD - jlen - 2048}};
+			       {"scan.log", log, BIG_PAYLOAD - jlen - 2048}};
 	struct sealed r = {0};
 	int rc = -1;
 
@@ -247,7 +247,7 @@ static int bench_small(const struct bench_keys *k, int count, int runs, rq_error
 		return rq_fail(err, "out of memory");
 	for (; made < count; made++) {
 		payload_member m[2] = {{"result.json", (unsigned char *)json, 0},
-		                       {"scan.log", (unsigned char *)log, sizeof(log) - 1}};
+				       {"scan.log", (unsigned char *)log, sizeof(log) - 1}};
 
 		m[0].len = jlen =
 		    small_json(json, sizeof(json), k->stick_pk.id, (uint64_t)made + 1);
@@ -321,8 +321,8 @@ int main(int argc, char **argv)
 	printf("runs %ld\n", runs);
 	rc =
 	    bench_big(&k, (int)runs, &err) == 0 && bench_small(&k, (int)count, (int)runs, &err) == 0
-	        ? 0
-	        : die(&err);
+		? 0
+		: die(&err);
 	keys_ioc_free(k.ioc_sk);
 	keys_stick_free(k.stick_sk);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -27,18 +27,18 @@ static void usage(const char *why)
 	if (why)
 		fprintf(stderr, "%s: %s\n", prog, why);
 	fprintf(stderr,
-	        "usage: %s ioc DIR [-p PASSPHRASE]        IOC key pair: DIR/ioc.key, DIR/ioc.pub\n"
-	        "       %s stick DIR                      stick key pair: DIR/stick.key, "
-	        "DIR/stick.pub\n"
-	        "       %s sign IOCDIR FILE [-p PASS]     FILE's .sig by the IOC signing key\n"
-	        "       %s verify IOCPUB FILE             check FILE against its .sig\n"
-	        "       %s seal [--sample] STICKDIR OUTDIR FILE...\n"
-	        "                                         seal FILEs (members by base name) with\n"
-	        "                                         STICKDIR/stick.key + STICKDIR/ioc.pub\n"
-	        "       %s open -s STICKPUB [-p PASS] IOCDIR RECORD OUTDIR\n"
-	        "                                         verify, open, extract the members\n"
-	        "       %s info RECORD                    print the record header\n",
-	        prog, prog, prog, prog, prog, prog, prog);
+		"usage: %s ioc DIR [-p PASSPHRASE]        IOC key pair: DIR/ioc.key, DIR/ioc.pub\n"
+		"       %s stick DIR                      stick key pair: DIR/stick.key, "
+		"DIR/stick.pub\n"
+		"       %s sign IOCDIR FILE [-p PASS]     FILE's .sig by the IOC signing key\n"
+		"       %s verify IOCPUB FILE             check FILE against its .sig\n"
+		"       %s seal [--sample] STICKDIR OUTDIR FILE...\n"
+		"                                         seal FILEs (members by base name) with\n"
+		"                                         STICKDIR/stick.key + STICKDIR/ioc.pub\n"
+		"       %s open -s STICKPUB [-p PASS] IOCDIR RECORD OUTDIR\n"
+		"                                         verify, open, extract the members\n"
+		"       %s info RECORD                    print the record header\n",
+		prog, prog, prog, prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -179,7 +179,7 @@ static int cmd_verify(const char *iocpub, const char *file)
 }
 
 static int cmd_seal(unsigned type, const char *stickdir, const char *outdir, char **files,
-                    int nfiles)
+		    int nfiles)
 {
 	payload_member m[PAYLOAD_MAX_MEMBERS];
 	keys_stick_secret *sk = NULL;
@@ -245,7 +245,7 @@ out:
 }
 
 static int cmd_open(const char *stickpub, const char *iocdir, const char *recpath,
-                    const char *outdir, const char *pass)
+		    const char *outdir, const char *pass)
 {
 	keys_stick_public spk;
 	keys_ioc_secret *sk = NULL;
@@ -278,7 +278,7 @@ static int cmd_open(const char *stickpub, const char *iocdir, const char *recpat
 		goto out;
 	for (size_t i = 0; i < p.n; i++)
 		if (atomic_write(ofd, p.members[i].name, p.members[i].data, p.members[i].len, 0644,
-		                 false, &err) != 0)
+				 false, &err) != 0)
 			goto out;
 	rc = 0;
 out:

@@ -3,9 +3,11 @@
 # and the exit status is 2.
 . "$(dirname "$0")/../lib.sh"
 
+# A background job of a script starts with SIGINT ignored (POSIX); env
+# --default-signal gives raquet-scan the SIGINT a terminal would.
 make_sigs "$T/db"
 for sig in INT TERM; do
-	raquet-scan --progress-fd 3 -j1 -d "$T/db" --json "$T/$sig.json" /usr \
+	env --default-signal=INT,TERM raquet-scan --progress-fd 3 -j1 -d "$T/db" --json "$T/$sig.json" /usr \
 		3> "$T/$sig.prog" > "$T/$sig.out" 2>&1 &
 	pid=$!
 	# The stop must land while files are being scanned: wait until the
@@ -29,7 +31,7 @@ done
 # crashed on a root that was never walked: the race is run six times).
 blocked() { _m=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status") && [ $((0x$_m & 2)) -ne 0 ]; }
 for i in 1 2 3 4 5 6; do
-	raquet-scan --no-progress -j1 -d "$T/db" --json "$T/early$i.json" /usr > "$T/early$i.out" 2>&1 &
+	env --default-signal=INT,TERM raquet-scan --no-progress -j1 -d "$T/db" --json "$T/early$i.json" /usr > "$T/early$i.out" 2>&1 &
 	pid=$!
 	wait_until 30 blocked $pid
 	kill -INT $pid

@@ -9,9 +9,9 @@ static int tap_n, tap_failed;
 
 #define ok(cond, ...)                                                                              \
 	do {                                                                                       \
-		int tap_c_ = !!(cond);                                                                 \
+		int tap_c_ = !!(cond);                                                             \
 		tap_n++;                                                                           \
-		if (tap_c_) {                                                                        \
+		if (tap_c_) {                                                                      \
 			printf("ok %d - ", tap_n);                                                 \
 		} else {                                                                           \
 			tap_failed++;                                                              \
@@ -19,7 +19,7 @@ static int tap_n, tap_failed;
 		}                                                                                  \
 		printf(__VA_ARGS__);                                                               \
 		printf("\n");                                                                      \
-		if (!tap_c_)                                                                           \
+		if (!tap_c_)                                                                       \
 			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
 	} while (0)
 
@@ -28,7 +28,7 @@ static int tap_n, tap_failed;
 		const char *g_ = (got), *w_ = (want);                                              \
 		ok(g_ != NULL && strcmp(g_, w_) == 0, __VA_ARGS__);                                \
 		if (g_ == NULL || strcmp(g_, w_) != 0)                                             \
-			printf("#   got: '%s'\n#  want: '%s'\n", g_ ? g_ : "(null)", w_);         \
+			printf("#   got: '%s'\n#  want: '%s'\n", g_ ? g_ : "(null)", w_);          \
 	} while (0)
 
 static inline int done_testing(void)

@@ -68,7 +68,7 @@ int main(void)
 	int rootfd;
 
 	snprintf(base, sizeof(base), "%s/raquet-autoruns.XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(base) == NULL)
 		die("mkdtemp", base);
 	touch("WINDOWS/system32/rundll32.exe");
@@ -134,10 +134,10 @@ int main(void)
 	is_str(resolve(rootfd, "wscript.exe //B //Nologo %TEMP%\\run.vbs", "an"),
 	       "Users/an/AppData/Local/Temp/run.vbs", "wscript: the script, after its options");
 	is_str(resolve(
-	           rootfd,
-	           "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -w hidden -File "
-	           "\"%USERPROFILE%\\Music\\s.ps1\"",
-	           "an"),
+		   rootfd,
+		   "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -w hidden -File "
+		   "\"%USERPROFILE%\\Music\\s.ps1\"",
+		   "an"),
 	       "Users/an/Music/s.ps1", "powershell -File");
 	is_str(resolve(rootfd, "cmd.exe /c nosuch.bat", NULL), "WINDOWS/system32/cmd.exe",
 	       "an interpreter whose argument is not here is the target itself");

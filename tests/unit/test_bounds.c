@@ -30,8 +30,8 @@ static int check(const char *text, const struct jsonbound *b, rq_error *err)
 
 static void test_json_limits(void)
 {
-	struct jsonbound b = {.max_bytes = 64, .max_depth = 3, .max_values = 6,
-	                      .max_containers = 3};
+	struct jsonbound b = {
+	    .max_bytes = 64, .max_depth = 3, .max_values = 6, .max_containers = 3};
 	rq_error err;
 
 	/* {, "a", [, 1, {: five values, three containers, three deep */
@@ -43,19 +43,19 @@ static void test_json_limits(void)
 	ok(check("[[[[]]]]", &b, &err) != 0 &&
 	       has(&err, "doc is nested too deep to import: more than 3 levels"),
 	   "depth 4 of 3 (%s)", err.msg);
-	ok(check("[{},{},{}]", &b, &err) != 0 &&
-	       has(&err, "more than 3 objects and arrays"),
+	ok(check("[{},{},{}]", &b, &err) != 0 && has(&err, "more than 3 objects and arrays"),
 	   "four containers of three (%s)", err.msg);
 	b.max_bytes = 8;
 	ok(check("{\"a\":123}", &b, &err) != 0 && has(&err, "9 bytes, at most 8"),
 	   "one byte too many (%s)", err.msg);
-	ok(jsonbound_check("{\"a\":123}", 8, &b, "doc", &err) == 0, "the length given is what counts");
+	ok(jsonbound_check("{\"a\":123}", 8, &b, "doc", &err) == 0,
+	   "the length given is what counts");
 }
 
 static void test_json_strings(void)
 {
-	struct jsonbound b = {.max_bytes = 1 << 20, .max_depth = 2, .max_values = 5,
-	                      .max_containers = 1};
+	struct jsonbound b = {
+	    .max_bytes = 1 << 20, .max_depth = 2, .max_values = 5, .max_containers = 1};
 	rq_error err;
 
 	/* Brackets inside strings are text, not work. */
@@ -63,7 +63,8 @@ static void test_json_strings(void)
 	ok(check("{\"k\": \"a\\\"[[[{{{\"}", &b, &err) == 0, "an escaped quote does not end it");
 	ok(check("{\"k\": \"a\\\\\", \"l\": [[[]]]}", &b, &err) != 0,
 	   "an escaped backslash does (%s)", err.msg);
-	ok(check("{\"k\": true, \"l\": -1.5e3}", &b, &err) == 0, "literals and numbers: one value each");
+	ok(check("{\"k\": true, \"l\": -1.5e3}", &b, &err) == 0,
+	   "literals and numbers: one value each");
 	/* What json-c takes and a counter reading strict JSON would not see. */
 	ok(check("{/* \" */ \"k\": [[[[[[]]]]]] /* \" */}", &b, &err) != 0 &&
 	       has(&err, "not strict JSON: byte 0x2f"),
@@ -84,7 +85,8 @@ static void test_json_parse(void)
 
 	o = jsonbound_parse(t, strlen(t), &jsonbound_signed, "r.json", &err);
 	ok(o != NULL && json_str_member(o, "format") != NULL &&
-	       strcmp(json_str_member(o, "format"), "raquet.receipt/1") == 0, "parses an object");
+	       strcmp(json_str_member(o, "format"), "raquet.receipt/1") == 0,
+	   "parses an object");
 	json_object_put(o);
 	ok(jsonbound_parse("[1]", 3, &jsonbound_signed, "r.json", &err) == NULL &&
 	       has(&err, "r.json: not a JSON object"),
@@ -109,9 +111,9 @@ static void test_json_parse(void)
 static char *detections(size_t n)
 {
 	const char *one = "{\"path\": \"/mnt/c/Users/an/AppData/x.exe\", \"path_escaped\": false,"
-	                  " \"signature\": \"Win.Trojan.Agent-123\", \"sha256\": \"275a021bbfb6489e"
-	                  "54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\", \"size\": 68,"
-	                  " \"outcome\": \"quarantined\", \"detail\": null, \"sample\": null},\n";
+			  " \"signature\": \"Win.Trojan.Agent-123\", \"sha256\": \"275a021bbfb6489e"
+			  "54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\", \"size\": 68,"
+			  " \"outcome\": \"quarantined\", \"detail\": null, \"sample\": null},\n";
 	size_t l = strlen(one), off;
 	char *s = malloc(n * l + 64);
 
@@ -137,8 +139,8 @@ static void test_json_real(void)
 /* A sealed result record whose header is then changed at off. */
 static unsigned char *sealed(const keys_stick_secret *sk, const keys_ioc_public *pk, size_t *len)
 {
-	record_header h = {.type = RECORD_TYPE_RESULT, .seq = 5, .created = 1795000000,
-	                   .tz_minutes = 420};
+	record_header h = {
+	    .type = RECORD_TYPE_RESULT, .seq = 5, .created = 1795000000, .tz_minutes = 420};
 	unsigned char *out = NULL, b = 'x';
 	rq_error err;
 
@@ -194,7 +196,8 @@ static void test_header_ranges(const keys_stick_secret *sk, const keys_ioc_publi
 static void test_payload_max(void)
 {
 	static unsigned char big[100000];
-	payload_member m[2] = {{"result.json", (unsigned char *)"{}", 2}, {"scan.log", big, sizeof(big)}};
+	payload_member m[2] = {{"result.json", (unsigned char *)"{}", 2},
+			       {"scan.log", big, sizeof(big)}};
 	payload_list p;
 	unsigned char *pl;
 	size_t pllen;
@@ -210,7 +213,8 @@ static void test_payload_max(void)
 	ok(payload_read_max(pl, pllen, sizeof(big) + 1, &p, &err) != 0 &&
 	       has(&err, "oversize member scan.log (more than 100001 bytes in all)"),
 	   "one byte over (%s)", err.msg);
-	ok(payload_read_max(pl, pllen, SIZE_MAX, &p, &err) == 0, "a bound over the format's is the format's");
+	ok(payload_read_max(pl, pllen, SIZE_MAX, &p, &err) == 0,
+	   "a bound over the format's is the format's");
 	payload_free(&p);
 	free(pl);
 }

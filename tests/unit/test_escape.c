@@ -25,12 +25,16 @@ int main(void)
 	check("back\\slash", "back\\\\slash", "backslash doubled");
 	check("del\x7f", "del\\x7f", "DEL escaped");
 	/* C1 controls: U+009B is CSI on the Linux console (ESC [ in one). */
-	check("csi\xc2\x9b" "2Jgone", "csi\\xc2\\x9b2Jgone", "U+009B (CSI) escaped");
+	check("csi\xc2\x9b"
+	      "2Jgone",
+	      "csi\\xc2\\x9b2Jgone", "U+009B (CSI) escaped");
 	check("a\xc2\x80z", "a\\xc2\\x80z", "U+0080, first C1, escaped");
 	check("a\xc2\x9fz", "a\\xc2\\x9fz", "U+009F, last C1, escaped");
 	check("nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok", "U+00A0, just after C1, passes");
 	check("\xc2\x85\xc2\x8d", "\\xc2\\x85\\xc2\\x8d", "NEL and RI escaped");
-	check("raw\x9b" "2J", "raw\\x9b2J", "raw byte 0x9b (not UTF-8) escaped");
+	check("raw\x9b"
+	      "2J",
+	      "raw\\x9b2J", "raw byte 0x9b (not UTF-8) escaped");
 	check("raw\x80\x9f", "raw\\x80\\x9f", "raw bytes 0x80 and 0x9f escaped");
 	check("\xc2", "\\xc2", "lone C2 lead byte at the end escaped");
 	return done_testing();

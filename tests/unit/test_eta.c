@@ -51,7 +51,7 @@ static void sim_make(struct sim *s, size_t big_at, unsigned workers)
 		s->start[i] = free_at[w];
 		/* Files of one size differ: their cost varies by +-50 %. */
 		s->cost[i] = (COST_F + COST_MB * (double)s->size[i] / 1e6) *
-		             (0.5 + (double)(rand() % 1000) / 1000);
+			     (0.5 + (double)(rand() % 1000) / 1000);
 		free_at[w] += s->cost[i];
 		s->done[i] = free_at[w];
 		if (s->done[i] > s->end)

@@ -72,7 +72,7 @@ static char *new_root(const char *name)
 
 /* DMI as the kernel exposes it: sys/class/dmi/id is a link. */
 static void add_dmi(const char *root, const char *vendor, const char *product, const char *serial,
-                    const char *uuid, const char *board_serial)
+		    const char *uuid, const char *board_serial)
 {
 	char rel[PATH_MAX];
 
@@ -80,9 +80,9 @@ static void add_dmi(const char *root, const char *vendor, const char *product, c
 	struct {
 		const char *file, *value;
 	} f[] = {{"sys_vendor", vendor},        {"product_name", product},
-	         {"product_serial", serial},    {"product_uuid", uuid},
-	         {"board_vendor", vendor},      {"board_name", "0MN1TX"},
-	         {"board_serial", board_serial}};
+		 {"product_serial", serial},    {"product_uuid", uuid},
+		 {"board_vendor", vendor},      {"board_name", "0MN1TX"},
+		 {"board_serial", board_serial}};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (f[i].value == NULL)
 			continue;
@@ -102,7 +102,7 @@ static void set_dmi(const char *root, const char *file, const char *value)
 /* A disk at sys/devices/<devpath>, block node <devpath>/block/<name>,
  * linked from sys/block/<name> with a relative device link, like the kernel. */
 static void add_disk(const char *root, const char *name, const char *devpath, const char *model,
-                     const char *serial, const char *removable)
+		     const char *serial, const char *removable)
 {
 	char rel[PATH_MAX], target[PATH_MAX];
 	const char *leaf = strrchr(devpath, '/') ? strrchr(devpath, '/') + 1 : devpath;
@@ -162,10 +162,10 @@ static char *pc_a(const char *name)
 	char *r = new_root(name);
 
 	add_dmi(r, "Dell Inc.\n", "OptiPlex 7010\n", "ABC1234\n",
-	        "4C4C4544-0042-3410-8031-B4C04F313233\n", "/ABC1234/CN701632AB0012/\n");
+		"4C4C4544-0042-3410-8031-B4C04F313233\n", "/ABC1234/CN701632AB0012/\n");
 	add_disk(r, "sda", SATA0, "ST1000DM010-2EP1\n", "Z9A1B2C3\n", "0\n");
 	add_disk(r, "nvme0n1", NVME0, "Samsung SSD 970 EVO Plus 500GB\n", "S4EVNX0N123456K\n",
-	         "0\n");
+		 "0\n");
 	add_disk(r, "loop0", "virtual/block/loop0", "", NULL, "0\n");
 	add_disk(r, "ram0", "virtual/block/ram0", "", NULL, "0\n");
 	add_nic(r, "lo", NULL, "00:00:00:00:00:00\n");
@@ -259,7 +259,7 @@ static void test_usb_disk(void)
 
 	/* a USB hard disk says removable=0: its path still gives it away */
 	add_disk(r, "sdc", "pci0000:00/0000:00:14.0/usb2/2-2/2-2:1.0/host7/target7:0:0/7:0:0:0",
-	         "Elements 25A2\n", "575844314138\n", "0\n");
+		 "Elements 25A2\n", "575844314138\n", "0\n");
 	ok(collect(r, NULL, &b), "with USB hard disk");
 	is_str(b.id, a.id, "USB hard disk does not change the id");
 	ok(ignored_has(&b, "disk:sdc", "USB disk"), "USB hard disk listed as USB");
@@ -272,7 +272,7 @@ static void test_exclude(void)
 	ok(collect(r, NULL, &a), "without the stick");
 	/* a stick whose bridge shows up as a plain SCSI disk: only the name tells */
 	add_disk(r, "sdc", "pci0000:00/0000:00:17.0/ata3/host2/target2:0:0/2:0:0:0", "Stick\n",
-	         "RAQUET0001\n", "0\n");
+		 "RAQUET0001\n", "0\n");
 	ok(collect(r, NULL, &b) && strcmp(a.id, b.id) != 0,
 	   "an extra internal disk changes the id");
 	ok(collect(r, "sdc", &b), "exclude sdc");
@@ -287,7 +287,7 @@ static void test_other_pc(void)
 	char *r1 = pc_a("pc1"), *r2 = new_root("pc2");
 
 	add_dmi(r2, "Dell Inc.\n", "OptiPlex 7010\n", "XYZ9876\n",
-	        "4C4C4544-0042-3410-8031-B4C04F999999\n", "/XYZ9876/CN701632AB0099/\n");
+		"4C4C4544-0042-3410-8031-B4C04F999999\n", "/XYZ9876/CN701632AB0099/\n");
 	add_disk(r2, "sda", SATA0, "ST1000DM010-2EP1\n", "Z9A9Z9Z9\n", "0\n");
 	add_nic(r2, "eno1", ETH0, "f8:bc:12:99:99:99\n");
 	ok(collect(r1, NULL, &a) && collect(r2, NULL, &b), "two PCs of the same model");
@@ -354,7 +354,7 @@ static void test_placeholders(void)
 	r = pc_a("placeholder3");
 	ok(collect(r, NULL, &a), "PC A");
 	add_disk(r, "sdd", "pci0000:00/0000:00:17.0/ata4/host3/target3:0:0/3:0:0:0", "", "0\n",
-	         "0\n");
+		 "0\n");
 	ok(collect(r, NULL, &b) && strcmp(a.id, b.id) == 0,
 	   "disk with placeholder model and serial adds nothing");
 }
@@ -450,8 +450,8 @@ static void test_weak(void)
 	char *r = new_root("weak");
 
 	add_dmi(r, "To be filled by O.E.M.\n", "To be filled by O.E.M.\n",
-	        "To be filled by O.E.M.\n", "00000000-0000-0000-0000-000000000000\n",
-	        "Default string\n");
+		"To be filled by O.E.M.\n", "00000000-0000-0000-0000-000000000000\n",
+		"Default string\n");
 	add_disk(r, "sda", SATA0, "Default string\n", "0\n", "0\n");
 	add_nic(r, "eth0", ETH0, "00:00:00:00:00:00\n");
 	add_disk(r, "sdb", USBSTICK, "Cruzer\n", "4C530001230825115414\n", "1\n");

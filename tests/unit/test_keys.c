@@ -42,7 +42,7 @@ static size_t get_keyfile(const char *name, unsigned char *bin, size_t max)
 		if (end)
 			*end = '\0';
 		sodium_base642bin(bin, max, nl + 1, strlen(nl + 1), NULL, &binlen, NULL,
-		                  sodium_base64_VARIANT_ORIGINAL);
+				  sodium_base64_VARIANT_ORIGINAL);
 	}
 	free(text);
 	return binlen;
@@ -142,7 +142,7 @@ static void test_ioc_keys(void)
 		got = NULL;
 		put_text("roster.json", "{\"units\":[\"001\",\"666\"]}\n");
 		ok(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) !=
-		           0 &&
+			   0 &&
 		       contains(&err, "bad signature") && got == NULL,
 		   "changed roster refused (%s)", err.msg);
 		/* A valid signature of another file does not carry over. */
@@ -154,30 +154,30 @@ static void test_ioc_keys(void)
 		   "stick.json's signature does not pass for roster.json (%s)", err.msg);
 		ok(keys_signed_file_sign(dfd, "roster.json", 65536, sk, &err) == 0 &&
 		       keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) ==
-		           0,
+			   0,
 		   "re-signing an existing file");
 		free(got);
 		got = NULL;
 		ok(keys_signed_file_write(dfd, "odd\nname.json", "{}", 2, sk, &err) == 0 &&
 		       keys_signed_file_read(dfd, "odd\nname.json", 64, &pk, &got, &gotlen, &err) ==
-		           0,
+			   0,
 		   "a newline in a signed file's name cannot break the .sig format (%s)", err.msg);
 		free(got);
 		got = NULL;
 		ok(keys_ioc_generate(&other, &opk, &err) == 0, "another IOC");
 		ok(keys_signed_file_read(dfd, "roster.json", 65536, &opk, &got, &gotlen, &err) !=
-		           0 &&
+			   0 &&
 		       contains(&err, "signed by key"),
 		   "other IOC's key refused by key id (%s)", err.msg);
 		opk.id = pk.id;
 		ok(keys_signed_file_read(dfd, "roster.json", 65536, &opk, &got, &gotlen, &err) !=
-		           0 &&
+			   0 &&
 		       contains(&err, "bad signature"),
 		   "other IOC's key with a forged id refused (%s)", err.msg);
 		keys_ioc_free(other);
 		unlinkat(dfd, "roster.sig", 0);
 		ok(keys_signed_file_read(dfd, "roster.json", 65536, &pk, &got, &gotlen, &err) !=
-		           0 &&
+			   0 &&
 		       contains(&err, "roster.sig"),
 		   "missing signature refused (%s)", err.msg);
 	}

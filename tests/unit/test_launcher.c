@@ -54,10 +54,10 @@ static void progress_tests(void)
 	struct progress_line pl;
 
 	ok(progress_line_parse("{\"files\":10,\"bytes\":5000000,\"files_total\":40,"
-	                       "\"bytes_total\":20000000,\"total_known\":true,\"detections\":2,"
-	                       "\"root\":\"\\/mnt\\/sda2\",\"root_index\":1,\"roots\":3,"
-	                       "\"seconds\":5.0,\"done\":false}",
-	                       &pl) == 0,
+			       "\"bytes_total\":20000000,\"total_known\":true,\"detections\":2,"
+			       "\"root\":\"\\/mnt\\/sda2\",\"root_index\":1,\"roots\":3,"
+			       "\"seconds\":5.0,\"done\":false}",
+			       &pl) == 0,
 	   "a progress line parses");
 	ok(pl.files == 10 && pl.files_total == 40 && pl.detections == 2 && pl.root_index == 1 &&
 	       pl.roots == 3 && pl.total_known && !pl.done,
@@ -68,10 +68,10 @@ static void progress_tests(void)
 	pl.total_known = false;
 	ok(text_eta(&pl) < 0, "no ETA before the pre-count ends");
 	ok(progress_line_parse("{\"files\":10,\"bytes\":5000000,\"files_total\":40,"
-	                       "\"bytes_total\":20000000,\"total_known\":true,"
-	                       "\"seconds\":5.0,\"eta_seconds\":42.5,"
-	                       "\"file\":\"/mnt/sda2/a\\\\x1bb.exe\"}",
-	                       &pl) == 0 &&
+			       "\"bytes_total\":20000000,\"total_known\":true,"
+			       "\"seconds\":5.0,\"eta_seconds\":42.5,"
+			       "\"file\":\"/mnt/sda2/a\\\\x1bb.exe\"}",
+			       &pl) == 0 &&
 	       text_eta(&pl) == 42.5,
 	   "the scanner's estimate is the ETA shown");
 	is_str(pl.file, "/mnt/sda2/a\\x1bb.exe", "  ... and the file being scanned, as escaped");

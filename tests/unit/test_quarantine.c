@@ -177,8 +177,8 @@ static void test_round_trip(void)
 
 	snprintf(path, sizeof(path), "%s/big.exe", src);
 	ok(try_write(path, content, len) == 0 && chown(path, 1234, 5678) == 0 &&
-		  chmod(path, 04751) == 0 && utimensat(AT_FDCWD, path, ts, 0) == 0,
-	      "round trip: made a %zu byte binary file", len);
+	       chmod(path, 04751) == 0 && utimensat(AT_FDCWD, path, ts, 0) == 0,
+	   "round trip: made a %zu byte binary file", len);
 	ok(store(qdir, src, "big.exe", id, sha, &err) == 0, "store succeeds (%s)", err.msg);
 	ok(strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32, "id is 32 hex digits");
 	is_str(sha, want_hex, "sha256 reported");
@@ -186,12 +186,12 @@ static void test_round_trip(void)
 	ok(stat(qdir, &qst) == 0 && (qst.st_mode & 07777) == 0700, "quarantine dir made 0700");
 	snprintf(dpath, sizeof(dpath), "%s/.key", qdir);
 	ok(stat(dpath, &qst) == 0 && (qst.st_mode & 07777) == 0600 && qst.st_size == 32,
-	      "key is 32 bytes, mode 0600");
+	   "key is 32 bytes, mode 0600");
 	snprintf(dpath, sizeof(dpath), "%s/%s.data", qdir, id);
 	data = read_whole(dpath, &dlen);
 	ok(data != NULL && dlen > len && !mem_has(data, dlen, "EICAR-STANDARD") &&
-		  !mem_has(data, dlen, content + 4096 + 7),
-	      "data is encrypted: no EICAR string, no plaintext");
+	       !mem_has(data, dlen, content + 4096 + 7),
+	   "data is encrypted: no EICAR string, no plaintext");
 	free(data);
 	ok(count_entries(qdir) == 2, "one .data and one .meta");
 
@@ -203,9 +203,9 @@ static void test_round_trip(void)
 	   "mode restored without its set-uid bit");
 	ok(st.st_uid == 1234 && st.st_gid == 5678, "owner restored");
 	ok(st.st_mtim.tv_sec == ts[1].tv_sec && st.st_mtim.tv_nsec == ts[1].tv_nsec,
-	      "mtime restored to the nanosecond");
+	   "mtime restored to the nanosecond");
 	ok(st.st_atim.tv_sec == ts[0].tv_sec && st.st_atim.tv_nsec == ts[0].tv_nsec,
-	      "atime restored to the nanosecond");
+	   "atime restored to the nanosecond");
 	ok(same_content(path, content, len), "content restored byte for byte");
 	ok(count_entries(qdir) == 0, "entry removed from the quarantine");
 	ok(count_entries(src) == 1, "no temporary file left next to it");
@@ -220,11 +220,11 @@ static void test_empty_and_relative(void)
 
 	snprintf(path, sizeof(path), "%s/empty", src);
 	ok(try_write(path, "", 0) == 0 && store(qdir, src, "empty", id, sha, &err) == 0,
-	      "empty file stored (%s)", err.msg);
+	   "empty file stored (%s)", err.msg);
 	is_str(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	       "sha256 of nothing");
 	ok(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "", 0),
-	      "empty file restored (%s)", err.msg);
+	   "empty file restored (%s)", err.msg);
 	unlink(path);
 
 	/* The scanner may be given relative paths: the entry must still know
@@ -241,7 +241,7 @@ static void test_empty_and_relative(void)
 	close(dfd);
 	ok(chdir(cwd) == 0 && rc == 0, "relative path stored (%s)", err.msg);
 	ok(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "relative", 8),
-	      "restored to the absolute place (%s)", err.msg);
+	   "restored to the absolute place (%s)", err.msg);
 	unlink(path);
 }
 
@@ -254,13 +254,12 @@ static void test_bad_arguments(void)
 	snprintf(path, sizeof(path), "%s/named", src);
 	try_write(path, "abc", 3);
 	fd = open(path, O_RDONLY);
-	ok(quarantine_store(qdir, fd, dfd, "named", "/elsewhere/other", "X", id, sha, &err) ==
-		      -1 &&
-		  msg_has(&err, "does not end in") && exists(path) && id[0] == '\0',
-	      "path not naming the file is refused");
+	ok(quarantine_store(qdir, fd, dfd, "named", "/elsewhere/other", "X", id, sha, &err) == -1 &&
+	       msg_has(&err, "does not end in") && exists(path) && id[0] == '\0',
+	   "path not naming the file is refused");
 	ok(quarantine_store(qdir, dfd, dfd, "named", path, "X", id, sha, &err) == -1 &&
-		  msg_has(&err, "not a regular file"),
-	      "a directory fd is refused");
+	       msg_has(&err, "not a regular file"),
+	   "a directory fd is refused");
 	close(fd);
 	close(dfd);
 	unlink(path);
@@ -277,18 +276,18 @@ static void test_list(void)
 	snprintf(path, sizeof(path), "%s/Sở Y tế.doc", src);
 	try_write(path, "xin chao", 8);
 	ok(store(qdir, src, "a\nb.exe", id1, sha, &err) == 0 &&
-		  store(qdir, src, "Sở Y tế.doc", id2, sha, &err) == 0,
-	      "two files stored (%s)", err.msg);
+	       store(qdir, src, "Sở Y tế.doc", id2, sha, &err) == 0,
+	   "two files stored (%s)", err.msg);
 	out = list_to_string(qdir, &n);
 	ok(n == 2, "list counts 2 entries (got %d)", n);
 	snprintf(line, sizeof(line), "%s  20", id1);
 	ok(has(out, line), "line starts with id and ISO time");
 	ok(has(out, "  5  Raquet.Test.Eicar  ") && has(out, "  8  Raquet.Test.Eicar  "),
-	      "size and signature listed");
+	   "size and signature listed");
 	ok(has(out, "/a\\x0ab.exe\n"), "newline in the name escaped");
 	ok(has(out, "/Sở Y tế.doc\n"), "Vietnamese name as is");
 	ok(has(out, id1) && has(out, id2) && strstr(out, id1) < strstr(out, id2),
-	      "sorted by time quarantined");
+	   "sorted by time quarantined");
 	for (char *l = out, *e; l != NULL && *l != '\0'; l = e + 1) {
 		e = strchr(l, '\n');
 		if (e == NULL)
@@ -303,19 +302,18 @@ static void test_list(void)
 	try_write(path, "junk", 4);
 	out = list_to_string(qdir, &n);
 	ok(n == 4, "damaged entries listed, not fatal (got %d)", n);
-	ok(has(out, "0123456789abcdef0123456789abcdef  corrupt metadata"),
-	      "corrupt .meta named");
+	ok(has(out, "0123456789abcdef0123456789abcdef  corrupt metadata"), "corrupt .meta named");
 	ok(has(out, "fedcba9876543210fedcba9876543210  incomplete entry"), "orphan .data named");
 	ok(quarantine_restore(qdir, "0123456789abcdef0123456789abcdef", &err) == -1 &&
-		  msg_has(&err, "corrupt metadata"),
-	      "restoring a corrupt entry fails clearly");
+	       msg_has(&err, "corrupt metadata"),
+	   "restoring a corrupt entry fails clearly");
 	free(out);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/0123456789abcdef0123456789abcdef.meta", qdir);
 	unlink(path);
 
 	ok(quarantine_restore(qdir, id1, &err) == 0 && quarantine_restore(qdir, id2, &err) == 0,
-	      "both restored (%s)", err.msg);
+	   "both restored (%s)", err.msg);
 	out = list_to_string(qdir, &n);
 	ok(n == 0 && out != NULL && out[0] == '\0', "empty quarantine lists nothing");
 	free(out);
@@ -338,13 +336,13 @@ static void test_no_overwrite(void)
 	ok(store(qdir, src, "dup.exe", id, sha, &err) == 0, "stored (%s)", err.msg);
 	try_write(path, "new file", 8);
 	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "already exists"),
-	      "restore refuses to overwrite");
+	   "restore refuses to overwrite");
 	ok(same_content(path, "new file", 8), "existing file untouched");
 	ok(count_entries(qdir) == 2, "entry kept");
 	ok(count_entries(src) == 1, "no temporary file left");
 	unlink(path);
 	ok(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "quarantined", 11),
-	      "restores once the name is free (%s)", err.msg);
+	   "restores once the name is free (%s)", err.msg);
 	unlink(path);
 }
 
@@ -353,15 +351,15 @@ static void test_unknown_id(void)
 	rq_error err = {""};
 
 	ok(quarantine_restore(qdir, "00000000000000000000000000000000", &err) == -1 &&
-		  msg_has(&err, "no quarantine entry 00000000000000000000000000000000"),
-	      "unknown id: clear error");
+	       msg_has(&err, "no quarantine entry 00000000000000000000000000000000"),
+	   "unknown id: clear error");
 	ok(quarantine_restore(qdir, "../../etc/passwd", &err) == -1 &&
-		  msg_has(&err, "not a quarantine id"),
-	      "malformed id refused");
-	ok(quarantine_restore("/nonexistent/raquet-q", "00000000000000000000000000000000",
-				 &err) == -1 &&
-		  msg_has(&err, "no quarantine directory"),
-	      "missing quarantine directory: clear error");
+	       msg_has(&err, "not a quarantine id"),
+	   "malformed id refused");
+	ok(quarantine_restore("/nonexistent/raquet-q", "00000000000000000000000000000000", &err) ==
+		   -1 &&
+	       msg_has(&err, "no quarantine directory"),
+	   "missing quarantine directory: clear error");
 }
 
 /* Stores content as dir/name and returns the entry's .data path in dpath. */
@@ -393,13 +391,13 @@ static void test_tampered(void)
 	try_write(dpa, buf, len);
 	snprintf(path, sizeof(path), "%s/t.exe", src);
 	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "tampered"),
-	      "flipped bit: authentication fails");
+	   "flipped bit: authentication fails");
 	ok(!exists(path) && count_entries(src) == 0, "nothing written next to the original");
 	buf[len / 2] ^= 1;
 
 	try_write(dpa, buf, len - 21); /* the final chunk gone */
 	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "truncated"),
-	      "truncated data refused");
+	   "truncated data refused");
 	ok(!exists(path) && count_entries(src) == 0, "nothing written");
 
 	/* Another entry's data under this id: chunks are bound to the id. */
@@ -407,7 +405,7 @@ static void test_tampered(void)
 	try_write(dpa, buf, len);
 	rename(dpa, dpb);
 	ok(quarantine_restore(qdir, idb, &err) == -1 && msg_has(&err, "authentication failed"),
-	      "data swapped between entries refused");
+	   "data swapped between entries refused");
 	ok(count_entries(src) == 0, "nothing written");
 	snprintf(path, sizeof(path), "%s/%s.meta", qdir, ida);
 	unlink(path);
@@ -433,7 +431,7 @@ static void test_tampered(void)
 	fd = open(path, O_WRONLY | O_TRUNC);
 	ok(fd >= 0 && write(fd, buf, len) == (ssize_t)len && close(fd) == 0, "meta altered");
 	ok(quarantine_restore(qdir, ida, &err) == -1 && msg_has(&err, "authentication failed"),
-	      "an edited sha256 is refused by the metadata's MAC");
+	   "an edited sha256 is refused by the metadata's MAC");
 	ok(count_entries(src) == 0, "nothing written");
 	free(buf);
 	unlink(path);
@@ -450,14 +448,14 @@ static void test_missing_dir(void)
 	mkdir(dir, 0755);
 	try_write(path, "x", 1);
 	ok(store(qdir, dir, "x.exe", id, sha, &err) == 0 && rmdir(dir) == 0,
-	      "stored, then its directory removed (%s)", err.msg);
+	   "stored, then its directory removed (%s)", err.msg);
 	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "no longer exists"),
-	      "missing original directory: clear error");
+	   "missing original directory: clear error");
 	ok(!exists(dir), "directory not recreated");
 	ok(count_entries(qdir) == 2, "entry kept");
 	mkdir(dir, 0755);
 	ok(quarantine_restore(qdir, id, &err) == 0 && same_content(path, "x", 1),
-	      "restores once the directory is back (%s)", err.msg);
+	   "restores once the directory is back (%s)", err.msg);
 	unlink(path);
 	rmdir(dir);
 }
@@ -478,7 +476,7 @@ static void test_replaced(void)
 	rc = quarantine_store(qdir, fd, dfd, "swap.exe", path, "X", id, sha, &err);
 	ok(rc == -1 && msg_has(&err, "replaced"), "store refuses a replaced file");
 	ok(same_content(path, "innocent", 8) && same_content(orig, "scanned", 7),
-	      "both files intact");
+	   "both files intact");
 	ok(count_entries(qdir) == 0, "no partial entry left");
 	close(fd);
 	close(dfd);
@@ -561,8 +559,8 @@ static void test_full(void)
 	snprintf(path, sizeof(path), "%s/large.exe", src);
 	try_write(path, content, len);
 	ok(store(q, src, "large.exe", id, sha, &err) == -1 && msg_has(&err, "is full") &&
-		  msg_has(&err, "file left in place"),
-	      "full quarantine: store fails saying so");
+	       msg_has(&err, "file left in place"),
+	   "full quarantine: store fails saying so");
 	ok(same_content(path, content, len), "original left in place");
 	ok(count_entries(q) == 0, "partial entry cleaned up");
 	ok(id[0] == '\0', "no id returned");
@@ -590,11 +588,11 @@ static void test_read_only(void)
 	try_write(path, "second", 6);
 	ok(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0, "remounted read-only");
 	ok(store(q, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only") &&
-		  msg_has(&err, "file left in place"),
-	      "read-only quarantine: store fails saying so");
+	       msg_has(&err, "file left in place"),
+	   "read-only quarantine: store fails saying so");
 	ok(same_content(path, "second", 6), "original left in place");
 	ok(store(q2, src, "ro.exe", id, sha, &err) == -1 && msg_has(&err, "is read-only"),
-	      "quarantine dir cannot be created: read-only");
+	   "quarantine dir cannot be created: read-only");
 	ok(same_content(path, "second", 6), "original still in place");
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);
@@ -624,8 +622,7 @@ static bool edit_meta(const char *id, const char *from, const char *to)
 	if ((buf = read_whole(path, &len)) == NULL)
 		return false;
 	buf[len] = '\0';
-	if ((at = strstr(buf, from)) != NULL &&
-	    (out = malloc(len + strlen(to) + 1)) != NULL) {
+	if ((at = strstr(buf, from)) != NULL && (out = malloc(len + strlen(to) + 1)) != NULL) {
 		size_t head = (size_t)(at - buf);
 		memcpy(out, buf, head);
 		strcpy(out + head, to);
@@ -660,21 +657,23 @@ static void test_meta_mac(void)
 		char orig[256];
 		snprintf(path, sizeof(path), "%s/n.exe", src);
 		sodium_bin2base64(orig, sizeof(orig), (const unsigned char *)path, strlen(path),
-		                  sodium_base64_VARIANT_ORIGINAL);
+				  sodium_base64_VARIANT_ORIGINAL);
 		sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)evil, strlen(evil),
-		                  sodium_base64_VARIANT_ORIGINAL);
+				  sodium_base64_VARIANT_ORIGINAL);
 		ok(edit_meta(id, orig, b64), "path_base64 edited to another file");
 	}
 	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "authentication failed"),
 	   "edited path refused");
 	ok(!exists(evil), "  ... nothing written at the forged path");
 	ok((f = fmemopen(out, sizeof(out), "w")) != NULL && quarantine_list(qdir, f, &err) >= 0 &&
-	       fclose(f) == 0 && has(out, "corrupt metadata: edited or not made with this quarantine's key"),
+	       fclose(f) == 0 &&
+	       has(out, "corrupt metadata: edited or not made with this quarantine's key"),
 	   "the listing names the edited entry");
 	drop_entry(id);
 
 	store_one("o.exe", "old format", id, dp, sizeof(dp));
-	ok(edit_meta(id, "raquet.quarantine/2", "raquet.quarantine/1") && edit_meta(id, "\"mac\"", "\"old\""),
+	ok(edit_meta(id, "raquet.quarantine/2", "raquet.quarantine/1") &&
+	       edit_meta(id, "\"mac\"", "\"old\""),
 	   "an entry rewritten in the old format, without a MAC");
 	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "older raquet"),
 	   "the old unauthenticated format is refused, saying why");
@@ -686,14 +685,17 @@ static void test_meta_mac(void)
 		size_t klen;
 		char *key = read_whole(path, &klen), other[32];
 		randombytes_buf(other, sizeof(other));
-		ok(key && klen == 32 && try_write(path, other, sizeof(other)) == 0, "the key replaced");
-		ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "authentication failed"),
+		ok(key && klen == 32 && try_write(path, other, sizeof(other)) == 0,
+		   "the key replaced");
+		ok(quarantine_restore(qdir, id, &err) == -1 &&
+		       msg_has(&err, "authentication failed"),
 		   "another key does not authenticate the metadata");
 		if (key)
 			try_write(path, key, klen);
 		free(key);
 	}
-	ok(quarantine_restore(qdir, id, &err) == 0, "with its own key back it restores (%s)", err.msg);
+	ok(quarantine_restore(qdir, id, &err) == 0, "with its own key back it restores (%s)",
+	   err.msg);
 	snprintf(path, sizeof(path), "%s/p.exe", src);
 	unlink(path);
 }
@@ -716,7 +718,7 @@ static void test_symlinked_parent(void)
 		try_write(path, "symlink test", 12);
 		fd = dfd >= 0 ? openat(dfd, "s.exe", O_RDONLY | O_NOFOLLOW) : -1;
 		ok(fd >= 0 && quarantine_store(qdir, fd, dfd, "s.exe", path, "Raquet.Test", id, sha,
-		                               &err) == 0,
+					       &err) == 0,
 		   "stored from a folder (%s)", err.msg);
 		if (fd >= 0)
 			close(fd);
@@ -724,7 +726,8 @@ static void test_symlinked_parent(void)
 			close(dfd);
 	}
 	/* The original folder becomes a symlink to another one. */
-	ok(rmdir(dir) == 0 && symlink(moved, dir) == 0, "the original folder replaced by a symlink");
+	ok(rmdir(dir) == 0 && symlink(moved, dir) == 0,
+	   "the original folder replaced by a symlink");
 	ok(quarantine_restore(qdir, id, &err) == -1 && msg_has(&err, "symbolic link"),
 	   "restore through a symlinked last folder refused (%s)", err.msg);
 	snprintf(target, sizeof(target), "%s/s.exe", moved);
@@ -743,7 +746,8 @@ static void test_symlinked_parent(void)
 		try_write(target, "up test", 7);
 		dfd = open(dir, O_RDONLY | O_DIRECTORY);
 		fd = openat(dfd, "t.exe", O_RDONLY | O_NOFOLLOW);
-		ok(fd >= 0 && quarantine_store(qdir, fd, dfd, "t.exe", p2, "Raquet.Test", id, sha, &err) == 0,
+		ok(fd >= 0 && quarantine_store(qdir, fd, dfd, "t.exe", p2, "Raquet.Test", id, sha,
+					       &err) == 0,
 		   "stored under a path with a symlinked component (%s)", err.msg);
 		if (fd >= 0)
 			close(fd);

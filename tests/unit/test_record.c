@@ -59,7 +59,7 @@ static unsigned char *seal(const void *pl, size_t len, size_t *outlen)
 static void resign(unsigned char *rec, size_t len, const keys_stick_secret *sk)
 {
 	crypto_sign_detached(rec + len - crypto_sign_BYTES, NULL, rec, len - crypto_sign_BYTES,
-	                     sk->sign_sk);
+			     sk->sign_sk);
 }
 
 static void test_roundtrip(size_t len, const char *what)
@@ -326,7 +326,7 @@ static void test_seal_args(void)
 	       has(&err, "zero-length"),
 	   "seal refuses an empty payload (%s)", err.msg);
 	ok(record_seal(&h, stick_sk, &ioc_pk, &b, (size_t)RECORD_MAX_PAYLOAD + 1, &out, &len,
-	               &err) != 0 &&
+		       &err) != 0 &&
 	       has(&err, "oversize"),
 	   "seal refuses an oversize payload (%s)", err.msg);
 	ok(record_seal(&h, stick_sk, &ioc_pk, &b, 1, &out, &len, &err) == 0 &&
@@ -367,7 +367,7 @@ static void test_payload(void)
 	char json[] = "{\"schema\":\"raquet.result/1\"}";
 	char log[] = "scan started\nscan done\n";
 	payload_member m[2] = {{"result.json", (unsigned char *)json, sizeof(json) - 1},
-	                       {"scan.log", (unsigned char *)log, sizeof(log) - 1}};
+			       {"scan.log", (unsigned char *)log, sizeof(log) - 1}};
 	unsigned char *buf = NULL;
 	size_t len;
 	payload_list p;
@@ -405,7 +405,7 @@ static void test_payload(void)
 		size_t n = 5u << 20;
 		unsigned char *big = calloc(1, n);
 		payload_member s[2] = {{"meta.json", (unsigned char *)"{}", 2},
-		                       {"sample.bin", big, n}};
+				       {"sample.bin", big, n}};
 
 		memcpy(big + 1000, "MZ", 2);
 		ok(payload_build(s, 2, &buf, &len, &err) == 0 && len < n / 100,
@@ -422,7 +422,7 @@ static void test_payload(void)
 
 /* Builds a hostile tar.gz with one entry of the given name and type. */
 static size_t hostile_archive(unsigned char *buf, size_t cap, const char *name, int type,
-                              la_int64_t size)
+			      la_int64_t size)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
@@ -588,7 +588,7 @@ static void test_build(void)
 	ok(record_write_next(rd, &h, stick_sk, &ioc_pk, "x", 1, &seq, &err) == 0 && seq == 1,
 	   "plain write is 1");
 	ok(record_write_next_build(rd, &h, stick_sk, &ioc_pk, build_with_seq, NULL, &seq, &err) ==
-	           0 &&
+		   0 &&
 	       seq == 2,
 	   "built write is 2 (%s)", err.msg);
 	snprintf(name, sizeof(name), "%s-2.rqs", hex);

@@ -32,13 +32,13 @@ int main(void)
 		return printf("not ok 1 - setup: %s\n", strerror(errno)), 1;
 
 	rc = rejected_keep(&ioc, "S", &rejfd, src, "a.rqr", "bad magic", sha, stored,
-	                   sizeof(stored), &err);
+			   sizeof(stored), &err);
 	ok(rc == 0, "a regular file is kept%s%s", rc ? ": " : "", rc ? err.msg : "");
 	is_str(sha, SHA_HI, "  ... with the sha256 of its bytes");
 	is_str(stored, "rejected/S/a.rqr.98ea6e4f216f", "  ... under its name and sha");
 
 	rc = rejected_keep(&ioc, "S", &rejfd, src, "l.rqr", "not a file", sha, stored,
-	                   sizeof(stored), &err);
+			   sizeof(stored), &err);
 	ok(rc == 0, "a symlink is noted");
 	is_str(sha, "-", "  ... with no sha256");
 
@@ -51,7 +51,7 @@ int main(void)
 	snprintf(sha, sizeof(sha), "%s", "unset");
 	ok(setrlimit(RLIMIT_NOFILE, &none) == 0, "descriptors limited to %d", fd);
 	rc = rejected_keep(&ioc, "S", &rejfd, src, "a.rqr", "bad magic", sha, stored,
-	                   sizeof(stored), &err);
+			   sizeof(stored), &err);
 	setrlimit(RLIMIT_NOFILE, &old);
 	ok(rc == -1 && strcmp(sha, "-") != 0,
 	   "a file that cannot be opened is an error, not a \"-\" (sha %s)", sha);

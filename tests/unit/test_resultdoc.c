@@ -35,7 +35,7 @@ static void sql_list(const char *text, const char *column, char *out, size_t out
 		if (*p != '\'' || (q = memchr(p + 1, '\'', (size_t)(end - p - 1))) == NULL)
 			continue;
 		snprintf(out + strlen(out), outsz - strlen(out), "%s%.*s", out[0] ? "|" : "",
-		         (int)(q - p - 1), p + 1);
+			 (int)(q - p - 1), p + 1);
 		p = q;
 	}
 }
@@ -104,9 +104,9 @@ int main(void)
 	       !bad,
 	   "strings and numbers are added");
 	ok(resultdoc_put_path(o, "path",
-	                      "a\x01"
-	                      "b",
-	                      &bad) == 0 &&
+			      "a\x01"
+			      "b",
+			      &bad) == 0 &&
 	       !bad,
 	   "a path is added");
 	is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),

@@ -35,8 +35,8 @@ int main(void)
 	       !c.poweroff && c.unit[0] == '\0' && c.sample_max == STICK_SAMPLE_MAX,
 	   "empty: the defaults");
 	ok(parse("# c\n\n  action\t=\tquarantine \r\nscan = quick\nunattended = yes\n"
-	         "poweroff = yes\nunit = 000.01.20.H57\nsample_max_bytes = 1024\nnewer = x\n",
-	         &c, &err) == 0,
+		 "poweroff = yes\nunit = 000.01.20.H57\nsample_max_bytes = 1024\nnewer = x\n",
+		 &c, &err) == 0,
 	   "every key, CRLF, blanks, comments, an unknown key");
 	ok(c.action == RESULTDOC_QUARANTINE && c.quick && c.unattended && c.poweroff &&
 	       strcmp(c.unit, "000.01.20.H57") == 0 && c.sample_max == 1024,
@@ -51,21 +51,21 @@ int main(void)
 	refused("action = explode\n", "config: line 1: bad value for action", "unknown action");
 	refused("action = Report\n", "config: line 1: bad value for action", "action in capitals");
 	refused("\n\n# x\nscan = fast\n", "config: line 4: bad value for scan",
-	        "bad scan after blank lines");
+		"bad scan after blank lines");
 	refused("unattended = true\n", "config: line 1: bad value for unattended", "yes/no");
 	refused("poweroff =\n", "config: line 1: bad value for poweroff", "empty yes/no");
 	refused("unit = \n", "config: line 1: bad value for unit", "empty unit");
 	refused("action report\n", "config: line 1: expected key = value", "no =");
 	refused("sample_max_bytes = 62914561\n", "config: line 1: bad value for sample_max_bytes",
-	        "sample cap over the limit");
+		"sample cap over the limit");
 	refused("sample_max_bytes = -1\n", "config: line 1: bad value for sample_max_bytes",
-	        "negative sample cap");
+		"negative sample cap");
 	refused("sample_max_bytes = +5\n", "config: line 1: bad value for sample_max_bytes",
-	        "signed sample cap");
+		"signed sample cap");
 	refused("sample_max_bytes = 99999999999999999999999\n",
-	        "config: line 1: bad value for sample_max_bytes", "sample cap beyond 64 bits");
+		"config: line 1: bad value for sample_max_bytes", "sample cap beyond 64 bits");
 	refused("sample_max_bytes = \n", "config: line 1: bad value for sample_max_bytes",
-	        "empty sample cap");
+		"empty sample cap");
 
 	ok(parse("sample_max_bytes = 62914560\n", &c, &err) == 0 &&
 	       c.sample_max == STICK_SAMPLE_LIMIT,

@@ -153,7 +153,7 @@ static const char sw_odd[] =
 
 /* Lays out a Windows tree under root with the hive files named as given. */
 static void make_windows(const char *root, const char *cfg, const char *sys_name,
-                         const char *sys_reg, const char *sw_name, const char *sw_reg)
+			 const char *sys_reg, const char *sw_name, const char *sw_reg)
 {
 	char path[PATH_MAX];
 

@@ -22,10 +22,10 @@ static inline void die(const char *what, const char *path)
 
 /* snprintf into an array, dying on truncation: a cut fixture path would test
  * the wrong thing. */
-#define FMT(buf, ...)                                                                    \
-	do {                                                                             \
-		if ((size_t)snprintf(buf, sizeof(buf), __VA_ARGS__) >= sizeof(buf))     \
-			die("path too long", buf);                                       \
+#define FMT(buf, ...)                                                                              \
+	do {                                                                                       \
+		if ((size_t)snprintf(buf, sizeof(buf), __VA_ARGS__) >= sizeof(buf))                \
+			die("path too long", buf);                                                 \
 	} while (0)
 
 /* mkdir -p. */
@@ -87,8 +87,7 @@ static inline void make_tmpdir(char *buf, size_t size, const char *name)
 		die("mkdtemp", buf);
 }
 
-static inline int util_rm_entry(const char *path, const struct stat *st, int flag,
-				struct FTW *ftw)
+static inline int util_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
