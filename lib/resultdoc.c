@@ -162,6 +162,55 @@ int resultdoc_put_path(json_object *obj, const char *key, const char *path, bool
 			     bad);
 }
 
+/* A string from the disk: escaped, an empty one as null. */
+static void put_disk_text(json_object *o, const char *key, const char *s, bool *bad)
+{
+	char *esc;
+
+	if (s == NULL || s[0] == '\0') {
+		resultdoc_put_null_ok(o, key, NULL, bad);
+		return;
+	}
+	if ((esc = escape_name(s)) == NULL) {
+		failed(bad);
+		return;
+	}
+	resultdoc_put_str(o, key, esc, bad);
+	free(esc);
+}
+
+json_object *resultdoc_volume(const struct resultdoc_volume *v)
+{
+	json_object *o = json_object_new_object();
+	bool bad = o == NULL;
+
+	resultdoc_put_str(o, "device", v->device, &bad);
+	put_disk_text(o, "filesystem", v->filesystem, &bad);
+	put_disk_text(o, "label", v->label, &bad);
+	put_disk_text(o, "uuid", v->uuid, &bad);
+	if (v->has_size)
+		resultdoc_put_u64(o, "size", v->size, &bad);
+	else
+		resultdoc_put_null_ok(o, "size", NULL, &bad);
+	resultdoc_put_str(o, "state", resultdoc_state_name(v->state), &bad);
+	resultdoc_put_str(o, "detail", v->detail && v->detail[0] ? v->detail : NULL, &bad);
+	if (v->path) {
+		resultdoc_put_path(o, "path", v->path, &bad);
+	} else {
+		resultdoc_put_null_ok(o, "path", NULL, &bad);
+		resultdoc_put(o, "path_escaped", json_object_new_boolean(false), &bad);
+	}
+	resultdoc_put_str(o, "driver", v->driver && v->driver[0] ? v->driver : NULL, &bad);
+	resultdoc_put_counts(o, &v->counts, &bad);
+	resultdoc_put_u64(o, "detections", v->detections, &bad);
+	resultdoc_put(o, "hiberfile_removed", json_object_new_boolean(v->hiberfile_removed), &bad);
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 int resultdoc_put_counts(json_object *vol, const struct resultdoc_counts *c, bool *bad)
 {
 	bool failed_here = false;

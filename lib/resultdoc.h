@@ -124,6 +124,23 @@ struct resultdoc_counts {
  * (both volume shapes end with them; docs/result-format.md). */
 int resultdoc_put_counts(json_object *vol, const struct resultdoc_counts *c, bool *bad);
 
+/* One entry of "volumes", in the one shape both modes write
+ * (docs/result-format.md): a PATH of a folder scan, or a file system of
+ * live mode. A folder scan leaves the disk's members NULL (JSON null).
+ * filesystem, label and uuid come from the disk and are escaped; path is
+ * escaped, "path_escaped" says when that changed it (NULL: not mounted). */
+struct resultdoc_volume {
+	const char *device, *filesystem, *label, *uuid, *detail, *path, *driver;
+	bool has_size; /* size is known (live mode) */
+	uint64_t size;
+	enum resultdoc_state state;
+	struct resultdoc_counts counts;
+	uint64_t detections;
+	bool hiberfile_removed;
+};
+/* NULL when json-c could not allocate: the caller's document fails. */
+json_object *resultdoc_volume(const struct resultdoc_volume *v);
+
 /* The "device" member: the PC's identity (lib/identity.h) collected under
  * root ("/" when NULL), exclude_disk (the stick's, may be NULL) left out.
  * NULL with err when it cannot be collected or json-c could not allocate. */

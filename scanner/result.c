@@ -50,31 +50,36 @@ static json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-/* Members are added through resultdoc_put*: a json-c allocation that
- * fails sets *bad, and result_build then returns NULL rather than a
- * document that silently lacks detections. */
+/* The detections found under a PATH (its volume's "detections"). */
+static uint64_t detections_under(const struct scan_report *rep, const char *root)
+{
+	size_t n = strlen(root);
+	uint64_t count = 0;
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < rep->ndets; i++) {
+		const char *p = rep->dets[i].path;
+		count += strncmp(p, root, n) == 0 && (p[n] == '/' || p[n] == '\0' || n == 1);
+	}
+	return count;
+}
+
+/* A folder scan's PATH in the volumes' one shape (lib/resultdoc.h); NULL
+ * when json-c could not allocate, and result_build then returns NULL
+ * rather than a document that silently lacks volumes. */
 static json_object *root_volume(const struct scan_report *rep, const struct scan_root *root)
 {
-	json_object *v = json_object_new_object();
-	enum resultdoc_state state = root->missing      ? RESULTDOC_MISSING
-				     : rep->interrupted ? RESULTDOC_INTERRUPTED
-							: RESULTDOC_SCANNED;
-	struct resultdoc_counts counts;
-	bool bad = v == NULL;
+	struct resultdoc_volume out = {
+	    .path = root->path,
+	    .state = root->missing      ? RESULTDOC_MISSING
+		     : rep->interrupted ? RESULTDOC_INTERRUPTED
+					: RESULTDOC_SCANNED,
+	    .detections = detections_under(rep, root->path),
+	};
 
-	scan_root_counts(root, &counts);
-	resultdoc_put_null_ok(v, "device", NULL, &bad);
-	resultdoc_put_path(v, "path", root->path, &bad);
-	resultdoc_put_null_ok(v, "filesystem", NULL, &bad);
-	resultdoc_put_null_ok(v, "label", NULL, &bad);
-	resultdoc_put_null_ok(v, "size", NULL, &bad);
-	resultdoc_put_str(v, "state", resultdoc_state_name(state), &bad);
-	resultdoc_put_counts(v, &counts, &bad);
-	if (bad) {
-		json_object_put(v);
-		return NULL;
-	}
-	return v;
+	scan_root_counts(root, &out.counts);
+	return resultdoc_volume(&out);
 }
 
 static json_object *detection_json(const struct detection *d)

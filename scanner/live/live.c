@@ -269,54 +269,29 @@ static void release_all(struct live *l, struct live_result *out)
 	sync();
 }
 
-/* An empty text is null; names from the disk are escaped (lib/escape.h). */
-static void put_text(json_object *o, const char *key, const char *s, bool escape, bool *bad)
-{
-	char *esc;
-
-	if (s == NULL || s[0] == '\0' || !escape) {
-		resultdoc_put_str(o, key, s && s[0] ? s : NULL, bad);
-		return;
-	}
-	if ((esc = escape_name(s)) == NULL) {
-		*bad = true;
-		return;
-	}
-	resultdoc_put_str(o, key, esc, bad);
-	free(esc);
-}
-
 /* NULL when json-c could not allocate: the caller's document fails. */
 static json_object *volume_json(const struct vol *v, const struct scan_report *rep)
 {
-	json_object *o = json_object_new_object();
 	const struct scan_root *r = v->root >= 0 ? &rep->roots[v->root] : NULL;
-	enum resultdoc_state state = r && rep->interrupted && v->state == RESULTDOC_SCANNED
-					 ? RESULTDOC_INTERRUPTED
-					 : v->state;
-	struct resultdoc_counts counts = {0};
-	bool bad = o == NULL;
+	struct resultdoc_volume out = {
+	    .device = v->v.dev,
+	    .filesystem = v->v.fstype,
+	    .label = v->v.label,
+	    .uuid = v->v.uuid,
+	    .has_size = true,
+	    .size = v->v.size,
+	    .state = r && rep->interrupted && v->state == RESULTDOC_SCANNED ? RESULTDOC_INTERRUPTED
+									    : v->state,
+	    .detail = v->detail,
+	    .path = r ? v->point : NULL,
+	    .driver = r ? v->m.driver : NULL,
+	    .detections = r ? count_under(rep, v->point) : 0,
+	    .hiberfile_removed = v->hiberfile_removed,
+	};
 
 	if (r)
-		scan_root_counts(r, &counts);
-	resultdoc_put_str(o, "device", v->v.dev, &bad);
-	put_text(o, "filesystem", v->v.fstype, true, &bad);
-	put_text(o, "label", v->v.label, true, &bad);
-	put_text(o, "uuid", v->v.uuid, true, &bad);
-	resultdoc_put_u64(o, "size", v->v.size, &bad);
-	resultdoc_put_str(o, "state", resultdoc_state_name(state), &bad);
-	put_text(o, "detail", v->detail, false, &bad);
-	resultdoc_put_str(o, "path", r ? v->point : NULL, &bad);
-	resultdoc_put(o, "path_escaped", json_object_new_boolean(false), &bad);
-	put_text(o, "driver", r ? v->m.driver : NULL, false, &bad);
-	resultdoc_put_counts(o, &counts, &bad);
-	resultdoc_put_u64(o, "detections", r ? count_under(rep, v->point) : 0, &bad);
-	resultdoc_put(o, "hiberfile_removed", json_object_new_boolean(v->hiberfile_removed), &bad);
-	if (bad) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+		scan_root_counts(r, &out.counts);
+	return resultdoc_volume(&out);
 }
 
 static json_object *device_json(struct live *l)

@@ -115,5 +115,37 @@ int main(void)
 	ok(resultdoc_put(NULL, "x", json_object_new_int(1), &bad) == -1 && bad,
 	   "a NULL parent (its own allocation failed) is reported, the child freed");
 	json_object_put(o);
+
+	/* One volume shape for both modes: a folder scan's PATH has every
+	 * member, the disk's null; a live volume's disk texts are escaped. */
+	struct resultdoc_volume plain = {.path = "/pc",
+					 .state = RESULTDOC_SCANNED,
+					 .counts = {.files = 3, .bytes = 10},
+					 .detections = 1};
+	o = resultdoc_volume(&plain);
+	is_str(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL,
+	       "{\"device\":null,\"filesystem\":null,\"label\":null,\"uuid\":null,\"size\":null,"
+	       "\"state\":\"scanned\",\"detail\":null,\"path\":\"\\/pc\",\"path_escaped\":false,"
+	       "\"driver\":null,\"files\":3,\"bytes\":10,\"errors\":0,\"skipped\":0,"
+	       "\"excluded\":0,\"changed\":0,\"detections\":1,\"hiberfile_removed\":false}",
+	       "a folder scan's volume: every member, the disk's null");
+	json_object_put(o);
+	struct resultdoc_volume live = {.device = "/dev/sdb1",
+					.filesystem = "ntfs",
+					.label = "D\x1b[2J",
+					.has_size = true,
+					.size = 512,
+					.state = RESULTDOC_MOUNT_FAILED,
+					.detail = "no driver"};
+	o = resultdoc_volume(&live);
+	ok(o != NULL, "a live volume is built");
+	json_object *v = NULL;
+	ok(o && json_object_object_get_ex(o, "label", &v) &&
+	       strcmp(json_object_get_string(v), "D\\x1b[2J") == 0,
+	   "  ... its label from the disk escaped");
+	ok(o && json_object_object_get_ex(o, "path", &v) && v == NULL &&
+	       json_object_object_get_ex(o, "path_escaped", &v) && !json_object_get_boolean(v),
+	   "  ... not mounted: path null");
+	json_object_put(o);
 	return done_testing();
 }
