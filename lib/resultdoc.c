@@ -62,6 +62,26 @@ static const char *const device_kind_names[RESULTDOC_NDEVICE_KINDS] = {
     [RESULTDOC_REMOVABLE] = "removable",
 };
 
+static const char *const autorun_kind_names[RESULTDOC_NAUTORUN_KINDS] = {
+    [RESULTDOC_AUTORUN_RUN] = "run",         [RESULTDOC_AUTORUN_WINLOGON] = "winlogon",
+    [RESULTDOC_AUTORUN_IFEO] = "ifeo",       [RESULTDOC_AUTORUN_APPINIT] = "appinit",
+    [RESULTDOC_AUTORUN_SERVICE] = "service", [RESULTDOC_AUTORUN_STARTUP] = "startup",
+    [RESULTDOC_AUTORUN_TASK] = "task",
+};
+
+static const char *const autorun_verdict_names[RESULTDOC_NAUTORUN_VERDICTS] = {
+    [RESULTDOC_VERDICT_NOT_FOUND] = "not-found",
+    [RESULTDOC_VERDICT_CLEAN] = "clean",
+    [RESULTDOC_VERDICT_DETECTED] = "detected",
+};
+
+static const char *const autorun_outcome_names[RESULTDOC_NAUTORUN_OUTCOMES] = {
+    [RESULTDOC_AR_LEFT] = "left",
+    [RESULTDOC_AR_REPORTED] = "reported",
+    [RESULTDOC_AR_CLEANED] = "cleaned",
+    [RESULTDOC_AR_NOT_CLEANED] = "not-cleaned",
+};
+
 static const char *name_of(const char *const *names, size_t n, unsigned v)
 {
 	return v < n ? names[v] : NULL;
@@ -98,6 +118,9 @@ NAMES(action, action_names)
 NAMES(scan, scan_names)
 NAMES(repair_kind, repair_kind_names)
 NAMES(repair_action, repair_action_names)
+NAMES(autorun_kind, autorun_kind_names)
+NAMES(autorun_verdict, autorun_verdict_names)
+NAMES(autorun_outcome, autorun_outcome_names)
 NAMES(repair_outcome, repair_outcome_names)
 NAMES(device_kind, device_kind_names)
 

@@ -76,6 +76,32 @@ enum resultdoc_repair_outcome {
 enum resultdoc_device_kind { RESULTDOC_COMPUTER, RESULTDOC_REMOVABLE };
 #define RESULTDOC_NDEVICE_KINDS (RESULTDOC_REMOVABLE + 1)
 
+/* A persistence entry's "kind", its target's "verdict" and its "outcome"
+ * (autoruns[], docs/remediation.md). */
+enum resultdoc_autorun_kind {
+	RESULTDOC_AUTORUN_RUN,      /* a Run/RunOnce value: deleted */
+	RESULTDOC_AUTORUN_WINLOGON, /* Winlogon Shell/Userinit: reset to Windows' default */
+	RESULTDOC_AUTORUN_IFEO,     /* an IFEO Debugger value: deleted */
+	RESULTDOC_AUTORUN_APPINIT,  /* AppInit_DLLs: emptied */
+	RESULTDOC_AUTORUN_SERVICE,  /* a service's ImagePath or ServiceDll: Start=4 */
+	RESULTDOC_AUTORUN_STARTUP,  /* a file in a Startup folder: quarantined as a file */
+	RESULTDOC_AUTORUN_TASK,     /* a scheduled task's XML: quarantined, TaskCache cleaned */
+};
+#define RESULTDOC_NAUTORUN_KINDS (RESULTDOC_AUTORUN_TASK + 1)
+enum resultdoc_autorun_verdict {
+	RESULTDOC_VERDICT_NOT_FOUND,
+	RESULTDOC_VERDICT_CLEAN,
+	RESULTDOC_VERDICT_DETECTED,
+};
+#define RESULTDOC_NAUTORUN_VERDICTS (RESULTDOC_VERDICT_DETECTED + 1)
+enum resultdoc_autorun_outcome {
+	RESULTDOC_AR_LEFT,     /* target clean or not found: left alone */
+	RESULTDOC_AR_REPORTED, /* report mode: would be cleaned */
+	RESULTDOC_AR_CLEANED,
+	RESULTDOC_AR_NOT_CLEANED, /* detail says why */
+};
+#define RESULTDOC_NAUTORUN_OUTCOMES (RESULTDOC_AR_NOT_CLEANED + 1)
+
 /* The document's spelling; NULL for a value out of range. */
 const char *resultdoc_status_name(enum resultdoc_status v);
 const char *resultdoc_state_name(enum resultdoc_state v);
@@ -86,6 +112,9 @@ const char *resultdoc_repair_kind_name(enum resultdoc_repair_kind v);
 const char *resultdoc_repair_action_name(enum resultdoc_repair_action v);
 const char *resultdoc_repair_outcome_name(enum resultdoc_repair_outcome v);
 const char *resultdoc_device_kind_name(enum resultdoc_device_kind v);
+const char *resultdoc_autorun_kind_name(enum resultdoc_autorun_kind v);
+const char *resultdoc_autorun_verdict_name(enum resultdoc_autorun_verdict v);
+const char *resultdoc_autorun_outcome_name(enum resultdoc_autorun_outcome v);
 
 /* The enum for a spelling: 0, or -1 (*out untouched) when s is NULL or
  * not one of the table's names (exact, case-sensitive). */
@@ -98,6 +127,9 @@ int resultdoc_repair_kind_parse(const char *s, enum resultdoc_repair_kind *out);
 int resultdoc_repair_action_parse(const char *s, enum resultdoc_repair_action *out);
 int resultdoc_repair_outcome_parse(const char *s, enum resultdoc_repair_outcome *out);
 int resultdoc_device_kind_parse(const char *s, enum resultdoc_device_kind *out);
+int resultdoc_autorun_kind_parse(const char *s, enum resultdoc_autorun_kind *out);
+int resultdoc_autorun_verdict_parse(const char *s, enum resultdoc_autorun_verdict *out);
+int resultdoc_autorun_outcome_parse(const char *s, enum resultdoc_autorun_outcome *out);
 
 /* --- checked json-c ------------------------------------------------------
  * Each adds to obj (an object; or an array when key is NULL for

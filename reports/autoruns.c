@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "resultdoc.h"
 
 #define AUTORUNS_LISTED 100000 /* rows in the sheet; the counts cover all */
 
@@ -60,7 +61,8 @@ int autoruns_collect(sqlite3 *db, report *r, rq_error *err)
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *o = (const char *)sqlite3_column_text(st, 7);
-		if (o && strcmp(o, "cleaned") == 0)
+		enum resultdoc_autorun_outcome out;
+		if (resultdoc_autorun_outcome_parse(o, &out) == 0 && out == RESULTDOC_AR_CLEANED)
 			r->autoruns_cleaned++;
 		else
 			r->autoruns_left++;

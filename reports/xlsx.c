@@ -28,6 +28,7 @@
 #include <xlsxwriter.h>
 
 #include "report.h"
+#include "resultdoc.h"
 
 #define SHEET_NAME_MAX 31    /* characters, Excel's limit */
 #define CELL_TEXT_MAX  32767 /* bytes, Excel's (and libxlsxwriter's) limit */
@@ -292,11 +293,11 @@ static void autoruns_sheet(xw *w, const report *r)
 	worksheet_freeze_panes(w->ws, 1, 0);
 	for (size_t i = 0; i < r->nautoruns && w->rc == LXW_NO_ERROR; i++) {
 		char *const *f = &r->autoruns[i].unit;
+		enum resultdoc_autorun_outcome out;
+		bool cleaned =
+		    resultdoc_autorun_outcome_parse(f[7], &out) == 0 && out == RESULTDOC_AR_CLEANED;
 		for (int k = 0; k < 9; k++)
-			str(w,
-			    k == 7 ? (strcmp(f[k], "cleaned") == 0 ? "Đã gỡ bỏ" : "Chưa xử lý")
-				   : f[k],
-			    w->st->plain);
+			str(w, k == 7 ? (cleaned ? "Đã gỡ bỏ" : "Chưa xử lý") : f[k], w->st->plain);
 		next_row(w);
 	}
 }

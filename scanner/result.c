@@ -109,8 +109,9 @@ enum resultdoc_status result_status_with(const struct scan_report *rep, json_obj
 
 	for (size_t i = 0; autoruns && i < json_object_array_length(autoruns); i++) {
 		const char *o = json_str_member(json_object_array_get_idx(autoruns, i), "outcome");
-		if (status == RESULTDOC_CLEANED && o &&
-		    (strcmp(o, "not-cleaned") == 0 || strcmp(o, "reported") == 0))
+		enum resultdoc_autorun_outcome out;
+		if (status == RESULTDOC_CLEANED && resultdoc_autorun_outcome_parse(o, &out) == 0 &&
+		    (out == RESULTDOC_AR_NOT_CLEANED || out == RESULTDOC_AR_REPORTED))
 			return RESULTDOC_INFECTED_NOT_CLEANED;
 	}
 	return status;

@@ -359,6 +359,15 @@ static int check_top(json_object *doc, struct result *r, rq_error *err)
 	if (member(doc, "autoruns", json_type_array, false, &r->autoruns) != 0 ||
 	    json_object_array_length(r->autoruns) > MAX_AUTORUNS)
 		return bad(err, D, "autoruns", "an array");
+	for (size_t i = 0; i < json_object_array_length(r->autoruns); i++) {
+		json_object *a = json_object_array_get_idx(r->autoruns, i);
+		if (!json_object_is_type(a, json_type_object) ||
+		    get_str(a, "kind", false, &s) != 0 || !IS_WORD(autorun_kind, s) ||
+		    get_str(a, "verdict", false, &s) != 0 || !IS_WORD(autorun_verdict, s) ||
+		    get_str(a, "outcome", false, &s) != 0 || !IS_WORD(autorun_outcome, s))
+			return bad(err, D, "autoruns[]",
+				   "objects with a known kind, verdict and outcome");
+	}
 	if (member(doc, "totals", json_type_object, false, &o) != 0 ||
 	    get_int(o, "files", false, &r->files, NULL) != 0 ||
 	    get_int(o, "bytes", false, &r->bytes, NULL) != 0 ||
@@ -637,9 +646,8 @@ static int insert_detections(struct merge *m, int64_t scan, const struct result 
 	}
 	for (size_t i = 0; i < json_object_array_length(r->autoruns); i++) {
 		json_object *a = json_object_array_get_idx(r->autoruns, i);
-		const char *outcome = opt_str(a, "outcome");
-		if (db_bind(m->db, m->st[Q_ACTION], err, "intttn", scan, "autorun",
-			    outcome ? outcome : "changed",
+		const char *outcome = opt_str(a, "outcome"); /* checked by check_top */
+		if (db_bind(m->db, m->st[Q_ACTION], err, "intttn", scan, "autorun", outcome,
 			    json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN)) != 0 ||
 		    db_done(m->db, m->st[Q_ACTION], err) != 0)
 			return -1;
@@ -647,7 +655,7 @@ static int insert_detections(struct merge *m, int64_t scan, const struct result 
 			    opt_str(a, "volume"), opt_str(a, "kind"), opt_str(a, "location"),
 			    opt_str(a, "name"), opt_str(a, "command"), opt_str(a, "target"),
 			    opt_str(a, "verdict"), opt_str(a, "signature"), opt_str(a, "action"),
-			    outcome ? outcome : "changed", opt_str(a, "detail")) != 0 ||
+			    outcome, opt_str(a, "detail")) != 0 ||
 		    db_done(m->db, m->st[Q_AUTORUN], err) != 0)
 			return -1;
 	}

@@ -54,7 +54,7 @@ static const char *winlogon_default(const char *name)
 					      : "C:\\Windows\\system32\\userinit.exe,";
 }
 
-static void settle(struct autorun *e, enum autorun_outcome o, const char *detail)
+static void settle(struct autorun *e, enum resultdoc_autorun_outcome o, const char *detail)
 {
 	free(e->detail);
 	e->outcome = o;
@@ -139,30 +139,30 @@ static bool ops_for(struct ops *o, const struct autoruns *ar, struct autorun *e)
 	if (o->n + 8 > sizeof(o->v) / sizeof(o->v[0]))
 		return false;
 	switch (e->kind) {
-	case AUTORUN_RUN:
+	case RESULTDOC_AUTORUN_RUN:
 		op.kind = HIVEFIX_DELETE_VALUE;
 		op.name = strcmp(e->name, "(Default)") == 0 ? "" : e->name;
 		break;
-	case AUTORUN_WINLOGON:
+	case RESULTDOC_AUTORUN_WINLOGON:
 		op.kind = HIVEFIX_SET_SZ;
 		op.name = e->name;
 		op.sz = winlogon_default(e->name);
 		break;
-	case AUTORUN_IFEO:
+	case RESULTDOC_AUTORUN_IFEO:
 		op.kind = HIVEFIX_DELETE_VALUE;
 		op.name = "Debugger";
 		break;
-	case AUTORUN_APPINIT:
+	case RESULTDOC_AUTORUN_APPINIT:
 		op.kind = HIVEFIX_SET_SZ;
 		op.name = "AppInit_DLLs";
 		op.sz = "";
 		break;
-	case AUTORUN_SERVICE:
+	case RESULTDOC_AUTORUN_SERVICE:
 		op.kind = HIVEFIX_SET_DWORD;
 		op.name = "Start";
 		op.dword = 4;
 		break;
-	case AUTORUN_TASK:
+	case RESULTDOC_AUTORUN_TASK:
 		id = task_id(ar, e->key);
 		if (asprintf(&k, "%s\\Tree%s", TASKCACHE, e->key) >= 0 && keep(o, k))
 			o->v[o->n++] = (struct hivefix_op){.kind = HIVEFIX_DELETE_KEY, .key = k};
@@ -172,14 +172,14 @@ static bool ops_for(struct ops *o, const struct autoruns *ar, struct autorun *e)
 				    (struct hivefix_op){.kind = HIVEFIX_DELETE_KEY, .key = k};
 		free(id);
 		return true;
-	case AUTORUN_STARTUP:
+	case RESULTDOC_AUTORUN_STARTUP:
 		return true;
 	}
 	o->v[o->n++] = op;
 	return true;
 }
 
-/* Cleans the pending entries (outcome AR_CLEANED so far, unsettled) whose
+/* Cleans the pending entries (outcome RESULTDOC_AR_CLEANED so far, unsettled) whose
  * changes go to hive. */
 static void clean_hive(struct autoruns *ar, const char *hive, const char *qdir)
 {
@@ -191,9 +191,10 @@ static void clean_hive(struct autoruns *ar, const char *hive, const char *qdir)
 		return;
 	for (size_t i = 0; i < ar->n; i++) {
 		struct autorun *e = &ar->v[i];
-		if (e->outcome == AR_CLEANED && e->detail == NULL && e->hive &&
+		if (e->outcome == RESULTDOC_AR_CLEANED && e->detail == NULL && e->hive &&
 		    strcmp(e->hive, hive) == 0 && !ops_for(o, ar, e))
-			settle(e, AR_NOT_CLEANED, "too many changes to one hive in one run");
+			settle(e, RESULTDOC_AR_NOT_CLEANED,
+			       "too many changes to one hive in one run");
 	}
 	rc = hivefix_apply(ar->root, hive, o->v, o->n, qdir, id, why, sizeof(why));
 	if (rc == 0)
@@ -202,10 +203,11 @@ static void clean_hive(struct autoruns *ar, const char *hive, const char *qdir)
 			 why[0] && id[0] ? "; " : "", why);
 	for (size_t i = 0; i < ar->n; i++) {
 		struct autorun *e = &ar->v[i];
-		if (e->outcome != AR_CLEANED || e->detail != NULL || !e->hive ||
+		if (e->outcome != RESULTDOC_AR_CLEANED || e->detail != NULL || !e->hive ||
 		    strcmp(e->hive, hive) != 0)
 			continue;
-		settle(e, rc == 0 ? AR_CLEANED : AR_NOT_CLEANED, rc == 0 ? note : why);
+		settle(e, rc == 0 ? RESULTDOC_AR_CLEANED : RESULTDOC_AR_NOT_CLEANED,
+		       rc == 0 ? note : why);
 		if (rc == 0 && e->detail == NULL)
 			e->detail = strdup("");
 	}
@@ -236,35 +238,36 @@ void persist_settle(struct autoruns *ar, const struct scan_config *sc, bool writ
 	for (size_t i = 0; i < ar->n; i++) {
 		struct autorun *e = &ar->v[i];
 		const char *b;
-		if (e->verdict != VERDICT_DETECTED)
+		if (e->verdict != RESULTDOC_VERDICT_DETECTED)
 			continue;
 		if (sc->action == RESULTDOC_REPORT)
-			settle(e, AR_REPORTED, NULL);
+			settle(e, RESULTDOC_AR_REPORTED, NULL);
 		else if (!writable)
-			settle(e, AR_NOT_CLEANED, why_not);
+			settle(e, RESULTDOC_AR_NOT_CLEANED, why_not);
 		else if ((b = blocked(e)) != NULL)
-			settle(e, AR_NOT_CLEANED, b);
-		else if (e->kind == AUTORUN_STARTUP && strcmp(e->target, e->file) == 0)
-			settle(e, AR_CLEANED, "the Startup item itself was removed");
-		else if (e->kind == AUTORUN_STARTUP &&
+			settle(e, RESULTDOC_AR_NOT_CLEANED, b);
+		else if (e->kind == RESULTDOC_AUTORUN_STARTUP && strcmp(e->target, e->file) == 0)
+			settle(e, RESULTDOC_AR_CLEANED, "the Startup item itself was removed");
+		else if (e->kind == RESULTDOC_AUTORUN_STARTUP &&
 			 quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) !=
 			     0)
-			settle(e, AR_NOT_CLEANED, why);
-		else if (e->kind == AUTORUN_STARTUP)
-			settle(e, AR_CLEANED, "the shortcut was moved to the quarantine");
-		else if (e->kind == AUTORUN_TASK &&
+			settle(e, RESULTDOC_AR_NOT_CLEANED, why);
+		else if (e->kind == RESULTDOC_AUTORUN_STARTUP)
+			settle(e, RESULTDOC_AR_CLEANED, "the shortcut was moved to the quarantine");
+		else if (e->kind == RESULTDOC_AUTORUN_TASK &&
 			 quarantine_file(ar->root, e->file, sc->quarantine_dir, why, sizeof(why)) !=
 			     0)
-			settle(e, AR_NOT_CLEANED, why);
+			settle(e, RESULTDOC_AR_NOT_CLEANED, why);
 		else if (e->hive == NULL)
-			settle(e, AR_NOT_CLEANED, "its hive is unknown");
+			settle(e, RESULTDOC_AR_NOT_CLEANED, "its hive is unknown");
 		else
-			settle(e, AR_CLEANED, NULL); /* pending: its hive is changed below */
+			settle(e, RESULTDOC_AR_CLEANED,
+			       NULL); /* pending: its hive is changed below */
 	}
 	for (size_t i = 0; i < ar->n; i++) {
 		struct autorun *e = &ar->v[i];
-		if (e->verdict == VERDICT_DETECTED && e->outcome == AR_CLEANED &&
-		    e->detail == NULL && e->hive)
+		if (e->verdict == RESULTDOC_VERDICT_DETECTED &&
+		    e->outcome == RESULTDOC_AR_CLEANED && e->detail == NULL && e->hive)
 			clean_hive(ar, e->hive, sc->quarantine_dir);
 	}
 	/* "" marked the hive's entries as done; no detail is no detail */
@@ -313,7 +316,7 @@ static int list_one(const struct scan_config *sc, const char *root, FILE *out, r
 		autoruns_judge(&ar, rep.dets, rep.ndets);
 		autoruns_print(&ar, out);
 		for (size_t i = 0; i < ar.n; i++)
-			rc |= ar.v[i].verdict == VERDICT_DETECTED;
+			rc |= ar.v[i].verdict == RESULTDOC_VERDICT_DETECTED;
 		scan_report_free(&rep);
 	}
 	free(paths);

@@ -48,9 +48,9 @@ static char *dup_or_null(const char *s)
 }
 
 /* Adds an entry, resolving its command (file entries: target = the file). */
-static void add(struct reader *r, enum autorun_kind kind, const char *location, const char *hive,
-		const char *key, const char *name, const char *command, const char *user,
-		const char *file_rel)
+static void add(struct reader *r, enum resultdoc_autorun_kind kind, const char *location,
+		const char *hive, const char *key, const char *name, const char *command,
+		const char *user, const char *file_rel)
 {
 	struct autoruns *a = r->a;
 	struct autorun *e;
@@ -74,13 +74,13 @@ static void add(struct reader *r, enum autorun_kind kind, const char *location, 
 	e->kind = kind;
 	if (file_rel) {
 		snprintf(rel, sizeof(rel), "%s", file_rel);
-		found = kind == AUTORUN_STARTUP; /* the item itself runs */
-		if (kind == AUTORUN_TASK ||
-		    (kind == AUTORUN_STARTUP && strcmp(command, file_rel) != 0)) {
+		found = kind == RESULTDOC_AUTORUN_STARTUP; /* the item itself runs */
+		if (kind == RESULTDOC_AUTORUN_TASK ||
+		    (kind == RESULTDOC_AUTORUN_STARTUP && strcmp(command, file_rel) != 0)) {
 			/* a task's command; a shortcut's target, else the shortcut */
 			found = autoruns_resolve_in(r->cache, r->rootfd, command, user, rel,
 						    sizeof(rel));
-			if (!found && kind == AUTORUN_STARTUP)
+			if (!found && kind == RESULTDOC_AUTORUN_STARTUP)
 				found = snprintf(rel, sizeof(rel), "%s", file_rel) > 0;
 		}
 	} else {
@@ -119,7 +119,8 @@ static hive_h *open_hive(struct reader *r, const char *winpath, char *rel, size_
 
 /* Every string value of key as an entry of kind. */
 static void values_of(struct reader *r, hive_h *h, hive_node_h root, const char *hive,
-		      const char *hkey, const char *key, enum autorun_kind kind, const char *user)
+		      const char *hkey, const char *key, enum resultdoc_autorun_kind kind,
+		      const char *user)
 {
 	char location[600];
 	hive_node_h node = winpath_reg_key(h, root, key);
@@ -142,7 +143,8 @@ static void values_of(struct reader *r, hive_h *h, hive_node_h root, const char 
 
 /* A list value (Userinit "a,b", AppInit_DLLs "a b"): one entry per item. */
 static void list_value(struct reader *r, hive_h *h, hive_node_h root, const char *hive,
-		       const char *key, const char *name, const char *seps, enum autorun_kind kind)
+		       const char *key, const char *name, const char *seps,
+		       enum resultdoc_autorun_kind kind)
 {
 	hive_node_h node = winpath_reg_key(h, root, key);
 	char location[600], *val, *item, *save = NULL;
@@ -179,13 +181,13 @@ static void read_software(struct reader *r)
 		r->oom = 1;
 	root = hivex_root(h);
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
-		values_of(r, h, root, rel, "HKLM\\Software", runs[i], AUTORUN_RUN, NULL);
-	list_value(r, h, root, rel, winlogon, "Shell", ",", AUTORUN_WINLOGON);
-	list_value(r, h, root, rel, winlogon, "Userinit", ",", AUTORUN_WINLOGON);
+		values_of(r, h, root, rel, "HKLM\\Software", runs[i], RESULTDOC_AUTORUN_RUN, NULL);
+	list_value(r, h, root, rel, winlogon, "Shell", ",", RESULTDOC_AUTORUN_WINLOGON);
+	list_value(r, h, root, rel, winlogon, "Userinit", ",", RESULTDOC_AUTORUN_WINLOGON);
 	list_value(r, h, root, rel, "Microsoft\\Windows NT\\CurrentVersion\\Windows",
-		   "AppInit_DLLs", ", ", AUTORUN_APPINIT);
+		   "AppInit_DLLs", ", ", RESULTDOC_AUTORUN_APPINIT);
 	list_value(r, h, root, rel, "Wow6432Node\\Microsoft\\Windows NT\\CurrentVersion\\Windows",
-		   "AppInit_DLLs", ", ", AUTORUN_APPINIT);
+		   "AppInit_DLLs", ", ", RESULTDOC_AUTORUN_APPINIT);
 	node = winpath_reg_key(h, root, ifeo);
 	if (node && (kids = hivex_node_children(h, node)) != NULL) {
 		for (size_t i = 0; kids[i] && i < 4096; i++) {
@@ -193,7 +195,7 @@ static void read_software(struct reader *r)
 			char *dbg = winpath_reg_string(h, kids[i], "Debugger", AUTORUNS_CMD_MAX);
 			if (name && dbg && dbg[0] && strlen(name) < 256) {
 				snprintf(key, sizeof(key), "%s\\%s", ifeo, name);
-				add(r, AUTORUN_IFEO,
+				add(r, RESULTDOC_AUTORUN_IFEO,
 				    "HKLM\\Software\\"
 				    "Microsoft\\Windows NT\\"
 				    "CurrentVersion\\Image File Execution Options",
@@ -228,13 +230,14 @@ static void read_services(struct reader *r)
 			snprintf(key, sizeof(key), "%s\\%s", set, name);
 			img = winpath_reg_string(h, kids[i], "ImagePath", AUTORUNS_CMD_MAX);
 			if (img && img[0])
-				add(r, AUTORUN_SERVICE, "HKLM\\System\\CurrentControlSet\\Services",
-				    rel, key, name, img, NULL, NULL);
+				add(r, RESULTDOC_AUTORUN_SERVICE,
+				    "HKLM\\System\\CurrentControlSet\\Services", rel, key, name,
+				    img, NULL, NULL);
 			par = winpath_reg_key(h, kids[i], "Parameters");
 			if (par)
 				dll = winpath_reg_string(h, par, "ServiceDll", AUTORUNS_CMD_MAX);
 			if (dll && dll[0])
-				add(r, AUTORUN_SERVICE,
+				add(r, RESULTDOC_AUTORUN_SERVICE,
 				    "HKLM\\System\\CurrentControlSet\\Services (ServiceDll)", rel,
 				    key, name, dll, NULL, NULL);
 			free(img);
@@ -262,7 +265,7 @@ static void read_user_hive(struct reader *r, const char *user)
 		return;
 	snprintf(hkey, sizeof(hkey), "HKU\\%s", user);
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
-		values_of(r, h, hivex_root(h), rel, hkey, runs[i], AUTORUN_RUN, user);
+		values_of(r, h, hivex_root(h), rel, hkey, runs[i], RESULTDOC_AUTORUN_RUN, user);
 	hivex_close(h);
 }
 
@@ -303,9 +306,11 @@ static void read_startup(struct reader *r, const char *winpath, const char *user
 		len = strlen(de->d_name);
 		if (len > 4 && strcasecmp(de->d_name + len - 4, ".lnk") == 0 &&
 		    lnkfile_command(dirfd(d), de->d_name, cmd, sizeof(cmd)) == 1)
-			add(r, AUTORUN_STARTUP, location, NULL, NULL, de->d_name, cmd, user, item);
+			add(r, RESULTDOC_AUTORUN_STARTUP, location, NULL, NULL, de->d_name, cmd,
+			    user, item);
 		else
-			add(r, AUTORUN_STARTUP, location, NULL, NULL, de->d_name, item, user, item);
+			add(r, RESULTDOC_AUTORUN_STARTUP, location, NULL, NULL, de->d_name, item,
+			    user, item);
 	}
 	closedir(d);
 }
@@ -424,8 +429,8 @@ static void read_task(struct reader *r, int dfd, const char *name, const char *r
 		snprintf(line, sizeof(line),
 			 cmd[0] == '"' || !strchr(cmd, ' ') ? "%s%s%s" : "\"%s\"%s%s", cmd,
 			 args[0] ? " " : "", args);
-		add(r, AUTORUN_TASK, "Scheduled task", r->a->software, taskpath, taskpath, line,
-		    NULL, rel);
+		add(r, RESULTDOC_AUTORUN_TASK, "Scheduled task", r->a->software, taskpath, taskpath,
+		    line, NULL, rel);
 	}
 out:
 	free(raw);

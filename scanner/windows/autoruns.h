@@ -19,27 +19,11 @@
 #define AUTORUNS_MAX     20000
 #define AUTORUNS_CMD_MAX 2048 /* bytes of a command kept */
 
-enum autorun_kind {
-	AUTORUN_RUN,      /* a Run/RunOnce value: deleted */
-	AUTORUN_WINLOGON, /* Winlogon Shell/Userinit: reset to Windows' default */
-	AUTORUN_IFEO,     /* an IFEO Debugger value: deleted */
-	AUTORUN_APPINIT,  /* AppInit_DLLs: emptied */
-	AUTORUN_SERVICE,  /* a service's ImagePath or ServiceDll: Start=4 */
-	AUTORUN_STARTUP,  /* a file in a Startup folder: quarantined as a file */
-	AUTORUN_TASK,     /* a scheduled task's XML: quarantined, TaskCache cleaned */
-};
-
-enum autorun_verdict { VERDICT_NOT_FOUND, VERDICT_CLEAN, VERDICT_DETECTED };
-
-enum autorun_outcome {
-	AR_LEFT,     /* target clean or not found: left alone */
-	AR_REPORTED, /* report mode: would be cleaned */
-	AR_CLEANED,
-	AR_NOT_CLEANED, /* detail says why */
-};
+/* Kinds, verdicts and outcomes are the result document's words
+ * (lib/resultdoc.h). */
 
 struct autorun {
-	enum autorun_kind kind;
+	enum resultdoc_autorun_kind kind;
 	char *location; /* "HKLM\Software\...\Run", "HKU\an\...", a folder */
 	char *hive;     /* the hive file, relative to the volume root; NULL for files */
 	char *key;      /* the key inside the hive ("Microsoft\...\Run") */
@@ -48,8 +32,8 @@ struct autorun {
 	char *target;   /* resolved file: absolute path under the root, or NULL */
 	char *file;     /* the task XML or Startup item: absolute path, or NULL */
 	const struct detection *det; /* the detection of the target, if any */
-	enum autorun_verdict verdict;
-	enum autorun_outcome outcome;
+	enum resultdoc_autorun_verdict verdict;
+	enum resultdoc_autorun_outcome outcome;
 	char *detail;
 };
 
@@ -87,10 +71,6 @@ json_object *autoruns_json(const struct autoruns *a, bool all);
 
 /* Prints one line per entry (location, name, command, target, verdict). */
 void autoruns_print(const struct autoruns *a, FILE *out);
-
-const char *autoruns_kind_name(enum autorun_kind k);
-const char *autoruns_verdict_name(enum autorun_verdict v);
-const char *autoruns_outcome_name(enum autorun_outcome o);
 
 void autoruns_free(struct autoruns *a);
 

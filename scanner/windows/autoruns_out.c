@@ -7,27 +7,8 @@
 #include "escape.h"
 #include "windows/autoruns.h"
 
-const char *autoruns_kind_name(enum autorun_kind k)
-{
-	static const char *const names[] = {"run",     "winlogon", "ifeo", "appinit",
-					    "service", "startup",  "task"};
-	return names[k];
-}
-
-const char *autoruns_verdict_name(enum autorun_verdict v)
-{
-	static const char *const names[] = {"not-found", "clean", "detected"};
-	return names[v];
-}
-
-const char *autoruns_outcome_name(enum autorun_outcome o)
-{
-	static const char *const names[] = {"left", "reported", "cleaned", "not-cleaned"};
-	return names[o];
-}
-
 /* What cleaning an entry of kind does (docs/remediation.md). */
-static const char *kind_action(enum autorun_kind k)
+static const char *kind_action(enum resultdoc_autorun_kind k)
 {
 	static const char *const names[] = {"delete-value",   "reset-default",   "delete-value",
 					    "empty-value",    "disable-service", "quarantine-file",
@@ -40,14 +21,14 @@ void autoruns_judge(struct autoruns *a, const struct detection *dets, size_t n)
 	for (size_t i = 0; i < a->n; i++) {
 		struct autorun *e = &a->v[i];
 		e->det = NULL;
-		e->verdict = e->target ? VERDICT_CLEAN : VERDICT_NOT_FOUND;
+		e->verdict = e->target ? RESULTDOC_VERDICT_CLEAN : RESULTDOC_VERDICT_NOT_FOUND;
 		for (size_t k = 0; e->target && k < n; k++)
 			if (strcmp(dets[k].path, e->target) == 0) {
 				e->det = &dets[k];
-				e->verdict = VERDICT_DETECTED;
+				e->verdict = RESULTDOC_VERDICT_DETECTED;
 				break;
 			}
-		e->outcome = AR_LEFT;
+		e->outcome = RESULTDOC_AR_LEFT;
 	}
 }
 
@@ -71,25 +52,27 @@ json_object *autoruns_json(const struct autoruns *a, bool all)
 	for (size_t i = 0; arr && i < a->n; i++) {
 		const struct autorun *e = &a->v[i];
 		json_object *o;
-		if (!all && e->verdict != VERDICT_DETECTED)
+		if (!all && e->verdict != RESULTDOC_VERDICT_DETECTED)
 			continue;
 		o = json_object_new_object();
-		json_object_object_add(o, "kind",
-				       json_object_new_string(autoruns_kind_name(e->kind)));
+		json_object_object_add(
+		    o, "kind", json_object_new_string(resultdoc_autorun_kind_name(e->kind)));
 		json_object_object_add(o, "location", escaped(e->location));
 		json_object_object_add(o, "name", escaped(e->name));
 		json_object_object_add(o, "command", escaped(e->command));
 		json_object_object_add(o, "target", escaped(e->target));
 		json_object_object_add(o, "file", escaped(e->file));
-		json_object_object_add(o, "verdict",
-				       json_object_new_string(autoruns_verdict_name(e->verdict)));
+		json_object_object_add(
+		    o, "verdict",
+		    json_object_new_string(resultdoc_autorun_verdict_name(e->verdict)));
 		json_object_object_add(o, "signature", e->det ? escaped(e->det->signature) : NULL);
 		json_object_object_add(o, "action",
-				       e->verdict == VERDICT_DETECTED
+				       e->verdict == RESULTDOC_VERDICT_DETECTED
 					   ? json_object_new_string(kind_action(e->kind))
 					   : NULL);
-		json_object_object_add(o, "outcome",
-				       json_object_new_string(autoruns_outcome_name(e->outcome)));
+		json_object_object_add(
+		    o, "outcome",
+		    json_object_new_string(resultdoc_autorun_outcome_name(e->outcome)));
 		json_object_object_add(o, "detail", escaped(e->detail));
 		json_object_array_add(arr, o);
 	}
@@ -105,7 +88,7 @@ void autoruns_print(const struct autoruns *a, FILE *out)
 		char *tgt = e->target ? escape_name(e->target) : NULL;
 		fprintf(out, "%s\t%s\t%s\t%s\t%s\n", loc ? loc : "?", name ? name : "?",
 			cmd ? cmd : "?", e->target ? (tgt ? tgt : "?") : "-",
-			autoruns_verdict_name(e->verdict));
+			resultdoc_autorun_verdict_name(e->verdict));
 		free(loc);
 		free(name);
 		free(cmd);

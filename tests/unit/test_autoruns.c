@@ -200,7 +200,7 @@ int main(void)
 		ok(strstr(ar.errors[0], "SOFTWARE") && strstr(ar.errors[0], "not a valid hive"),
 		   "  ... saying what is wrong: %s", ar.errors[0]);
 		ok(ar.hives_read == 0, "  ... reads no hive, follows no symlink");
-		ok(ar.n == 1 && ar.v[0].kind == AUTORUN_STARTUP,
+		ok(ar.n == 1 && ar.v[0].kind == RESULTDOC_AUTORUN_STARTUP,
 		   "  ... and still lists the Startup item");
 		autoruns_free(&ar);
 	}

@@ -179,6 +179,38 @@ static void refused(struct merge *m, const char *path, const char *key, json_obj
 	   "refused: %s (%s)", what, err.msg);
 }
 
+/* A good document with one persistence entry whose outcome is outcome. */
+static int merge_autorun(struct merge *m, uint64_t seq, const char *outcome, rq_error *err)
+{
+	json_object *doc = result_doc(S1, seq, "U1", DEV2, "2026-11-20T09:00:00+07:00"), *a, *e;
+
+	json_object_object_get_ex(doc, "autoruns", &a);
+	e = json_object_new_object();
+	json_object_object_add(e, "volume", json_object_new_string("/dev/sda2"));
+	json_object_object_add(e, "kind", json_object_new_string("run"));
+	json_object_object_add(e, "location", json_object_new_string("HKLM\\...\\Run"));
+	json_object_object_add(e, "name", json_object_new_string("x"));
+	json_object_object_add(e, "command", json_object_new_string("C:\\x.exe"));
+	json_object_object_add(e, "verdict", json_object_new_string("detected"));
+	json_object_object_add(e, "outcome", json_object_new_string(outcome));
+	json_object_array_add(a, e);
+	return merge_doc(m, S1, seq, doc, err);
+}
+
+static void test_autorun_words(struct merge *m)
+{
+	rq_error err = {0};
+	long long before = num("SELECT count(*) FROM scans");
+	int rc = merge_autorun(m, 950, "vanished", &err);
+
+	ok(rc == MERGE_REJECT && strstr(err.msg, "autoruns[]") != NULL &&
+	       num("SELECT count(*) FROM scans") == before,
+	   "refused: an unknown persistence outcome (%s)", err.msg);
+	rc = merge_autorun(m, 951, "cleaned", &err);
+	ok(rc == 0 && num("SELECT count(*) FROM autoruns WHERE outcome = 'cleaned'") == 1,
+	   "a known persistence outcome is stored (%s)", rc ? err.msg : "ok");
+}
+
 static void test_results(struct merge *m)
 {
 	rq_error err = {0};
@@ -380,6 +412,7 @@ int main(void)
 		return 2;
 	}
 	test_results(m);
+	test_autorun_words(m);
 	test_refusals(m);
 	test_samples(m);
 	merge_free(m);
