@@ -127,7 +127,7 @@ char *rep_column(sqlite3_stmt *st, int i)
  * database has no flags, so an empty one stands in for it. Version 5 adds
  * the office's settings (reports/settings.c reads them when they are there). */
 #define REPORT_SCHEMA     3
-#define REPORT_SCHEMA_MAX 7
+#define REPORT_SCHEMA_MAX 8
 
 static int check_version(sqlite3 *db, const char *path, rq_error *err)
 {

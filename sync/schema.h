@@ -8,10 +8,10 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2) ... and
- * sync/schema-v7.sql (6 to 7), byte for byte, generated from those files
+ * sync/schema-v8.sql (7 to 8), byte for byte, generated from those files
  * by the Makefile. */
 extern const char schema_sql[];
 extern const char schema_v2_sql[];
@@ -20,6 +20,7 @@ extern const char schema_v4_sql[];
 extern const char schema_v5_sql[]; /* sync/schema-v5.sql: persistence entries */
 extern const char schema_v6_sql[]; /* sync/schema-v6.sql: USB drives */
 extern const char schema_v7_sql[]; /* sync/schema-v7.sql: the office's settings */
+extern const char schema_v8_sql[]; /* sync/schema-v8.sql: unit aliases */
 
 /* schema_migrations[i] takes a database from version i to i + 1
  * (`raquet-sync schema` prints them in that order). */
