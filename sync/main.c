@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  unit import FILE.csv             code,name,parent,informed (all or nothing)\n"
     "  unit list\n"
     "  unit rename CODE NAME | set-parent CODE PARENT|- | delete CODE | merge FROM INTO\n"
+    "  unit aliases | alias FROM INTO    codes of merged units, and where they lead\n"
     "  provision STICK --unit CODE [--unit CODE ...] [--label TEXT] [--database DIR]\n"
     "  import STICK [-v]                verify, open and merge the stick's records\n"
     "  update STICK [--database DIR] [--image]\n"
@@ -261,6 +262,14 @@ static int cmd_unit_delete(struct ioc *ioc, struct args *a)
 static int cmd_unit_merge(struct ioc *ioc, struct args *a)
 {
 	return unit_op(ioc, "merge", a);
+}
+static int cmd_unit_alias(struct ioc *ioc, struct args *a)
+{
+	return unit_op(ioc, "alias", a);
+}
+static int cmd_unit_aliases(struct ioc *ioc, struct args *a)
+{
+	return unit_op(ioc, "aliases", a);
 }
 
 static int cmd_provision(struct ioc *ioc, struct args *a)
@@ -607,6 +616,8 @@ static const struct command {
      "unit set-parent CODE PARENT|-"},
     {"unit", "delete", cmd_unit_delete, NEEDS_IOC | NEEDS_LOCK, 1, 1, {0}, "unit delete CODE"},
     {"unit", "merge", cmd_unit_merge, NEEDS_IOC | NEEDS_LOCK, 2, 2, {0}, "unit merge FROM INTO"},
+    {"unit", "alias", cmd_unit_alias, NEEDS_IOC | NEEDS_LOCK, 2, 2, {0}, "unit alias FROM INTO"},
+    {"unit", "aliases", cmd_unit_aliases, NEEDS_IOC, 0, 0, {0}, "unit aliases"},
     {"provision",
      NULL,
      cmd_provision,

@@ -17,6 +17,7 @@
 #include "jsonbound.h"
 #include "merge.h"
 #include "resultdoc.h"
+#include "unitalias.h"
 #include "usbfacts.h"
 
 #define TEXT_MAX     65536
@@ -97,6 +98,7 @@ struct merge {
 	/* the sample between merge_sample_check and merge_sample_store */
 	json_object *meta;
 	char sha[65];
+	struct unitalias sample_via; /* its unit's alias, or unit "" */
 };
 
 struct merge *merge_new(sqlite3 *db, rq_error *err)
@@ -254,19 +256,39 @@ static int check_record(json_object *doc, const char *name, const char *stick,
 	return 0;
 }
 
-static int check_unit(struct merge *m, const char *stick, const char *unit, rq_error *err)
+/* The unit must be in the stick's roster, or be the code of a unit merged
+ * away whose code leads to a unit in the roster (via->unit then names it;
+ * else it is ""). A merge moves every roster's entry for the unit it merges
+ * away to the unit merged into (unitops.c), so a stick that was given FROM
+ * holds INTO: the record counts where the stick may record anyway, and no
+ * stick gains a unit through an alias (docs/ioc-database.md, "Unit
+ * aliases"). */
+static int check_unit(struct merge *m, const char *stick, const char *unit, struct unitalias *via,
+		      rq_error *err)
 {
 	int rc;
 
+	via->unit[0] = '\0';
 	if (db_bind(m->db, m->st[Q_ROSTER], err, "tt", stick, unit) != 0)
 		return MERGE_FAIL;
 	if ((rc = db_row(m->db, m->st[Q_ROSTER], err)) < 0)
 		return MERGE_FAIL;
 	sqlite3_reset(m->st[Q_ROSTER]);
-	if (rc == 0)
-		return rq_fail(err, "unit code %s is not in the stick's roster", unit),
-		       MERGE_REJECT;
-	return 0;
+	if (rc == 1)
+		return 0;
+	if ((rc = unitalias_find(m->db, unit, stick, via, err)) < 0)
+		return MERGE_FAIL;
+	if (rc == 1 && via->in_roster)
+		return 0;
+	if (rc == 1) {
+		rq_fail(err,
+			"unit code %s is not in the stick's roster (it was merged into %s, which "
+			"is not in it either)",
+			unit, via->unit);
+		via->unit[0] = '\0';
+		return MERGE_REJECT;
+	}
+	return rq_fail(err, "unit code %s is not in the stick's roster", unit), MERGE_REJECT;
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -292,7 +314,7 @@ static const char *computer_name(json_object *doc, json_object *device)
 	return json_object_is_type(w, json_type_object) ? opt_str(w, "computer_name") : NULL;
 }
 
-#define MAX_FLAGS 4
+#define MAX_FLAGS 4 /* one date flag, old-database, unit-changed, unit-merged */
 
 struct result {
 	const char *unit, *technician, *started, *finished, *status;
@@ -552,6 +574,22 @@ static int check_manifest(struct merge *m, const char *stick, const record_heade
 	return 0;
 }
 
+/* A result under the code of a unit merged away counts in the unit the code
+ * leads to (via), flagged with both and the merge's date. */
+static void note_merged(struct result *r, const struct unitalias *via)
+{
+	if (strcmp(via->merged_into, via->unit) == 0)
+		add_flag(r, "unit-merged",
+			 "recorded under unit %s, counted in %s after the merge of %.10s", r->unit,
+			 via->unit, via->merged);
+	else
+		add_flag(r, "unit-merged",
+			 "recorded under unit %s, merged into %s on %.10s; counted in %s, where "
+			 "that unit went since",
+			 r->unit, via->merged_into, via->merged, via->unit);
+	r->unit = via->unit;
+}
+
 static int insert_flags(struct merge *m, int64_t scan, const struct result *r, rq_error *err)
 {
 	for (size_t i = 0; i < r->nflags; i++)
@@ -705,6 +743,7 @@ int merge_result(struct merge *m, const char *stick, const record_header *h, con
 {
 	struct result r = {0};
 	struct usbfacts usb;
+	struct unitalias via;
 	json_object *doc = jsonbound_parse(json, len, &jsonbound_result, "result.json", err);
 	int rc = MERGE_REJECT;
 
@@ -719,8 +758,11 @@ int merge_result(struct merge *m, const char *stick, const record_header *h, con
 	for (size_t i = 0; i < json_object_array_length(r.detections); i++)
 		if (check_detection(json_object_array_get_idx(r.detections, i), i, err) != 0)
 			goto out;
-	if (usbfacts_check(doc, &usb, err) != 0 || (rc = check_unit(m, stick, r.unit, err)) != 0)
+	if (usbfacts_check(doc, &usb, err) != 0 ||
+	    (rc = check_unit(m, stick, r.unit, &via, err)) != 0)
 		goto out;
+	if (*via.unit)
+		note_merged(&r, &via);
 	rc = insert_scan(m, stick, h, &r, json, len, log, loglen, err);
 	if (rc == 0 && usbfacts_store(m->db, stick, (int64_t)h->seq, &usb, err) != 0)
 		rc = MERGE_FAIL;
@@ -760,7 +802,8 @@ int merge_sample_check(struct merge *m, const char *stick, const record_header *
 		bad(err, D, "meta.json", "{unit, path, signature, sha256, size, copied}");
 		goto out;
 	}
-	if (unit && (rc = check_unit(m, stick, unit, err)) != 0)
+	m->sample_via.unit[0] = '\0';
+	if (unit && (rc = check_unit(m, stick, unit, &m->sample_via, err)) != 0)
 		goto out;
 	rc = MERGE_REJECT;
 	if (json_object_get_boolean(v)) {
@@ -796,10 +839,12 @@ int merge_sample_store(struct merge *m, const char *stick, const record_header *
 	ioc_time(h->created, created);
 	get_int(m->meta, "size", false, &size, NULL);
 	json_object_object_get_ex(m->meta, "copied", &copied);
+	/* A unit merged away: the unit its code leads to, as for its result. */
 	if (db_bind(m->db, m->st[Q_SAMPLE], err, "tittttiitt", stick, (int64_t)h->seq,
-		    opt_str(m->meta, "unit"), opt_str(m->meta, "path"),
-		    opt_str(m->meta, "signature"), opt_str(m->meta, "sha256"), size,
-		    (int64_t)json_object_get_boolean(copied), stored, created) != 0 ||
+		    *m->sample_via.unit ? m->sample_via.unit : opt_str(m->meta, "unit"),
+		    opt_str(m->meta, "path"), opt_str(m->meta, "signature"),
+		    opt_str(m->meta, "sha256"), size, (int64_t)json_object_get_boolean(copied),
+		    stored, created) != 0 ||
 	    db_done(m->db, m->st[Q_SAMPLE], err) != 0)
 		return MERGE_FAIL;
 	json_object_put(m->meta);

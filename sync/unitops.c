@@ -7,6 +7,7 @@
 #include "escape.h"
 #include "ioc.h"
 #include "schema.h"
+#include "unitalias.h"
 #include "unitops.h"
 #include "units.h"
 
@@ -229,7 +230,8 @@ static int need_unit(sqlite3 *db, const char *code, rq_error *err)
 {
 	int rc = one_row(db, sql_unit, code, NULL, err);
 
-	if (rc == 0)
+	/* The code of a unit merged away says where it went. */
+	if (rc == 0 && (rc = unitalias_refuse(db, code, err)) == 0)
 		return fail_esc(err, "unknown unit ", code, "");
 	return rc < 0 ? -1 : 0;
 }
@@ -281,7 +283,7 @@ int unitops_set_parent(sqlite3 *db, const char *code, const char *parent, rq_err
 int unitops_delete(sqlite3 *db, const char *code, rq_error *err)
 {
 	sqlite3_stmt *st;
-	long long n[4];
+	long long n[5];
 	int rc;
 
 	if (need_unit(db, code, err) != 0 || (st = db_prepare(db, sql_uses, err)) == NULL)
@@ -292,6 +294,8 @@ int unitops_delete(sqlite3 *db, const char *code, rq_error *err)
 	sqlite3_finalize(st);
 	if (rc != 1)
 		return rc == 0 ? rq_fail(err, "internal error: no counts") : -1;
+	if (unitalias_count(db, code, &n[4], err) != 0)
+		return -1;
 	if (n[0] || n[1] || n[2] || n[3]) {
 		char *esc = escape_name(code);
 		rq_fail(err,
@@ -300,6 +304,17 @@ int unitops_delete(sqlite3 *db, const char *code, rq_error *err)
 			"merge %s INTO), or move the units under it (unit set-parent)",
 			esc ? esc : "?", n[0], S(n[0]), n[1], S(n[1]), n[2], S(n[2]), n[3], S(n[3]),
 			esc ? esc : "?");
+		free(esc);
+		return -1;
+	}
+	/* Records of sticks that still list a unit merged into it count here. */
+	if (n[4]) {
+		char *esc = escape_name(code);
+		rq_fail(err,
+			"unit %s is still used: %lld merged unit code%s lead%s to it (raquet-sync "
+			"unit aliases); merge it into another unit instead (raquet-sync unit merge "
+			"%s INTO)",
+			esc ? esc : "?", n[4], S(n[4]), n[4] == 1 ? "s" : "", esc ? esc : "?");
 		free(esc);
 		return -1;
 	}
@@ -367,6 +382,8 @@ static int merge_steps(sqlite3 *db, const char *from, const char *into, struct u
 	for (size_t i = 0; i < sizeof(sql_move) / sizeof(sql_move[0]); i++)
 		if (run(db, sql_move[i], from, into, err) != 0)
 			return -1;
+	if (unitalias_merge(db, from, into, &m->aliases, err) != 0)
+		return -1;
 	return db_exec(db, sql_untouch, err) != 0 ? -1 : db_exec(db, refresh + 1, err);
 }
 
@@ -387,6 +404,20 @@ static void put_esc(FILE *out, const char *s)
 	char *esc = escape_name(s);
 	fputs(esc ? esc : "?", out);
 	free(esc);
+}
+
+/* `unit aliases`: code, the unit it leads to, the merge's date, the unit
+ * it first went into; tab-separated, as unit list. */
+static void put_alias(const char *code, const struct unitalias *a, void *ctx)
+{
+	FILE *out = ctx;
+
+	put_esc(out, code);
+	fputc('\t', out);
+	put_esc(out, a->unit);
+	fprintf(out, "\t%.10s\t", a->merged);
+	put_esc(out, a->merged_into);
+	fputc('\n', out);
 }
 
 int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *out, rq_error *err)
@@ -429,11 +460,34 @@ int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *
 		    ": %lld scan%s, %lld sample%s, %lld stick%s and %lld unit%s under it moved\n",
 		    m.scans, S(m.scans), m.samples, S(m.samples), m.sticks, S(m.sticks), m.children,
 		    S(m.children));
+		fputs("code ", out);
+		put_esc(out, a);
+		fputs(" leads to ", out);
+		put_esc(out, b);
+		fputs(" from now on", out);
+		if (m.aliases)
+			fprintf(out, ", and so do the %lld code%s that led to it", m.aliases,
+				S(m.aliases));
+		fputs(" (raquet-sync unit aliases)\n", out);
 		for (size_t i = 0; i < m.nstick_ids; i++)
-			fprintf(out,
-				"stick %s still lists %s: raquet-sync update it before it scans "
-				"again\n",
-				m.stick_ids[i], "the old unit");
+			fprintf(
+			    out,
+			    "stick %s still lists the old unit: its records under it count in the "
+			    "new one, flagged unit-merged; raquet-sync update it to show the new "
+			    "unit\n",
+			    m.stick_ids[i]);
+	} else if (strcmp(op, "alias") == 0) {
+		if (unitalias_add(db, a, b, err) != 0)
+			return -1;
+		fputs("code ", out);
+		put_esc(out, a);
+		fputs(" leads to ", out);
+		put_esc(out, b);
+		fputs(": import the sticks that still list it again to count their records "
+		      "rejected before\n",
+		      out);
+	} else if (strcmp(op, "aliases") == 0) {
+		return unitalias_list(db, put_alias, out, err) < 0 ? -1 : 0;
 	} else {
 		return rq_fail(err, "internal error: no unit command %s", op);
 	}

@@ -47,8 +47,8 @@ int unitops_rename(sqlite3 *db, const char *code, const char *name, rq_error *er
  * that is the unit itself or below it. */
 int unitops_set_parent(sqlite3 *db, const char *code, const char *parent, rq_error *err);
 
-/* Refused while scans, samples, sticks or other units refer to the unit,
- * with the counts. */
+/* Refused while scans, samples, sticks, other units or the codes of units
+ * merged into it refer to the unit, with the counts. */
 int unitops_delete(sqlite3 *db, const char *code, rq_error *err);
 
 #define UNITOPS_STICKS_SHOWN 16
@@ -56,22 +56,24 @@ int unitops_delete(sqlite3 *db, const char *code, rq_error *err);
 struct unitops_merged {
 	long long scans, samples, sticks, children;
 	/* The active sticks whose roster named the unit merged away (the
-	 * first UNITOPS_STICKS_SHOWN): they need an update before they scan
-	 * again, or their records under its code are rejected. */
+	 * first UNITOPS_STICKS_SHOWN): until an update they still record under
+	 * its code, which leads to the unit merged into (unitalias.h). */
 	char stick_ids[UNITOPS_STICKS_SHOWN][17];
 	size_t nstick_ids;
+	long long aliases; /* codes that led to the unit merged away, re-pointed */
 };
 
 /* Moves from's scans, samples, sticks' units and rosters and child units to
  * into, brings the campaign's report tables up to date for the devices
- * that move, and removes from; one transaction. */
+ * that move, removes from and leaves its code (and those that led to it)
+ * leading to into (unitalias.h); one transaction. */
 int unitops_merge(sqlite3 *db, const char *from, const char *into, struct unitops_merged *m,
 		  rq_error *err);
 
 /* `unit rename CODE NAME`, `unit set-parent CODE PARENT|-`, `unit delete
- * CODE`, `unit merge FROM INTO` (op is the second word; a and b the
- * operands, b NULL for delete): does it in db (opened and locked) and says
- * what it did on out. */
+ * CODE`, `unit merge FROM INTO`, `unit alias FROM INTO`, `unit aliases` (op
+ * is the second word; a and b the operands, NULL when absent): does it in
+ * db (opened and locked) and says what it did on out. */
 int unitops_do(sqlite3 *db, const char *op, const char *a, const char *b, FILE *out, rq_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "escape.h"
 #include "ioc.h"
+#include "unitalias.h"
 #include "unitops.h"
 #include "units.h"
 
@@ -76,7 +77,7 @@ int units_add(sqlite3 *db, const char *code, const char *name, const char *paren
 		return -1;
 	rc = unitops_pattern_check(&pat, code, err);
 	unitops_pattern_free(&pat);
-	if (rc != 0)
+	if (rc != 0 || unitalias_refuse(db, code, err) != 0)
 		return -1;
 	if ((rc = unit_exists(db, code, err)) != 0) {
 		char *esc = escape_name(code);
@@ -289,6 +290,8 @@ static int csv_store(sqlite3 *db, struct csv_unit *r, int n, rq_error *err)
 					r[j].line);
 				goto fail;
 			}
+		if (unitalias_refuse(db, r[i].f[0], err) != 0)
+			goto fail;
 		if (db_bind(db, st, err, "tttit", r[i].f[0], r[i].f[1], parent,
 			    (int64_t)r[i].informed, now) != 0 ||
 		    db_done(db, st, err) != 0)

@@ -117,7 +117,7 @@ exit_is "merge into an unknown unit" 2 raquet-sync --ioc "$I" unit merge $C 000.
 exit_is "merge without INTO" 2 raquet-sync --ioc "$I" unit merge $C
 is "  ... nothing changed" "$(ioc_data_sum "$I")" "$sum"
 exit_is "merge $C into $A" 0 raquet-sync --ioc "$I" unit merge $C $A
-is "  ... says what moved, and which stick to update" "$(cat "$T/last.out")" "$(printf 'unit %s merged into %s: 2 scans, 1 sample, 1 stick and 0 units under it moved\nstick %s still lists the old unit: raquet-sync update it before it scans again' $C $A $S2)"
+is "  ... says what moved, and which stick to update" "$(cat "$T/last.out")" "$(printf 'unit %s merged into %s: 2 scans, 1 sample, 1 stick and 0 units under it moved\ncode %s leads to %s from now on (raquet-sync unit aliases)\nstick %s still lists the old unit: its records under it count in the new one, flagged unit-merged; raquet-sync update it to show the new unit' $C $A $C $A $S2)"
 is "  ... $C is gone" "$(units)" "$A:-:1 $B:-:1 "
 is "  ... its scans and sample are $A's" "$(sqlite3 "$I/ioc.db" "SELECT (SELECT count(*) FROM scans WHERE unit = '$A'), (SELECT count(*) FROM samples WHERE unit = '$A'), (SELECT count(*) FROM rq_latest WHERE unit = '$C')")" "5|2|0"
 is "  ... stick 2's roster has $A instead" "$(sqlite3 "$I/ioc.db" "SELECT unit FROM stick_roster WHERE stick = '$S2' ORDER BY unit" | tr '\n' ' ')" "$A $B "

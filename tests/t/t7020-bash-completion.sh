@@ -26,7 +26,7 @@ ID=$(stick_id "$T/stick")
 is "raquet-sync: the commands" "$(comp $S $S '')" "$(nl image import init provision revoke schema settings status unit update)"
 is "  ... by prefix" "$(comp $S $S --ioc "$I" u)" "$(nl unit update)"
 is "  ... options before the command" "$(comp $S $S --)" "$(nl --help --ioc --version)"
-is "unit's subcommands" "$(comp $S $S --ioc "$I" unit '')" "$(nl add delete import list merge rename set-parent)"
+is "unit's subcommands" "$(comp $S $S --ioc "$I" unit '')" "$(nl add alias aliases delete import list merge rename set-parent)"
 is "unit merge: unit codes" "$(comp $S $S --ioc "$I" unit merge 000.00)" "000.00.12.H57"
 is "unit add's options" "$(comp $S $S unit add X Y --)" "$(nl --informed --parent)"
 is "--unit: the IOC's unit codes (--ioc DIR)" "$(comp $S $S --ioc "$I" provision "$T/stick" --unit 000.01)" \
