@@ -112,8 +112,9 @@ int unitalias_add(sqlite3 *db, const char *from, const char *into, rq_error *err
 	int rc;
 
 	if (*from == '\0' || strlen(from) > UNITS_CODE_MAX || !escape_is_clean(from))
-		return rq_fail(err, "a unit code is 1 to %d bytes of UTF-8 text without control "
-				    "characters",
+		return rq_fail(err,
+			       "a unit code is 1 to %d bytes of UTF-8 text without control "
+			       "characters",
 			       UNITS_CODE_MAX);
 	if ((rc = is_unit(db, from, err)) != 0) {
 		if (rc < 0)
