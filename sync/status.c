@@ -29,8 +29,12 @@ static const char sql_sticks[] =
 static const char sql_flags[] =
     "SELECT c.seq, f.flag, f.detail FROM scans c JOIN scan_flags f ON f.scan = c.id"
     " WHERE c.stick = ?1 ORDER BY c.seq, f.flag";
+/* A rejected file imported by a later import (the same name and bytes, say
+ * once a unit alias exists: docs/ioc-database.md, "Unit aliases") says so. */
 static const char sql_rejections[] =
-    "SELECT file, reason, stored FROM rejections WHERE stick = ?1 ORDER BY id";
+    "SELECT file, reason, stored || CASE WHEN EXISTS (SELECT 1 FROM records r WHERE"
+    " r.stick = j.stick AND r.file = j.file AND r.sha256 = j.sha256) THEN '; imported later'"
+    " ELSE '' END FROM rejections j WHERE stick = ?1 ORDER BY id";
 static const char sql_revoke[] = "UPDATE sticks SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL";
 static const char sql_state[] = "SELECT revoked FROM sticks WHERE id = ?1";
 static const char sql_by_label[] =

@@ -150,6 +150,11 @@ exit_is "import stick 4 again" 0 raquet-sync --ioc "$I" import "$T/usb4"
 ok "  ... the record rejected before is imported" grep -qx "stick $S4: 1 imported, 0 already imported, 0 rejected" "$T/last.out"
 is "  ... counted in $A, flagged" "$(unit_of $S4 1) $(flags $S4)" "$A 1 unit-merged: recorded under unit $M, counted in $A after the merge of $TODAY"
 is "  ... the rejected copy is still kept" "$(ls "$I/rejected/$S4" | grep -c '\.rqr\.[0-9a-f]*$')" 1
+raquet-sync --ioc "$I" status "$S4" > "$T/st"
+ok "  ... raquet-sync status says it was imported later" \
+	grep -qx "  results/$S4-1.rqr: unit code $M is not in the stick's roster (rejected/$S4/$S4-1.rqr.[0-9a-f]*; imported later)" "$T/st"
+raquet-sync --ioc "$I" status "$S3" > "$T/st"
+ok "  ... but not of stick 3's, still rejected" grep -qx "  results/$S3-2.rqr: .*(rejected/$S3/$S3-2.rqr.[0-9a-f]*)" "$T/st"
 
 # An ioc.db of schema version 7 (no unit_aliases; scan_flags without
 # unit-merged) upgrades, keeping its flags.
