@@ -91,7 +91,7 @@ static int bind_ab(sqlite3 *db, sqlite3_stmt *st, const char *a, const char *b, 
 
 	if (n > 2)
 		return rq_fail(err, "internal error: a statement with %d parameters", n);
-	return db_bind(db, st, err, "tt" + (2 - n), a, b);
+	return db_bind(db, st, err, &"tt"[2 - n], a, b);
 }
 
 static int one_row(sqlite3 *db, const char *sql, const char *a, const char *b, rq_error *err)
