@@ -63,6 +63,8 @@ exit_is "the report" 0 raquet-report --ioc "$I" -o "$T/r.json"
 is "  ... $C counts pc1, pc2 and pc4" "$(jq -c '[.units[] | select(.code == "'$C'") | .devices_scanned]' "$T/r.json")" "[3]"
 is "  ... the province's rows are the sum of its units'" "$(province)" "$(by_units)"
 is "  ... 3 machines in the province" "$(jq -c '.rows[2].value' "$T/r.json")" 3
+ok "  ... the notes count the scan recorded under the merged code" \
+	sh -c "jq -r '.. | strings' '$T/r.json' | grep -q '\\(^\\|; \\)1 lượt quét ghi theo mã đơn vị đã sáp nhập, tính vào đơn vị mới'"
 exit_is "report from the scans" 0 raquet-report --ioc "$I" --from 1970-01-01 -o "$T/c.json"
 report_sans_period "$T/r.json" > "$T/k.s" && report_sans_period "$T/c.json" > "$T/c.s"
 ok "  ... equals the campaign tables'" diff -u "$T/c.s" "$T/k.s"
