@@ -70,6 +70,19 @@ int main(void)
 	bad("2026-12-04T18:00:00 Z", "a space before Z");
 	bad("20261204T180000Z", "the basic (compact) form");
 
+	/* what sscanf and timegm used to let through */
+	bad("2025-02-29T00:00:00Z", "February 29 of a common year");
+	bad("2100-02-29T00:00:00Z", "February 29 of a century not divisible by 400");
+	bad("2026-02-30T00:00:00Z", "February 30");
+	bad("2026-04-31T00:00:00Z", "April 31");
+	bad("2026-11-31T00:00:00Z", "November 31");
+	bad("2026-+1-04T00:00:00Z", "a sign in the month");
+	bad("2026-12- 4T00:00:00Z", "a space in the day");
+	bad("2026-12-04T-1:00:00Z", "a negative hour");
+	bad("2026-12-04T18:00:00+ 7:00", "a space in the offset");
+	bad("2026-12-04T18:00:00+-1:00", "a negative offset hour after the sign");
+	bad("2026-12-04T18:00:00+07:-1", "negative offset minutes");
+
 	/* hostile lengths: a valid time followed by a megabyte */
 	huge = malloc(big + 1);
 	if (huge == NULL)
