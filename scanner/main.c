@@ -16,7 +16,7 @@
 #include "live/discover.h"
 #include "live/live.h"
 #include "live/persist.h"
-#include "quarantine.h"
+#include "quarantine_cmd.h"
 #include "quarantine_pc.h"
 #include "record.h"
 #include "result.h"
@@ -25,7 +25,6 @@
 #include "stick.h"
 #include "usbrepair.h"
 #include "windows/autoruns.h"
-#include "windows/hivefix.h"
 
 #define DEFAULT_DB         "/var/lib/clamav"
 #define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
@@ -967,36 +966,10 @@ int main(int argc, char **argv)
 	rq_set_progname("raquet-scan");
 	setrlimit(RLIMIT_CORE, &core); /* quarantine keys and samples stay off disk */
 	parse_args(argc, argv, &o);
-	if (o.list_quarantine) {
-		if (quarantine_list(o.list_quarantine, stdout, &err) < 0) {
-			fprintf(stderr, "raquet-scan: %s\n", err.msg);
-			return 2;
-		}
-		return rq_finish_stdout(0);
-	}
-	if (o.restore_id) {
-		char *qpath = NULL, *qsig = NULL, why[300];
-		bool hive;
-		/* A hive backup goes back in place of the cleaned hive. */
-		quarantine_entry(o.scan.quarantine_dir, o.restore_id, &qpath, &qsig, &err);
-		hive = qsig && strcmp(qsig, HIVEFIX_BACKUP_SIGNATURE) == 0;
-		free(qsig);
-		if (quarantine_restore(o.scan.quarantine_dir, o.restore_id, &err) != 0) {
-			fprintf(stderr, "raquet-scan: %s\n", err.msg);
-			free(qpath);
-			return 2;
-		}
-		if (hive && hivefix_restore_in_place(qpath, why, sizeof(why)) != 0) {
-			fprintf(stderr, "raquet-scan: restored as %s, but %s\n", qpath, why);
-			free(qpath);
-			return 2;
-		}
-		free(qpath);
-		printf("restored %s\n", o.restore_id);
-		if (err.msg[0]) /* restored, but not every attribute could be set */
-			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
-		return rq_finish_stdout(0);
-	}
+	if (o.list_quarantine)
+		return quarantine_cmd_list(o.list_quarantine);
+	if (o.restore_id)
+		return quarantine_cmd_restore(o.scan.quarantine_dir, o.restore_id);
 	/* Before stick_open, the engine, the progress line or a mount start any
 	 * thread or helper: a stop is then always the signal thread's. */
 	if (scan_block_signals(&err) != 0) {
