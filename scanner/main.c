@@ -15,8 +15,9 @@
 #include "identity.h"
 #include "live/discover.h"
 #include "live/live.h"
+#include "live/print.h"
 #include "live/persist.h"
-#include "quarantine.h"
+#include "quarantine_cmd.h"
 #include "quarantine_pc.h"
 #include "record.h"
 #include "result.h"
@@ -25,7 +26,6 @@
 #include "stick.h"
 #include "usbrepair.h"
 #include "windows/autoruns.h"
-#include "windows/hivefix.h"
 
 #define DEFAULT_DB         "/var/lib/clamav"
 #define DEFAULT_QUARANTINE "/var/lib/raquet/quarantine"
@@ -730,99 +730,6 @@ static int cmd_scan(struct options *o)
 	return rq_finish_stdout(status);
 }
 
-/* Live mode acts after the scan: its outcome lines come here, worded as the
- * folder scan prints them while it goes. */
-static void print_outcomes(const struct scan_report *rep)
-{
-	for (size_t i = 0; i < rep->ndets; i++) {
-		const struct detection *d = &rep->dets[i];
-		char *esc = escape_name(d->path);
-		const char *p = esc ? esc : "?", *why = d->detail ? d->detail : "";
-		switch (d->outcome) {
-		case RESULTDOC_REPORTED:
-			break;
-		case RESULTDOC_QUARANTINED:
-			printf("%s: moved to quarantine as %s\n", p, why);
-			break;
-		case RESULTDOC_DELETED:
-			printf("%s: Removed.%s%s\n", p, d->detail ? " " : "", why);
-			break;
-		case RESULTDOC_FAILED:
-			printf("%s: not cleaned: %s\n", p, why);
-			break;
-		case RESULTDOC_NEEDS_REPAIR:
-			printf("%s: needs repair: %s\n", p, why);
-			break;
-		}
-		free(esc);
-	}
-}
-
-static const char *jstr(json_object *o, const char *key);
-
-/* What was done to the persistence entries of detected files (all
- * entries with --list-autoruns), one line each. */
-static void print_autoruns(json_object *ar, bool all)
-{
-	for (size_t i = 0; ar && i < json_object_array_length(ar); i++) {
-		json_object *e = json_object_array_get_idx(ar, i);
-		const char *detail = jstr(e, "detail"), *target = jstr(e, "target");
-		if (!all && strcmp(jstr(e, "verdict"), "detected") != 0)
-			continue;
-		printf("autorun %s\\%s: %s -> %s: %s, %s%s%s\n", jstr(e, "location"),
-		       jstr(e, "name"), jstr(e, "command"), target ? target : "-",
-		       jstr(e, "verdict"), jstr(e, "outcome"), detail ? ": " : "",
-		       detail ? detail : "");
-	}
-}
-
-/* A boot-critical file was infected: what the technician does next. */
-static void print_repair_advice(const struct scan_report *rep)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < rep->ndets; i++)
-		n += rep->dets[i].outcome == RESULTDOC_NEEDS_REPAIR;
-	if (n)
-		printf("\n%zu boot-critical Windows file(s) are infected and were left in place:\n"
-		       "removing them would stop Windows from starting. This PC is NOT cleaned.\n"
-		       "Repair Windows: boot its recovery environment and run\n"
-		       "  sfc /scannow /offbootdir=C:\\ /offwindir=C:\\Windows\n"
-		       "or DISM /Image:C:\\ /Cleanup-Image /RestoreHealth; or reinstall Windows.\n",
-		       n);
-}
-
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
-}
-
-/* One line per volume, and what to do about a hibernated Windows. */
-static void print_volumes(json_object *vols, size_t hibernated)
-{
-	printf("\n----------- VOLUMES -----------\n");
-	for (size_t i = 0; i < json_object_array_length(vols); i++) {
-		json_object *v = json_object_array_get_idx(vols, i);
-		const char *fs = jstr(v, "filesystem"), *label = jstr(v, "label");
-		const char *detail = jstr(v, "detail");
-		printf("%s: %s%s%s%s, %s", jstr(v, "device"), fs ? fs : "-", label ? " \"" : "",
-		       label ? label : "", label ? "\"" : "", jstr(v, "state"));
-		if (detail)
-			printf(" (%s)", detail);
-		putchar('\n');
-	}
-	if (hibernated)
-		printf(
-		    "\nWindows on %zu volume(s) is hibernated or was shut down with Fast Startup.\n"
-		    "They were scanned read-only: nothing on them could be removed.\n"
-		    "To clean them: start Windows, choose Restart (not Shut down), and boot\n"
-		    "this stick during the restart; or turn Fast Startup off in Windows\n"
-		    "(powercfg /h off as Administrator). --remove-hiberfile cleans now, but\n"
-		    "the hibernated Windows session and its unsaved work are lost.\n",
-		    hibernated);
-}
-
 static int cmd_auto(struct options *o)
 {
 	struct live_config lc = {.devices = o->devices,
@@ -856,12 +763,12 @@ static int cmd_auto(struct options *o)
 		stick_close(&stick);
 		return 2;
 	}
-	print_outcomes(&rep);
+	live_print_outcomes(&rep);
 	usbrepair_print(stdout, &rep.repairs);
-	print_autoruns(lr.autoruns, o->list_autoruns);
+	live_print_autoruns(lr.autoruns, o->list_autoruns);
 	if (o->summary)
-		print_volumes(lr.volumes, lr.hibernated);
-	print_repair_advice(&rep);
+		live_print_volumes(lr.volumes, lr.hibernated);
+	live_print_repair_advice(&rep);
 	status = rep.ndets > 0 ? 1 : 0;
 	if (rep.errors > 0 || rep.interrupted || lr.failed > 0 || lr.release_error[0])
 		status = 2;
@@ -903,10 +810,10 @@ static int station_drive(struct options *o, struct stick *stick, const char *dis
 		fprintf(stderr, "raquet-scan: %s: %s\n", dev, err.msg);
 		return 2;
 	}
-	print_outcomes(&rep);
+	live_print_outcomes(&rep);
 	usbrepair_print(stdout, &rep.repairs);
 	if (o->summary)
-		print_volumes(lr.volumes, lr.hibernated);
+		live_print_volumes(lr.volumes, lr.hibernated);
 	status = rep.ndets > 0 ? 1 : 0;
 	if (rep.errors > 0 || rep.interrupted || lr.failed > 0 || lr.release_error[0])
 		status = 2;
@@ -967,36 +874,10 @@ int main(int argc, char **argv)
 	rq_set_progname("raquet-scan");
 	setrlimit(RLIMIT_CORE, &core); /* quarantine keys and samples stay off disk */
 	parse_args(argc, argv, &o);
-	if (o.list_quarantine) {
-		if (quarantine_list(o.list_quarantine, stdout, &err) < 0) {
-			fprintf(stderr, "raquet-scan: %s\n", err.msg);
-			return 2;
-		}
-		return rq_finish_stdout(0);
-	}
-	if (o.restore_id) {
-		char *qpath = NULL, *qsig = NULL, why[300];
-		bool hive;
-		/* A hive backup goes back in place of the cleaned hive. */
-		quarantine_entry(o.scan.quarantine_dir, o.restore_id, &qpath, &qsig, &err);
-		hive = qsig && strcmp(qsig, HIVEFIX_BACKUP_SIGNATURE) == 0;
-		free(qsig);
-		if (quarantine_restore(o.scan.quarantine_dir, o.restore_id, &err) != 0) {
-			fprintf(stderr, "raquet-scan: %s\n", err.msg);
-			free(qpath);
-			return 2;
-		}
-		if (hive && hivefix_restore_in_place(qpath, why, sizeof(why)) != 0) {
-			fprintf(stderr, "raquet-scan: restored as %s, but %s\n", qpath, why);
-			free(qpath);
-			return 2;
-		}
-		free(qpath);
-		printf("restored %s\n", o.restore_id);
-		if (err.msg[0]) /* restored, but not every attribute could be set */
-			fprintf(stderr, "raquet-scan: note: %s\n", err.msg);
-		return rq_finish_stdout(0);
-	}
+	if (o.list_quarantine)
+		return quarantine_cmd_list(o.list_quarantine);
+	if (o.restore_id)
+		return quarantine_cmd_restore(o.scan.quarantine_dir, o.restore_id);
 	/* Before stick_open, the engine, the progress line or a mount start any
 	 * thread or helper: a stop is then always the signal thread's. */
 	if (scan_block_signals(&err) != 0) {

@@ -12,6 +12,7 @@
 
 #include "atomicio.h"
 #include "escape.h"
+#include "isotime.h"
 #include "result.h"
 #include "signedjson.h"
 #include "stick.h"
@@ -276,40 +277,12 @@ out:
 
 /* ---- what the stick adds: its databases' version, the PC's clock ------- */
 
-/* "YYYY-MM-DDTHH:MM:SS" then "Z" or "+HH:MM" (what the IOC writes,
- * sync/ioc.c): seconds since the epoch, or -1. */
-static int64_t iso_time(const char *s)
-{
-	int y, mo, d, h, mi, se, oh = 0, om = 0, n = 0;
-	struct tm tm;
-	int64_t t;
-
-	if (s == NULL ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19)
-		return -1;
-	if (strcmp(s + 19, "Z") != 0 &&
-	    ((s[19] != '+' && s[19] != '-') || strlen(s) != 25 ||
-	     sscanf(s + 20, "%2d:%2d", &oh, &om) != 2 || oh > 18 || om > 59))
-		return -1;
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    se > 60)
-		return -1;
-	tm = (struct tm){.tm_year = y - 1900,
-			 .tm_mon = mo - 1,
-			 .tm_mday = d,
-			 .tm_hour = h,
-			 .tm_min = mi,
-			 .tm_sec = se};
-	t = (int64_t)timegm(&tm);
-	return t - (s[19] == '-' ? -1 : s[19] == '+' ? 1 : 0) * (oh * 3600 + om * 60);
-}
-
 /* Keeps the latest of the dates the IOC signed onto the stick. */
 static void note_ioc_date(const char *date, int64_t *best, char best_text[40])
 {
-	int64_t t = iso_time(date);
+	int64_t t;
 
-	if (t > *best) {
+	if (isotime_parse(date, &t) == 0 && t > *best) {
 		*best = t;
 		snprintf(best_text, 40, "%s", date);
 	}

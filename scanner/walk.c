@@ -358,6 +358,39 @@ int walk_open_regular(int dirfd, const char *name, bool follow, struct stat *st)
 	return fd;
 }
 
+int walk_open_parent(const char *root, const char *rel, const char **name,
+		     enum walk_parent_error *failed)
+{
+	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e;
+	const char *p = rel, *slash;
+	enum walk_parent_error step = WALK_PARENT_ROOT;
+
+	while (dfd >= 0 && (slash = strchr(p, '/')) != NULL) {
+		char comp[256]; /* NAME_MAX + 1: Linux opens no longer name */
+		int next;
+		if ((size_t)(slash - p) >= sizeof(comp) || slash == p) {
+			close(dfd);
+			dfd = -1;
+			step = WALK_PARENT_NAME;
+			errno = ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, (size_t)(slash - p));
+		comp[slash - p] = '\0';
+		next = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		e = errno;
+		close(dfd);
+		errno = e;
+		dfd = next;
+		step = WALK_PARENT_FOLDER;
+		p = slash + 1;
+	}
+	*name = p;
+	if (dfd < 0 && failed)
+		*failed = step;
+	return dfd;
+}
+
 static int hand_file(struct walker *w, int fd, int dirfd, const struct stat *st, size_t namepos)
 {
 	struct walk_entry *e = calloc(1, sizeof(*e));

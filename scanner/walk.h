@@ -72,6 +72,23 @@ void walk_entry_free(struct walk_entry *e);
  * scanned disk or a stick. */
 int walk_open_regular(int dirfd, const char *name, bool follow, struct stat *st);
 
+/* Which step of walk_open_parent failed: each caller words it for its own
+ * reader (act.c tells the three apart in the result document). */
+enum walk_parent_error {
+	WALK_PARENT_ROOT,   /* root itself could not be opened (errno) */
+	WALK_PARENT_NAME,   /* a folder's name in rel is empty or too long (ENAMETOOLONG) */
+	WALK_PARENT_FOLDER, /* a folder on the way could not be opened (errno; ENOTDIR: a symlink) */
+};
+
+/* Opens the folder holding rel (relative to root, '/' separated) one
+ * component at a time, never through a symlink, for acting on a file found
+ * by a scan: rel comes from a scanned disk, so no component may climb out
+ * through a link swapped in since. *name points at rel's last component.
+ * Returns the descriptor, or -1 with errno and *failed (when not NULL)
+ * saying which step failed. */
+int walk_open_parent(const char *root, const char *rel, const char **name,
+		     enum walk_parent_error *failed);
+
 /* True when a directory at relative path comps[0..n) may hold files that a
  * --quick scan covers (exposed for unit tests). *inside is set when every
  * file below it is covered. */

@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "ioc.h"
+#include "isotime.h"
 #include "jsonbound.h"
 #include "merge.h"
 #include "resultdoc.h"
@@ -205,29 +206,13 @@ static int is_sha256(const char *s)
 /* "YYYY-MM-DDTHH:MM:SS+HH:MM" (or Z): the UTC time as "YYYY-MM-DD HH:MM:SS". */
 static int parse_time(const char *s, char utc[20])
 {
-	struct tm tm = {0};
-	int y, mo, d, h, mi, se, oh = 0, om = 0, n = 0;
-	char sign = 'Z';
+	struct tm tm;
+	int64_t secs;
 	time_t t;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19)
+	if (isotime_parse(s, &secs) != 0)
 		return -1;
-	if (strcmp(s + 19, "Z") != 0) {
-		if ((s[19] != '+' && s[19] != '-') || strlen(s) != 25 ||
-		    sscanf(s + 20, "%2d:%2d", &oh, &om) != 2 || oh > 18 || om > 59)
-			return -1;
-		sign = s[19];
-	}
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    se > 60)
-		return -1;
-	tm = (struct tm){.tm_year = y - 1900,
-			 .tm_mon = mo - 1,
-			 .tm_mday = d,
-			 .tm_hour = h,
-			 .tm_min = mi,
-			 .tm_sec = se};
-	t = timegm(&tm) - (sign == '-' ? -1 : sign == '+' ? 1 : 0) * (oh * 3600 + om * 60);
+	t = (time_t)secs;
 	if (gmtime_r(&t, &tm) == NULL)
 		return -1;
 	strftime(utc, 20, "%Y-%m-%d %H:%M:%S", &tm);

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "escape.h"
 #include "ioc.h"
+#include "isotime.h"
 #include "keys.h"
 #include "status.h"
 
@@ -208,30 +209,14 @@ int status_find_stick(sqlite3 *db, const char *arg, char out[17], rq_error *err)
 
 const char *status_local_time(const char *iso, char out[64])
 {
-	int y, mo, d, h, mi, sec, oh, om, used = 0;
-	struct tm tm = {0}, lt;
-	char sign;
+	struct tm lt;
+	int64_t secs;
 	time_t t;
 
 	snprintf(out, 64, "%s", iso ? iso : "");
-	if (iso == NULL ||
-	    sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
-	    used != 19)
+	if (isotime_parse(iso, &secs) != 0)
 		return out;
-	if (strcmp(iso + 19, "Z") == 0)
-		oh = om = 0, sign = '+';
-	else if (strlen(iso + 19) != 6 || sscanf(iso + 19, "%c%2d:%2d", &sign, &oh, &om) != 3 ||
-		 (sign != '+' && sign != '-') || oh > 23 || om > 59)
-		return out;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return out;
-	t -= (sign == '-' ? -1 : 1) * (time_t)(oh * 3600 + om * 60);
+	t = (time_t)secs;
 	if (localtime_r(&t, &lt) == NULL || strftime(out, 64, "%Y-%m-%d %H:%M %Z", &lt) == 0)
 		snprintf(out, 64, "%s", iso);
 	return out;

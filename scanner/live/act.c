@@ -30,37 +30,27 @@ static void outcome(struct detection *d, enum resultdoc_outcome o, const char *d
 	d->detail = detail ? strdup(detail) : NULL;
 }
 
-/* Opens the directory holding rel (relative to root) one component at a
- * time with O_NOFOLLOW; *name points at rel's last component. */
+/* walk_open_parent, its failure worded for the result document. */
 static int open_parent(const char *root, const char *rel, const char **name, char *why,
 		       size_t whylen)
 {
-	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	const char *p = rel, *slash;
+	enum walk_parent_error failed;
+	int dfd = walk_open_parent(root, rel, name, &failed);
 
-	while (dfd >= 0 && (slash = strchr(p, '/')) != NULL) {
-		char comp[256];
-		int next;
-		if ((size_t)(slash - p) >= sizeof(comp) || slash == p) {
-			close(dfd);
-			snprintf(why, whylen, "a path component is too long or empty");
-			return -1;
-		}
-		memcpy(comp, p, (size_t)(slash - p));
-		comp[slash - p] = '\0';
-		next = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0)
-			snprintf(why, whylen, "cannot open its folder again: %s", strerror(errno));
-		close(dfd);
-		dfd = next;
-		p = slash + 1;
-		if (dfd < 0)
-			return -1;
-	}
-	if (dfd < 0)
+	if (dfd >= 0)
+		return dfd;
+	switch (failed) {
+	case WALK_PARENT_NAME:
+		snprintf(why, whylen, "a path component is too long or empty");
+		break;
+	case WALK_PARENT_FOLDER:
+		snprintf(why, whylen, "cannot open its folder again: %s", strerror(errno));
+		break;
+	case WALK_PARENT_ROOT:
 		snprintf(why, whylen, "cannot open the volume again: %s", strerror(errno));
-	*name = p;
-	return dfd;
+		break;
+	}
+	return -1;
 }
 
 static void act_one(const struct scan_config *sc, const char *root, bool streams,

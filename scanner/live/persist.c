@@ -69,7 +69,7 @@ static int quarantine_file(const char *root, const char *path, const char *qdir,
 	const char *name;
 	struct stat st;
 	rq_error err;
-	int dfd = hivefix_open_parent(root, path + strlen(root) + 1, &name), fd, rc = -1;
+	int dfd = walk_open_parent(root, path + strlen(root) + 1, &name, NULL), fd, rc = -1;
 
 	if (dfd < 0) {
 		snprintf(why, whysz, "cannot open its folder: %s", strerror(errno));

@@ -29,30 +29,6 @@ bool hivefix_is_clean(int fd)
 	return load_le32(hdr + 4) == load_le32(hdr + 8);
 }
 
-int hivefix_open_parent(const char *root, const char *rel, const char **name)
-{
-	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	const char *p = rel, *slash;
-
-	while (dfd >= 0 && (slash = strchr(p, '/')) != NULL) {
-		char comp[256];
-		int next;
-		if ((size_t)(slash - p) >= sizeof(comp) || slash == p) {
-			close(dfd);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(comp, p, (size_t)(slash - p));
-		comp[slash - p] = '\0';
-		next = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(dfd);
-		dfd = next;
-		p = slash + 1;
-	}
-	*name = p;
-	return dfd;
-}
-
 /* The UTF-16LE form of a short ASCII/UTF-8 string with its NUL, as REG_SZ
  * holds it (the defaults written are ASCII). */
 static size_t utf16(const char *s, char *out, size_t outsz)
@@ -230,7 +206,7 @@ int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *op
 	int dfd, fd = -1, rc = -1;
 
 	backup_id[0] = '\0';
-	if ((dfd = hivefix_open_parent(root, rel, &name)) < 0) {
+	if ((dfd = walk_open_parent(root, rel, &name, NULL)) < 0) {
 		snprintf(why, whysz, "cannot open the hive's folder: %s", strerror(errno));
 		return -1;
 	}

@@ -45,11 +45,6 @@ bool hivefix_is_clean(int fd);
 int hivefix_apply(const char *root, const char *rel, const struct hivefix_op *ops, size_t n,
 		  const char *qdir, char backup_id[QUARANTINE_ID_LEN + 1], char *why, size_t whysz);
 
-/* Opens the folder holding rel (relative to root, '/' separated) one
- * component at a time, never through a symlink; *name is rel's last
- * component. Returns the descriptor or -1 (errno). */
-int hivefix_open_parent(const char *root, const char *rel, const char **name);
-
 /* After quarantine_restore put a hive backup back as NAME.raquet-old (its
  * recorded path), moves it over NAME atomically. path: the restored file.
  * Returns 0, or -1 with why. */

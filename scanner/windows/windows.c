@@ -4,7 +4,6 @@
  * case-sensitive, Windows is not), symlinks are never followed, every string
  * is bounded and escaped, and a hive that hivex cannot read becomes a line in
  * "errors" rather than a failed scan. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hivex.h>
@@ -14,22 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "escape.h"
 #include "windows/windows.h"
+#include "windows/winpath.h"
 
 /* No identity string is longer than this on a real PC (a computer name is at
  * most 63 bytes in UTF-8, a product name some 40); a hostile hive could hold
  * megabytes. */
 #define WINDOWS_STR_MAX 256
-
-/* Room for a directory entry name that matches one we look for: those are
- * short and ASCII, so a longer entry cannot be one of them. */
-#define WINDOWS_NAME_MAX 64
 
 /* Appends "fmt..." to the errors array. Returns 0, or -1 when out of
  * memory (the only failure that stops windows_identity). */
@@ -68,76 +63,12 @@ static int put_string(json_object *obj, const char *key, const char *str)
 
 /* --- finding the hives --------------------------------------------------- */
 
-/* Whether the entry name in dirfd is of type want (S_IFDIR or S_IFREG),
- * judged without following a symlink. */
-static bool entry_is(int dirfd, const char *name, mode_t want)
-{
-	struct stat st;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return false;
-	return (st.st_mode & S_IFMT) == want;
-}
-
-/* Whether name should replace found as the entry chosen for want: an exact
- * match wins, then the first in byte order, so the choice does not depend on
- * readdir order. */
-static bool better_match(const char *name, const char *found, const char *want)
-{
-	if (found[0] == '\0')
-		return true;
-	if (strcmp(found, want) == 0)
-		return false;
-	return strcmp(name, want) == 0 || strcmp(name, found) < 0;
-}
-
-/* Finds the entry of dirfd whose name equals want ignoring case and whose
- * type is want_type (a case-sensitive file system may hold both "Windows"
- * and "windows"). Returns 1 with the name in found, 0 when there is none, -1
- * with errno set. */
-static int find_entry(int dirfd, const char *want, mode_t want_type, char *found, size_t foundsz)
-{
-	DIR *d;
-	struct dirent *de;
-	int fd, saved;
-
-	found[0] = '\0';
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (de == NULL)
-			break;
-		if (strcasecmp(de->d_name, want) != 0 || strlen(de->d_name) >= foundsz ||
-		    !better_match(de->d_name, found, want))
-			continue;
-		if (entry_is(dirfd, de->d_name, want_type))
-			snprintf(found, foundsz, "%s", de->d_name);
-	}
-	saved = errno;
-	closedir(d);
-	if (saved != 0) {
-		errno = saved;
-		return -1;
-	}
-	return found[0] != '\0';
-}
-
 /* Opens the directory called want (any case) in dirfd, never through a
  * symlink. Returns the descriptor, or -1 with errno (ENOENT: not there). */
 static int open_dir_ci(int dirfd, const char *want)
 {
-	char name[WINDOWS_NAME_MAX];
-	int r = find_entry(dirfd, want, S_IFDIR, name, sizeof(name));
+	char name[WINPATH_NAME_MAX];
+	int r = winpath_find(dirfd, want, S_IFDIR, name);
 
 	if (r <= 0) {
 		if (r == 0)
@@ -173,12 +104,12 @@ static int open_config_dir(int rootfd)
  * handle, or NULL with why filled in for the errors list. */
 static hive_h *open_hive(int cfgfd, const char *name, char *why, size_t whysz)
 {
-	char found[WINDOWS_NAME_MAX], proc[64];
+	char found[WINPATH_NAME_MAX], proc[64];
 	struct stat st;
 	hive_h *h;
 	int fd, r, saved;
 
-	r = find_entry(cfgfd, name, S_IFREG, found, sizeof(found));
+	r = winpath_find(cfgfd, name, S_IFREG, found);
 	if (r <= 0) {
 		snprintf(why, whysz, r == 0 ? "not found" : "cannot list config: %s",
 			 strerror(errno));

@@ -14,7 +14,7 @@
 
 #include "windows/winpath.h"
 
-#define COMP_MAX 256 /* NTFS names are at most 255 UTF-16 units */
+#define COMP_MAX WINPATH_NAME_MAX
 
 /* Whether the entry name in dirfd is of type want, judged without
  * following a symlink. */
@@ -128,6 +128,18 @@ static int find_ci(int dirfd, const char *comp, mode_t want, char *found)
 			snprintf(found, COMP_MAX, "%s", cands[0]);
 	}
 	return found[0] != '\0';
+}
+
+int winpath_find(int dirfd, const char *comp, mode_t want, char found[WINPATH_NAME_MAX])
+{
+	found[0] = '\0';
+	if (strlen(comp) >= COMP_MAX)
+		return 0;
+	if (is_type(dirfd, comp, want)) {
+		snprintf(found, COMP_MAX, "%s", comp);
+		return 1;
+	}
+	return find_ci(dirfd, comp, want, found);
 }
 
 /* --- the listing cache -------------------------------------------------------- */

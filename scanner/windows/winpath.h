@@ -21,6 +21,16 @@
  * unusable: "..", too long), -1 on an I/O error (errno). */
 int winpath_resolve(int rootfd, const char *winpath, mode_t want, char *out, size_t outsz);
 
+#define WINPATH_NAME_MAX 256 /* bytes of a found name with its NUL (NTFS: 255 UTF-16 units) */
+
+/* Finds the entry comp of dirfd the way Windows would: exactly, then
+ * ignoring case, then as an 8.3 short name, of type want (S_IFREG or
+ * S_IFDIR), never a symlink. Where a case-sensitive volume holds several
+ * ("Windows" and "WINDOWS"), the exact name wins, then the first in byte
+ * order, whatever readdir's order. Returns 1 with the real name in found,
+ * 0 when there is none, -1 when dirfd cannot be listed (errno). */
+int winpath_find(int dirfd, const char *comp, mode_t want, char found[WINPATH_NAME_MAX]);
+
 /* Folder listings kept between resolutions on one volume, so that a
  * case-insensitive or short-name lookup lists a folder once, not once per
  * entry (a live scan resolves some 500 commands, mostly under System32). */
