@@ -8,7 +8,7 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2) ... and
  * sync/schema-v7.sql (6 to 7), byte for byte, generated from those files
@@ -20,6 +20,7 @@ extern const char schema_v4_sql[];
 extern const char schema_v5_sql[]; /* sync/schema-v5.sql: persistence entries */
 extern const char schema_v6_sql[]; /* sync/schema-v6.sql: USB drives */
 extern const char schema_v7_sql[]; /* sync/schema-v7.sql: the office's settings */
+extern const char schema_v9_sql[]; /* sync/schema-v9.sql: USB drives apart from computers */
 
 /* schema_migrations[i] takes a database from version i to i + 1
  * (`raquet-sync schema` prints them in that order). */
