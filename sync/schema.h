@@ -11,8 +11,9 @@
 #define SCHEMA_VERSION 8
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2) ... and
- * sync/schema-v7.sql (6 to 7), byte for byte, generated from those files
- * by the Makefile. */
+ * sync/schema-v7.sql (6 to 7), then sync/schema-v9.sql (7 to 8 on this
+ * branch; named for its number once merged after the unit aliases'
+ * version 8), byte for byte, generated from those files by the Makefile. */
 extern const char schema_sql[];
 extern const char schema_v2_sql[];
 extern const char schema_v3_sql[];
