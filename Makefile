@@ -33,7 +33,8 @@ HELP_SRC = $(wildcard tests/helpers/*.c)
 SCHEMA_TEXTS = schema_sql=sync/schema.sql schema_v2_sql=sync/schema-v2.sql \
                schema_v3_sql=sync/schema-v3.sql schema_v4_sql=sync/schema-v4.sql \
                schema_v5_sql=sync/schema-v5.sql schema_v6_sql=sync/schema-v6.sql \
-               schema_v7_sql=sync/schema-v7.sql schema_v8_sql=sync/schema-v8.sql
+               schema_v7_sql=sync/schema-v7.sql schema_v8_sql=sync/schema-v8.sql \
+               schema_v9_sql=sync/schema-v9.sql
 TEMPLATE_TEXTS = template_default_json=reports/templates/default.json
 # The counting rule, run by raquet-sync import and by raquet-report: both
 # link sync/counting.c and this text.

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "resultdoc.h"
 
 /* ---- CSV ---- */
 
@@ -232,6 +233,10 @@ static void json_devices(const report *r, sbuf *out)
 		json_str(out, d->serial);
 		sb_add(out, ",\"files\":");
 		sb_int(out, d->detections);
+		/* The result document's words (device.kind). */
+		sb_add(out, ",\"kind\":");
+		json_str(out, resultdoc_device_kind_name(d->usb ? RESULTDOC_REMOVABLE
+								: RESULTDOC_COMPUTER));
 		sb_add(out, "}");
 	}
 	sb_add(out, "\n  ]\n}\n");

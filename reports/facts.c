@@ -60,6 +60,16 @@ static const char days_sql[] =
     "SELECT scan_date, sum(n) FROM (SELECT unit, scan_date, count(*) AS n FROM rq_period"
     " WHERE " IN_SCOPE("unit") " GROUP BY unit, scan_date) GROUP BY scan_date ORDER BY scan_date";
 
+/* A USB drive's name from device.usb: "SanDisk (0781)", or the id alone. */
+#define USB_FIELD(f)                                                                               \
+	"CASE WHEN json_valid(d.identity) THEN json_extract(d.identity, '$.usb." f "') END"
+#define USB_NAMED(name, id)                                                                        \
+	"CASE WHEN " USB_FIELD(name) " IS NULL THEN " USB_FIELD(id) " ELSE " USB_FIELD(            \
+	    name) " || coalesce(' (' || " USB_FIELD(id) " || ')', '') END"
+#define USB_MAKER  USB_NAMED("manufacturer", "vendor_id")
+#define USB_MODEL  USB_NAMED("product", "product_id")
+#define USB_SERIAL USB_FIELD("serial")
+
 /* The computer name is scans.computer (import takes it from the result
  * document); only infected devices have files in rq_found. facts_collect
  * sorts them by unit and key (device_cmp), in half the time SQLite's sorter
@@ -71,8 +81,16 @@ static const char devices_sql[] =
     /* the PC's maker, model and serial, as its latest import saw them
 	 * (devices.identity is the result's device object, sync/merge.c;
 	 * dmi_serial() reads the serial from it) */
-    " coalesce(d.vendor, ''), coalesce(d.product, ''), d.identity"
-    " FROM rq_latest l JOIN devices d ON d.id = l.device WHERE " IN_SCOPE("l.unit");
+    " coalesce(d.vendor, ''), coalesce(d.product, ''), d.identity, 0"
+    " FROM rq_latest l JOIN devices d ON d.id = l.device WHERE " IN_SCOPE("l.unit")
+    /* The USB drives (rq_usb: never counted as computers), with their USB
+	 * identity from the station's result (device.usb, docs/result-format.md):
+	 * maker and product as the drive names them, with the vendor and
+	 * product ids, and the serial itself in the identity's column. A
+	 * province has few drives, so json_extract costs nothing here. */
+    " UNION ALL SELECT u.key, u.weak, u.unit, u.started, u.status, '', u.files,"
+    " coalesce(" USB_MAKER ", ''), coalesce(" USB_MODEL ", ''), " USB_SERIAL ", 1"
+    " FROM rq_usb u JOIN devices d ON d.id = u.device WHERE " IN_SCOPE("u.unit");
 
 /* Runs sql with the scope bound, calling row() for each row. */
 static int each_row(sqlite3 *db, report *r, const char *sql, const char *what, int top,
@@ -225,7 +243,7 @@ static int device_row(report *r, sqlite3_stmt *st, void *ctx)
 		return -1;
 	for (int i = 0; i < 8; i++) {
 		at[i] = b.len;
-		if (i == 7)
+		if (i == 7 && sqlite3_column_int(st, 10) == 0)
 			dmi_serial(&b, (const char *)sqlite3_column_text(st, cols[i]));
 		else
 			sb_clean(&b, (const char *)sqlite3_column_text(st, cols[i]));
@@ -244,6 +262,7 @@ static int device_row(report *r, sqlite3_stmt *st, void *ctx)
 	d->model = b.p + at[6];
 	d->serial = b.p + at[7];
 	d->weak = sqlite3_column_int(st, 1) != 0;
+	d->usb = sqlite3_column_int(st, 10) != 0;
 	d->detections = sqlite3_column_int64(st, 6);
 	return 0;
 }
@@ -253,6 +272,8 @@ static int device_cmp(const void *a, const void *b)
 	const rep_device *x = a, *y = b;
 	int c = strcmp(x->unit, y->unit);
 
+	if (c == 0)
+		c = (int)x->usb - (int)y->usb; /* a unit's computers, then its drives */
 	return c != 0 ? c : strcmp(x->key, y->key);
 }
 

@@ -106,6 +106,8 @@ typedef struct rep_device {
 	char *key, *computer, *unit, *last_scan, *status;
 	char *vendor, *model, *serial; /* "" when the PC did not tell */
 	bool weak;
+	bool usb; /* a USB drive (station mode, rq_usb), not a computer; its
+		   * vendor and model are the drive's USB maker and product */
 	long long detections;
 } rep_device;
 

@@ -36,6 +36,15 @@ static const char *const tree_sql[] = {
     "CREATE INDEX temp.rq_tree_root ON rq_tree(root, code)",
 };
 
+/* sync/schema-v9.sql's rq_usb (the USB drives, apart from computers). */
+#define USB_TABLE_SQL                                                                              \
+	"CREATE TEMP TABLE rq_usb(device INTEGER PRIMARY KEY, scan INTEGER NOT NULL,"              \
+	" stick TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, weak INTEGER NOT NULL,"    \
+	" unit TEXT NOT NULL, scan_date TEXT NOT NULL, started_utc TEXT NOT NULL,"                 \
+	" started TEXT NOT NULL, status TEXT NOT NULL, ndetections INTEGER NOT NULL,"              \
+	" scans INTEGER NOT NULL, infected INTEGER NOT NULL, repaired INTEGER NOT NULL,"           \
+	" files INTEGER NOT NULL)"
+
 /* The shapes of sync/schema-v3.sql's tables (types and keys: counting.sql's
  * INSERT OR IGNORE relies on rq_latest's), without their indexes, made below
  * once the tables are full. But rq_period has no key: one run counts each
@@ -55,6 +64,7 @@ static const char *const period_tables_sql[] = {
     " sha256 TEXT NOT NULL, handled INTEGER NOT NULL)",
     "CREATE TEMP TABLE rq_detected(device INTEGER NOT NULL, unit TEXT NOT NULL,"
     " signature TEXT NOT NULL, path TEXT NOT NULL)",
+    USB_TABLE_SQL,
     /* A period counts every device (import: only those it touched). */
     "CREATE TEMP TABLE rq_touched(device INTEGER PRIMARY KEY)",
     "INSERT INTO rq_touched SELECT id FROM devices",
@@ -67,7 +77,16 @@ static const char *const period_index_sql[] = {
     "CREATE INDEX temp.rq_found_unit ON rq_found(unit, handled)",
     "CREATE INDEX temp.rq_found_device ON rq_found(device)",
     "CREATE INDEX temp.rq_detected_unit ON rq_detected(unit, signature)",
+    "CREATE INDEX temp.rq_usb_unit ON rq_usb(unit)",
 };
+
+/* The whole campaign from an ioc.db older than schema-v9.sql without a
+ * drive's scan: its tables are right, and it has no drives to count. */
+static const char *const usb_standin_sql[] = {USB_TABLE_SQL};
+/* Whether an ioc.db older than schema-v9.sql has a drive's scan, which its
+ * campaign tables then count as a computer. */
+static const char drives_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM scan_usb WHERE device_kind = 'removable')";
 
 /* ---- SQL: the report's frame (bound: :unit, or a key) ---- */
 static const char unit_sql[] = "SELECT u.name, coalesce(p.name, '') FROM units u"
@@ -127,9 +146,12 @@ char *rep_column(sqlite3_stmt *st, int i)
  * database has no flags, so an empty one stands in for it. Version 5 adds
  * the office's settings (reports/settings.c reads them when they are there). */
 #define REPORT_SCHEMA     3
-#define REPORT_SCHEMA_MAX 8
+#define REPORT_SCHEMA_MAX 9
+/* The version of sync/schema-v9.sql: from it on the campaign's tables count
+ * computers only and rq_usb the USB drives. */
+#define REPORT_SCHEMA_DRIVES 9
 
-static int check_version(sqlite3 *db, const char *path, rq_error *err)
+static int check_version(sqlite3 *db, const char *path, int *version, rq_error *err)
 {
 	sqlite3_stmt *st = rep_prepare(db, "PRAGMA user_version", path, err);
 	int v;
@@ -141,6 +163,7 @@ static int check_version(sqlite3 *db, const char *path, rq_error *err)
 		return rep_db_fail(db, err, path);
 	}
 	v = sqlite3_column_int(st, 0);
+	*version = v;
 	sqlite3_finalize(st);
 	if (v == 0)
 		return rq_fail(err, "%s is not an IOC database (no schema version)", path);
@@ -167,7 +190,7 @@ static int check_version(sqlite3 *db, const char *path, rq_error *err)
 	return 0;
 }
 
-static int open_db(const char *path, sqlite3 **db, rq_error *err)
+static int open_db(const char *path, sqlite3 **db, int *version, rq_error *err)
 {
 	struct stat sb;
 
@@ -191,7 +214,7 @@ static int open_db(const char *path, sqlite3 **db, rq_error *err)
 		return rep_db_fail(*db, err, path);
 	if (rep_sql_functions(*db, err) != 0)
 		return -1;
-	return check_version(*db, path, err);
+	return check_version(*db, path, version, err);
 }
 
 static int run_setup(sqlite3 *db, const report *r, const char *path, const char *const *sql,
@@ -221,16 +244,42 @@ static int run_setup(sqlite3 *db, const report *r, const char *path, const char 
 	return 0;
 }
 
+/* 1 when an ioc.db older than schema-v9.sql has a USB drive's scan, 0 when
+ * not, -1 on error. */
+static int drives_before_v9(sqlite3 *db, const char *path, rq_error *err)
+{
+	sqlite3_stmt *st = rep_prepare(db, drives_sql, path, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0
+					    : rep_db_fail(db, err, path);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Everything is read in one read transaction: an import committing
  * meanwhile cannot make the rows disagree with each other. */
-static int setup_period(sqlite3 *db, const report *r, const char *path, rq_error *err)
+static int setup_period(sqlite3 *db, const report *r, const char *path, int version, rq_error *err)
 {
+	int stale = 0;
+
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return rep_db_fail(db, err, "begin");
 	if (run_setup(db, r, path, tree_sql, sizeof(tree_sql) / sizeof(tree_sql[0]), err) != 0)
 		return -1;
-	if (r->from == NULL && r->to == NULL)
+	/* Before schema-v9.sql, ioc.db's tables count a USB drive as a
+	 * computer and it has no rq_usb: with a drive's scan in it, the whole
+	 * campaign is counted here as a period is (the report only reads;
+	 * raquet-sync's upgrade recounts ioc.db itself). */
+	if (version < REPORT_SCHEMA_DRIVES && (stale = drives_before_v9(db, path, err)) < 0)
+		return -1;
+	if (r->from == NULL && r->to == NULL && !stale) {
+		if (version < REPORT_SCHEMA_DRIVES)
+			return run_setup(db, r, path, usb_standin_sql, 1, err);
 		return 0; /* the whole campaign: ioc.db's own rq_* tables */
+	}
 	if (run_setup(db, r, path, period_tables_sql,
 		      sizeof(period_tables_sql) / sizeof(period_tables_sql[0]), err) != 0)
 		return -1;
@@ -436,7 +485,7 @@ static int set_date(report *r, const char *date, rq_error *err)
 int report_build(report *r, const report_opts *o, rq_error *err)
 {
 	sqlite3 *db = NULL;
-	int rc = -1;
+	int rc = -1, version = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->from = o->from;
@@ -444,9 +493,9 @@ int report_build(report *r, const report_opts *o, rq_error *err)
 	r->unit_code = o->unit;
 	if (set_date(r, o->date, err) != 0 || template_load(o->template, &r->tpl, err) != 0)
 		return -1;
-	if (open_db(o->ioc_db, &db, err) != 0)
+	if (open_db(o->ioc_db, &db, &version, err) != 0)
 		goto out;
-	if (setup_period(db, r, o->ioc_db, err) != 0 || frame(db, r, o, err) != 0 ||
+	if (setup_period(db, r, o->ioc_db, version, err) != 0 || frame(db, r, o, err) != 0 ||
 	    facts_collect(db, r, o->top, o->devices, err) != 0 ||
 	    autoruns_collect(db, r, err) != 0 || run_template(db, r, o->unit_rows, err) != 0)
 		goto out;

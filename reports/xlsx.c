@@ -1,7 +1,7 @@
 /* xlsx: the appendix as a spreadsheet, written by libxlsxwriter: a summary
  * sheet with section 2's table, the units (the annex), the top signatures,
  * the devices (short hashed id, computer name, maker, model, serial, unit,
- * last scan in local time, status, files), then one sheet per unit with the table for
+ * last scan in local time, status, files, kind: a computer or a USB drive), then one sheet per unit with the table for
  * that unit and the units below it.
  *
  * Text is written with worksheet_write_string only, so a unit named "=1+1"
@@ -250,7 +250,7 @@ static void device_id(xw *w, const char *key)
 
 static void devices_sheet(xw *w, const report *r)
 {
-	static const double wd[] = {18, 20, 16, 22, 18, 16, 17, 18, 9};
+	static const double wd[] = {18, 20, 16, 22, 18, 16, 17, 18, 9, 11};
 	static const char *const h[] = {"Mã định danh (băm, rút gọn)",
 					"Tên máy",
 					"Hãng",
@@ -259,11 +259,12 @@ static void devices_sheet(xw *w, const report *r)
 					"Đơn vị",
 					"Lần quét cuối (giờ địa phương)",
 					"Trạng thái",
-					"Số tệp độc hại"};
+					"Số tệp độc hại",
+					"Loại thiết bị"};
 
 	page(w, true);
-	widths(w, wd, 9);
-	heads(w, h, 9, true);
+	widths(w, wd, 10);
+	heads(w, h, 10, true);
 	worksheet_freeze_panes(w->ws, 1, 0);
 	for (size_t i = 0; i < r->ndevices && w->rc == LXW_NO_ERROR; i++) {
 		const rep_device *d = &r->devices[i];
@@ -276,6 +277,8 @@ static void devices_sheet(xw *w, const report *r)
 		when(w, d->last_scan);
 		str(w, rep_status_vn(d->status), w->st->plain);
 		num(w, d->detections, w->st->num);
+		/* Last, so the columns before keep their places. */
+		str(w, d->usb ? "USB" : "Máy tính", w->st->plain);
 		next_row(w);
 	}
 }

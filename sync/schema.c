@@ -2,6 +2,7 @@
  * themselves, compiled in by the Makefile (SCHEMA_TEXTS, with
  * tools/embed-text.sh); t4000 checks that `raquet-sync schema` prints those
  * files exactly. A new migration is one entry there and one row below. */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "counting.h"
@@ -12,6 +13,7 @@
 const char *const schema_migrations[SCHEMA_VERSION] = {
     schema_sql,    schema_v2_sql, schema_v3_sql, schema_v4_sql,
     schema_v5_sql, schema_v6_sql, schema_v7_sql, schema_v8_sql,
+    schema_v9_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)
@@ -34,6 +36,7 @@ int schema_migrate(sqlite3 *db, rq_error *err)
 {
 	char sql[160];
 	int v = 0;
+	bool recount = false;
 
 	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
@@ -53,7 +56,15 @@ int schema_migrate(sqlite3 *db, rq_error *err)
 			 v + 1, v + 1);
 		if (db_exec(db, schema_migrations[v], err) != 0 || db_exec(db, sql, err) != 0)
 			goto fail;
+		recount |= schema_migrations[v] == schema_v9_sql;
 	}
+	/* schema-v9.sql took USB drives out of the computers' tables: the
+	 * devices it put in temp.rq_touched are counted again by today's rule,
+	 * once every table that rule reads exists (whatever number the
+	 * migration was given). */
+	if (recount && (counting_run(db, NULL, NULL, err) != 0 ||
+			db_exec(db, "DROP TABLE temp.rq_touched", err) != 0))
+		goto fail;
 	return db_exec(db, "COMMIT", err);
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

@@ -8,10 +8,10 @@
 
 #include "rqerror.h"
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 
 /* sync/schema.sql (version 1), sync/schema-v2.sql (1 to 2) ... and
- * sync/schema-v8.sql (7 to 8), byte for byte, generated from those files
+ * sync/schema-v9.sql (8 to 9), byte for byte, generated from those files
  * by the Makefile. */
 extern const char schema_sql[];
 extern const char schema_v2_sql[];
@@ -21,6 +21,7 @@ extern const char schema_v5_sql[]; /* sync/schema-v5.sql: persistence entries */
 extern const char schema_v6_sql[]; /* sync/schema-v6.sql: USB drives */
 extern const char schema_v7_sql[]; /* sync/schema-v7.sql: the office's settings */
 extern const char schema_v8_sql[]; /* sync/schema-v8.sql: unit aliases */
+extern const char schema_v9_sql[]; /* sync/schema-v9.sql: USB drives apart from computers */
 
 /* schema_migrations[i] takes a database from version i to i + 1
  * (`raquet-sync schema` prints them in that order). */

@@ -6,14 +6,16 @@
 --   :unit       a unit code: that unit and all its descendants; NULL = all
 --   :top        (top_signatures only) how many rows, default 10
 -- A device counts once, with the state of its latest scan in the period,
--- and belongs to the unit of that latest scan. Statements are separated by
+-- and belongs to the unit of that latest scan. Computers only: a USB drive's
+-- scan in station mode (scan_usb, schema version 6) is not a computer's. Statements are separated by
 -- "-- name: NAME" lines.
 
 -- name: totals
 WITH
 period AS (
 	SELECT * FROM scan_facts
-	WHERE (:from IS NULL OR scan_date >= :from) AND (:to IS NULL OR scan_date <= :to)),
+	WHERE (:from IS NULL OR scan_date >= :from) AND (:to IS NULL OR scan_date <= :to)
+	AND scan NOT IN (SELECT scan FROM scan_usb WHERE device_kind = 'removable')),
 ranked AS (
 	SELECT p.*, row_number() OVER (PARTITION BY device
 	       ORDER BY started_utc DESC, stick DESC, seq DESC) AS rn
@@ -50,7 +52,8 @@ SELECT
 WITH
 period AS (
 	SELECT * FROM scan_facts
-	WHERE (:from IS NULL OR scan_date >= :from) AND (:to IS NULL OR scan_date <= :to)),
+	WHERE (:from IS NULL OR scan_date >= :from) AND (:to IS NULL OR scan_date <= :to)
+	AND scan NOT IN (SELECT scan FROM scan_usb WHERE device_kind = 'removable')),
 ranked AS (
 	SELECT p.*, row_number() OVER (PARTITION BY device
 	       ORDER BY started_utc DESC, stick DESC, seq DESC) AS rn
@@ -80,7 +83,8 @@ GROUP BY reason ORDER BY devices DESC, reason;
 WITH
 period AS (
 	SELECT * FROM scan_facts
-	WHERE (:from IS NULL OR scan_date >= :from) AND (:to IS NULL OR scan_date <= :to)),
+	WHERE (:from IS NULL OR scan_date >= :from) AND (:to IS NULL OR scan_date <= :to)
+	AND scan NOT IN (SELECT scan FROM scan_usb WHERE device_kind = 'removable')),
 ranked AS (
 	SELECT p.*, row_number() OVER (PARTITION BY device
 	       ORDER BY started_utc DESC, stick DESC, seq DESC) AS rn

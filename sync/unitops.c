@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counting.h"
 #include "db.h"
 #include "escape.h"
 #include "ioc.h"
@@ -45,7 +46,8 @@ static const char sql_roster_sticks[] =
     "SELECT id FROM sticks WHERE revoked IS NULL AND id IN (SELECT stick FROM stick_roster"
     " WHERE unit = ?1 UNION SELECT stick FROM stick_units WHERE unit = ?1) ORDER BY issued, id";
 /* The devices whose report rows move: every device with a scan in the
- * unit merged away. Their rows are rebuilt by schema-v3.sql's refresh. */
+ * unit merged away. Their rows are rebuilt by the counting rule
+ * (sync/counting.sql), as import rebuilds them. */
 static const char sql_touch[] = "DROP TABLE IF EXISTS temp.rq_touched;"
 				"CREATE TEMP TABLE rq_touched (device INTEGER PRIMARY KEY);";
 static const char sql_touched[] =
@@ -69,10 +71,6 @@ static const char *const sql_move[] = {
     "DELETE FROM units WHERE code = ?1",
 };
 /* ---- end of SQL ---- */
-
-/* The statements of schema-v3.sql that rebuild the report tables for the
- * devices in temp.rq_touched (as import does, sync/schema.c). */
-#define REFRESH_MARK "\n-- refresh\n"
 
 /* rq_fail with an untrusted text escaped between before and after. */
 static int fail_esc(rq_error *err, const char *before, const char *s, const char *after)
@@ -361,11 +359,8 @@ static int roster_sticks(sqlite3 *db, const char *from, struct unitops_merged *m
 static int merge_steps(sqlite3 *db, const char *from, const char *into, struct unitops_merged *m,
 		       rq_error *err)
 {
-	const char *refresh = strstr(schema_v3_sql, REFRESH_MARK);
 	int rc;
 
-	if (refresh == NULL)
-		return rq_fail(err, "internal error: schema-v3.sql has no refresh block");
 	if (need_unit(db, from, err) != 0 || need_unit(db, into, err) != 0)
 		return -1;
 	if (strcmp(from, into) == 0)
@@ -384,7 +379,11 @@ static int merge_steps(sqlite3 *db, const char *from, const char *into, struct u
 			return -1;
 	if (unitalias_merge(db, from, into, &m->aliases, err) != 0)
 		return -1;
-	return db_exec(db, sql_untouch, err) != 0 ? -1 : db_exec(db, refresh + 1, err);
+	/* Today's counting rule, not schema-v3.sql's first one: that counted
+	 * USB drives as computers (schema-v9.sql). */
+	if (db_exec(db, sql_untouch, err) != 0 || counting_run(db, NULL, NULL, err) != 0)
+		return -1;
+	return db_exec(db, "DROP TABLE temp.rq_touched", err);
 }
 
 int unitops_merge(sqlite3 *db, const char *from, const char *into, struct unitops_merged *m,

@@ -137,6 +137,9 @@ report_sans_period() { jq -S -f "$TOP/tests/report-sans-period.jq" "$1"; }
 sync_query() {
 	awk -v q="-- name: $2" '$0 == q {p=1; next} /^-- name: /{p=0} p' "$TOP/sync/totals.sql" > "$T/.query.sql"
 	set -- "$1" "$2" "${3:-}" "${4:-}" "${5:-}"
+	# A fixture older than schema version 6 has no scan_usb: no USB drive.
+	[ "$(sqlite3 "$1/ioc.db" "SELECT count(*) FROM sqlite_master WHERE name = 'scan_usb'")" = 1 ] ||
+		sed -i '1i CREATE TEMP TABLE scan_usb(scan, device_kind);' "$T/.query.sql"
 	sqlite3 -separator '|' "$1/ioc.db" ".param init" \
 		${3:+".param set :from \"'$3'\""} ${4:+".param set :to \"'$4'\""} ${5:+".param set :unit \"'$5'\""} \
 		".read $T/.query.sql"

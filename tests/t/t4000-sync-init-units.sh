@@ -4,8 +4,8 @@
 # or from a CSV file all or nothing.
 . "$(dirname "$0")/../lib.sh"
 
-cat "$TOP/sync/schema.sql" "$TOP/sync/schema-v2.sql" "$TOP/sync/schema-v3.sql" "$TOP/sync/schema-v4.sql" "$TOP/sync/schema-v5.sql" "$TOP/sync/schema-v6.sql" "$TOP/sync/schema-v7.sql" "$TOP/sync/schema-v8.sql" > "$T/schema.sql"
-ok "the embedded schema is sync/schema.sql then sync/schema-v2.sql ... -v8.sql" \
+cat "$TOP/sync/schema.sql" "$TOP/sync/schema-v2.sql" "$TOP/sync/schema-v3.sql" "$TOP/sync/schema-v4.sql" "$TOP/sync/schema-v5.sql" "$TOP/sync/schema-v6.sql" "$TOP/sync/schema-v7.sql" "$TOP/sync/schema-v9.sql" "$TOP/sync/schema-v9.sql" > "$T/schema.sql"
+ok "the embedded schema is sync/schema.sql then sync/schema-v2.sql ... -v9.sql" \
 	sh -c "raquet-sync schema | cmp - '$T/schema.sql'"
 I=$T/ioc
 exit_is "init" 0 raquet-sync --ioc "$I" init
@@ -13,7 +13,7 @@ ok "  ... keys, database, stick config" test -f "$I/ioc.key" -a -f "$I/ioc.pub" 
 is "  ... ioc.key is 0600" "$(stat -c %a "$I/ioc.key")" 600
 is "  ... the IOC directory is 0700" "$(stat -c %a "$I")" 700
 is "  ... ioc.db in WAL mode" "$(sqlite3 "$I/ioc.db" 'PRAGMA journal_mode')" wal
-is "  ... schema version 8" "$(sqlite3 "$I/ioc.db" 'PRAGMA user_version; SELECT value FROM meta WHERE key = "schema_version"' | tr '\n' ' ')" "8 8 "
+is "  ... schema version 9" "$(sqlite3 "$I/ioc.db" 'PRAGMA user_version; SELECT value FROM meta WHERE key = "schema_version"' | tr '\n' ' ')" "9 9 "
 is "  ... the key id in ioc.db" "$(sqlite3 "$I/ioc.db" "SELECT value FROM meta WHERE key = 'ioc_key_id'")" "$(key_id "$I/ioc.pub")"
 exit_is "init refuses an existing IOC" 2 raquet-sync --ioc "$I" init
 ok "  ... saying so" grep -q "already holds an IOC" "$T/last.err"
@@ -22,7 +22,7 @@ exit_is "a directory that is no IOC" 2 raquet-sync --ioc "$T/nothing" unit list
 ok "  ... says to run init" grep -q "run raquet-sync init" "$T/last.err"
 sqlite3 "$I/ioc.db" 'PRAGMA user_version = 99'
 exit_is "a database newer than the program is refused" 2 raquet-sync --ioc "$I" unit list
-ok "  ... naming both versions" grep -q "ioc.db has schema version 99; this raquet-sync knows up to 8" "$T/last.err"
+ok "  ... naming both versions" grep -q "ioc.db has schema version 99; this raquet-sync knows up to 9" "$T/last.err"
 sqlite3 "$I/ioc.db" 'PRAGMA user_version = 8'
 
 # Passphrase protection (RAQUET_PASSPHRASE stands in for the terminal).

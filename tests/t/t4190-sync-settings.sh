@@ -82,5 +82,5 @@ raquet-sync --ioc "$O" init >/dev/null &&
 	sqlite3 "$O/ioc.db" "DROP TABLE settings; DROP TABLE scan_usb; DROP TABLE autoruns; PRAGMA user_version = 4; UPDATE meta SET value = '4' WHERE key = 'schema_version'"
 is "an ioc.db without the settings table" "$(sqlite3 "$O/ioc.db" "SELECT count(*) FROM sqlite_master WHERE name = 'settings'")" 0
 exit_is "  ... settings set migrates it" 0 raquet-sync --ioc "$O" settings set place "Huế"
-is "  ... to version 8 with the table" "$(sqlite3 "$O/ioc.db" "PRAGMA user_version; SELECT value FROM settings WHERE key = 'place'" | tr '\n' ' ')" "8 Huế "
+is "  ... to version 9 with the table" "$(sqlite3 "$O/ioc.db" "PRAGMA user_version; SELECT value FROM settings WHERE key = 'place'" | tr '\n' ' ')" "9 Huế "
 done_testing

@@ -169,7 +169,7 @@ cp -r "$I" "$T/old" && rm -f "$T/old/ioc.db"* && sqlite3 "$I/ioc.db" ".backup '$
 	PRAGMA user_version = 7; UPDATE meta SET value = '7' WHERE key = 'schema_version'"
 nflags=$(sqlite3 "$T/old/ioc.db" "SELECT count(*) FROM scan_flags")
 exit_is "a version 7 ioc.db: raquet-sync status" 0 raquet-sync --ioc "$T/old" status
-is "  ... is version 8" "$(sqlite3 "$T/old/ioc.db" "PRAGMA user_version; SELECT value FROM meta WHERE key = 'schema_version'" | tr '\n' ' ')" "8 8 "
+is "  ... is version 9" "$(sqlite3 "$T/old/ioc.db" "PRAGMA user_version; SELECT value FROM meta WHERE key = 'schema_version'" | tr '\n' ' ')" "9 9 "
 is "  ... its flags kept" "$(sqlite3 "$T/old/ioc.db" "SELECT count(*) FROM scan_flags")" "$nflags"
 is "  ... an empty unit_aliases" "$(sqlite3 "$T/old/ioc.db" "SELECT count(*) FROM unit_aliases")" 0
 exit_is "  ... unit-merged can be stored" 0 sqlite3 "$T/old/ioc.db" "INSERT INTO scan_flags SELECT scan, 'unit-merged', 'x' FROM scan_flags LIMIT 1"

@@ -147,15 +147,15 @@ exit_is "an ioc.db of schema version 1" 2 raquet-report --ioc "$T/v1" -o "$T/v1.
 ok "  ... says how to upgrade it" grep -q "schema version 1; raquet-report reads version 3: run any raquet-sync command" "$T/last.err"
 ok "  ... and writes nothing" test ! -e "$T/v1.json"
 exit_is "raquet-sync upgrades it" 0 raquet-sync --ioc "$T/v1" status
-is "  ... to version 8" "$(sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version; SELECT value FROM meta WHERE key = "schema_version"' | tr '\n' ' ')" "8 8 "
+is "  ... to version 9" "$(sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version; SELECT value FROM meta WHERE key = "schema_version"' | tr '\n' ' ')" "9 9 "
 is "  ... computer names taken from the stored documents" \
 	"$(sqlite3 "$T/v1/ioc.db" "SELECT count(*) FROM scans WHERE computer IS NOT NULL AND computer <> ''")" 10
 exit_is "  ... then the report reads it" 0 raquet-report --ioc "$T/v1" --date 2026-11-10 -o "$T/v1.json"
 is "  ... and says what the fixture's says" "$(jq -c 'del(.generator)' "$T/v1.json")" \
 	"$(raquet-report --ioc "$I" --date 2026-11-10 -o "$T/v2.json" && jq -c 'del(.generator)' "$T/v2.json")"
-sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version = 9'
+sqlite3 "$T/v1/ioc.db" 'PRAGMA user_version = 10'
 exit_is "an ioc.db newer than the report" 2 raquet-report --ioc "$T/v1" -o "$T/v1.json"
-ok "  ... says so" grep -q "schema version 9; this raquet-report knows up to 8" "$T/last.err"
+ok "  ... says so" grep -q "schema version 10; this raquet-report knows up to 9" "$T/last.err"
 mkdir -p "$T/notioc" && sqlite3 "$T/notioc/ioc.db" 'CREATE TABLE x(y)'
 exit_is "a SQLite file that is no IOC database" 2 raquet-report --ioc "$T/notioc" -o "$T/n.json"
 ok "  ... says so" grep -q "is not an IOC database" "$T/last.err"

@@ -132,7 +132,7 @@ is "  ... the JSON lists maker, model and serial" "$(jq -c '[.devices[] | select
 ok "LibreOffice converts every XLSX sheet to CSV" timeout 600 soffice --headless -env:UserInstallation="file://$T/lo-profile" \
 	--convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' --outdir "$T/lo" "$T/r.xlsx"
 is "  ... the device sheet's columns" "$(head -1 "$T/lo/r-Thiết bị.csv" | tr -d '\r')" \
-	'"Mã định danh (băm, rút gọn)",Tên máy,Hãng,Model,Số sê-ri,Đơn vị,Lần quét cuối (giờ địa phương),Trạng thái,Số tệp độc hại'
+	'"Mã định danh (băm, rút gọn)",Tên máy,Hãng,Model,Số sê-ri,Đơn vị,Lần quét cuối (giờ địa phương),Trạng thái,Số tệp độc hại,Loại thiết bị'
 # The time is a date cell (LibreOffice's CSV gives its raw value as
 # MM/DD/YYYY HH:MM:SS; text would come back as the ISO string).
 is "  ... a PC with its maker, model, serial and local time" "$(grep '^d1,' "$T/lo/r-Thiết bị.csv" | cut -d, -f3-7 | tr -d '\r')" \
