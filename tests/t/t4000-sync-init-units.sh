@@ -4,7 +4,7 @@
 # or from a CSV file all or nothing.
 . "$(dirname "$0")/../lib.sh"
 
-cat "$TOP/sync/schema.sql" "$TOP/sync/schema-v2.sql" "$TOP/sync/schema-v3.sql" "$TOP/sync/schema-v4.sql" "$TOP/sync/schema-v5.sql" "$TOP/sync/schema-v6.sql" "$TOP/sync/schema-v7.sql" "$TOP/sync/schema-v9.sql" "$TOP/sync/schema-v9.sql" > "$T/schema.sql"
+cat "$TOP/sync/schema.sql" "$TOP/sync/schema-v2.sql" "$TOP/sync/schema-v3.sql" "$TOP/sync/schema-v4.sql" "$TOP/sync/schema-v5.sql" "$TOP/sync/schema-v6.sql" "$TOP/sync/schema-v7.sql" "$TOP/sync/schema-v8.sql" "$TOP/sync/schema-v9.sql" > "$T/schema.sql"
 ok "the embedded schema is sync/schema.sql then sync/schema-v2.sql ... -v9.sql" \
 	sh -c "raquet-sync schema | cmp - '$T/schema.sql'"
 I=$T/ioc

@@ -29,7 +29,7 @@ no_cycle() { # every alias leads to a unit, none to an alias, no alias code is a
 
 ok "an IOC with three units" sync_ioc "$I"
 exit_is "  ... and $F under $B" 0 raquet-sync --ioc "$I" unit add $F "UBND xã Phú Mỹ" --parent $B
-is "  ... schema version 8" "$(sqlite3 "$I/ioc.db" 'PRAGMA user_version')" 8
+is "  ... schema version 9" "$(sqlite3 "$I/ioc.db" 'PRAGMA user_version')" 9
 ok "stick 1 for $F" sync_stick "$I" "$T/usb1" $F
 ok "stick 2 for $C" sync_stick "$I" "$T/usb2" $C
 ok "stick 3 for $A" sync_stick "$I" "$T/usb3" $A
