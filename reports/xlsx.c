@@ -19,6 +19,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -596,6 +597,13 @@ int xlsx_write(const report *r, sbuf *out, rq_error *err)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* libxlsxwriter callocs 128 KiB (a row of cell pointers) for each sheet
+	 * in constant_memory mode and frees it at close. At glibc's starting
+	 * mmap threshold (128 KiB, raised only once a larger mapped block has
+	 * been freed) each of a province's 205 is a fresh mapping, faulted in
+	 * page by page and unmapped: 0.1-0.2 s of system time (t5068's bench
+	 * figures, docs/performance.md). raquet-report is one short process. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
 		rq_fail(err, "xlsx: cannot start the workbook");
 		goto out;
