@@ -601,8 +601,9 @@ int xlsx_write(const report *r, sbuf *out, rq_error *err)
 	 * in constant_memory mode and frees it at close. At glibc's starting
 	 * mmap threshold (128 KiB, raised only once a larger mapped block has
 	 * been freed) each of a province's 205 is a fresh mapping, faulted in
-	 * page by page and unmapped: 0.1-0.2 s of system time (t5068's bench
-	 * figures, docs/performance.md). raquet-report is one short process. */
+	 * page by page and unmapped: 0.1-0.2 s of system time
+	 * (tests/bench/report.sh, docs/performance.md). raquet-report is one
+	 * short process. */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
 		rq_fail(err, "xlsx: cannot start the workbook");
