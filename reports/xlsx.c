@@ -16,13 +16,17 @@
  * publishes it atomically as every other format. constant_memory mode
  * writes each row as it comes (inline strings, no shared string table):
  * a province's device sheet has a million cells. */
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <xlsxwriter.h>
@@ -81,18 +85,40 @@ static void num(xw *w, long long n, lxw_format *f)
 	w->col++;
 }
 
+/* n digits at s as a number, -1 when they are not all digits. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 /* "2026-11-28T09:05:00+07:00" (the scan's local time as the PC gave it) as
- * a date and time cell; text when it is not one. */
+ * a date and time cell, to the second (what follows the seconds, a fraction
+ * or the offset, is not part of the local time); text when it is not one.
+ * Read by hand: sscanf was a twentieth of the device sheet. */
 static void when(xw *w, const char *iso)
 {
 	lxw_datetime t = {0};
-	char tail;
+	size_t n = strnlen(iso, 19);
 
-	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%lf%c", &t.year, &t.month, &t.day, &t.hour, &t.min,
-		   &t.sec, &tail) >= 6 &&
-	    t.year >= 1900 && t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31 &&
-	    t.hour < 24 && t.min < 60 && t.sec < 61) {
-		t.sec = (double)(long)t.sec;
+	if (n == 19 && iso[4] == '-' && iso[7] == '-' && iso[10] == 'T' && iso[13] == ':' &&
+	    iso[16] == ':') {
+		t.year = digits(iso, 4);
+		t.month = digits(iso + 5, 2);
+		t.day = digits(iso + 8, 2);
+		t.hour = digits(iso + 11, 2);
+		t.min = digits(iso + 14, 2);
+		t.sec = digits(iso + 17, 2);
+	}
+	if (n == 19 && t.year >= 1900 && t.month >= 1 && t.month <= 12 && t.day >= 1 &&
+	    t.day <= 31 && t.hour >= 0 && t.hour < 24 && t.min >= 0 && t.min < 60 && t.sec >= 0 &&
+	    t.sec < 61) {
 		if (w->rc == LXW_NO_ERROR)
 			w->rc = worksheet_write_datetime(w->ws, w->row, w->col, &t, w->st->when);
 		w->col++;
@@ -400,13 +426,76 @@ static int slurp(int fd, sbuf *out, rq_error *err)
 	return 0;
 }
 
+/* Temporary files. libxlsxwriter 1.1.4 (Debian's, built without fmemopen)
+ * writes a sheet's rows to a temporary file as they come, copies them into
+ * a second one when the workbook closes and deflates that into the
+ * archive: a province's device sheet is 56 MB through each. It does not
+ * check those writes: with no room left it closes a workbook whose parts
+ * are empty or cut and reports success (868b9ae did, t5060). So each
+ * sheet's rows are flushed and checked once written (their length noted),
+ * and the closed archive is checked against them (archive_ok). For speed,
+ * the files go to memory (/dev/shm) when it has room for them and TMPDIR
+ * does not say otherwise, and the two big sheets' rows go through a 1 MiB
+ * buffer instead of stdio's 4 KiB (14,000 write calls fewer). */
+#define SHEET_BUFFER  (1 << 20)
+#define BYTES_PER_ROW 1024 /* generous: a device row is about 560 bytes */
+
+typedef struct tmpfiles {
+	char *buf[2];    /* the device and persistence sheets' stdio buffers */
+	long long *rows; /* each sheet's rows, in bytes, once written */
+} tmpfiles;
+
+static char shm_dir[] = "/dev/shm";
+
+/* Where libxlsxwriter puts its files: NULL for its own choice (TMPDIR, else
+ * /tmp). Twice the rows (the copy) must fit, with room to spare. */
+static char *tmp_dir(const report *r)
+{
+	const char *env = getenv("TMPDIR");
+	struct statvfs fs;
+	unsigned long long need = 2ULL * BYTES_PER_ROW * (r->ndevices + r->nautoruns) + (64 << 20);
+
+	if (env && *env)
+		return NULL;
+	if (statvfs(shm_dir, &fs) != 0 || access(shm_dir, W_OK | X_OK) != 0 ||
+	    (unsigned long long)fs.f_bavail * fs.f_frsize / 2 < need)
+		return NULL;
+	return shm_dir;
+}
+
+/* The sheet's rows are all in its file (or an error says why not). */
+static int rows_written(lxw_worksheet *ws, size_t i, tmpfiles *tf, rq_error *err)
+{
+	FILE *f = ws->optimize_tmpfile;
+	long at;
+
+	if (f == NULL)
+		return 0;
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f))
+		return rq_fail_errno(err, errno ? errno : EIO,
+				     "xlsx: sheet %zu: cannot write its temporary file (TMPDIR)",
+				     i + 1);
+	if ((at = ftell(f)) < 0)
+		return rq_fail_errno(err, errno, "xlsx: sheet %zu: temporary file", i + 1);
+	tf->rows[i] = at;
+	return 0;
+}
+
 static int write_sheets(lxw_workbook *wb, const report *r, const styles *st, char **names, size_t n,
-			rq_error *err)
+			tmpfiles *tf, rq_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		xw w = {workbook_add_worksheet(wb, names[i]), st, 0, 0, LXW_NO_ERROR};
 		if (w.ws == NULL)
-			return rq_fail(err, "xlsx: cannot add the sheet %zu", i + 1);
+			return rq_fail(
+			    err, "xlsx: cannot add the sheet %zu (no room for temporary files?)",
+			    i + 1);
+		/* before the first write, as setvbuf must be */
+		if ((i == 3 || i == 4) && w.ws->optimize_tmpfile &&
+		    (tf->buf[i - 3] = malloc(SHEET_BUFFER)) != NULL &&
+		    setvbuf(w.ws->optimize_tmpfile, tf->buf[i - 3], _IOFBF, SHEET_BUFFER) != 0)
+			return rq_fail(err, "xlsx: sheet %zu: cannot buffer its file", i + 1);
 		if (i == 0)
 			table_sheet(&w, r, r->unit_name, r->cells, REP_TITLE);
 		else if (i == 1)
@@ -422,24 +511,83 @@ static int write_sheets(lxw_workbook *wb, const report *r, const styles *st, cha
 				    r->units[i - NFIXED].code);
 		if (w.rc != LXW_NO_ERROR)
 			return rq_fail(err, "xlsx: sheet %zu: %s", i + 1, lxw_strerror(w.rc));
+		if (rows_written(w.ws, i, tf, err) != 0)
+			return -1;
 	}
 	return 0;
+}
+
+/* The closed workbook (len bytes at p) holds every part, none empty, and
+ * each of the n sheets longer than its rows: what a full temporary
+ * directory takes away. The archive's directory is read, not its data. */
+static int archive_ok(const char *p, size_t len, const tmpfiles *tf, size_t n, rq_error *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	size_t sheets = 0, k;
+	int rc = -1, r;
+	char tail;
+
+	if (a == NULL)
+		return rq_fail(err, "out of memory");
+	if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
+	    archive_read_open_memory(a, p, len) != ARCHIVE_OK) {
+		rq_fail(err, "xlsx: the workbook is not a ZIP archive: %s",
+			archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		long long size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+		if (name == NULL || size <= 0) {
+			rq_fail(err,
+				"xlsx: the part %s of the workbook is empty (no room for "
+				"temporary files?)",
+				name ? name : "?");
+			goto out;
+		}
+		if (sscanf(name, "xl/worksheets/sheet%zu.xml%c", &k, &tail) == 1 && k >= 1 &&
+		    k <= n) {
+			if (size <= tf->rows[k - 1]) {
+				rq_fail(err,
+					"xlsx: sheet %zu of the workbook is cut (no room for "
+					"temporary files?)",
+					k);
+				goto out;
+			}
+			sheets++;
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		rq_fail(err, "xlsx: the workbook: %s", archive_error_string(a));
+	else if (sheets != n)
+		rq_fail(err, "xlsx: the workbook has %zu of its %zu sheets", sheets, n);
+	else
+		rc = 0;
+out:
+	archive_read_free(a);
+	return rc;
 }
 
 int xlsx_write(const report *r, sbuf *out, rq_error *err)
 {
 	size_t n = NFIXED + r->nunits, i;
 	char **names = calloc(n, sizeof(*names));
-	lxw_workbook_options opt = {.constant_memory = LXW_TRUE};
+	lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = tmp_dir(r)};
 	lxw_doc_properties props = {.title = REP_TITLE, .subject = r->unit_name};
 	lxw_workbook *wb = NULL;
 	char path[64];
 	styles st;
+	tmpfiles tf = {{NULL, NULL}, calloc(n, sizeof(*tf.rows))};
 	int fd = -1, rc = -1;
+	size_t at = out->len;
 	lxw_error e;
 
-	if (names == NULL)
+	if (names == NULL || tf.rows == NULL) {
+		free(names);
+		free(tf.rows);
 		return rq_fail(err, "out of memory");
+	}
 	for (i = 0; i < n; i++)
 		if ((names[i] = i < NFIXED ? strdup(fixed_names[i])
 					   : sheet_name(r->units[i - NFIXED].code, i - NFIXED + 1,
@@ -452,6 +600,14 @@ int xlsx_write(const report *r, sbuf *out, rq_error *err)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* libxlsxwriter callocs 128 KiB (a row of cell pointers) for each sheet
+	 * in constant_memory mode and frees it at close. At glibc's starting
+	 * mmap threshold (128 KiB, raised only once a larger mapped block has
+	 * been freed) each of a province's 205 is a fresh mapping, faulted in
+	 * page by page and unmapped: 0.1-0.2 s of system time
+	 * (tests/bench/report.sh, docs/performance.md). raquet-report is one
+	 * short process. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
 		rq_fail(err, "xlsx: cannot start the workbook");
 		goto out;
@@ -461,7 +617,7 @@ int xlsx_write(const report *r, sbuf *out, rq_error *err)
 		goto out;
 	}
 	workbook_set_properties(wb, &props);
-	if (write_sheets(wb, r, &st, names, n, err) != 0)
+	if (write_sheets(wb, r, &st, names, n, &tf, err) != 0)
 		goto out;
 	e = workbook_close(wb);
 	wb = NULL;
@@ -469,10 +625,16 @@ int xlsx_write(const report *r, sbuf *out, rq_error *err)
 		rq_fail(err, "xlsx: %s", lxw_strerror(e));
 		goto out;
 	}
-	rc = slurp(fd, out, err);
+	if (slurp(fd, out, err) == 0 && archive_ok(out->p + at, out->len - at, &tf, n, err) == 0)
+		rc = 0;
+	else
+		out->len = at;
 out:
 	if (wb)
 		workbook_close(wb); /* frees it; the memfd is dropped below */
+	free(tf.buf[0]);            /* after the close, which closes the files using them */
+	free(tf.buf[1]);
+	free(tf.rows);
 	if (fd >= 0)
 		close(fd);
 	for (i = 0; i < n; i++)

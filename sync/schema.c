@@ -11,9 +11,8 @@
 
 /* schema_migrations[i] takes a database from version i to i + 1. */
 const char *const schema_migrations[SCHEMA_VERSION] = {
-    schema_sql,    schema_v2_sql, schema_v3_sql, schema_v4_sql,
-    schema_v5_sql, schema_v6_sql, schema_v7_sql, schema_v8_sql,
-    schema_v9_sql,
+    schema_sql,    schema_v2_sql, schema_v3_sql, schema_v4_sql, schema_v5_sql,
+    schema_v6_sql, schema_v7_sql, schema_v8_sql, schema_v9_sql,
 };
 
 static int user_version(sqlite3 *db, int *v, rq_error *err)
