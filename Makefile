@@ -70,7 +70,7 @@ help:
 	@echo 'make check      deps, then everything: layout, tests, sanitizer run, short fuzz, VM'
 	@echo 'make format-check  fail if a C file differs from .clang-format (make format rewrites them)'
 	@echo 'make image      the bootable USB image $(O)/raquet.img (image/); IOC_PUB=FILE pins that key'
-	@echo 'make check-vm   boot the image in QEMU (UEFI Secure Boot, BIOS) and scan a PC'
+	@echo 'make check-vm   boot the image in QEMU (UEFI Secure Boot, BIOS) and scan a PC; a USB station'
 	@echo 'make bench      performance figures against clamscan (not part of check)'
 	@echo 'make demo       deps, build, and scan a small infected sample tree'
 	@echo 'make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'

@@ -44,6 +44,8 @@ struct stickinfo {
 	/* RAQUET/config, read by raquet-scan's parser (lib/sticklayout.h) */
 	enum resultdoc_action action;
 	bool quick, unattended, poweroff;
+	bool station;              /* mode = station: "Quét USB" by default */
+	unsigned int station_idle; /* unattended station: seconds idle before it ends */
 	char unit[128];
 	char technician[LAUNCHER_NAME_MAX]; /* RAQUET/technician, "" if none */
 	/* The stick's ioc.pub against the image's pinned key (lib/pin.h); kept
@@ -75,6 +77,8 @@ struct choice {
 	char technician[LAUNCHER_NAME_MAX];
 	bool quick;
 	bool station; /* "Quét USB": raquet-scan --station (docs/usb-repair.md) */
+	/* --station-idle for an unattended station; 0: until Esc */
+	unsigned int station_idle;
 	enum resultdoc_action action;
 };
 

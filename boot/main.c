@@ -460,6 +460,7 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 		 o->technician ? o->technician : si->technician);
 	c->quick = o->mode_given ? o->quick : si->quick;
 	c->action = o->action_given ? o->action : si->action;
+	c->station = si->station && o->npaths == 0 && o->ndevices == 0;
 	if (o->unit && c->unit == NULL) {
 		char *esc = escape_name(o->unit), msg[512];
 		snprintf(msg, sizeof(msg), _("Unit '%s' is not in the stick's signed roster."),
@@ -476,6 +477,10 @@ static int run(struct options *o, struct stickinfo *si, bool screen, bool unatte
 			ui_end();
 		return 0;
 	}
+	/* Unattended, nobody is there to press Esc: the stick's station_idle
+	 * ends the station (docs/usb-repair.md); interactive, Esc does. */
+	if (unattended && c->station)
+		c->station_idle = si->station_idle;
 	if (c->technician[0] && stickinfo_save_technician(si, c->technician, &err) != 0)
 		fprintf(stderr, "raquet-launcher: the name was not remembered: %s\n", err.msg);
 	if (runscan_start(&req, &job, &err) != 0)

@@ -29,8 +29,8 @@ const char *launcher_action_arg(enum resultdoc_action a)
 	return resultdoc_action_name(a);
 }
 
-static int build_argv(const struct scan_request *req, const char *json, const char **argv,
-		      size_t max)
+static int build_argv(const struct scan_request *req, const char *json, char idle[16],
+		      const char **argv, size_t max)
 {
 	const struct choice *c = &req->choice;
 	size_t n = 0;
@@ -62,6 +62,10 @@ static int build_argv(const struct scan_request *req, const char *json, const ch
 	ADD2("--action", launcher_action_arg(c->action));
 	if (c->quick && !c->station)
 		ADD("--quick");
+	if (c->station && c->station_idle > 0) {
+		snprintf(idle, 16, "%u", c->station_idle);
+		ADD2("--station-idle", idle);
+	}
 	if (req->identity_root)
 		ADD2("--identity-root", req->identity_root);
 	ADD2("--json", json);
@@ -117,7 +121,7 @@ int runscan_start(const struct scan_request *req, struct scan_job *job, rq_error
 {
 	const char *tmp = getenv("TMPDIR");
 	const char *argv[ARGV_MAX + 16];
-	char json[300];
+	char json[300], idle[16];
 	int p[2];
 
 	memset(job, 0, sizeof(*job));
@@ -130,7 +134,7 @@ int runscan_start(const struct scan_request *req, struct scan_job *job, rq_error
 	if (mkdtemp(job->tmpdir) == NULL)
 		return rq_fail_errno(err, errno, "cannot create a temporary directory");
 	snprintf(json, sizeof(json), "%s/result.json", job->tmpdir);
-	if (build_argv(req, json, argv, sizeof(argv) / sizeof(argv[0])) != 0)
+	if (build_argv(req, json, idle, argv, sizeof(argv) / sizeof(argv[0])) != 0)
 		return rq_fail(err, "too many arguments for the scanner");
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return rq_fail_errno(err, errno, "cannot create a pipe");

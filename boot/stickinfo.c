@@ -82,6 +82,8 @@ static int read_config(struct stickinfo *si, rq_error *err)
 	si->quick = c.quick;
 	si->unattended = c.unattended;
 	si->poweroff = c.poweroff;
+	si->station = c.station;
+	si->station_idle = c.station_idle;
 	snprintf(si->unit, sizeof(si->unit), "%s", c.unit);
 	return 0;
 }

@@ -41,12 +41,28 @@ static int yes_no(const char *val, bool *out)
 	return 0;
 }
 
+/* Decimal digits only, at most max: strtoull alone would take "-1", "+1"
+ * and " 1". */
+static int number(const char *val, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*val < '0' || *val > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* One known key's value into c; -1 when the value is not one it takes. */
 static int config_value(struct stick_config *c, const char *key, const char *val)
 {
 	enum resultdoc_scan scan;
 	unsigned long long v;
-	char *end;
 
 	if (strcmp(key, "action") == 0)
 		return resultdoc_action_parse(val, &c->action);
@@ -68,13 +84,24 @@ static int config_value(struct stick_config *c, const char *key, const char *val
 		return 0;
 	}
 	if (strcmp(key, "sample_max_bytes") == 0) {
-		if (*val < '0' || *val > '9')
-			return -1; /* strtoull would take "-1" and " 1" */
-		errno = 0;
-		v = strtoull(val, &end, 10);
-		if (errno != 0 || *end != '\0' || v > STICK_SAMPLE_LIMIT)
+		if (number(val, STICK_SAMPLE_LIMIT, &v) != 0)
 			return -1;
 		c->sample_max = v;
+		return 0;
+	}
+	if (strcmp(key, "mode") == 0) {
+		if (strcmp(val, "pc") == 0)
+			c->station = false;
+		else if (strcmp(val, "station") == 0)
+			c->station = true;
+		else
+			return -1;
+		return 0;
+	}
+	if (strcmp(key, "station_idle") == 0) {
+		if (number(val, STICK_IDLE_MAX, &v) != 0)
+			return -1;
+		c->station_idle = (unsigned int)v;
 		return 0;
 	}
 	/* Unknown keys are for newer scanners: ignored. */

@@ -44,6 +44,7 @@
 #define STICK_SAMPLE_LIMIT (60u * 1024 * 1024) /* what a record can carry */
 #define STICK_CONFIG_MAX   (64 * 1024)         /* bytes of config read at most */
 #define STICK_UNIT_MAX     128                 /* bytes of config's unit, with NUL */
+#define STICK_IDLE_MAX     86400               /* station_idle: at most a day, in seconds */
 
 /* RAQUET/config: live-mode defaults. */
 struct stick_config {
@@ -53,6 +54,12 @@ struct stick_config {
 	bool poweroff;             /* after an unattended run (the launcher acts on it) */
 	char unit[STICK_UNIT_MAX]; /* unit for unattended runs, "" if none */
 	uint64_t sample_max;       /* bigger quarantined files are recorded, not copied */
+	/* mode = station: the unit's USB-drive station instead of this PC
+	 * (raquet-scan --station, docs/usb-repair.md) */
+	bool station;
+	/* station_idle: an unattended station ends after this many seconds
+	 * with no new drive to scan; 0 (default): it never ends by itself */
+	unsigned int station_idle;
 };
 
 /* Opens DIR/RAQUET as a directory, refusing a symbolic link. Returns the

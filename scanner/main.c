@@ -42,6 +42,8 @@ struct options {
 	/* --auto (live mode) */
 	bool live, remove_hiberfile;
 	bool station; /* --station: USB drives one after another */
+	/* --station-idle: end after so long with no new drive */
+	unsigned int station_idle;
 	const char *devices[MAX_LIST], *bitlocker_key;
 	size_t ndevices;
 	char *stick_db; /* DIR/RAQUET/db */
@@ -95,6 +97,7 @@ static void print_usage(FILE *f)
 	    "station mode (docs/usb-repair.md):\n"
 	    "      --station            scan and repair each USB drive inserted, one record\n"
 	    "                           each, until Ctrl-C; this PC's disks are not scanned\n"
+	    "      --station-idle SECS  end the station when SECS pass with no new drive\n"
 	    "  -V, --version            print the version\n",
 	    DEFAULT_DB, DEFAULT_QUARANTINE);
 }
@@ -184,6 +187,7 @@ enum {
 	OPT_BLKEY,
 	OPT_RMHIBER,
 	OPT_STATION,
+	OPT_STATION_IDLE,
 	OPT_LISTAUTORUNS,
 	OPT_CACHE,
 	OPT_NOCACHE
@@ -250,6 +254,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"bitlocker-key", required_argument, NULL, OPT_BLKEY},
 	    {"remove-hiberfile", no_argument, NULL, OPT_RMHIBER},
 	    {"station", no_argument, NULL, OPT_STATION},
+	    {"station-idle", required_argument, NULL, OPT_STATION_IDLE},
 	    {"list-autoruns", no_argument, NULL, OPT_LISTAUTORUNS},
 	    {"cache", required_argument, NULL, OPT_CACHE},
 	    {"no-cache", no_argument, NULL, OPT_NOCACHE},
@@ -360,6 +365,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_STATION:
 			o->station = true;
 			break;
+		case OPT_STATION_IDLE:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || n < 1 || n > STICK_IDLE_MAX)
+				usage("--station-idle wants seconds from 1 to 86400");
+			o->station_idle = (unsigned int)n;
+			break;
 		case OPT_LISTAUTORUNS:
 			o->list_autoruns = true;
 			break;
@@ -407,6 +419,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (o->station && (o->live || sc->npaths > 0 || !o->stick_dir || o->list_stick))
 		usage(
 		    "--station takes no PATH, not with --auto, and needs --stick DIR --unit CODE");
+	if (o->station_idle && !o->station)
+		usage("--station-idle goes with --station");
 	if (o->list_autoruns && !o->live && (sc->npaths == 0 || o->stick_dir))
 		usage("--list-autoruns wants the PATH of a mounted Windows volume, or --auto");
 	if (!o->live && !o->station && !o->list_quarantine && !o->restore_id && !o->list_stick &&
@@ -846,10 +860,15 @@ static int cmd_station(struct options *o)
 		stick_close(&stick);
 		return 2;
 	}
+	st.idle = o->station_idle;
 	while (!interrupted) {
 		printf("Station: waiting for a USB drive (Ctrl-C to stop)\n");
 		fflush(stdout);
-		if ((w = station_wait(&st, disk, &err)) <= 0) {
+		if ((w = station_wait(&st, disk, &err)) == STATION_IDLE) {
+			printf("Station: no new drive for %u s\n", st.idle);
+			break;
+		}
+		if (w <= 0) {
 			if (w < 0) {
 				fprintf(stderr, "raquet-scan: %s\n", err.msg);
 				status = 2;

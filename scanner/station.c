@@ -119,16 +119,26 @@ static int look(struct station *s, char disk[STATION_NAME_MAX], rq_error *err)
 
 int station_wait(struct station *s, char disk[STATION_NAME_MAX], rq_error *err)
 {
-	struct timespec poll = {1, 0};
+	struct timespec poll = {1, 0}, start, now;
 	sigset_t stop;
 	int rc;
 
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	/* Monotonic: a PC clock that is wrong, or set while the station
+	 * waits, must neither end it early nor keep it going for ever. */
+	if (clock_gettime(CLOCK_MONOTONIC, &start) != 0)
+		return rq_fail_errno(err, errno, "clock_gettime");
 	for (;;) {
 		if ((rc = look(s, disk, err)) != 0)
 			return rc;
+		if (s->idle > 0) {
+			if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+				return rq_fail_errno(err, errno, "clock_gettime");
+			if (now.tv_sec - start.tv_sec >= (time_t)s->idle)
+				return STATION_IDLE;
+		}
 		/* The poll interval is also the wait for a stop: no sleep. */
 		if (sigtimedwait(&stop, NULL, &poll) >= 0)
 			return 0;

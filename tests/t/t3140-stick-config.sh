@@ -30,6 +30,11 @@ bad_provision "a sample cap over the limit" 'sample_max_bytes = 62914561\n' \
 bad_provision "a negative sample cap" 'sample_max_bytes = -1\n' "line 1: bad value for sample_max_bytes"
 bad_provision "a sample cap that is not a number" 'sample_max_bytes = 12k\n' \
 	"line 1: bad value for sample_max_bytes"
+bad_provision "an unknown mode" 'mode = usb\n' "line 1: bad value for mode"
+bad_provision "a station_idle over a day" 'mode = station\nstation_idle = 86401\n' \
+	"line 2: bad value for station_idle"
+bad_provision "a station_idle that is not a number" 'station_idle = 10m\n' \
+	"line 1: bad value for station_idle"
 printf 'action = report\0\n' > "$I/stick-config"
 exit_is "provision refuses a NUL byte" 2 raquet-sync --ioc "$I" provision "$T/new" \
 	--unit 000.01.20.H57 --database "$T/sigs"
@@ -54,7 +59,8 @@ ok "  ... with its line" grep -qF "$I/stick-config: line 2: bad value for action
 ok "  ... and leaves the stick's config alone" cmp "$T/config.before" "$S/config"
 
 # raquet-scan refuses the same lines on a stick (a config edited by hand).
-for c in 'action = nuke' 'scan = fast' 'unattended = 1' 'sample_max_bytes = 62914561' 'scan'; do
+for c in 'action = nuke' 'scan = fast' 'unattended = 1' 'sample_max_bytes = 62914561' 'scan' \
+	'mode = Station' 'station_idle = -5'; do
 	printf '# by hand\n%s\n' "$c" > "$S/config"
 	exit_is "raquet-scan refuses '$c'" 2 raquet-scan --no-progress --stick "$U" --unit 000.01.20.H57 "$T/pc"
 	ok "  ... at line 2" grep -q "RAQUET/config: line 2: " "$T/last.err"

@@ -27,6 +27,9 @@ check_bad "an empty unit" 'unit =\n' "line 1: bad value for unit"
 check_bad "a line without =" 'action report\n' "line 1: expected key = value"
 check_bad "a sample cap over the limit" 'sample_max_bytes = 62914561\n' \
 	"line 1: bad value for sample_max_bytes"
+check_bad "an unknown mode" 'mode = usb-station\n' "line 1: bad value for mode"
+check_bad "a bad station_idle" 'mode = station\nstation_idle = soon\n' \
+	"line 2: bad value for station_idle"
 
 # The scanner agrees on the same file: what the launcher refuses, it refuses.
 printf 'scan = fast\n' > "$S/config"

@@ -67,6 +67,28 @@ int main(void)
 	refused("sample_max_bytes = \n", "config: line 1: bad value for sample_max_bytes",
 		"empty sample cap");
 
+	ok(parse("", &c, &err) == 0 && !c.station && c.station_idle == 0,
+	   "mode and station_idle: a PC scan that never idles out by default");
+	ok(parse("mode = station\nstation_idle = 600\n", &c, &err) == 0 && c.station &&
+	       c.station_idle == 600,
+	   "mode = station with station_idle");
+	ok(parse("mode = station\nmode = pc\nstation_idle = 86400\n", &c, &err) == 0 &&
+	       !c.station && c.station_idle == STICK_IDLE_MAX,
+	   "mode = pc; station_idle at its limit");
+	refused("mode = usb\n", "config: line 1: bad value for mode", "unknown mode");
+	refused("mode = Station\n", "config: line 1: bad value for mode", "mode in capitals");
+	refused("mode =\n", "config: line 1: bad value for mode", "empty mode");
+	refused("station_idle = 86401\n", "config: line 1: bad value for station_idle",
+		"station_idle over a day");
+	refused("station_idle = -1\n", "config: line 1: bad value for station_idle",
+		"negative station_idle");
+	refused("station_idle = 10s\n", "config: line 1: bad value for station_idle",
+		"station_idle with a unit");
+	refused("station_idle = \n", "config: line 1: bad value for station_idle",
+		"empty station_idle");
+	refused("station_idle = 99999999999999999999999\n",
+		"config: line 1: bad value for station_idle", "station_idle beyond 64 bits");
+
 	ok(parse("sample_max_bytes = 62914560\n", &c, &err) == 0 &&
 	       c.sample_max == STICK_SAMPLE_LIMIT,
 	   "the sample cap at its limit");

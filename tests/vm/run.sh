@@ -11,8 +11,10 @@
 # pin the live system checks the stick against), and the PC has a second
 # disk whose FAT partition is labelled RAQUET, as the stick's is: it is a
 # PC disk, scanned and cleaned, and the record lands on the real stick.
+# A third boot (legacy BIOS, tests/vm/station.sh) runs the stick as an
+# unattended USB-drive station: two USB drives, one hot-plugged, two records.
 #
-# RAQUET_VM=uefi|bios runs one boot only; RAQUET_VM_TIMEOUT (s, default 900)
+# RAQUET_VM=uefi|bios|station runs one boot only (or a list); RAQUET_VM_TIMEOUT (s, default 900)
 # bounds each boot; RAQUET_VM_SMP sets -smp (2); RAQUET_VM_DB=DIR puts DIR's databases on the stick instead
 # of the test signatures and RAQUET_VM_MEM sets -m (tests/vm/memory.sh).
 # Serial logs are kept in $RAQUET_BUILD/vm/ (RAQUET_VM_LOGS).
@@ -21,7 +23,7 @@
 IMG=${RAQUET_IMAGE:-$RAQUET_BUILD/raquet.img}
 LOGS=${RAQUET_VM_LOGS:-$RAQUET_BUILD/vm}
 TIMEOUT=${RAQUET_VM_TIMEOUT:-900}
-BOOTS=${RAQUET_VM:-uefi bios}
+BOOTS=${RAQUET_VM:-uefi bios station}
 OVMF=/usr/share/OVMF
 UNIT=000.00.12.H57
 export MTOOLS_SKIP_CHECK=1
@@ -201,6 +203,7 @@ check_boot() {
 	ok "$1: FAT: the clean file kept" sh -c "mdir -b -i '$_f' ::/DATA | grep -qi clean.txt"
 }
 
+. "$TOP/tests/vm/station.sh"
 for b in $BOOTS; do
 	case $b in
 	uefi)
@@ -217,6 +220,12 @@ for b in $BOOTS; do
 		boot bios -machine q35 || booted=$?
 		is "bios: boots on SeaBIOS and powers off" $booted 0
 		[ $booted = 0 ] && check_boot bios "off (legacy BIOS)"
+		;;
+	station)
+		booted=0
+		station_boot || booted=$?
+		is "station: boots on SeaBIOS and powers off" $booted 0
+		[ $booted = 0 ] && check_station
 		;;
 	esac
 done
