@@ -165,7 +165,8 @@ struct cl_engine *engine_load(const char *const *dbs, size_t ndbs,
 		rq_fail(err, "cannot create the libclamav engine: out of memory");
 		return NULL;
 	}
-	if (make_tmpdir(engine, tmpdir, err) != 0 || set_limits(engine, limits, err) != 0)
+	if (make_tmpdir(engine, tmpdir, err) != 0 || set_limits(engine, limits, err) != 0 ||
+	    engine_memory_apply(engine, limits->memory, &info->small_memory, err) != 0)
 		goto fail;
 	for (size_t i = 0; i < ndbs; i++)
 		if (load_one(engine, dbs[i], info, err) != 0)

@@ -10,10 +10,18 @@
 
 #include "rqerror.h"
 
+/* How the engine trades scan speed for memory (engine_memory.c). */
+enum engine_memory {
+	ENGINE_MEMORY_AUTO = 0, /* small when the machine has little RAM */
+	ENGINE_MEMORY_SMALL,    /* a shallower Aho-Corasick trie */
+	ENGINE_MEMORY_FULL,     /* libclamav's defaults, as clamscan */
+};
+
 struct engine_limits {
 	uint64_t max_filesize; /* 0: libclamav's default (as clamscan) */
 	uint64_t max_scansize;
 	bool alert_exceeds_max;
+	enum engine_memory memory;
 };
 
 struct engine_info {
@@ -22,6 +30,7 @@ struct engine_info {
 	char version[32];        /* libclamav version */
 	unsigned int db_version; /* highest daily/main version found, 0 if none */
 	char db_time[32];        /* its build time, "" if unknown */
+	bool small_memory;       /* loaded in ENGINE_MEMORY_SMALL's mode */
 };
 
 #define ENGINE_TMPDIR_MAX 256
@@ -34,6 +43,12 @@ struct engine_info {
 struct cl_engine *engine_load(const char *const *dbs, size_t ndbs,
 			      const struct engine_limits *limits, struct engine_info *info,
 			      char tmpdir[ENGINE_TMPDIR_MAX], rq_error *err);
+
+/* Applies limits->memory to a new engine, before anything is loaded: in
+ * small mode, libclamav's Aho-Corasick trie for body and logical
+ * signatures stops at depth 2. *small says whether it was chosen. */
+int engine_memory_apply(struct cl_engine *engine, enum engine_memory mode, bool *small,
+			rq_error *err);
 
 /* Frees the engine, then removes its private temporary directory. */
 void engine_free(struct cl_engine *engine, const char *tmpdir);

@@ -77,6 +77,9 @@ static void print_usage(FILE *f)
 	    "      --cache DIR          keep the clean-file cache in DIR (with --stick: the\n"
 	    "                           stick's RAQUET/cache unless given)\n"
 	    "      --no-cache           read every file; use and keep no clean-file cache\n"
+	    "      --memory MODE        small: a smaller, slower signature engine; full:\n"
+	    "                           libclamav's defaults; auto (default): small below\n"
+	    "                           3 GiB of RAM\n"
 	    "      --stick DIR          seal the result (and samples) to the stick at DIR\n"
 	    "      --unit CODE          unit scanned for (must be in the stick's roster)\n"
 	    "      --technician NAME    who ran the scan\n"
@@ -190,7 +193,8 @@ enum {
 	OPT_STATION_IDLE,
 	OPT_LISTAUTORUNS,
 	OPT_CACHE,
-	OPT_NOCACHE
+	OPT_NOCACHE,
+	OPT_MEMORY
 };
 
 /* --list-quarantine and --restore find the quarantine folder alike: the
@@ -258,6 +262,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"list-autoruns", no_argument, NULL, OPT_LISTAUTORUNS},
 	    {"cache", required_argument, NULL, OPT_CACHE},
 	    {"no-cache", no_argument, NULL, OPT_NOCACHE},
+	    {"memory", required_argument, NULL, OPT_MEMORY},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -380,6 +385,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NOCACHE:
 			o->no_cache = true;
+			break;
+		case OPT_MEMORY:
+			if (strcmp(optarg, "auto") == 0)
+				sc->limits.memory = ENGINE_MEMORY_AUTO;
+			else if (strcmp(optarg, "small") == 0)
+				sc->limits.memory = ENGINE_MEMORY_SMALL;
+			else if (strcmp(optarg, "full") == 0)
+				sc->limits.memory = ENGINE_MEMORY_FULL;
+			else
+				usage("--memory wants auto, small or full");
 			break;
 		case 'V':
 			printf("raquet-scan %s (libclamav %s)\n", RAQUET_VERSION, cl_retver());
