@@ -8,6 +8,7 @@
 #include "escape.h"
 #include "office.h"
 #include "settings.h"
+#include "units.h"
 
 /* ---- SQL ---- */
 static const char sql_set[] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
@@ -15,7 +16,6 @@ static const char sql_set[] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
 static const char sql_unset[] = "DELETE FROM settings WHERE key = ?1";
 static const char sql_get[] = "SELECT value FROM settings WHERE key = ?1";
 static const char sql_units[] = "SELECT key, value FROM settings WHERE key LIKE '%@%' ORDER BY key";
-static const char sql_unit_exists[] = "SELECT 1 FROM units WHERE code = ?1";
 /* ---- end of SQL ---- */
 
 static const office_key *known(const char *key, rq_error *err)
@@ -34,7 +34,6 @@ static const office_key *known(const char *key, rq_error *err)
 /* The stored key: "place", or "place@CODE" for one unit (which must exist). */
 static char *stored_key(sqlite3 *db, const office_key *k, const char *unit, rq_error *err)
 {
-	sqlite3_stmt *st;
 	size_t n;
 	char *key;
 	int rc;
@@ -48,11 +47,7 @@ static char *stored_key(sqlite3 *db, const office_key *k, const char *unit, rq_e
 		return rq_fail(err, "%s is the office's only: it cannot be set for one unit",
 			       k->name),
 		       NULL;
-	if ((st = db_prepare(db, sql_unit_exists, err)) == NULL)
-		return NULL;
-	rc = db_bind(db, st, err, "t", unit) != 0 ? -1 : db_row(db, st, err);
-	sqlite3_finalize(st);
-	if (rc <= 0) {
+	if ((rc = units_exists(db, unit, err)) <= 0) {
 		char *safe = escape_name(unit);
 		if (rc == 0)
 			rq_fail(err, "unknown unit '%s' (raquet-sync unit list)",

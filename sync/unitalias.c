@@ -7,12 +7,12 @@
 #include "escape.h"
 #include "ioc.h"
 #include "unitalias.h"
+#include "units.h"
 
 /* ---- SQL ---- */
 static const char sql_find[] =
     "SELECT unit, merged_into, merged, EXISTS (SELECT 1 FROM stick_roster r"
     " WHERE r.stick = ?2 AND r.unit = a.unit) FROM unit_aliases a WHERE code = ?1";
-static const char sql_is_unit[] = "SELECT 1 FROM units WHERE code = ?1";
 static const char sql_repoint[] = "UPDATE unit_aliases SET unit = ?2 WHERE unit = ?1";
 static const char sql_insert[] =
     "INSERT INTO unit_aliases(code, unit, merged_into, merged) VALUES (?1, ?2, ?2, ?3)";
@@ -94,18 +94,6 @@ int unitalias_merge(sqlite3 *db, const char *from, const char *into, long long *
 	return run(db, sql_insert, "ttt", from, into, now, err);
 }
 
-static int is_unit(sqlite3 *db, const char *code, rq_error *err)
-{
-	sqlite3_stmt *st = db_prepare(db, sql_is_unit, err);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = db_bind(db, st, err, "t", code) == 0 ? db_row(db, st, err) : -1;
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int unitalias_add(sqlite3 *db, const char *from, const char *into, rq_error *err)
 {
 	char *esc;
@@ -116,7 +104,7 @@ int unitalias_add(sqlite3 *db, const char *from, const char *into, rq_error *err
 			       "a unit code is 1 to %d bytes of UTF-8 text without control "
 			       "characters",
 			       UNITS_CODE_MAX);
-	if ((rc = is_unit(db, from, err)) != 0) {
+	if ((rc = units_exists(db, from, err)) != 0) {
 		if (rc < 0)
 			return -1;
 		esc = escape_name(from);
@@ -129,7 +117,7 @@ int unitalias_add(sqlite3 *db, const char *from, const char *into, rq_error *err
 	}
 	if ((rc = unitalias_refuse(db, from, err)) != 0)
 		return -1;
-	if ((rc = is_unit(db, into, err)) != 1) {
+	if ((rc = units_exists(db, into, err)) != 1) {
 		if (rc < 0)
 			return -1;
 		esc = escape_name(into);

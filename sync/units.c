@@ -53,7 +53,7 @@ static int check_unit(const char *code, const char *name, const char *parent, rq
 	return 0;
 }
 
-static int unit_exists(sqlite3 *db, const char *code, rq_error *err)
+int units_exists(sqlite3 *db, const char *code, rq_error *err)
 {
 	sqlite3_stmt *st = db_prepare(db, sql_exists, err);
 	int rc;
@@ -79,14 +79,14 @@ int units_add(sqlite3 *db, const char *code, const char *name, const char *paren
 	unitops_pattern_free(&pat);
 	if (rc != 0 || unitalias_refuse(db, code, err) != 0)
 		return -1;
-	if ((rc = unit_exists(db, code, err)) != 0) {
+	if ((rc = units_exists(db, code, err)) != 0) {
 		char *esc = escape_name(code);
 		if (rc > 0)
 			rq_fail(err, "unit %s already exists", esc ? esc : "?");
 		free(esc);
 		return -1;
 	}
-	if (parent && (rc = unit_exists(db, parent, err)) != 1) {
+	if (parent && (rc = units_exists(db, parent, err)) != 1) {
 		char *esc = escape_name(parent);
 		if (rc == 0)
 			rq_fail(err, "parent unit %s does not exist", esc ? esc : "?");
@@ -302,7 +302,7 @@ static int csv_store(sqlite3 *db, struct csv_unit *r, int n, rq_error *err)
 		int rc;
 		if (*r[i].f[2] == '\0')
 			continue;
-		if ((rc = unit_exists(db, r[i].f[2], err)) < 0)
+		if ((rc = units_exists(db, r[i].f[2], err)) < 0)
 			goto fail;
 		if (rc == 0) {
 			char *esc = escape_name(r[i].f[2]);

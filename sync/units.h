@@ -14,6 +14,9 @@
 #define UNITS_CODE_MAX 64
 #define UNITS_NAME_MAX 256
 
+/* 1 when a unit has this code, 0 when none has, -1 on a database error. */
+int units_exists(sqlite3 *db, const char *code, rq_error *err);
+
 int units_add(sqlite3 *db, const char *code, const char *name, const char *parent, bool informed,
 	      rq_error *err);
 
