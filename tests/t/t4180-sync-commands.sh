@@ -23,7 +23,7 @@ for c in init "unit add" "unit import" "unit list" provision import update image
 	ok "  ... the usage of $c alone" sh -c "test \$(wc -l < '$T/last.out') = 1 && grep -q '^usage: raquet-sync \[--ioc DIR\] $c' '$T/last.out'"
 done
 help_ok "raquet-sync unit" raquet-sync unit --help
-is "  ... lists add, import, list and the changes (issue 13)" "$(cut -d' ' -f6 "$T/last.out" | tr '\n' ' ')" "add import list rename set-parent delete merge "
+is "  ... lists add, import, list, the changes and the aliases (issue 13)" "$(cut -d' ' -f6 "$T/last.out" | tr '\n' ' ')" "add import list rename set-parent delete merge alias aliases "
 exit_is "--help wins over the IOC: none is opened" 0 raquet-sync --ioc "$T/none" status --help
 ok "  ... nothing created" test ! -e "$T/none"
 
