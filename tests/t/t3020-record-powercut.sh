@@ -71,17 +71,20 @@ check_leftovers() {
 	done
 }
 
-# kill_writers N MAXMS: N writers into $R, each killed after its random
-# delay. Every fourth one first waits until its writer has reported a record
+# kill_writers N MAXMS [MODE]: N writers into $R, each killed after its random
+# delay (with MODE 2, every one as soon as its temporary file appears). Every fourth one first waits until its writer has reported a record
 # (so that records are saved even on a slow, loaded machine), and another
 # fourth until a record's temporary file appears (so that kills land inside
 # the write even when starting the process is most of the time, as with
 # sanitizers); then the delay.
 kill_writers() {
-	awk -v n="$1" -v max="$2" -v seed="$SEED" 'BEGIN { srand(seed)
+	awk -v n="$1" -v max="$2" -v seed="$SEED" -v only="${3:-}" 'BEGIN { srand(seed)
 		for (i = 1; i <= n; i++) {
 			d = rand() * max / 1000
-			printf "%d %.3f %d\n", i, i % 4 == 2 ? d / 20 : d, i % 4 == 0 ? 1 : i % 4 == 2 ? 2 : 0
+			if (only != "")
+				printf "%d 0 %d\n", i, only
+			else
+				printf "%d %.3f %d\n", i, i % 4 == 2 ? d / 20 : d, i % 4 == 0 ? 1 : i % 4 == 2 ? 2 : 0
 		} }' >"$T/delays"
 	while read -r run delay wait_for; do
 		saved=$(wc -l <"$LOG")
@@ -138,10 +141,21 @@ powercut() {
 	maxms=${RQ_POWERCUT_MAXMS:-$((ms * 3 / 2 > 20 ? ms * 3 / 2 : 20))}
 	echo "# $fs: a seal takes $ms ms; kills after 0..$maxms ms"
 	kill_writers "$2" "$maxms"
+	# On a loaded machine the random kills may all miss the writes (a
+	# process that takes long to start, a kill that takes long to land):
+	# then more writers, each killed the moment its temporary file shows,
+	# until one lands inside a write, so that the checks below always see
+	# torn or unpublished files (at most 4 rounds of 10).
+	extra=0
+	while [ $((torn + unpublished)) = 0 ] && [ $extra -lt 40 ]; do
+		echo "# $fs: no kill landed inside a write yet: 10 more, as soon as each write starts"
+		kill_writers 10 0 2
+		extra=$((extra + 10))
+	done
 	echo "# $fs: $kills kills; leftovers seen: $torn torn (empty or truncated)," \
 		"$unpublished complete but unpublished, $marktmp of the mark;" \
 		"$(wc -l <"$LOG") records reported as saved"
-	is "$fs: $2 writers were killed" "$kills" "$2"
+	is "$fs: $2 writers were killed (and $extra more)" "$kills" "$(($2 + extra))"
 	is "$fs: no writer stopped on its own (an error)" "$selfexit" 0
 	ok "$fs:   ... and none wrote an error" test ! -s "$W/writer.err"
 	ok "$fs: some kills landed inside a record write" test $((torn + unpublished)) -gt 0
