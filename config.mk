@@ -37,4 +37,5 @@ DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev \
   libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils \
   mmdebstrap squashfs-tools mtools ovmf qemu-system-x86 shim-signed grub-efi-amd64-signed grub-pc-bin \
   debhelper dpkg-dev fakeroot lintian man-db bash-completion \
-  liblnk-dev libbfio-dev liblnk-utils attr libxlsxwriter-dev libhivex-bin clang-format
+  liblnk-dev libbfio-dev liblnk-utils attr libxlsxwriter-dev libhivex-bin clang-format \
+  strace

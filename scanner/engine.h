@@ -38,11 +38,13 @@ struct engine_info {
 /* Loads every database path (file or directory) into a new compiled engine.
  * A corrupt, empty or missing database is an error that names it.
  * libclamav's temporary files go to a private directory made here under
- * $TMPDIR (else /tmp), named in tmpdir; engine_free removes it with
+ * $TMPDIR, else /dev/shm when it is a tmpfs with room for jobs x
+ * max-scansize, else /tmp; named in tmpdir. engine_free removes it with
  * whatever a stopped scan left in it. */
 struct cl_engine *engine_load(const char *const *dbs, size_t ndbs,
-			      const struct engine_limits *limits, struct engine_info *info,
-			      char tmpdir[ENGINE_TMPDIR_MAX], rq_error *err);
+			      const struct engine_limits *limits, unsigned int jobs,
+			      struct engine_info *info, char tmpdir[ENGINE_TMPDIR_MAX],
+			      rq_error *err);
 
 /* Applies limits->memory to a new engine, before anything is loaded: in
  * small mode, libclamav's Aho-Corasick trie for body and logical
@@ -56,6 +58,33 @@ void engine_free(struct cl_engine *engine, const char *tmpdir);
 /* Removes dir and everything under it, never following a symlink nor
  * leaving its file system. Best effort: returns -1 if something stayed. */
 int engine_remove_tmpdir(const char *dir);
+
+/* The memory a small file is read into so that libclamav scans it in
+ * place. Given a descriptor, libclamav maps every file into fresh anonymous
+ * memory and unmaps it afterwards: on a scan of many small files, that
+ * munmap (a TLB flush each) and the page faults behind it cost more system
+ * time than everything else per file (docs/performance.md, "Per-file
+ * costs"). One per thread or worker process, reused from file to file. */
+struct engine_buf {
+	unsigned char *data;
+	size_t cap;
+};
+
+/* Files up to this size are read into an engine_buf; larger ones are given
+ * to libclamav as a descriptor, where one mapping is worth its cost. */
+#define ENGINE_INMEM_MAX ((size_t)1 << 20)
+
+/* Scans the regular file open on fd as cl_scandesc_callback does, with the
+ * same verdicts: a file up to ENGINE_INMEM_MAX and the engine's
+ * max-filesize is read whole into buf and scanned from memory; a larger
+ * one, one that changes size while it is read, or any failure there, goes
+ * to cl_scandesc_callback. path is for libclamav's messages. */
+cl_error_t engine_scan(const struct cl_engine *engine, int fd, const char *path,
+		       struct engine_buf *buf, const char **virname, unsigned long *scanned,
+		       struct cl_scan_options *opts, void *ctx);
+
+/* Frees buf's memory (buf itself is the caller's). */
+void engine_buf_free(struct engine_buf *buf);
 
 /* The scan options clamscan uses by default (all parsers, heuristic alerts),
  * plus --alert-exceeds-max. */

@@ -205,9 +205,10 @@ static void found(struct run *r, const struct walk_entry *e, const char *virname
 /* Per-worker state handed to libclamav's callbacks. */
 struct worker {
 	struct run *r;
-	unsigned int slot; /* its worker process in r->pool, and its progress slot */
-	char virname[256]; /* last name from the virus-found callback */
-	char why[160];     /* why the worker process failed on the file */
+	unsigned int slot;     /* its worker process in r->pool, and its progress slot */
+	char virname[256];     /* last name from the virus-found callback */
+	char why[160];         /* why the worker process failed on the file */
+	struct engine_buf buf; /* small files scanned in this thread are read here */
 };
 
 /* Some alerts (the limits heuristics) come back as CL_VIRUS without a name;
@@ -219,20 +220,32 @@ static void virus_found_cb(int fd, const char *virname, void *ctx)
 }
 
 /* Hands one file to libclamav, in whichever process runs it: called by
- * scan_file here, or inside a worker process (workers.c), ctx the run. */
-static void scan_with_engine(int fd, const char *path, struct workers_verdict *v, void *ctx)
+ * scan_file here, or inside a worker process (scan_in_worker), with the
+ * buffer of the thread or process that scans. */
+static void scan_with_engine(int fd, const char *path, struct workers_verdict *v, struct run *r,
+			     struct engine_buf *buf)
 {
-	struct worker w = {.r = ctx};
-	struct cl_scan_options opts = w.r->opts;
+	struct worker w = {.r = r};
+	struct cl_scan_options opts = r->opts;
 	const char *virname = NULL;
 	unsigned long scanned = 0;
 
-	v->rc = cl_scandesc_callback(fd, path, &virname, &scanned, w.r->engine, &opts, &w);
+	v->rc = engine_scan(r->engine, fd, path, buf, &virname, &scanned, &opts, &w);
 	if (v->rc == CL_VIRUS) {
 		if (virname == NULL)
 			virname = w.virname[0] ? w.virname : "Heuristics.Unnamed";
 		snprintf(v->virname, sizeof(v->virname), "%s", virname);
 	}
+}
+
+/* The scan function of the worker processes (workers.h), ctx the run. A
+ * worker process has one thread: one buffer for its life, which ends in
+ * _exit. */
+static void scan_in_worker(int fd, const char *path, struct workers_verdict *v, void *ctx)
+{
+	static struct engine_buf buf;
+
+	scan_with_engine(fd, path, v, ctx, &buf);
 }
 
 /* A worker is the process that parses hostile files: its answer is
@@ -268,7 +281,7 @@ static cl_error_t scan_file(struct worker *w, const struct walk_entry *e, struct
 			return CL_ERROR;
 		w->why[0] = '\0'; /* WORKERS_NONE: not sent, scanned here */
 	}
-	scan_with_engine(e->fd, e->path, v, w->r);
+	scan_with_engine(e->fd, e->path, v, w->r, &w->buf);
 	return (cl_error_t)v->rc;
 }
 
@@ -557,7 +570,7 @@ static void start_pool(struct run *r)
 
 	if (r->cfg->jobs < 2)
 		return;
-	r->pool = workers_start(r->cfg->jobs, scan_with_engine, r, &err);
+	r->pool = workers_start(r->cfg->jobs, scan_in_worker, r, &err);
 	if (r->pool == NULL)
 		fprintf(stderr, "raquet-scan: %s; scanning in one process\n", err.msg);
 }
@@ -599,7 +612,8 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		scan_report_free(rep);
 		return -1;
 	}
-	r.engine = engine_load(cfg->dbs, cfg->ndbs, &cfg->limits, &rep->engine, r.tmpdir, err);
+	r.engine =
+	    engine_load(cfg->dbs, cfg->ndbs, &cfg->limits, cfg->jobs, &rep->engine, r.tmpdir, err);
 	if (r.engine == NULL) {
 		queue_destroy(&r.queue);
 		free(workers);
@@ -633,8 +647,10 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 		walk_all(&r);
 	}
 	queue_close(&r.queue);
-	for (unsigned int i = 0; i < started; i++)
+	for (unsigned int i = 0; i < started; i++) {
 		pthread_join(workers[i], NULL);
+		engine_buf_free(&ws[i].buf);
+	}
 	atomic_store(&r.count_stop, 1); /* the pre-count is only for the ETA */
 	if (up[1])
 		pthread_join(pre, NULL);
