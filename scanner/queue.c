@@ -42,10 +42,15 @@ int queue_push(struct queue *q, void *item)
 
 void *queue_pop(struct queue *q)
 {
+	return queue_take(q, true);
+}
+
+void *queue_take(struct queue *q, bool wait)
+{
 	void *item = NULL;
 
 	pthread_mutex_lock(&q->lock);
-	while (q->len == 0 && !q->closed)
+	while (wait && q->len == 0 && !q->closed)
 		pthread_cond_wait(&q->not_empty, &q->lock);
 	if (q->len > 0) {
 		item = q->items[q->head];

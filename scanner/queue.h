@@ -21,6 +21,8 @@ void queue_destroy(struct queue *q);
 int queue_push(struct queue *q, void *item);
 /* Blocks while empty; returns NULL once closed and drained. */
 void *queue_pop(struct queue *q);
+/* queue_pop when wait; else returns NULL at once when the queue is empty. */
+void *queue_take(struct queue *q, bool wait);
 /* No more pushes; wakes every waiter. */
 void queue_close(struct queue *q);
 

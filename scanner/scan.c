@@ -285,6 +285,24 @@ static cl_error_t scan_file(struct worker *w, const struct walk_entry *e, struct
 	return (cl_error_t)v->rc;
 }
 
+/* What follows a file's verdict: its detection or error, and the counts. */
+static void file_scanned(struct worker *w, const struct walk_entry *e, cl_error_t rc,
+			 const struct workers_verdict *v)
+{
+	struct run *r = w->r;
+
+	if (rc == CL_VIRUS) {
+		found(r, e, v->virname);
+	} else if (rc != CL_CLEAN && rc != CL_BREAK) {
+		say(r, stderr, e->path, "%s ERROR%s", w->why[0] ? w->why : cl_strerror(rc), "");
+		pthread_mutex_lock(&r->det_lock);
+		r->rep->roots[e->tag].scan_errors++;
+		pthread_mutex_unlock(&r->det_lock);
+	}
+	atomic_fetch_add(&r->counters.files_done, 1);
+	atomic_fetch_add(&r->counters.bytes_done, (uint_fast64_t)e->st.st_size);
+}
+
 static cl_error_t scan_entry(struct worker *w, struct walk_entry *e, struct cl_scan_options *opts)
 {
 	struct run *r = w->r;
@@ -295,16 +313,7 @@ static cl_error_t scan_entry(struct worker *w, struct walk_entry *e, struct cl_s
 	progress_file_start(&r->counters, w->slot, e->path, (uint64_t)e->st.st_size);
 	rc = scan_file(w, e, &v);
 	progress_file_done(&r->counters, w->slot);
-	if (rc == CL_VIRUS) {
-		found(r, e, v.virname);
-	} else if (rc != CL_CLEAN && rc != CL_BREAK) {
-		say(r, stderr, e->path, "%s ERROR%s", w->why[0] ? w->why : cl_strerror(rc), "");
-		pthread_mutex_lock(&r->det_lock);
-		r->rep->roots[e->tag].scan_errors++;
-		pthread_mutex_unlock(&r->det_lock);
-	}
-	atomic_fetch_add(&r->counters.files_done, 1);
-	atomic_fetch_add(&r->counters.bytes_done, (uint_fast64_t)e->st.st_size);
+	file_scanned(w, e, rc, &v);
 	return rc;
 }
 
@@ -347,6 +356,102 @@ static bool from_cache(struct run *r, const struct walk_entry *e)
 	return true;
 }
 
+/* Live mode on NTFS: the file's named streams are scanned after it. */
+static bool has_streams(const struct run *r, const struct walk_entry *e)
+{
+	return r->cfg->streams && r->cfg->streams[e->tag];
+}
+
+/* The end of a file's turn (rc CL_BREAK when it was not scanned): a clean
+ * file goes into the cache, its named
+ * streams are scanned (by this thread's worker, which has nothing else in
+ * flight then: see worker_pipelined), and the entry is freed. */
+static void entry_done(struct worker *w, struct walk_entry *e, cl_error_t rc,
+		       struct cl_scan_options *opts)
+{
+	struct run *r = w->r;
+
+	if (rc == CL_CLEAN && !atomic_load(&r->stop))
+		cache_add(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL, &e->st);
+	if (!atomic_load(&r->stop) && has_streams(r, e))
+		scan_streams(w, e, opts);
+	walk_entry_free(e);
+}
+
+/* Files in flight per worker process: with two, the worker starts the next
+ * file while this thread handles the verdict on the last, instead of
+ * waiting for a cross-CPU round trip between every two files. */
+#define PIPELINE 2
+
+/* The loop of a thread with a worker process. pend[0..sent) are in flight,
+ * oldest first; pend[sent..n) wait to be sent (again, after a worker died
+ * with them queued). A file with named streams is sent alone: nothing is
+ * taken after it until its streams are done. */
+static void worker_pipelined(struct worker *w, struct cl_scan_options *opts)
+{
+	struct run *r = w->r;
+	struct walk_entry *pend[PIPELINE], *held = NULL, *e;
+	struct workers_verdict v;
+	size_t n = 0, sent = 0;
+	cl_error_t rc;
+	int wr;
+
+	for (;;) {
+		/* Take files while there is room; wait only with none pending. */
+		while (n < PIPELINE && !(n > 0 && has_streams(r, pend[n - 1]))) {
+			e = held ? held : queue_take(&r->queue, n == 0);
+			held = NULL;
+			if (e == NULL)
+				break;
+			if (atomic_load(&r->stop)) {
+				walk_entry_free(e);
+			} else if (n > 0 && has_streams(r, e)) {
+				held = e;
+				break;
+			} else if (from_cache(r, e)) {
+				entry_done(w, e, CL_BREAK, opts); /* n == 0 if it has streams */
+			} else {
+				pend[n++] = e;
+			}
+		}
+		if (n == 0)
+			return; /* the queue is closed and drained */
+		if (atomic_load(&r->stop))
+			for (; n > sent; n--)
+				walk_entry_free(pend[n - 1]);
+		for (; sent < n; sent++) {
+			wr = workers_send(r->pool, w->slot, pend[sent]->fd, pend[sent]->path,
+					  w->why, sizeof(w->why));
+			if (wr != 0)
+				break;
+			if (sent == 0)
+				progress_file_start(&r->counters, w->slot, pend[0]->path,
+						    (uint64_t)pend[0]->st.st_size);
+		}
+		w->why[0] = '\0';
+		if (sent > 0) {
+			wr = workers_recv(r->pool, w->slot, &v, w->why, sizeof(w->why));
+			rc = wr == 0 ? checked_verdict(w, &v) : CL_ERROR;
+			sent = wr == 0 ? sent - 1 : 0; /* a dead worker took the rest along */
+		} else {
+			/* No worker could take it (WORKERS_NONE): scanned here, as
+			 * scan_file does. */
+			progress_file_start(&r->counters, w->slot, pend[0]->path,
+					    (uint64_t)pend[0]->st.st_size);
+			scan_with_engine(pend[0]->fd, pend[0]->path, &v, r, &w->buf);
+			rc = (cl_error_t)v.rc;
+		}
+		progress_file_done(&r->counters, w->slot);
+		e = pend[0];
+		memmove(pend, pend + 1, --n * sizeof(pend[0]));
+		if (sent > 0)
+			progress_file_start(&r->counters, w->slot, pend[0]->path,
+					    (uint64_t)pend[0]->st.st_size);
+		file_scanned(w, e, rc, &v);
+		entry_done(w, e, rc, opts);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -354,14 +459,15 @@ static void *worker_main(void *arg)
 	struct cl_scan_options opts = r->opts;
 	struct walk_entry *e;
 
+	if (r->pool) {
+		worker_pipelined(w, &opts);
+		return NULL;
+	}
 	while ((e = queue_pop(&r->queue)) != NULL) {
-		if (!atomic_load(&r->stop) && !from_cache(r, e) &&
-		    scan_entry(w, e, &opts) == CL_CLEAN && !atomic_load(&r->stop))
-			cache_add(r->cache, r->cfg->volumes ? r->cfg->volumes[e->tag] : NULL,
-				  &e->st);
-		if (!atomic_load(&r->stop) && r->cfg->streams && r->cfg->streams[e->tag])
-			scan_streams(w, e, &opts);
-		walk_entry_free(e);
+		cl_error_t rc = CL_BREAK; /* not scanned: stopped, or from the cache */
+		if (!atomic_load(&r->stop) && !from_cache(r, e))
+			rc = scan_entry(w, e, &opts);
+		entry_done(w, e, rc, &opts);
 	}
 	return NULL;
 }

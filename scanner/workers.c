@@ -23,8 +23,9 @@
 #define WORKERS_PATH_MAX 16384
 
 struct slot {
-	pid_t pid; /* -1: none (could not be replaced) */
-	int sock;  /* the parent's end, -1 with no worker */
+	pid_t pid;             /* -1: none (could not be replaced) */
+	int sock;              /* the parent's end, -1 with no worker */
+	unsigned int inflight; /* requests sent, verdicts not yet received */
 };
 
 struct workers {
@@ -169,7 +170,7 @@ struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_
 	p->parent = getpid();
 	pthread_mutex_init(&p->spawn_lock, NULL);
 	for (unsigned int i = 0; i < n; i++)
-		p->slots[i] = (struct slot){-1, -1};
+		p->slots[i] = (struct slot){.pid = -1, .sock = -1};
 	for (unsigned int i = 0; i < n; i++)
 		if (spawn(p, i) != 0) {
 			rq_fail_errno(err, errno, "cannot start worker process %u", i + 1);
@@ -233,6 +234,7 @@ static void replace(struct workers *p, unsigned int s, char *why, size_t whylen)
 	close(sl->sock);
 	sl->sock = -1;
 	sl->pid = -1;
+	sl->inflight = 0;
 	pthread_mutex_lock(&p->spawn_lock);
 	if (spawn(p, s) != 0) {
 		size_t n = strlen(why);
@@ -241,29 +243,57 @@ static void replace(struct workers *p, unsigned int s, char *why, size_t whylen)
 	pthread_mutex_unlock(&p->spawn_lock);
 }
 
-int workers_scan(struct workers *p, unsigned int slot, int fd, const char *path,
-		 struct workers_verdict *v, char *why, size_t whylen)
+int workers_send(struct workers *p, unsigned int slot, int fd, const char *path, char *why,
+		 size_t whylen)
 {
 	struct slot *sl = &p->slots[slot];
-	ssize_t n;
 
 	if (sl->pid <= 0) {
 		snprintf(why, whylen, "no worker process");
 		return WORKERS_NONE;
 	}
 	if (send_request(sl->sock, fd, path) != 0) {
+		/* With requests in flight the worker died on the oldest one:
+		 * workers_recv says so, and the caller sends this one again. */
+		if (sl->inflight > 0)
+			return WORKERS_LATER;
 		replace(p, slot, why, whylen);
 		return WORKERS_NONE; /* not sent: the caller may try again */
+	}
+	sl->inflight++;
+	return 0;
+}
+
+int workers_recv(struct workers *p, unsigned int slot, struct workers_verdict *v, char *why,
+		 size_t whylen)
+{
+	struct slot *sl = &p->slots[slot];
+	ssize_t n;
+
+	if (sl->pid <= 0 || sl->inflight == 0) {
+		snprintf(why, whylen, "no worker process");
+		return WORKERS_NONE;
 	}
 	do
 		n = recv(sl->sock, v, sizeof(*v), 0);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(*v)) {
+		/* Requests queued behind the one it died on went with it. */
+		sl->inflight = 0;
 		replace(p, slot, why, whylen);
 		return WORKERS_DIED;
 	}
+	sl->inflight--;
 	v->virname[sizeof(v->virname) - 1] = '\0';
 	return 0;
+}
+
+int workers_scan(struct workers *p, unsigned int slot, int fd, const char *path,
+		 struct workers_verdict *v, char *why, size_t whylen)
+{
+	int rc = workers_send(p, slot, fd, path, why, whylen);
+
+	return rc != 0 ? rc : workers_recv(p, slot, v, why, whylen);
 }
 
 void workers_stop(struct workers *p)

@@ -34,13 +34,31 @@ struct workers;
  * calling thread) and after stdout is flushed. Returns NULL with err set. */
 struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_error *err);
 
-#define WORKERS_DIED (-1) /* the worker died on this file (why says how) */
-#define WORKERS_NONE (-2) /* the file was not scanned: no worker to take it */
+#define WORKERS_DIED  (-1) /* the worker died on this file (why says how) */
+#define WORKERS_NONE  (-2) /* the file was not scanned: no worker to take it */
+#define WORKERS_LATER (-3) /* not sent: receive what is in flight, then again */
 
-/* Has worker `slot` scan fd, waiting for its verdict; one caller per slot at
- * a time. Returns 0 with v filled, or WORKERS_DIED / WORKERS_NONE with why
- * saying what happened ("worker process killed by signal 9 (Killed)"). A
- * dead worker is replaced where possible. */
+/* One caller per slot at a time. A worker answers in the order it was
+ * sent files, and more than one may wait for it (the caller decides how
+ * many: scan.c keeps two in flight, so that the worker never waits for the
+ * parent between files). fd must stay open until its verdict is back. */
+
+/* Sends fd to worker `slot`. Returns 0; WORKERS_NONE (the worker is dead
+ * and was replaced where possible, why says how; nothing was in flight);
+ * or WORKERS_LATER (the worker is dead with files in flight: workers_recv
+ * reports it on the oldest, then this one can be sent again). */
+int workers_send(struct workers *p, unsigned int slot, int fd, const char *path, char *why,
+		 size_t whylen);
+
+/* Waits for the verdict on the oldest file in flight. Returns 0 with v
+ * filled; WORKERS_DIED: the worker died on that file (why says how: "worker
+ * process killed by signal 9 (Killed)"), was replaced where possible, and
+ * every later file in flight went with it, unscanned: send them again;
+ * WORKERS_NONE: nothing in flight, or no worker. */
+int workers_recv(struct workers *p, unsigned int slot, struct workers_verdict *v, char *why,
+		 size_t whylen);
+
+/* workers_send then workers_recv: one file, scanned before it returns. */
 int workers_scan(struct workers *p, unsigned int slot, int fd, const char *path,
 		 struct workers_verdict *v, char *why, size_t whylen);
 
