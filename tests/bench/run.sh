@@ -99,11 +99,13 @@ run() {
 		"$(wc -l <"$OUT/$name.found")" "$load"
 }
 
-TOOLS="clamscan raquet-scan-j1 raquet-scan-j$NPROC"
+TOOLS="clamscan clamscan-tmpfs raquet-scan-j1 raquet-scan-j$NPROC"
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	workers_probe usr
 	run clamscan clamscan -r --no-summary $LIMITS -d "$SIGS" "$CORPUS"
+	workers_probe usr
+	run clamscan-tmpfs env TMPDIR=/dev/shm clamscan -r --no-summary $LIMITS -d "$SIGS" "$CORPUS"
 	workers_probe usr
 	run raquet-scan-j1 "$SCAN" --no-progress -j1 $LIMITS -d "$SIGS" "$CORPUS"
 	workers_probe usr

@@ -57,12 +57,15 @@ workers_corpus() {
 		workers_probe "$c"
 		run "$c-clamscan" clamscan -r --no-summary $LIMITS -d "$SIGS" "$CORPUS"
 		workers_probe "$c"
+		run "$c-clamscan-tmpfs" env TMPDIR=/dev/shm clamscan -r --no-summary $LIMITS \
+			-d "$SIGS" "$CORPUS"
+		workers_probe "$c"
 		run "$c-raquet-scan-j1" "$SCAN" --no-progress -j1 $LIMITS -d "$SIGS" "$CORPUS"
 		workers_probe "$c"
 		run "$c-raquet-scan-j$NPROC" "$SCAN" --no-progress -j"$NPROC" $LIMITS -d "$SIGS" "$CORPUS"
 		r=$((r + 1))
 	done
-	for t in raquet-scan-j1 "raquet-scan-j$NPROC"; do
+	for t in clamscan-tmpfs raquet-scan-j1 "raquet-scan-j$NPROC"; do
 		if ! cmp -s "$OUT/$c-clamscan.found" "$OUT/$c-$t.found"; then
 			echo "bench: DETECTIONS DIFFER between clamscan and $t on $c:" >&2
 			diff "$OUT/$c-clamscan.found" "$OUT/$c-$t.found" | head -40 >&2
@@ -83,7 +86,8 @@ workers_row() {
 	med() { median "$1" "$OUT/$2$3"; }
 	echo "$1 $st $pr $(med 1 "$2" clamscan.times) $(med 2 "$2" clamscan.times)" \
 		"$(med 1 "$2" raquet-scan-j1.times) $(med 1 "$2" raquet-scan-j1.pss)" \
-		"$(med 1 "$2" "raquet-scan-j$NPROC.times") $(med 1 "$2" "raquet-scan-j$NPROC.pss")"
+		"$(med 1 "$2" "raquet-scan-j$NPROC.times") $(med 1 "$2" "raquet-scan-j$NPROC.pss")" \
+		"$(med 1 "$2" clamscan-tmpfs.times)"
 }
 
 workers_section() {
@@ -110,12 +114,22 @@ workers_section() {
 		}
 		printf "| %s | %d | %.0f | %.2fx | %.2f | %.2f | %.2f | %+.1f%% | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f |\n",
 			c, files, mb, p, load, cl, j1, (j1 / cl - 1) * 100, jn, ideal, ideal / jn, crss, j1pss, jnpss
+		# The same, against clamscan given a tmpfs for its temporary
+		# files as raquet-scan takes one; and -jN against -j1.
+		ct = $12; idealt = load + (ct - load) / p
+		x[NR] = sprintf("| %s | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2f |", c, ct, idealt, idealt / jn,
+			(j1 / ct - 1) * 100, (j1 - load) / (jn - load), (j1 - load) / (jn - load) / p)
 		t[NR] = sprintf("%s|%.2f|%+.1f|%.1f|%.1f|%d|%d|%d", c, ideal / jn, (j1 / cl - 1) * 100, jnpss, lim,
 			ideal / jn >= 0.85, j1 <= cl * 1.05, jnpss <= lim)
 	}
 	function verdict(ok) { return ok ? "PASS" : "FAIL" }
 	END {
 		printf "\n(median of runs and of the probes before them; MB = 10^6 bytes; ideal = db load + (clamscan - db load) / cores give; PSS of the process and all its workers, sampled)\n\n"
+		printf "| corpus | clamscan, TMPDIR=/dev/shm s | ideal -j%d s from it | -j%d of that ideal | -j1 vs it %% | -j%d scan speed-up over -j1 | of what the cores give |\n", n, n, n
+		print "|---|---:|---:|---:|---:|---:|---:|"
+		for (i = 1; i <= NR; i++)
+			print x[i]
+		printf "\n(the speed-up leaves the db load out: (-j1 - load) / (-j%d - load))\n\n", n
 		for (i = 1; i <= NR; i++) {
 			split(t[i], f, "|")
 			printf "target[%s]: -j%d at >= 0.85 of the ideal (goal 0.9): %.2f  %s\n", f[1], n, f[2], verdict(f[6])
