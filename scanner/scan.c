@@ -416,9 +416,12 @@ static void worker_pipelined(struct worker *w, struct cl_scan_options *opts)
 		}
 		if (n == 0)
 			return; /* the queue is closed and drained */
-		if (atomic_load(&r->stop))
+		if (atomic_load(&r->stop)) {
 			for (; n > sent; n--)
 				walk_entry_free(pend[n - 1]);
+			if (n == 0)
+				continue;
+		}
 		for (; sent < n; sent++) {
 			wr = workers_send(r->pool, w->slot, pend[sent]->fd, pend[sent]->path,
 					  w->why, sizeof(w->why));
