@@ -7,7 +7,8 @@
  *
  * Modules: stickinfo (the stick's files), runscan (the child and what it
  * left), text (UTF-8 width, matching, number formats: pure, unit-tested),
- * ui (ncursesw screens), main (options, language, flow). */
+ * ui (ncursesw screens), summary (the summary's lines, drawn or printed),
+ * main (options, language, flow). */
 #ifndef RAQUET_LAUNCHER_H
 #define RAQUET_LAUNCHER_H
 

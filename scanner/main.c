@@ -11,17 +11,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "escape.h"
-#include "identity.h"
 #include "live/discover.h"
 #include "live/live.h"
 #include "live/print.h"
 #include "live/persist.h"
 #include "quarantine_cmd.h"
-#include "quarantine_pc.h"
-#include "record.h"
 #include "result.h"
 #include "scan.h"
+#include "seal_run.h"
 #include "station.h"
 #include "stick.h"
 #include "usbrepair.h"
@@ -35,10 +32,9 @@
 struct options {
 	struct scan_config scan;
 	const char *dbs[MAX_LIST], *excludes[MAX_LIST];
-	const char *json_path;
+	struct seal_run_options seal; /* --stick, --unit, --technician, --json... */
 	const char *list_quarantine, *restore_id;
-	const char *stick_dir, *unit, *technician, *identity_root;
-	bool summary, list_stick, action_given, qdir_given, list_autoruns, no_cache;
+	bool summary, list_autoruns;
 	/* --auto (live mode) */
 	bool live, remove_hiberfile;
 	bool station; /* --station: USB drives one after another */
@@ -46,7 +42,6 @@ struct options {
 	unsigned int station_idle;
 	const char *devices[MAX_LIST], *bitlocker_key;
 	size_t ndevices;
-	char *stick_db; /* DIR/RAQUET/db */
 };
 
 static void print_usage(FILE *f)
@@ -214,17 +209,18 @@ static void quarantine_dir_args(struct options *o, struct scan_config *sc)
 		given = sc->paths[0];
 	else if (sc->npaths > 0)
 		usage("--list-quarantine DIR takes no PATH");
-	if ((given && o->qdir_given) || (given && o->stick_dir) || (o->qdir_given && o->stick_dir))
+	if ((given && o->seal.qdir_given) || (given && o->seal.stick_dir) ||
+	    (o->seal.qdir_given && o->seal.stick_dir))
 		usage("give the quarantine folder once (DIR, --quarantine-dir or --stick)");
 	if (given)
 		sc->quarantine_dir = given;
-	else if (o->stick_dir) {
-		if (asprintf(&q, "%s/%s/%s", o->stick_dir, STICK_DIR, STICK_QUARANTINE) < 0)
+	else if (o->seal.stick_dir) {
+		if (asprintf(&q, "%s/%s/%s", o->seal.stick_dir, STICK_DIR, STICK_QUARANTINE) < 0)
 			usage("out of memory");
 		sc->quarantine_dir = q;
 	}
 	o->list_quarantine = o->list_quarantine ? sc->quarantine_dir : NULL;
-	o->stick_dir = NULL;
+	o->seal.stick_dir = NULL;
 	sc->npaths = 0;
 }
 
@@ -292,16 +288,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'r':
 			break; /* always recursive; accepted as clamscan does */
 		case OPT_ACTION:
-			o->action_given = true;
+			o->seal.action_given = true;
 			if (resultdoc_action_parse(optarg, &sc->action) != 0)
 				usage("--action wants report, quarantine or delete");
 			break;
 		case OPT_QDIR:
 			sc->quarantine_dir = optarg;
-			o->qdir_given = true;
+			o->seal.qdir_given = true;
 			break;
 		case OPT_JSON:
-			o->json_path = optarg;
+			o->seal.json_path = optarg;
 			break;
 		case OPT_QUICK:
 			sc->quick = true;
@@ -341,19 +337,19 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->restore_id = optarg;
 			break;
 		case OPT_STICK:
-			o->stick_dir = optarg;
+			o->seal.stick_dir = optarg;
 			break;
 		case OPT_UNIT:
-			o->unit = optarg;
+			o->seal.unit = optarg;
 			break;
 		case OPT_TECH:
-			o->technician = optarg;
+			o->seal.technician = optarg;
 			break;
 		case OPT_LIST:
-			o->list_stick = true;
+			o->seal.list_stick = true;
 			break;
 		case OPT_IDROOT:
-			o->identity_root = optarg;
+			o->seal.identity_root = optarg;
 			break;
 		case OPT_AUTO:
 			o->live = true;
@@ -384,7 +380,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			sc->cache_dir = optarg;
 			break;
 		case OPT_NOCACHE:
-			o->no_cache = true;
+			o->seal.no_cache = true;
 			break;
 		case OPT_MEMORY:
 			if (strcmp(optarg, "auto") == 0)
@@ -406,10 +402,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			usage(NULL);
 		}
 	}
-	if (ndbs == 0 && o->stick_dir) {
-		if (asprintf(&o->stick_db, "%s/%s/%s", o->stick_dir, STICK_DIR, STICK_DB) < 0)
+	if (ndbs == 0 && o->seal.stick_dir) {
+		if (asprintf(&o->seal.stick_db, "%s/%s/%s", o->seal.stick_dir, STICK_DIR,
+			     STICK_DB) < 0)
 			usage("out of memory");
-		o->dbs[ndbs++] = o->stick_db;
+		o->dbs[ndbs++] = o->seal.stick_db;
 	} else if (ndbs == 0) {
 		o->dbs[ndbs++] = DEFAULT_DB;
 	}
@@ -419,54 +416,30 @@ static void parse_args(int argc, char **argv, struct options *o)
 	sc->nexcludes = nex;
 	sc->paths = (const char *const *)argv + optind;
 	sc->npaths = (size_t)(argc - optind);
-	if (o->list_stick && !o->stick_dir)
+	if (o->seal.list_stick && !o->seal.stick_dir)
 		usage("--list needs --stick DIR");
 	if (o->restore_id || o->list_quarantine)
 		quarantine_dir_args(o, sc);
-	if ((o->unit || o->technician) && !o->stick_dir)
+	if ((o->seal.unit || o->seal.technician) && !o->seal.stick_dir)
 		usage("--unit and --technician go with --stick DIR");
-	if (o->stick_dir && !o->list_stick && !o->unit)
+	if (o->seal.stick_dir && !o->seal.list_stick && !o->seal.unit)
 		usage("--stick needs --unit CODE (a unit of the stick's roster)");
 	if ((o->ndevices || o->bitlocker_key || o->remove_hiberfile) && !o->live)
 		usage("--device, --bitlocker-key and --remove-hiberfile go with --auto");
-	if (o->live && (sc->npaths > 0 || !o->stick_dir || o->list_stick))
+	if (o->live && (sc->npaths > 0 || !o->seal.stick_dir || o->seal.list_stick))
 		usage("--auto takes no PATH and needs --stick DIR --unit CODE");
-	if (o->station && (o->live || sc->npaths > 0 || !o->stick_dir || o->list_stick))
+	if (o->station && (o->live || sc->npaths > 0 || !o->seal.stick_dir || o->seal.list_stick))
 		usage(
 		    "--station takes no PATH, not with --auto, and needs --stick DIR --unit CODE");
 	if (o->station_idle && !o->station)
 		usage("--station-idle goes with --station");
-	if (o->list_autoruns && !o->live && (sc->npaths == 0 || o->stick_dir))
+	if (o->list_autoruns && !o->live && (sc->npaths == 0 || o->seal.stick_dir))
 		usage("--list-autoruns wants the PATH of a mounted Windows volume, or --auto");
-	if (!o->live && !o->station && !o->list_quarantine && !o->restore_id && !o->list_stick &&
-	    sc->npaths == 0)
+	if (!o->live && !o->station && !o->list_quarantine && !o->restore_id &&
+	    !o->seal.list_stick && sc->npaths == 0)
 		usage("no PATH to scan");
-	if (o->no_cache && sc->cache_dir)
+	if (o->seal.no_cache && sc->cache_dir)
 		usage("--cache and --no-cache exclude each other");
-}
-
-static void print_summary(FILE *out, const struct scan_report *rep, const char *status)
-{
-	double mb = (double)rep->bytes / 1e6;
-	double s = rep->seconds > 0 ? rep->seconds : 1e-9;
-
-	fprintf(out, "\n----------- SCAN SUMMARY -----------\n");
-	fprintf(out, "Known viruses: %u\n", rep->engine.signatures);
-	fprintf(out, "Engine version: %s\n", rep->engine.version);
-	fprintf(out, "Scanned files: %llu\n", (unsigned long long)rep->files);
-	if (rep->cached > 0) /* unchanged since found clean: counted, not read */
-		fprintf(out, "Files from the clean-file cache: %llu\n",
-			(unsigned long long)rep->cached);
-	fprintf(out, "Infected files: %zu\n", rep->ndets);
-	fprintf(out, "Errors: %llu\n", (unsigned long long)rep->errors);
-	fprintf(out, "Data scanned: %.2f MB\n", mb);
-	fprintf(out, "Time: %.3f sec (%d m %d s)\n", rep->seconds, (int)rep->seconds / 60,
-		(int)rep->seconds % 60);
-	fprintf(out, "Throughput: %.1f files/s, %.2f MB/s\n", (double)rep->files / s, mb / s);
-	fprintf(out, "Status: %s\n", status ? status : resultdoc_status_name(result_status(rep)));
-	if (rep->repairs.n)
-		fprintf(out, "USB repairs: %zu (drives repaired: %zu)\n", rep->repairs.n,
-			usbrepair_volumes_repaired(&rep->repairs));
 }
 
 /* Shortcut-worm repair at the top of each folder scanned (usbrepair.h). */
@@ -483,240 +456,17 @@ static void repair_roots(const struct options *o, struct scan_report *rep)
 	usbrepair_print(stdout, &rep->repairs);
 }
 
-/* The scan log sealed with a stick result: what stdout showed. */
-static char *scan_log(const struct scan_report *rep, const char *status)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (f == NULL)
-		return NULL;
-	for (size_t i = 0; i < rep->ndets; i++) {
-		const struct detection *d = &rep->dets[i];
-		char *esc = escape_name(d->path);
-		fprintf(f, "%s: %s FOUND\n", esc ? esc : "?", d->signature);
-		fprintf(f, "%s: %s%s%s\n", esc ? esc : "?", resultdoc_outcome_name(d->outcome),
-			d->detail ? ": " : "", d->detail ? d->detail : "");
-		free(esc);
-	}
-	usbrepair_print(f, &rep->repairs);
-	print_summary(f, rep, status);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
-struct sample_hook {
-	struct stick *stick;
-	const char *unit;
-};
-
-/* Each file about to be quarantined also goes to the IOC as a sealed
- * sample; a sample that cannot be sealed is reported, the scan goes on. */
-static void seal_sample(void *ctx, int fd, struct detection *d)
-{
-	struct sample_hook *h = ctx;
-	char name[RECORD_NAME_MAX];
-	rq_error err;
-
-	if (stick_seal_sample(h->stick, fd, d, h->unit, name, sizeof(name), &err) == 0)
-		d->sample = strdup(name);
-	else
-		fprintf(stderr, "raquet-scan: sample not sealed: %s\n", err.msg);
-}
-
-static json_object *device_json(const char *root)
-{
-	rq_error err;
-	json_object *out = resultdoc_device(root, NULL, &err);
-
-	if (out == NULL)
-		fprintf(stderr, "raquet-scan: device identity: %s\n", err.msg);
-	return out;
-}
-
-/* Sealing failed after the preflight passed (the stick pulled out, an I/O
- * error): the result is kept next to the quarantine, to be sealed at the
- * next start; the scan still fails (exit 2), as nothing was sealed. */
-static void keep_pending(struct stick *stick, json_object *doc, const char *log, const char *why)
-{
-	char name[96];
-	rq_error err;
-
-	fprintf(stderr, "raquet-scan: the result was NOT sealed to the stick: %s\n", why);
-	if (stick_write_pending(stick, doc, log, why, name, sizeof(name), &err) == 0)
-		fprintf(
-		    stderr,
-		    "raquet-scan: the result was kept in %s/%s; it will be sealed the next time "
-		    "raquet-scan starts with this stick\n",
-		    stick->path, name);
-	else
-		fprintf(stderr,
-			"raquet-scan: the result could not be kept on the stick either: %s\n",
-			err.msg);
-}
-
-/* Seals the result to the stick; returns 0 and prints where it went. Live
- * mode hands its own device and volumes (taken over), else NULL. */
-static int seal_result(struct options *o, struct stick *stick, const struct scan_report *rep,
-		       json_object *device, json_object *volumes, json_object *autoruns)
-{
-	struct result_context ctx = {.unit = o->unit,
-				     .technician = o->technician,
-				     .device = device,
-				     .volumes = volumes,
-				     .autoruns = autoruns};
-	char name[RECORD_NAME_MAX];
-	json_object *doc;
-	char *log = scan_log(rep, resultdoc_status_name(result_status_with(rep, autoruns)));
-	uint64_t seq = 0;
-	rq_error err;
-	int rc = -1;
-
-	if (ctx.device == NULL)
-		ctx.device = device_json(o->identity_root);
-	doc = result_build(&o->scan, rep, &ctx);
-	if (doc == NULL) {
-		fprintf(stderr, "raquet-scan: out of memory building the result document\n");
-		free(log);
-		return -1;
-	}
-	result_add_stick(doc, stick, rep->started.tv_sec, stderr); /* clock, MANIFEST version */
-	/* Which PC the quarantined files came from, for --list-quarantine. */
-	if (quarantine_note_pc(o->scan.quarantine_dir, doc, rep, &err) != 0)
-		fprintf(stderr,
-			"raquet-scan: warning: the quarantine will not say which PC its "
-			"new entries came from: %s\n",
-			err.msg);
-	if (log == NULL)
-		fprintf(stderr, "raquet-scan: out of memory building the scan log\n");
-	else if (stick_seal_result(stick, doc, log, &seq, &err) != 0)
-		keep_pending(stick, doc, log, err.msg);
-	else {
-		record_name(stick->key->id, seq, RECORD_TYPE_RESULT, name, sizeof(name));
-		printf("Record saved: %s/results/%s (#%llu)\n", stick->path, name,
-		       (unsigned long long)seq);
-		rc = 0;
-	}
-	if (o->json_path && result_write_file(doc, o->json_path, &err) != 0) {
-		fprintf(stderr, "raquet-scan: %s\n", err.msg);
-		rc = -1;
-	}
-	json_object_put(doc);
-	free(log);
-	return rc;
-}
-
-static void pending_sealed(void *ctx, const char *name, uint64_t seq)
-{
-	struct stick *stick = ctx;
-	char rec[RECORD_NAME_MAX];
-
-	record_name(stick->key->id, seq, RECORD_TYPE_RESULT, rec, sizeof(rec));
-	printf("Pending record sealed: %s/results/%s (#%llu), from %s/quarantine/%s\n", stick->path,
-	       rec, (unsigned long long)seq, stick->path, name);
-}
-
-static void print_warnings(struct stick *stick)
-{
-	for (size_t i = 0; i < stick->nwarnings; i++) {
-		fprintf(stderr, "raquet-scan: warning: %s\n", stick->warnings[i]);
-		free(stick->warnings[i]);
-	}
-	if (stick->warnings_dropped)
-		fprintf(stderr, "raquet-scan: warning: %zu more like these\n",
-			stick->warnings_dropped);
-	stick->nwarnings = stick->warnings_dropped = 0;
-}
-
-/* No action without a record: everything that would make sealing fail is
- * checked before the first file is touched, and a result an earlier run
- * could not seal is sealed first. */
-static int ready_to_seal(struct options *o, struct stick *stick)
-{
-	rq_error err;
-	int rc = stick_check_sealable(stick, o->scan.action == RESULTDOC_QUARANTINE, &err);
-
-	print_warnings(stick);
-	if (rc != 0) {
-		fprintf(stderr, "raquet-scan: %s\n", err.msg);
-		return -1;
-	}
-	if (stick_seal_pending(stick, pending_sealed, stick, &err) < 0) {
-		fprintf(stderr,
-			"raquet-scan: a result kept from an earlier scan could not be sealed: "
-			"%s\n",
-			err.msg);
-		return -1;
-	}
-	print_warnings(stick);
-	return 0;
-}
-
-static int open_stick_checked(struct options *o, struct stick *stick, struct sample_hook *hook)
-{
-	rq_error err;
-
-	if (stick_open(o->stick_dir, stick, &err) != 0) {
-		fprintf(stderr, "raquet-scan: %s\n", err.msg);
-		return -1;
-	}
-	if (o->list_stick)
-		return 0;
-	if (o->stick_db && stick_check_database(stick, &err) != 0)
-		return fprintf(stderr, "raquet-scan: %s\n", err.msg), stick_close(stick), -1;
-	if (stick_unit_name(stick, o->unit) == NULL) {
-		char *esc = escape_name(o->unit);
-		fprintf(stderr, "raquet-scan: unit '%s' is not in the stick's signed roster\n",
-			esc ? esc : "?");
-		free(esc);
-		stick_close(stick);
-		return -1;
-	}
-	if (!o->action_given)
-		o->scan.action = stick->config.action;
-	if (!o->qdir_given &&
-	    asprintf((char **)&o->scan.quarantine_dir, "%s/quarantine", stick->path) < 0)
-		return stick_close(stick), -1;
-	if (!o->qdir_given)
-		o->scan.keep_free = STICK_KEEP_FREE; /* the quarantine shares the stick */
-	if (!o->no_cache && o->scan.cache_dir == NULL &&
-	    asprintf((char **)&o->scan.cache_dir, "%s/cache", stick->path) < 0)
-		return stick_close(stick), -1;
-	if (ready_to_seal(o, stick) != 0)
-		return stick_close(stick), -1;
-	hook->stick = stick;
-	hook->unit = o->unit;
-	if (o->scan.action == RESULTDOC_QUARANTINE) {
-		o->scan.on_detection = seal_sample;
-		o->scan.hook_ctx = hook;
-	}
-	return 0;
-}
-
-static int open_stick(struct options *o, struct stick *stick, struct sample_hook *hook)
-{
-	if (open_stick_checked(o, stick, hook) == 0)
-		return 0;
-	if (!o->list_stick) /* every refusal before the scan: the technician may go on */
-		fprintf(stderr, "raquet-scan: nothing was scanned and nothing was changed\n");
-	return -1;
-}
-
 static int cmd_scan(struct options *o)
 {
-	struct sample_hook hook = {0};
+	struct seal_run_hook hook = {0};
 	struct scan_report rep;
 	struct stick stick;
 	rq_error err;
 	int status;
 
-	if (o->stick_dir && open_stick(o, &stick, &hook) != 0)
+	if (o->seal.stick_dir && seal_run_open_stick(&o->seal, &o->scan, &stick, &hook) != 0)
 		return 2;
-	if (o->list_stick) {
+	if (o->seal.list_stick) {
 		status = stick_list(&stick, stdout, &err) < 0 ? 2 : 0;
 		if (status)
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
@@ -725,7 +475,7 @@ static int cmd_scan(struct options *o)
 	}
 	if (scan_run(&o->scan, &rep, &err) != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
-		if (o->stick_dir)
+		if (o->seal.stick_dir)
 			stick_close(&stick);
 		return 2;
 	}
@@ -736,25 +486,25 @@ static int cmd_scan(struct options *o)
 		fprintf(stderr, "raquet-scan: interrupted; the result is incomplete\n");
 	else
 		repair_roots(o, &rep);
-	if (o->stick_dir) {
-		if (seal_result(o, &stick, &rep, NULL, NULL, NULL) != 0)
+	if (o->seal.stick_dir) {
+		if (seal_run_result(&o->seal, &o->scan, &stick, &rep, NULL, NULL, NULL) != 0)
 			status = 2;
 		stick_close(&stick);
-	} else if (o->json_path) {
+	} else if (o->seal.json_path) {
 		struct result_context ctx = {0};
 		json_object *doc = result_build(&o->scan, &rep, &ctx);
 		if (doc == NULL) {
 			fprintf(stderr,
 				"raquet-scan: out of memory building the result document\n");
 			status = 2;
-		} else if (result_write_file(doc, o->json_path, &err) != 0) {
+		} else if (result_write_file(doc, o->seal.json_path, &err) != 0) {
 			fprintf(stderr, "raquet-scan: %s\n", err.msg);
 			status = 2;
 		}
 		json_object_put(doc);
 	}
 	if (o->summary)
-		print_summary(stdout, &rep, NULL);
+		seal_run_print_summary(stdout, &rep, NULL);
 	scan_report_free(&rep);
 	return rq_finish_stdout(status);
 }
@@ -763,12 +513,12 @@ static int cmd_auto(struct options *o)
 {
 	struct live_config lc = {.devices = o->devices,
 				 .ndevices = o->ndevices,
-				 .stick_dir = o->stick_dir,
-				 .identity_root = o->identity_root,
+				 .stick_dir = o->seal.stick_dir,
+				 .identity_root = o->seal.identity_root,
 				 .remove_hiberfile = o->remove_hiberfile,
 				 .list_autoruns = o->list_autoruns};
 	char pass[LIVE_KEY_LEN + 1] = "";
-	struct sample_hook hook = {0};
+	struct seal_run_hook hook = {0};
 	struct live_result lr;
 	struct scan_report rep;
 	struct stick stick;
@@ -783,7 +533,7 @@ static int cmd_auto(struct options *o)
 		}
 		lc.bitlocker_pass = pass;
 	}
-	if (open_stick(o, &stick, &hook) != 0)
+	if (seal_run_open_stick(&o->seal, &o->scan, &stick, &hook) != 0)
 		return 2;
 	rc = live_run(&lc, &o->scan, &rep, &lr, &err);
 	explicit_bzero(pass, sizeof(pass));
@@ -807,11 +557,12 @@ static int cmd_auto(struct options *o)
 		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
 	/* a static string: it outlives the autoruns the result takes over */
 	pcstatus = resultdoc_status_name(result_status_with(&rep, lr.autoruns));
-	if (seal_result(o, &stick, &rep, lr.device, lr.volumes, lr.autoruns) != 0)
+	if (seal_run_result(&o->seal, &o->scan, &stick, &rep, lr.device, lr.volumes, lr.autoruns) !=
+	    0)
 		status = 2;
 	stick_close(&stick);
 	if (o->summary)
-		print_summary(stdout, &rep, pcstatus);
+		seal_run_print_summary(stdout, &rep, pcstatus);
 	scan_report_free(&rep);
 	return rq_finish_stdout(status);
 }
@@ -825,8 +576,8 @@ static int station_drive(struct options *o, struct stick *stick, const char *dis
 	const char *devs[1] = {dev};
 	struct live_config lc = {.devices = devs,
 				 .ndevices = 1,
-				 .stick_dir = o->stick_dir,
-				 .identity_root = o->identity_root};
+				 .stick_dir = o->seal.stick_dir,
+				 .identity_root = o->seal.identity_root};
 	struct live_result lr;
 	struct scan_report rep;
 	rq_error err;
@@ -849,10 +600,11 @@ static int station_drive(struct options *o, struct stick *stick, const char *dis
 	if (lr.release_error[0])
 		fprintf(stderr, "raquet-scan: %s\n", lr.release_error);
 	json_object_put(lr.device); /* the PC's: this record is the drive's */
-	if (seal_result(o, stick, &rep, station_identity(disk), lr.volumes, lr.autoruns) != 0)
+	if (seal_run_result(&o->seal, &o->scan, stick, &rep, station_identity(disk), lr.volumes,
+			    lr.autoruns) != 0)
 		status = 2;
 	if (o->summary)
-		print_summary(stdout, &rep, NULL);
+		seal_run_print_summary(stdout, &rep, NULL);
 	*interrupted = rep.interrupted;
 	scan_report_free(&rep);
 	return status;
@@ -860,7 +612,7 @@ static int station_drive(struct options *o, struct stick *stick, const char *dis
 
 static int cmd_station(struct options *o)
 {
-	struct sample_hook hook = {0};
+	struct seal_run_hook hook = {0};
 	static struct station st; /* one per run */
 	char disk[STATION_NAME_MAX];
 	bool interrupted = false;
@@ -868,9 +620,9 @@ static int cmd_station(struct options *o)
 	int status = 0, w;
 	rq_error err;
 
-	if (open_stick(o, &stick, &hook) != 0)
+	if (seal_run_open_stick(&o->seal, &o->scan, &stick, &hook) != 0)
 		return 2;
-	if (discover_stick_disk(o->stick_dir, st.skip, &err) < 0) {
+	if (discover_stick_disk(o->seal.stick_dir, st.skip, &err) < 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
 		stick_close(&stick);
 		return 2;

@@ -108,6 +108,15 @@ start=$_start, size=$((_mb * 2048)), type=$GPT_DATA"
 	done
 }
 
+# pc_disk IMG: the PC of t6000 and t6010, one disk: NTFS with Windows and a
+# stream, FAT32, exFAT, ext4, an unformatted partition and a BitLocker one
+# (partitions 1 to 6, in that order; their images stay as $T/p.*).
+pc_disk() {
+	ntfs_image "$T/p.ntfs" 24 WINDOWS && fat_image "$T/p.fat" && exfat_image "$T/p.exfat" &&
+	ext4_image "$T/p.ext4" && bitlocker_image "$T/p.bl" &&
+	make_disk "$1" "$T/p.ntfs" "$T/p.fat" "$T/p.exfat" "$T/p.ext4" raw:2 "$T/p.bl"
+}
+
 # attach IMG: attaches IMG as a loop device, sets L to it, adds its
 # partitions with partx (loop devices do not scan partitions by themselves
 # here), and detaches it when the test ends. Not in a $(...): the cleanup

@@ -9,10 +9,7 @@
 make_ioc "$T/ioc" && make_stick "$T/ioc" "$T/usb" && fake_pc "$T/sys1" SN-LIVE-2
 S=$T/usb/RAQUET
 id=$(key_id "$S/stick.pub")
-ntfs_image "$T/p.ntfs" 24 WINDOWS && fat_image "$T/p.fat" && exfat_image "$T/p.exfat" &&
-	ext4_image "$T/p.ext4" && bitlocker_image "$T/p.bl" &&
-	make_disk "$T/disk.img" "$T/p.ntfs" "$T/p.fat" "$T/p.exfat" "$T/p.ext4" raw:2 "$T/p.bl" ||
-	{ echo "Bail out! cannot build the disk image"; exit 1; }
+pc_disk "$T/disk.img" || { echo "Bail out! cannot build the disk image"; exit 1; }
 before=$(sha256sum < "$T/disk.img")
 attach "$T/disk.img" || { echo "Bail out! cannot attach the disk image"; exit 1; }
 
