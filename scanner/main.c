@@ -473,6 +473,7 @@ static int cmd_scan(struct options *o)
 		stick_close(&stick);
 		return rq_finish_stdout(status);
 	}
+	o->scan.engine_until_exit = true; /* one run, then the process ends */
 	if (scan_run(&o->scan, &rep, &err) != 0) {
 		fprintf(stderr, "raquet-scan: %s\n", err.msg);
 		if (o->seal.stick_dir)

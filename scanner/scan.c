@@ -202,6 +202,15 @@ static void found(struct run *r, const struct walk_entry *e, const char *virname
 	}
 }
 
+/* An engine left to the exit (engine_until_exit) is not freed. Except in a
+ * sanitizer build: LeakSanitizer does not look into libclamav's own memory
+ * pools, so it would report what only they point to as leaked. */
+#ifdef __SANITIZE_ADDRESS__
+#define ENGINE_LEFT_TO_EXIT false
+#else
+#define ENGINE_LEFT_TO_EXIT true
+#endif
+
 /* Per-worker state handed to libclamav's callbacks. */
 struct worker {
 	struct run *r;
@@ -776,7 +785,10 @@ int scan_run(const struct scan_config *cfg, struct scan_report *rep, rq_error *e
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	totals(rep);
-	engine_free(r.engine, r.tmpdir);
+	if (cfg->engine_until_exit && ENGINE_LEFT_TO_EXIT)
+		engine_remove_tmpdir(r.tmpdir);
+	else
+		engine_free(r.engine, r.tmpdir);
 	queue_destroy(&r.queue);
 	pthread_mutex_destroy(&r.out_lock);
 	pthread_mutex_destroy(&r.det_lock);
