@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "engine.h"
 
 /* libclamav reports which file failed only through its message callback,
@@ -176,8 +177,6 @@ static int make_tmpdir(struct cl_engine *engine, unsigned int jobs, char tmpdir[
  * not want bytes long now (it changed since its fstat). */
 static int read_whole(int fd, size_t want, struct engine_buf *buf)
 {
-	size_t got = 0;
-
 	if (buf->cap < want + 1) {
 		/* One byte more than the size: a file that grew is noticed. */
 		size_t cap = (want + 1 + 65535) & ~(size_t)65535;
@@ -187,17 +186,7 @@ static int read_whole(int fd, size_t want, struct engine_buf *buf)
 		buf->data = d;
 		buf->cap = cap;
 	}
-	while (got < want + 1) {
-		ssize_t n = pread(fd, buf->data + got, want + 1 - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return got == want ? 0 : -1;
+	return pread_full(fd, buf->data, want + 1, 0) == (ssize_t)want ? 0 : -1;
 }
 
 cl_error_t engine_scan(const struct cl_engine *engine, int fd, const char *path,
