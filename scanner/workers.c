@@ -34,10 +34,15 @@ struct workers {
 	workers_scan_fn fn;
 	void *ctx;
 	atomic_int *stop; /* MAP_SHARED: seen by every worker */
-	pid_t parent;
-	/* Held across socketpair+fork+close, so that no worker is forked while
-	 * another worker's end is still open in the parent: a worker holding a
-	 * sibling's end would hide that sibling's death (no EOF). */
+	pid_t parent;     /* the process a worker must die with: the zygote */
+	/* The zygote: a process forked while this one still had one thread,
+	 * which forks every worker, the replacements too. A fork from the
+	 * running scan, where other threads may hold a lock (the sanitizers'
+	 * allocator does not survive that), could leave the new worker stuck
+	 * on it for ever: seen as a hung scan that ignored SIGTERM. */
+	pid_t zygote;
+	int zsock; /* the parent's end of the zygote's socket */
+	/* One request to the zygote at a time. */
 	pthread_mutex_t spawn_lock;
 	/* Test hook (RAQUET_TEST_WORKER_CRASH): a worker handed a path that
 	 * contains this string kills itself with SIGKILL, as the OOM killer or
@@ -118,28 +123,167 @@ static void worker_main(struct workers *p, int sock)
 	_exit(0);
 }
 
-/* Starts the worker of slot s. Called with spawn_lock held. */
-static int spawn(struct workers *p, unsigned int s)
-{
-	int sv[2];
-	pid_t pid;
+/* What the zygote is asked: a new worker, after reaping `reap` (> 0). */
+struct zreq {
+	pid_t reap;
+};
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+/* What it answers, with the new worker's socket as SCM_RIGHTS. */
+struct zrep {
+	pid_t pid;  /* the new worker, -1 if none could be started */
+	int err;    /* errno of that failure */
+	int status; /* wait status of `reap`, -1 if none */
+};
+
+/* Sends one fixed-size message, with fd as SCM_RIGHTS when fd >= 0. */
+static int send_msg(int sock, const void *msg, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {(void *)msg, len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(u.buf, 0, sizeof(u.buf));
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	}
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Receives one message of exactly len bytes; *fd the descriptor it carried
+ * or -1. Returns -1 at EOF or on anything else. */
+static int recv_msg(int sock, void *msg, size_t len, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {msg, len};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(c), sizeof(*fd));
+	if (n != (ssize_t)len || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The zygote's loop: one worker per request, until the parent closes its
+ * end; then it waits for every worker to end (they end when the parent
+ * closes theirs) and exits. It has one thread: a fork here is safe. */
+static void zygote_main(struct workers *p, int zs)
+{
+	struct zreq q;
+	struct zrep a;
+	int fd, sv[2];
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p->parent)
+		_exit(0);
+	close_inherited(zs);
+	p->parent = getpid(); /* the workers die with the zygote */
+	while (recv_msg(zs, &q, sizeof(q), &fd) == 0) {
+		int sock = -1;
+
+		a = (struct zrep){.pid = -1, .status = -1};
+		if (fd >= 0)
+			close(fd);
+		if (q.reap > 0)
+			while (waitpid(q.reap, &a.status, 0) < 0 && errno == EINTR)
+				;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+			a.err = errno;
+		} else {
+			a.pid = fork();
+			if (a.pid == 0)
+				worker_main(p, sv[1]);
+			a.err = a.pid < 0 ? errno : 0;
+			close(sv[1]);
+			sock = sv[0];
+		}
+		if (send_msg(zs, &a, sizeof(a), a.pid > 0 ? sock : -1) != 0 && a.pid > 0)
+			kill(a.pid, SIGKILL);
+		if (sock >= 0)
+			close(sock);
+	}
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* Asks the zygote for the worker of slot s, after reaping `reap` (> 0):
+ * *status its wait status. Called with spawn_lock held. */
+static int spawn(struct workers *p, unsigned int s, pid_t reap, int *status)
+{
+	struct zreq q = {.reap = reap};
+	struct zrep a;
+	int fd;
+
+	if (send_msg(p->zsock, &q, sizeof(q), -1) != 0 ||
+	    recv_msg(p->zsock, &a, sizeof(a), &fd) != 0) {
+		errno = EPIPE; /* the zygote is gone */
+		return -1;
+	}
+	if (status)
+		*status = a.status;
+	if (a.pid <= 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		errno = a.err ? a.err : EPROTO;
+		return -1;
+	}
+	p->slots[s].pid = a.pid;
+	p->slots[s].sock = fd;
+	return 0;
+}
+
+/* Forks the zygote; called while this process has one thread. */
+static int start_zygote(struct workers *p)
+{
+	int zs[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, zs) != 0)
 		return -1;
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
+	p->zygote = fork();
+	if (p->zygote < 0) {
 		int e = errno;
-		close(sv[0]);
-		close(sv[1]);
+		close(zs[0]);
+		close(zs[1]);
 		errno = e;
 		return -1;
 	}
-	if (pid == 0)
-		worker_main(p, sv[1]);
-	close(sv[1]);
-	p->slots[s].pid = pid;
-	p->slots[s].sock = sv[0];
+	if (p->zygote == 0)
+		zygote_main(p, zs[1]);
+	close(zs[1]);
+	p->zsock = zs[0];
 	return 0;
 }
 
@@ -169,10 +313,17 @@ struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_
 	p->ctx = ctx;
 	p->parent = getpid();
 	pthread_mutex_init(&p->spawn_lock, NULL);
+	p->zygote = -1;
+	p->zsock = -1;
 	for (unsigned int i = 0; i < n; i++)
 		p->slots[i] = (struct slot){.pid = -1, .sock = -1};
+	if (start_zygote(p) != 0) {
+		rq_fail_errno(err, errno, "cannot start the worker processes");
+		workers_end(p);
+		return NULL;
+	}
 	for (unsigned int i = 0; i < n; i++)
-		if (spawn(p, i) != 0) {
+		if (spawn(p, i, 0, NULL) != 0) {
 			rq_fail_errno(err, errno, "cannot start worker process %u", i + 1);
 			workers_end(p);
 			return NULL;
@@ -217,12 +368,21 @@ static int send_request(int sock, int fd, const char *path)
 static void replace(struct workers *p, unsigned int s, char *why, size_t whylen)
 {
 	struct slot *sl = &p->slots[s];
-	int st = 0;
+	pid_t dead = sl->pid;
+	int st = -1, rc;
 
-	kill(sl->pid, SIGKILL); /* a broken but living one */
-	while (waitpid(sl->pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+	kill(dead, SIGKILL); /* a broken but living one */
+	close(sl->sock);
+	sl->sock = -1;
+	sl->pid = -1;
+	sl->inflight = 0;
+	/* The zygote reaps it (its child) and starts the next one. */
+	pthread_mutex_lock(&p->spawn_lock);
+	rc = spawn(p, s, dead, &st);
+	pthread_mutex_unlock(&p->spawn_lock);
+	if (st == -1)
+		snprintf(why, whylen, "worker process lost (its status is not known)");
+	else if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
 		snprintf(why, whylen, "worker process killed by signal %d (%s)", WTERMSIG(st),
 			 strsignal(WTERMSIG(st)));
 	else if (WIFSIGNALED(st))
@@ -231,16 +391,10 @@ static void replace(struct workers *p, unsigned int s, char *why, size_t whylen)
 	else
 		snprintf(why, whylen, "worker process ended (status %d)",
 			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	close(sl->sock);
-	sl->sock = -1;
-	sl->pid = -1;
-	sl->inflight = 0;
-	pthread_mutex_lock(&p->spawn_lock);
-	if (spawn(p, s) != 0) {
+	if (rc != 0) {
 		size_t n = strlen(why);
 		snprintf(why + n, whylen - n, "; it could not be replaced: %s", strerror(errno));
 	}
-	pthread_mutex_unlock(&p->spawn_lock);
 }
 
 int workers_send(struct workers *p, unsigned int slot, int fd, const char *path, char *why,
@@ -315,10 +469,12 @@ void workers_end(struct workers *p)
 	for (unsigned int i = 0; i < p->n; i++)
 		if (p->slots[i].sock >= 0)
 			close(p->slots[i].sock);
-	for (unsigned int i = 0; i < p->n; i++)
-		if (p->slots[i].pid > 0)
-			while (waitpid(p->slots[i].pid, NULL, 0) < 0 && errno == EINTR)
-				;
+	/* The zygote reaps them, then ends at EOF on its own socket. */
+	if (p->zsock >= 0)
+		close(p->zsock);
+	if (p->zygote > 0)
+		while (waitpid(p->zygote, NULL, 0) < 0 && errno == EINTR)
+			;
 	pthread_mutex_destroy(&p->spawn_lock);
 	munmap(p->stop, sizeof(*p->stop));
 	free(p->crash_on);

@@ -85,14 +85,18 @@ while ! grep -q '"files":[1-9]' "$T/stop.progress" 2>/dev/null && [ $i -lt 300 ]
 	sleep 0.1; i=$((i + 1))
 done
 ok "the scan is under way" grep -q '"files":[1-9]' "$T/stop.progress"
-workers=$(cat /proc/$pid/task/*/children 2>/dev/null)
-is "  ... with two worker processes" "$(echo $workers | wc -w)" 2
+# The workers are forked by a zygote, forked before any thread started.
+zygote=$(cat /proc/$pid/task/*/children 2>/dev/null)
+is "  ... one zygote process" "$(echo $zygote | wc -w)" 1
+workers=$(for z in $zygote; do cat /proc/$z/task/*/children; done 2>/dev/null)
+is "  ... with two worker processes under it" "$(echo $workers | wc -w)" 2
+workers="$workers $zygote"
 kill -TERM $pid
 wait $pid
 is "SIGTERM: exit 2" "$?" 2
 is "  ... result incomplete" "$(jq -r .status "$T/stop.json")" incomplete
 gone() { for w in $workers; do ! kill -0 "$w" 2>/dev/null || return 1; done; }
-ok "  ... no worker process left" gone
+ok "  ... no worker process (nor the zygote) left" gone
 ok "  ... no libclamav temporary file left" tmp_clean
 
 done_testing
