@@ -64,31 +64,78 @@ static void close_inherited(int keep)
 			close((int)fd);
 }
 
-/* Receives one request: returns the descriptor, or -1 at EOF or on a
- * malformed message (the worker then ends). */
-static int receive(int sock, char *path)
+/* Sends one message of len bytes, with fd as SCM_RIGHTS when fd >= 0. One
+ * message per request or answer (SOCK_SEQPACKET): a short or missing one
+ * is always noticed, never misread. */
+static int send_msg(int sock, const void *msg, size_t len, int fd)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = {path, WORKERS_PATH_MAX};
+	struct iovec iov = {(void *)msg, len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(u.buf, 0, sizeof(u.buf));
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	}
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Receives one message of at most cap bytes: returns its length, *fd the
+ * descriptor it carried or -1; -1 at EOF, on an error or on a message cut
+ * short (the descriptor, if any, closed). */
+static ssize_t recv_msg(int sock, void *msg, size_t cap, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {msg, cap};
 	struct msghdr m = {.msg_iov = &iov,
 			   .msg_iovlen = 1,
 			   .msg_control = u.buf,
 			   .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 	ssize_t n;
-	int fd = -1;
 
+	*fd = -1;
 	do
 		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	if (n <= 0 || fd < 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || path[n - 1] != '\0') {
+		memcpy(fd, CMSG_DATA(c), sizeof(*fd));
+	if (n <= 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return n;
+}
+
+/* Receives one request: returns the descriptor, or -1 at EOF or on a
+ * malformed message (the worker then ends). */
+static int receive(int sock, char *path)
+{
+	int fd;
+	ssize_t n = recv_msg(sock, path, WORKERS_PATH_MAX, &fd);
+
+	if (n <= 0 || fd < 0 || path[n - 1] != '\0') {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -135,67 +182,6 @@ struct zrep {
 	int status; /* wait status of `reap`, -1 if none */
 };
 
-/* Sends one fixed-size message, with fd as SCM_RIGHTS when fd >= 0. */
-static int send_msg(int sock, const void *msg, size_t len, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *c;
-	ssize_t n;
-
-	if (fd >= 0) {
-		memset(u.buf, 0, sizeof(u.buf));
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(fd));
-	}
-	do
-		n = sendmsg(sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len ? 0 : -1;
-}
-
-/* Receives one message of exactly len bytes; *fd the descriptor it carried
- * or -1. Returns -1 at EOF or on anything else. */
-static int recv_msg(int sock, void *msg, size_t len, int *fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {msg, len};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*fd = -1;
-	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(fd, CMSG_DATA(c), sizeof(*fd));
-	if (n != (ssize_t)len || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
 /* The zygote's loop: one worker per request, until the parent closes its
  * end; then it waits for every worker to end (they end when the parent
  * closes theirs) and exits. It has one thread: a fork here is safe. */
@@ -209,7 +195,7 @@ static void zygote_main(struct workers *p, int zs)
 		_exit(0);
 	close_inherited(zs);
 	p->parent = getpid(); /* the workers die with the zygote */
-	while (recv_msg(zs, &q, sizeof(q), &fd) == 0) {
+	while (recv_msg(zs, &q, sizeof(q), &fd) == (ssize_t)sizeof(q)) {
 		int sock = -1;
 
 		a = (struct zrep){.pid = -1, .status = -1};
@@ -247,7 +233,9 @@ static int spawn(struct workers *p, unsigned int s, pid_t reap, int *status)
 	int fd;
 
 	if (send_msg(p->zsock, &q, sizeof(q), -1) != 0 ||
-	    recv_msg(p->zsock, &a, sizeof(a), &fd) != 0) {
+	    recv_msg(p->zsock, &a, sizeof(a), &fd) != (ssize_t)sizeof(a)) {
+		if (fd >= 0)
+			close(fd);
 		errno = EPIPE; /* the zygote is gone */
 		return -1;
 	}
@@ -333,35 +321,15 @@ struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_
 
 static int send_request(int sock, int fd, const char *path)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	char cut[WORKERS_PATH_MAX];
 	size_t len = strlen(path) + 1;
-	struct iovec iov = {(void *)path, len};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
-	ssize_t n;
 
 	if (len > WORKERS_PATH_MAX) {
 		memcpy(cut, path, WORKERS_PATH_MAX - 1);
 		cut[WORKERS_PATH_MAX - 1] = '\0';
-		iov = (struct iovec){cut, WORKERS_PATH_MAX};
+		return send_msg(sock, cut, WORKERS_PATH_MAX, fd);
 	}
-	memset(u.buf, 0, sizeof(u.buf));
-	c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
-	do
-		n = sendmsg(sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)iov.iov_len ? 0 : -1;
+	return send_msg(sock, path, len, fd);
 }
 
 /* The worker of slot s is dead or broken: reap it, say why, replace it. */
