@@ -230,7 +230,7 @@ static int spawn(struct workers *p, unsigned int s, pid_t reap, int *status)
 {
 	struct zreq q = {.reap = reap};
 	struct zrep a;
-	int fd;
+	int fd = -1; /* stays -1 when the request cannot even be sent */
 
 	if (send_msg(p->zsock, &q, sizeof(q), -1) != 0 ||
 	    recv_msg(p->zsock, &a, sizeof(a), &fd) != (ssize_t)sizeof(a)) {
