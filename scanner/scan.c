@@ -294,6 +294,12 @@ static cl_error_t scan_file(struct worker *w, const struct walk_entry *e, struct
 	return (cl_error_t)v->rc;
 }
 
+/* The progress line's file for this thread: the one its worker is on. */
+static void show_file(struct worker *w, const struct walk_entry *e)
+{
+	progress_file_start(&w->r->counters, w->slot, e->path, (uint64_t)e->st.st_size);
+}
+
 /* What follows a file's verdict: its detection or error, and the counts. */
 static void file_scanned(struct worker *w, const struct walk_entry *e, cl_error_t rc,
 			 const struct workers_verdict *v)
@@ -319,7 +325,7 @@ static cl_error_t scan_entry(struct worker *w, struct walk_entry *e, struct cl_s
 	cl_error_t rc;
 
 	(void)opts; /* the scan options travel with the run into every process */
-	progress_file_start(&r->counters, w->slot, e->path, (uint64_t)e->st.st_size);
+	show_file(w, e);
 	rc = scan_file(w, e, &v);
 	progress_file_done(&r->counters, w->slot);
 	file_scanned(w, e, rc, &v);
@@ -372,9 +378,9 @@ static bool has_streams(const struct run *r, const struct walk_entry *e)
 }
 
 /* The end of a file's turn (rc CL_BREAK when it was not scanned): a clean
- * file goes into the cache, its named
- * streams are scanned (by this thread's worker, which has nothing else in
- * flight then: see worker_pipelined), and the entry is freed. */
+ * file goes into the cache, its named streams are scanned (by this
+ * thread's worker, which has nothing else in flight then: see
+ * worker_pipelined), and the entry is freed. */
 static void entry_done(struct worker *w, struct walk_entry *e, cl_error_t rc,
 		       struct cl_scan_options *opts)
 {
@@ -437,8 +443,7 @@ static void worker_pipelined(struct worker *w, struct cl_scan_options *opts)
 			if (wr != 0)
 				break;
 			if (sent == 0)
-				progress_file_start(&r->counters, w->slot, pend[0]->path,
-						    (uint64_t)pend[0]->st.st_size);
+				show_file(w, pend[0]);
 		}
 		w->why[0] = '\0';
 		if (sent > 0) {
@@ -448,8 +453,7 @@ static void worker_pipelined(struct worker *w, struct cl_scan_options *opts)
 		} else {
 			/* No worker could take it (WORKERS_NONE): scanned here, as
 			 * scan_file does. */
-			progress_file_start(&r->counters, w->slot, pend[0]->path,
-					    (uint64_t)pend[0]->st.st_size);
+			show_file(w, pend[0]);
 			scan_with_engine(pend[0]->fd, pend[0]->path, &v, r, &w->buf);
 			rc = (cl_error_t)v.rc;
 		}
@@ -457,8 +461,7 @@ static void worker_pipelined(struct worker *w, struct cl_scan_options *opts)
 		e = pend[0];
 		memmove(pend, pend + 1, --n * sizeof(pend[0]));
 		if (sent > 0)
-			progress_file_start(&r->counters, w->slot, pend[0]->path,
-					    (uint64_t)pend[0]->st.st_size);
+			show_file(w, pend[0]);
 		file_scanned(w, e, rc, &v);
 		entry_done(w, e, rc, opts);
 	}
