@@ -27,9 +27,10 @@ ok "  ... the same words" grep -q "quarantine entry $id was already restored" "$
 ok "the listing does not show the note" sh -c "! raquet-scan --list-quarantine '$Q' | grep -q '$id'"
 
 # Two entries under one prefix: a note whose id starts as the other's.
+# The twin differs from it at the fifth digit, so that five digits settle it.
 p4=$(echo "$other" | cut -c1-4)
-twin=${p4}0000000000000000000000000000
-[ "$twin" != "$other" ] || twin=${p4}1111111111111111111111111111
+d5=$(echo "$other" | cut -c5)
+if [ "$d5" = 0 ]; then twin=${p4}1111111111111111111111111111; else twin=${p4}0000000000000000000000000000; fi
 printf '2026-12-01T08:00:00Z\n/mnt/x\n' > "$Q/$twin.restored"
 exit_is "an ambiguous prefix" 2 raquet-scan --restore "$p4" "$Q"
 ok "  ... lists the candidates" sh -c "grep -q '$p4 is more than one quarantine entry (.*$other' '$T/last.err' && grep -q '$twin' '$T/last.err'"
