@@ -288,6 +288,8 @@ static cl_error_t scan_file(struct worker *w, const struct walk_entry *e, struct
 			return checked_verdict(w, v);
 		if (rc == WORKERS_DIED)
 			return CL_ERROR;
+		if (rc == WORKERS_STOPPED)
+			return CL_BREAK;
 		w->why[0] = '\0'; /* WORKERS_NONE: not sent, scanned here */
 	}
 	scan_with_engine(e->fd, e->path, v, w->r, &w->buf);
@@ -448,7 +450,9 @@ static void worker_pipelined(struct worker *w, struct cl_scan_options *opts)
 		w->why[0] = '\0';
 		if (sent > 0) {
 			wr = workers_recv(r->pool, w->slot, &v, w->why, sizeof(w->why));
-			rc = wr == 0 ? checked_verdict(w, &v) : CL_ERROR;
+			rc = wr == 0                 ? checked_verdict(w, &v)
+			     : wr == WORKERS_STOPPED ? CL_BREAK
+						     : CL_ERROR;
 			sent = wr == 0 ? sent - 1 : 0; /* a dead worker took the rest along */
 		} else {
 			/* No worker could take it (WORKERS_NONE): scanned here, as

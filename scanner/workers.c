@@ -4,6 +4,7 @@
  * worker answers with one fixed-size verdict. A message boundary per file
  * means a short or missing answer is always noticed, never misread. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +22,13 @@
 
 /* Longer paths are cut: libclamav uses the name only in its messages. */
 #define WORKERS_PATH_MAX 16384
+
+/* Once a stop was asked for, how long a worker may still take to answer on
+ * its file before it is killed. libclamav gives up at its next nested file
+ * (the pre-scan callback); a worker hung in one file (a pathological
+ * pattern, a read from a dying disk) would hold the stop for up to
+ * max-scantime, or for ever. */
+#define STOP_GRACE_MS 3000
 
 struct slot {
 	pid_t pid;             /* -1: none (could not be replaced) */
@@ -49,6 +57,10 @@ struct workers {
 	 * a libclamav crash would, so the tests can prove a dead worker loses
 	 * nothing but its file. */
 	char *crash_on;
+	/* Test hook (RAQUET_TEST_WORKER_HANG): a worker handed a path that
+	 * contains this string never answers (it waits for SIGKILL), as one
+	 * hung in libclamav or in a read would. */
+	char *hang_on;
 };
 
 /* Everything but the worker's own socket is closed in a worker: it must hold
@@ -159,6 +171,8 @@ static void worker_main(struct workers *p, int sock)
 	while ((fd = receive(sock, path)) >= 0) {
 		if (p->crash_on && strstr(path, p->crash_on))
 			raise(SIGKILL);
+		while (p->hang_on && strstr(path, p->hang_on))
+			pause(); /* SIGINT and SIGTERM are blocked here */
 		memset(&v, 0, sizeof(v));
 		p->fn(fd, path, &v, p->ctx);
 		close(fd);
@@ -279,6 +293,7 @@ struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_
 {
 	struct workers *p = calloc(1, sizeof(*p));
 	const char *crash = getenv("RAQUET_TEST_WORKER_CRASH");
+	const char *hang = getenv("RAQUET_TEST_WORKER_HANG");
 
 	if (p == NULL || (p->slots = calloc(n, sizeof(*p->slots))) == NULL) {
 		free(p);
@@ -287,10 +302,12 @@ struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_
 	}
 	p->stop =
 	    mmap(NULL, sizeof(*p->stop), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p->stop == MAP_FAILED || (crash && crash[0] && !(p->crash_on = strdup(crash)))) {
+	if (p->stop == MAP_FAILED || (crash && crash[0] && !(p->crash_on = strdup(crash))) ||
+	    (hang && hang[0] && !(p->hang_on = strdup(hang)))) {
 		rq_fail_errno(err, errno, "cannot set up the worker processes");
 		if (p->stop != MAP_FAILED)
 			munmap(p->stop, sizeof(*p->stop));
+		free(p->crash_on);
 		free(p->slots);
 		free(p);
 		return NULL;
@@ -386,6 +403,36 @@ int workers_send(struct workers *p, unsigned int slot, int fd, const char *path,
 	return 0;
 }
 
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits until sock has something to read (an answer, or EOF). false: a stop
+ * was asked for and STOP_GRACE_MS went by without one. */
+static bool answer_ready(struct workers *p, int sock)
+{
+	struct pollfd pf = {.fd = sock, .events = POLLIN};
+	long long stop_seen = -1;
+
+	for (;;) {
+		/* The stop flag is looked at every 100 ms: it is set by the
+		 * signal thread, which cannot wake this poll. */
+		int rc = poll(&pf, 1, 100);
+		if (rc != 0 && !(rc < 0 && errno == EINTR))
+			return true; /* readable, or an error recv will report */
+		if (!atomic_load(p->stop))
+			continue;
+		if (stop_seen < 0)
+			stop_seen = now_ms();
+		else if (now_ms() - stop_seen >= STOP_GRACE_MS)
+			return false;
+	}
+}
+
 int workers_recv(struct workers *p, unsigned int slot, struct workers_verdict *v, char *why,
 		 size_t whylen)
 {
@@ -395,6 +442,16 @@ int workers_recv(struct workers *p, unsigned int slot, struct workers_verdict *v
 	if (sl->pid <= 0 || sl->inflight == 0) {
 		snprintf(why, whylen, "no worker process");
 		return WORKERS_NONE;
+	}
+	if (!answer_ready(p, sl->sock)) {
+		/* Stopping: the file is left unscanned, the worker is not
+		 * replaced; the zygote reaps it. */
+		kill(sl->pid, SIGKILL);
+		close(sl->sock);
+		*sl = (struct slot){.pid = -1, .sock = -1};
+		snprintf(why, whylen, "stopped: its worker process did not give it up within %d s",
+			 STOP_GRACE_MS / 1000);
+		return WORKERS_STOPPED;
 	}
 	do
 		n = recv(sl->sock, v, sizeof(*v), 0);
@@ -429,6 +486,27 @@ bool workers_stopping(const struct workers *p)
 	return p && atomic_load(p->stop);
 }
 
+/* Waits for the zygote. After a stop, a worker killed in its file may still
+ * be held by a read from a dying disk, which even SIGKILL waits for: the
+ * zygote, waiting for it, is given STOP_GRACE_MS, then killed (the worker
+ * is left to init). */
+static void reap_zygote(struct workers *p)
+{
+	long long t0 = now_ms();
+	pid_t r;
+
+	while (atomic_load(p->stop) && now_ms() - t0 < STOP_GRACE_MS) {
+		r = waitpid(p->zygote, NULL, WNOHANG);
+		if (r == p->zygote || (r < 0 && errno != EINTR))
+			return;
+		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+	}
+	if (atomic_load(p->stop))
+		kill(p->zygote, SIGKILL);
+	while (waitpid(p->zygote, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 void workers_end(struct workers *p)
 {
 	if (p == NULL)
@@ -441,11 +519,11 @@ void workers_end(struct workers *p)
 	if (p->zsock >= 0)
 		close(p->zsock);
 	if (p->zygote > 0)
-		while (waitpid(p->zygote, NULL, 0) < 0 && errno == EINTR)
-			;
+		reap_zygote(p);
 	pthread_mutex_destroy(&p->spawn_lock);
 	munmap(p->stop, sizeof(*p->stop));
 	free(p->crash_on);
+	free(p->hang_on);
 	free(p->slots);
 	free(p);
 }

@@ -34,9 +34,10 @@ struct workers;
  * calling thread) and after stdout is flushed. Returns NULL with err set. */
 struct workers *workers_start(unsigned int n, workers_scan_fn fn, void *ctx, rq_error *err);
 
-#define WORKERS_DIED  (-1) /* the worker died on this file (why says how) */
-#define WORKERS_NONE  (-2) /* the file was not scanned: no worker to take it */
-#define WORKERS_LATER (-3) /* not sent: receive what is in flight, then again */
+#define WORKERS_DIED    (-1) /* the worker died on this file (why says how) */
+#define WORKERS_NONE    (-2) /* the file was not scanned: no worker to take it */
+#define WORKERS_LATER   (-3) /* not sent: receive what is in flight, then again */
+#define WORKERS_STOPPED (-4) /* a stop was asked for and the worker did not answer */
 
 /* One caller per slot at a time. A worker answers in the order it was
  * sent files, and more than one may wait for it (the caller decides how
@@ -54,7 +55,9 @@ int workers_send(struct workers *p, unsigned int slot, int fd, const char *path,
  * filled; WORKERS_DIED: the worker died on that file (why says how: "worker
  * process killed by signal 9 (Killed)"), was replaced where possible, and
  * every later file in flight went with it, unscanned: send them again;
- * WORKERS_NONE: nothing in flight, or no worker. */
+ * WORKERS_STOPPED: workers_stop was called and the worker did not answer
+ * within a few seconds: it was killed, not replaced, and its files are
+ * left unscanned; WORKERS_NONE: nothing in flight, or no worker. */
 int workers_recv(struct workers *p, unsigned int slot, struct workers_verdict *v, char *why,
 		 size_t whylen);
 

@@ -99,4 +99,45 @@ gone() { for w in $workers; do ! kill -0 "$w" 2>/dev/null || return 1; done; }
 ok "  ... no worker process (nor the zygote) left" gone
 ok "  ... no libclamav temporary file left" tmp_clean
 
+# --- a worker hung in its file does not hold the stop --------------------------------
+# RAQUET_TEST_WORKER_HANG makes a worker wait for ever on a path holding that
+# text, as one stuck in libclamav or in a read from a dying disk would. The
+# other worker scans everything else; then SIGTERM must end the scan within
+# seconds (the hung worker is killed after a 3 s grace), with the record
+# sealed as interrupted and the detections made before it.
+# The hung file is the last root's only file: none waits behind it.
+cp -a "$T/pc" "$T/pc3" && mkdir "$T/pc4" && echo stuck > "$T/pc4/hangme.txt"
+RAQUET_TEST_WORKER_HANG=hangme raquet-scan --no-progress -j2 -d "$T/db" \
+	--stick "$T/usb" --unit 000.00.12.H57 --action report --json "$T/hang.json" --progress-fd 3 \
+	"$T/pc3" "$T/pc4" 3>"$T/hang.progress" >"$T/hang.out" 2>&1 &
+pid=$!
+# (not under timeout(1): it would send SIGTERM twice, a second one quits)
+(sleep 60 && kill -KILL $pid) >/dev/null 2>&1 &
+watchdog=$!
+i=0
+while ! grep -q '"files":85,' "$T/hang.progress" 2>/dev/null && [ $i -lt 300 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+ok "every other file is scanned" grep -q '"files":85,' "$T/hang.progress"
+sleep 1
+ok "  ... and the scan waits on the hung one" kill -0 $pid
+zygote=$(cat /proc/$pid/task/*/children 2>/dev/null)
+workers="$zygote $(for z in $zygote; do cat /proc/$z/task/*/children; done 2>/dev/null)"
+t0=$(date +%s)
+kill -TERM $pid
+wait $pid
+is "SIGTERM: exit 2" "$?" 2
+t1=$(date +%s)
+pkill -P $watchdog sleep; kill $watchdog 2>/dev/null
+ok "  ... within 8 s (it took $((t1 - t0)) s)" test $((t1 - t0)) -le 8
+is "  ... result incomplete, both detections kept" \
+	"$(jq -c '[.status, ([.detections[].path | sub(".*/"; "")] | sort)]' "$T/hang.json")" \
+	'["incomplete",["clam.exe","eicar.com"]]'
+ok "  ... the hung file is not called clean, nor an error" sh -c "! grep -q hangme '$T/hang.out'"
+ok "  ... the record is sealed" grep -q "^Record saved: .*/results/$id-2.rqr (#2)$" "$T/hang.out"
+ok "  ... the IOC opens it" rq-testkeys open -s "$S/stick.pub" "$T/ioc" "$S/results/$id-2.rqr" "$T/r2"
+is "  ... interrupted" "$(jq -r .status "$T/r2/result.json")" incomplete
+ok "  ... no worker process (nor the zygote) left" gone
+ok "  ... no libclamav temporary file left" tmp_clean
+
 done_testing
