@@ -87,13 +87,28 @@ bios_setup() {
 	poke "$1" $(($3 * 512 + 0x1fc)) $((_sectors - 1)) 2
 }
 
+# Removes a directory of the cache. An mmdebstrap that was killed (a ^C, a
+# CI run stopped) leaves its /proc, /sys, /dev/pts and /dev/shm mounted in
+# the root it was building; a plain rm -rf would go through them into the
+# host's /dev/shm. They are unmounted first, deepest first, and rm does not
+# cross into another file system in any case.
+remove_tree() {
+	[ -e "$1" ] || return 0
+	_d=$(realpath "$1")
+	awk -v d="$_d/" 'index($2 "/", d) == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while read -r _m; do
+			umount -l "$_m" || die "cannot unmount $_m (left by an interrupted build)"
+		done
+	rm -rf --one-file-system "$_d"
+}
+
 # --- 1. the Debian root (slow: minutes; cached) -----------------------------
 base_key=$( (cat "$HERE/packages.list" "$HERE/rootfs-hook.sh"; echo "$IMAGE_SUITE $SQUASHFS_COMP") |
 	sha256sum | cut -c1-16)
 BASE=$CACHE/base-$base_key
 if [ ! -f "$BASE/done" ]; then
 	say DEBOOT "$BASE (mmdebstrap $IMAGE_SUITE, Debian archive only)"
-	rm -rf "$BASE" "$CACHE"/base-*.tmp
+	for old in "$BASE" "$CACHE"/base-*.tmp; do remove_tree "$old"; done
 	root=$BASE.tmp/root
 	mkdir -p "$BASE.tmp"
 	pkgs=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$HERE/packages.list" | paste -sd, -)
@@ -122,7 +137,7 @@ if [ ! -f "$BASE/done" ]; then
 	touch "$BASE.tmp/done"
 	mv "$BASE.tmp" "$BASE"
 	# keep only this base: an old one is hundreds of MiB
-	for old in "$CACHE"/base-*; do [ "$old" = "$BASE" ] || rm -rf "$old"; done
+	for old in "$CACHE"/base-*; do [ "$old" = "$BASE" ] || remove_tree "$old"; done
 fi
 
 # --- 2. raquet and boot/ as a layer (seconds; cached) -----------------------
