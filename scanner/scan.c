@@ -310,6 +310,10 @@ static void file_scanned(struct worker *w, const struct walk_entry *e, cl_error_
 
 	if (rc == CL_VIRUS) {
 		found(r, e, v->virname);
+	} else if (rc == CL_BREAK && w->why[0]) {
+		/* Not scanned, and not an error: a stop, with a word on why this
+		 * file held it (a file that stalls the scanner is worth a look). */
+		say(r, stderr, e->path, "%s%s", w->why, "");
 	} else if (rc != CL_CLEAN && rc != CL_BREAK) {
 		say(r, stderr, e->path, "%s ERROR%s", w->why[0] ? w->why : cl_strerror(rc), "");
 		pthread_mutex_lock(&r->det_lock);

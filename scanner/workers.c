@@ -449,7 +449,9 @@ int workers_recv(struct workers *p, unsigned int slot, struct workers_verdict *v
 		kill(sl->pid, SIGKILL);
 		close(sl->sock);
 		*sl = (struct slot){.pid = -1, .sock = -1};
-		snprintf(why, whylen, "stopped: its worker process did not give it up within %d s",
+		snprintf(why, whylen,
+			 "not scanned: the scan was stopped, and its worker process, still on it "
+			 "after %d s, was killed",
 			 STOP_GRACE_MS / 1000);
 		return WORKERS_STOPPED;
 	}

@@ -133,7 +133,9 @@ ok "  ... within 8 s (it took $((t1 - t0)) s)" test $((t1 - t0)) -le 8
 is "  ... result incomplete, both detections kept" \
 	"$(jq -c '[.status, ([.detections[].path | sub(".*/"; "")] | sort)]' "$T/hang.json")" \
 	'["incomplete",["clam.exe","eicar.com"]]'
-ok "  ... the hung file is not called clean, nor an error" sh -c "! grep -q hangme '$T/hang.out'"
+ok "  ... the hung file is named as not scanned" grep -q "/pc4/hangme.txt: not scanned: the scan was stopped, and its worker process, still on it after 3 s, was killed$" "$T/hang.out"
+is "  ... and nothing else said of it" "$(grep -c hangme "$T/hang.out")" 1
+is "  ... not counted as an error" "$(jq -c '[.volumes[].errors]' "$T/hang.json")" '[0,0]' 
 ok "  ... the record is sealed" grep -q "^Record saved: .*/results/$id-2.rqr (#2)$" "$T/hang.out"
 ok "  ... the IOC opens it" rq-testkeys open -s "$S/stick.pub" "$T/ioc" "$S/results/$id-2.rqr" "$T/r2"
 is "  ... interrupted" "$(jq -r .status "$T/r2/result.json")" incomplete
