@@ -112,6 +112,10 @@ ok "  ... the summary shows the saved record" wait_screen "Record saved on the s
 ok "  ... not 'no record'" sh -c "! grep -q 'NO RECORD WAS SAVED' '$T/screen'"
 ok "  ... the result is incomplete" open_rec 3 "$T/r3"
 is "  ... status" "$(jq -r .status "$T/r3/result.json")" incomplete
+# The launcher ends before its terminal: a hangup's SIGCONT can wedge the
+# sanitizer build's leak check at exit (see launcher-lib.sh, end_launcher).
+pkill -TERM -f "raquet-launcher --stick $T/usb"
+wait_file "$T/l.rc" "" >/dev/null
 $TM kill-server 2>/dev/null
 ok "  ... no temporary folder left" tmp_clean
 
