@@ -65,6 +65,8 @@ workers_corpus() {
 		run "$c-raquet-scan-j$NPROC" "$SCAN" --no-progress -j"$NPROC" $LIMITS -d "$SIGS" "$CORPUS"
 		r=$((r + 1))
 	done
+	memory "$c-raquet-scan-j1" "$SCAN" --no-progress -j1 $LIMITS -d "$SIGS" "$CORPUS"
+	memory "$c-raquet-scan-j$NPROC" "$SCAN" --no-progress -j"$NPROC" $LIMITS -d "$SIGS" "$CORPUS"
 	for t in clamscan-tmpfs raquet-scan-j1 "raquet-scan-j$NPROC"; do
 		if ! cmp -s "$OUT/$c-clamscan.found" "$OUT/$c-$t.found"; then
 			echo "bench: DETECTIONS DIFFER between clamscan and $t on $c:" >&2
