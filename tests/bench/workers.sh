@@ -126,7 +126,7 @@ workers_section() {
 	}
 	function verdict(ok) { return ok ? "PASS" : "FAIL" }
 	END {
-		printf "\n(median of runs and of the probes before them; MB = 10^6 bytes; ideal = db load + (clamscan - db load) / cores give; PSS of the process and all its workers, sampled)\n\n"
+		printf "\n(median of runs and of the probes before them; MB = 10^6 bytes; ideal = db load + (clamscan - db load) / cores give; PSS of the process and all its workers, sampled in a run of its own, not timed)\n\n"
 		printf "| corpus | clamscan, TMPDIR=/dev/shm s | ideal -j%d s from it | -j%d of that ideal | -j1 vs it %% | -j%d scan speed-up over -j1 | of what the cores give |\n", n, n, n
 		print "|---|---:|---:|---:|---:|---:|---:|"
 		for (i = 1; i <= NR; i++)
