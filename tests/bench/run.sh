@@ -66,7 +66,7 @@ echo "bench: raquet-scan: $SCAN; $RUNS run(s) per tool, median reported"
 # after CI) skews every figure: say so before the first run.
 cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $6 + $7 + $8, $5}' /proc/stat; }
 set -- $(cpu_ticks); sleep 2; set -- "$@" $(cpu_ticks)
-busy=$(echo "$@" | awk '{b = $3 - $1; i = $4 - $2; printf "%d", b + i > 0 ? 100 * b / (b + i) : 0}')
+busy=$(echo "$@" | awk '{b = $3 - $1; i = $4 - $2; printf "%d", (b + i > 0) ? 100 * b / (b + i) : 0}')
 if [ "$busy" -ge 20 ]; then
 	echo "bench: WARNING: the CPUs were $busy % busy before the first run; the figures will be skewed:"
 	ps -eo pid,pcpu,etime,args --sort=-pcpu | head -6 | cut -c1-150
