@@ -14,20 +14,28 @@ _launch=0
 TM="tmux -u -S $T/tmux0.sock"
 
 # end_launcher: ends this test's launcher, if one still runs, before its
-# terminal goes. A terminal's hangup sends SIGHUP and then SIGCONT; in the
-# sanitizer build a SIGCONT that lands while LeakSanitizer's exit check is
-# stopping the world discards the SIGSTOP it waits for, and the launcher
-# spins in sched_yield for ever: a CPU lost for the rest of CI (seen after
-# launcher tests, for 26 minutes). SIGTERM alone ends it as a stop does;
-# whatever is left after 30 s is killed.
+# terminal goes. A terminal's hangup sends SIGHUP, and SIGCONT to a process
+# group it orphans; in the sanitizer build a SIGCONT that lands while
+# LeakSanitizer's exit check stops the world discards the SIGSTOP its tracer
+# waits for, and the launcher spins in sched_yield for ever: a CPU lost for
+# the rest of CI (seen after launcher tests, for 26 minutes). A launcher
+# with a scan running (a child) gets SIGTERM, which stops the scan and seals
+# its record as the technician's stop does; one on a menu, where SIGTERM is
+# only noted, is killed (SIGKILL runs no exit check). Whatever is left after
+# 30 s is killed, with its children.
 end_launcher() {
 	_pids=$(pgrep -f "raquet-launcher --stick $T/usb") || return 0
-	kill -TERM $_pids 2>/dev/null
+	for _p in $_pids; do
+		if pgrep -P "$_p" >/dev/null; then kill -TERM "$_p"; else kill -KILL "$_p"; fi
+	done 2>/dev/null
 	_i=0
 	while pgrep -f "raquet-launcher --stick $T/usb" >/dev/null && [ $_i -lt 300 ]; do
 		sleep 0.1; _i=$((_i + 1))
 	done
-	kill -KILL $_pids 2>/dev/null
+	for _p in $_pids; do pkill -KILL -P "$_p"; kill -KILL "$_p"; done 2>/dev/null
+	# Its shell writes the status next: let it, before launch removes it.
+	_i=0
+	while [ ! -s "$T/exit" ] && [ $_i -lt 20 ]; do sleep 0.1; _i=$((_i + 1)); done
 	return 0
 }
 at_exit 'end_launcher; for _s in "$T"/tmux*.sock; do tmux -S "$_s" kill-server 2>/dev/null; done'
@@ -35,9 +43,9 @@ at_exit 'end_launcher; for _s in "$T"/tmux*.sock; do tmux -S "$_s" kill-server 2
 # launch ARGS...: starts the launcher on the screen; its exit status lands
 # in $T/exit when it ends. The locale is what the live console has.
 launch() {
-	rm -f "$T/exit"
 	end_launcher
 	$TM kill-server 2>/dev/null
+	rm -f "$T/exit" # after the last launcher's shell wrote its status
 	_launch=$((_launch + 1))
 	TM="tmux -u -S $T/tmux$_launch.sock"
 	$TM new-session -d -x 80 -y 25 -s t \
