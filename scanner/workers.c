@@ -4,7 +4,6 @@
  * worker answers with one fixed-size verdict. A message boundary per file
  * means a short or missing answer is always noticed, never misread. */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +29,9 @@
  * pattern, a read from a dying disk) would hold the stop for up to
  * max-scantime, or for ever. */
 #define STOP_GRACE_MS 3000
+/* A wait for a verdict wakes this often (SO_RCVTIMEO) to look at the stop
+ * flag, which the signal thread sets and cannot wake a blocked recv with. */
+#define RECV_TICK_MS 100
 
 struct slot {
 	pid_t pid;             /* -1: none (could not be replaced) */
@@ -261,6 +264,15 @@ static int spawn(struct workers *p, unsigned int s, pid_t reap, int *status)
 		errno = a.err ? a.err : EPROTO;
 		return -1;
 	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO,
+		       &(struct timeval){.tv_usec = RECV_TICK_MS * 1000},
+		       sizeof(struct timeval)) != 0) {
+		int e = errno;
+		close(fd);
+		kill(a.pid, SIGKILL); /* the zygote reaps it at the end */
+		errno = e;
+		return -1;
+	}
 	p->slots[s].pid = a.pid;
 	p->slots[s].sock = fd;
 	return 0;
@@ -403,47 +415,22 @@ int workers_send(struct workers *p, unsigned int slot, int fd, const char *path,
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* Waits until sock has something to read (an answer, or EOF). false: a stop
- * was asked for and STOP_GRACE_MS went by without one. */
-static bool answer_ready(struct workers *p, int sock)
-{
-	struct pollfd pf = {.fd = sock, .events = POLLIN};
-	long long stop_seen = -1;
-
-	for (;;) {
-		/* The stop flag is looked at every 100 ms: it is set by the
-		 * signal thread, which cannot wake this poll. */
-		int rc = poll(&pf, 1, 100);
-		if (rc != 0 && !(rc < 0 && errno == EINTR))
-			return true; /* readable, or an error recv will report */
-		if (!atomic_load(p->stop))
-			continue;
-		if (stop_seen < 0)
-			stop_seen = now_ms();
-		else if (now_ms() - stop_seen >= STOP_GRACE_MS)
-			return false;
-	}
-}
-
 int workers_recv(struct workers *p, unsigned int slot, struct workers_verdict *v, char *why,
 		 size_t whylen)
 {
 	struct slot *sl = &p->slots[slot];
+	int ticks = 0; /* timeouts since a stop was seen */
 	ssize_t n;
 
 	if (sl->pid <= 0 || sl->inflight == 0) {
 		snprintf(why, whylen, "no worker process");
 		return WORKERS_NONE;
 	}
-	if (!answer_ready(p, sl->sock)) {
+	while ((n = recv(sl->sock, v, sizeof(*v), 0)) < 0 &&
+	       (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (errno == EINTR || !atomic_load(p->stop) ||
+		    ++ticks * RECV_TICK_MS < STOP_GRACE_MS)
+			continue;
 		/* Stopping: the file is left unscanned, the worker is not
 		 * replaced; the zygote reaps it. */
 		kill(sl->pid, SIGKILL);
@@ -455,9 +442,6 @@ int workers_recv(struct workers *p, unsigned int slot, struct workers_verdict *v
 			 STOP_GRACE_MS / 1000);
 		return WORKERS_STOPPED;
 	}
-	do
-		n = recv(sl->sock, v, sizeof(*v), 0);
-	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(*v)) {
 		/* Requests queued behind the one it died on went with it. */
 		sl->inflight = 0;
@@ -494,10 +478,9 @@ bool workers_stopping(const struct workers *p)
  * is left to init). */
 static void reap_zygote(struct workers *p)
 {
-	long long t0 = now_ms();
 	pid_t r;
 
-	while (atomic_load(p->stop) && now_ms() - t0 < STOP_GRACE_MS) {
+	for (int i = 0; atomic_load(p->stop) && i < STOP_GRACE_MS / 10; i++) {
 		r = waitpid(p->zygote, NULL, WNOHANG);
 		if (r == p->zygote || (r < 0 && errno != EINTR))
 			return;
