@@ -23,19 +23,16 @@ TM="tmux -u -S $T/tmux0.sock"
 # its record as the technician's stop does; one on a menu, where SIGTERM is
 # only noted, is killed (SIGKILL runs no exit check). Whatever is left after
 # 30 s is killed, with its children.
+launcher_gone() { ! pgrep -f "raquet-launcher --stick $T/usb" >/dev/null; }
 end_launcher() {
 	_pids=$(pgrep -f "raquet-launcher --stick $T/usb") || return 0
 	for _p in $_pids; do
 		if pgrep -P "$_p" >/dev/null; then kill -TERM "$_p"; else kill -KILL "$_p"; fi
 	done 2>/dev/null
-	_i=0
-	while pgrep -f "raquet-launcher --stick $T/usb" >/dev/null && [ $_i -lt 300 ]; do
-		sleep 0.1; _i=$((_i + 1))
-	done
-	for _p in $_pids; do pkill -KILL -P "$_p"; kill -KILL "$_p"; done 2>/dev/null
+	wait_until 30 launcher_gone ||
+		for _p in $_pids; do pkill -KILL -P "$_p"; kill -KILL "$_p"; done 2>/dev/null
 	# Its shell writes the status next: let it, before launch removes it.
-	_i=0
-	while [ ! -s "$T/exit" ] && [ $_i -lt 20 ]; do sleep 0.1; _i=$((_i + 1)); done
+	wait_until 2 test -s "$T/exit"
 	return 0
 }
 at_exit 'end_launcher; for _s in "$T"/tmux*.sock; do tmux -S "$_s" kill-server 2>/dev/null; done'

@@ -27,12 +27,6 @@ echo three > "$T/pc/b/c/crashme-3.txt"
 scan() { timeout 120 raquet-scan --no-progress -d "$T/db" "$@"; }
 crash_lines() { grep -c ': worker process killed by signal 9 (Killed) ERROR$' "$1"; }
 tmp_clean() { test -z "$(ls -A "$TMPDIR")" || { ls -laR "$TMPDIR"; false; }; }
-# progress_shows FILE REGEX: until the progress lines in FILE match (30 s).
-progress_shows() {
-	_i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
-	grep -q "$2" "$1"
-}
 
 # --- the same detections as -j1 --------------------------------------------------
 exit_is "-j1 finds both files" 1 scan -j1 "$T/pc"
@@ -86,7 +80,7 @@ done
 raquet-scan --no-progress -j2 -d "$T/db" --json "$T/stop.json" --progress-fd 3 "$T/big" \
 	3>"$T/stop.progress" >"$T/stop.out" 2>&1 &
 pid=$!
-ok "the scan is under way" progress_shows "$T/stop.progress" '"files":[1-9]'
+ok "the scan is under way" wait_until 30 grep -q '"files":[1-9]' "$T/stop.progress"
 # The workers are forked by a zygote, forked before any thread started.
 zygote=$(cat /proc/$pid/task/*/children 2>/dev/null)
 is "  ... one zygote process" "$(echo $zygote | wc -w)" 1
@@ -116,7 +110,7 @@ pid=$!
 # (not under timeout(1): it would send SIGTERM twice, a second one quits)
 (sleep 60 && kill -KILL $pid) >/dev/null 2>&1 &
 watchdog=$!
-ok "every other file is scanned" progress_shows "$T/hang.progress" '"files":85,'
+ok "every other file is scanned" wait_until 30 grep -q '"files":85,' "$T/hang.progress"
 sleep 1
 ok "  ... and the scan waits on the hung one" kill -0 $pid
 zygote=$(cat /proc/$pid/task/*/children 2>/dev/null)
